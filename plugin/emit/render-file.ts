@@ -1,0 +1,127 @@
+import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
+import type { FileModel, MethodKind, MethodModel, ServiceModel } from "../model/service-model.js";
+import type { GrpckitOptions } from "../parameters.js";
+import { template } from "./templates.js";
+
+/**
+ * A placeholder for a protoplugin printable (an import symbol, an export
+ * declaration, a JSDoc block) inside rendered template text. Templates only
+ * lay out text; every symbol goes through protoplugin, which writes the
+ * imports and resolves name clashes.
+ */
+type Slot = string;
+const mark = "\u0001";
+
+class Slots {
+  readonly printables: Printable[] = [];
+  put(p: Printable): Slot {
+    this.printables.push(p);
+    return `${mark}${this.printables.length - 1}${mark}`;
+  }
+  /** Splits rendered text back into strings and the printables it refers to. */
+  resolve(text: string): Printable[] {
+    return text.split(mark).map((part, i) => (i % 2 === 1 ? (this.printables[Number(part)] ?? "") : part));
+  }
+}
+
+interface RuntimeView {
+  readonly ServiceSpec: Slot;
+  readonly grpcDefinition: Slot;
+}
+
+interface MethodView {
+  readonly doc: Slot;
+  readonly localName: string;
+  readonly name: string;
+  readonly path: string;
+  readonly kind: MethodKind;
+  readonly input: Slot;
+  readonly output: Slot;
+  readonly handlerType: Slot;
+  readonly callType: Slot;
+}
+
+interface ServiceView {
+  readonly doc: Slot;
+  readonly typeName: string;
+  readonly typeNameText: string;
+  readonly specName: string;
+  readonly desc: Slot;
+  readonly exportSpec: Slot;
+  readonly exportHandlers: Slot;
+  readonly exportClient: Slot;
+  readonly exportDefinition: Slot;
+  readonly methods: readonly MethodView[];
+}
+
+interface FileView {
+  readonly rt: RuntimeView;
+  readonly services: readonly ServiceView[];
+}
+
+const handlerTypeByKind = {
+  unary: "UnaryHandler",
+  server_streaming: "ServerStreamingHandler",
+  client_streaming: "ClientStreamingHandler",
+  bidi_streaming: "BidiStreamingHandler",
+} as const satisfies Record<MethodKind, string>;
+
+const callTypeByKind = {
+  unary: "UnaryCall",
+  server_streaming: "ServerStreamingCall",
+  client_streaming: "ClientStreamingCall",
+  bidi_streaming: "BidiStreamingCall",
+} as const satisfies Record<MethodKind, string>;
+
+const render = template<FileView>("grpckit.ts.hbs");
+
+/** Prints the body of one `_grpckit.ts` file (after its preamble) into `f`. */
+export function renderFile(f: GeneratedFile, model: FileModel, options: GrpckitOptions): void {
+  const slots = new Slots();
+  const runtime = (name: string, typeOnly: boolean): Slot => slots.put(f.import(name, options.runtimeImport, typeOnly));
+  const view: FileView = {
+    rt: { ServiceSpec: runtime("ServiceSpec", true), grpcDefinition: runtime("grpcDefinition", false) },
+    services: model.services.map((service) => serviceView(f, slots, service, runtime)),
+  };
+  f.print(...slots.resolve(render(view).trimEnd()));
+}
+
+function serviceView(
+  f: GeneratedFile,
+  slots: Slots,
+  service: ServiceModel,
+  runtime: (name: string, typeOnly: boolean) => Slot,
+): ServiceView {
+  const { names } = service;
+  return {
+    doc: slots.put(f.jsDoc(service.desc)),
+    typeName: JSON.stringify(service.typeName),
+    typeNameText: service.typeName,
+    specName: names.spec,
+    desc: slots.put(f.importSchema(service.desc)),
+    exportSpec: slots.put(f.export("const", names.spec)),
+    exportHandlers: slots.put(f.export("interface", names.handlers)),
+    exportClient: slots.put(f.export("interface", names.client)),
+    exportDefinition: slots.put(f.export("const", names.definition)),
+    methods: service.methods.map((method) => methodView(f, slots, method, runtime)),
+  };
+}
+
+function methodView(
+  f: GeneratedFile,
+  slots: Slots,
+  method: MethodModel,
+  runtime: (name: string, typeOnly: boolean) => Slot,
+): MethodView {
+  return {
+    doc: slots.put(f.jsDoc(method.desc, "  ")),
+    localName: method.localName,
+    name: JSON.stringify(method.name),
+    path: JSON.stringify(method.path),
+    kind: method.kind,
+    input: slots.put(f.importSchema(method.input)),
+    output: slots.put(f.importSchema(method.output)),
+    handlerType: runtime(handlerTypeByKind[method.kind], true),
+    callType: runtime(callTypeByKind[method.kind], true),
+  };
+}

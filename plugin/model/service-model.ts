@@ -1,0 +1,103 @@
+import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
+import { safeIdentifier } from "@bufbuild/protoplugin";
+
+/** The four method kinds, spelled as the runtime's `MethodKind`. */
+export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
+
+/** One RPC, as the templates need it. */
+export interface MethodModel {
+  readonly desc: DescMethod;
+  /** The name in the .proto, e.g. `GetUser`. */
+  readonly name: string;
+  /** The property name in generated objects, e.g. `getUser` (`constructor$` for `Constructor`). */
+  readonly localName: string;
+  /** `/package.Service/Method`. */
+  readonly path: string;
+  readonly kind: MethodKind;
+  readonly input: DescMessage;
+  readonly output: DescMessage;
+  readonly deprecated: boolean;
+}
+
+/** The identifiers one service exports from its `_grpckit.ts` file. */
+export interface ServiceNames {
+  /** The method table passed to `createServer().add` and `createClient`. */
+  readonly spec: string;
+  readonly handlers: string;
+  readonly client: string;
+  /** The grpc-js `ServiceDefinition`. */
+  readonly definition: string;
+}
+
+export interface ServiceModel {
+  readonly desc: DescService;
+  /** Fully-qualified name, e.g. `ecommerce.v1.UserService`. */
+  readonly typeName: string;
+  readonly names: ServiceNames;
+  readonly methods: readonly MethodModel[];
+}
+
+export interface FileModel {
+  readonly file: DescFile;
+  readonly services: readonly ServiceModel[];
+}
+
+const kindByMethodKind = {
+  unary: "unary",
+  server_streaming: "server_streaming",
+  client_streaming: "client_streaming",
+  bidi_streaming: "bidi_streaming",
+} as const satisfies Record<DescMethod["methodKind"], MethodKind>;
+
+/**
+ * Builds the model of one .proto file: its services with their methods and
+ * the names grpckit exports for them. Pure: descriptors in, data out.
+ *
+ * Exported names never collide within a file: a generated name that another
+ * service of the file already took (service `Foo` exports `FooClient`, and a
+ * service may be called `FooClient`) gets a `$` suffix, as protoplugin does
+ * for reserved words. Collisions with imported message names are resolved by
+ * protoplugin, which aliases the import.
+ */
+export function buildFileModel(file: DescFile): FileModel {
+  const taken = new Set<string>();
+  const claim = (wanted: string): string => {
+    let name = safeIdentifier(wanted);
+    while (taken.has(name)) {
+      name = `${name}$`;
+    }
+    taken.add(name);
+    return name;
+  };
+  // Service names first, so that a service keeps its own name even when an
+  // earlier service's derived name would take it.
+  const specNames = file.services.map((service) => claim(service.name));
+  const services = file.services.map((service, i): ServiceModel => {
+    const spec = specNames[i] ?? service.name;
+    return {
+      desc: service,
+      typeName: service.typeName,
+      names: {
+        spec,
+        handlers: claim(`${spec}Handlers`),
+        client: claim(`${spec}Client`),
+        definition: claim(`${spec}Definition`),
+      },
+      methods: service.methods.map((method) => buildMethodModel(service, method)),
+    };
+  });
+  return { file, services };
+}
+
+function buildMethodModel(service: DescService, method: DescMethod): MethodModel {
+  return {
+    desc: method,
+    name: method.name,
+    localName: method.localName,
+    path: `/${service.typeName}/${method.name}`,
+    kind: kindByMethodKind[method.methodKind],
+    input: method.input,
+    output: method.output,
+    deprecated: method.deprecated,
+  };
+}
