@@ -32,13 +32,17 @@ function template(plugins) {
   return JSON.stringify({ version: "v2", plugins });
 }
 const es = { local: "protoc-gen-es", out: "out", opt: ["target=ts", "import_extension=js"] };
-const grpckit = { local: ["node", join(root, "bin/protoc-gen-grpckit.js")], out: "out", opt: ["target=ts", "import_extension=js"] };
+const grpckit = {
+  local: ["node", join(root, "bin/protoc-gen-grpckit.js")],
+  out: "out",
+  opt: ["target=ts", "import_extension=js"],
+};
 
 const suites = {
   generate() {
     const rows = [];
-    const runs = 5;
-    for (const files of [10, 100]) {
+    for (const files of [10, 100, 1000]) {
+      const runs = files >= 1000 ? 3 : 5;
       const dir = mkdtempSync(join(tmpdir(), "grpckit-bench-"));
       writeSyntheticCorpus(join(dir, "proto"), files, 20);
       const input = join(dir, "proto");
@@ -46,11 +50,27 @@ const suites = {
       process.stderr.write(`generate: synthetic ${files} files ...\n`);
       const build = time([bin("buf"), "build", input, "-o", "/dev/null"], dir, runs);
       const esAlone = time(gen([{ ...es, strategy: "all" }]), dir, runs);
-      const both = time(gen([{ ...es, strategy: "all" }, { ...grpckit, strategy: "all" }]), dir, runs);
+      const alone = time(gen([{ ...grpckit, strategy: "all" }]), dir, runs);
+      const both = time(
+        gen([
+          { ...es, strategy: "all" },
+          { ...grpckit, strategy: "all" },
+        ]),
+        dir,
+        runs,
+      );
       const name = `synthetic ${files} files x 20 messages`;
       rows.push(
         { name: `${name}: buf build`, value: build, unit: "ms", better: "lower" },
         { name: `${name}: protoc-gen-es`, value: esAlone, unit: "ms", better: "lower" },
+        {
+          name: `${name}: grpckit`,
+          value: alone,
+          unit: "ms",
+          better: "lower",
+          baseline: `${name}: protoc-gen-es`,
+          ratio: alone / esAlone,
+        },
         {
           name: `${name}: protoc-gen-es + grpckit`,
           value: both,

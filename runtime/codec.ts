@@ -1,5 +1,5 @@
-import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
 import type { MethodDefinition } from "@grpc/grpc-js";
 import { Code, RpcError } from "./errors.js";
 import type { MethodSpec, ServiceSpec } from "./service.js";
@@ -54,10 +54,7 @@ const definitions = new WeakMap<ServiceSpec, GrpcDefinition<ServiceSpec>>();
 export function grpcDefinition<S extends ServiceSpec>(service: S): GrpcDefinition<S> {
   let definition = definitions.get(service);
   if (definition === undefined) {
-    const entries = Object.entries(service.methods).map(([localName, method]) => [
-      localName,
-      methodDefinition(method),
-    ]);
+    const entries = Object.entries(service.methods).map(([localName, method]) => [localName, methodDefinition(method)]);
     definition = Object.freeze(Object.fromEntries(entries)) as GrpcDefinition<ServiceSpec>;
     definitions.set(service, definition);
   }

@@ -1,5 +1,5 @@
-import { Metadata, status } from "@grpc/grpc-js";
 import type { ServiceError, StatusObject } from "@grpc/grpc-js";
+import { Metadata, status } from "@grpc/grpc-js";
 import { toMetadata } from "./metadata.js";
 import type { MetadataInit } from "./service.js";
 
@@ -8,6 +8,7 @@ import type { MetadataInit } from "./service.js";
  * `Code.NOT_FOUND` is a value and `Code` a type, interchangeable with grpc-js.
  */
 export { status as Code };
+
 type Code = status;
 const Code = status;
 
@@ -99,7 +100,11 @@ export class RpcError extends Error {
 
   /** A grpc-js `ServiceError` for this error, for code that speaks grpc-js. */
   toServiceError(): ServiceError {
-    return Object.assign(new Error(this.message), { code: this.code, details: this.rawMessage, metadata: this.metadata });
+    return Object.assign(new Error(this.message), {
+      code: this.code,
+      details: this.rawMessage,
+      metadata: this.metadata,
+    });
   }
 }
 

@@ -1,5 +1,5 @@
-import type { Metadata } from "@grpc/grpc-js";
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { Metadata } from "@grpc/grpc-js";
 
 /** The four kinds of gRPC method, named as protobuf-es names them. */
 export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
@@ -121,9 +121,7 @@ export interface CallOptions {
 }
 
 /** Requests a client stream accepts: any iterable, sync or async. */
-export type RequestStream<I extends DescMessage> =
-  | AsyncIterable<MessageInitShape<I>>
-  | Iterable<MessageInitShape<I>>;
+export type RequestStream<I extends DescMessage> = AsyncIterable<MessageInitShape<I>> | Iterable<MessageInitShape<I>>;
 
 export type UnaryCall<I extends DescMessage, O extends DescMessage> = (
   request: MessageInitShape<I>,

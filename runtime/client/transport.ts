@@ -1,5 +1,5 @@
-import { Client, credentials as grpcCredentials } from "@grpc/grpc-js";
 import type { ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
+import { Client, credentials as grpcCredentials } from "@grpc/grpc-js";
 
 /**
  * Where a client's calls go: something that hands out a grpc-js `Client` (a

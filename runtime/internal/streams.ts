@@ -13,7 +13,10 @@ import type { Readable } from "node:stream";
  * Ends when the stream ends; throws the stream's 'error'; throws
  * `closedEarly()` when the stream closes without ending (a cancelled call).
  */
-export async function* readMessages<T>(stream: Readable, closedEarly: () => unknown): AsyncGenerator<T, void, undefined> {
+export async function* readMessages<T>(
+  stream: Readable,
+  closedEarly: () => unknown,
+): AsyncGenerator<T, void, undefined> {
   let ended = stream.readableEnded;
   let closed = false;
   let failed = false;

@@ -1,5 +1,5 @@
+import type { StatusObject } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
-import type { ServerSurfaceCall, StatusObject } from "@grpc/grpc-js";
 import { Code, RpcError } from "../errors.js";
 import { toMetadata } from "../metadata.js";
 import type { MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
@@ -16,6 +16,16 @@ const INTERNAL_MESSAGE = "internal error";
  * deadline passing.
  */
 const DEADLINE_MARGIN_MS = 50;
+
+/** What a call state needs of any of the four grpc-js server call objects. */
+export interface ServerSurfaceCall {
+  readonly cancelled: boolean;
+  readonly metadata: Metadata;
+  getPeer(): string;
+  getDeadline(): Date | number;
+  sendMetadata(metadata: Metadata): void;
+  once(event: "cancelled", listener: () => void): unknown;
+}
 
 /** Receives the unexpected errors of handlers. */
 export type ErrorReporter = (error: unknown, context: ServerContext) => void;

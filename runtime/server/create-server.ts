@@ -1,5 +1,5 @@
-import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import type { ServerOptions as GrpcServerOptions } from "@grpc/grpc-js";
+import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
 import { decodeMessage } from "../codec.js";
 import { Code, RpcError } from "../errors.js";
 import type { HandlersOf, ServerContext, ServiceSpec } from "../service.js";
@@ -95,7 +95,9 @@ export function createServer(options: ServerOptions = {}): Server {
         };
         const { func, type } = grpcHandler(bound);
         const input = method.input;
-        if (!grpcServer.register(method.path, func, passThrough, (bytes: Buffer) => decodeMessage(input, bytes), type)) {
+        if (
+          !grpcServer.register(method.path, func, passThrough, (bytes: Buffer) => decodeMessage(input, bytes), type)
+        ) {
           throw new Error(`${method.path} is already served`);
         }
       }

@@ -1,4 +1,4 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type {
   handleBidiStreamingCall,
@@ -67,7 +67,7 @@ function unaryHandler(bound: BoundHandler): handleUnaryCall<Message, Buffer> {
 function clientStreamingHandler(bound: BoundHandler): handleClientStreamingCall<Message, Buffer> {
   return (call, callback) => {
     const state = begin(bound, call);
-    const requests = readMessages<Message>(call, () => state.reason ?? closedEarly());
+    const requests = readRequests(call, state);
     respondOnce(state, callback, async () => bound.fn.call(bound.self, requests, state.context));
   };
 }
@@ -82,9 +82,25 @@ function serverStreamingHandler(bound: BoundHandler): handleServerStreamingCall<
 function bidiStreamingHandler(bound: BoundHandler): handleBidiStreamingCall<Message, Buffer> {
   return (call) => {
     const state = begin(bound, call);
-    const requests = readMessages<Message>(call, () => state.reason ?? closedEarly());
+    const requests = readRequests(call, state);
     void respondStreaming(state, call, () => bound.fn.call(bound.self, requests, state.context));
   };
+}
+
+/**
+ * The request stream of a call, for its handler. Throws the cancellation's
+ * reason if the call is cancelled before the stream ends.
+ */
+async function* readRequests(call: Readable, state: CallState): AsyncGenerator<Message, void, undefined> {
+  yield* readMessages<Message>(call, () => state.reason ?? closedEarly());
+  // A grpc-js client that cancels sends END_STREAM right before RST_STREAM
+  // (grpc/grpc-node#2583), so a cancelled call first looks like a complete
+  // request stream, and a handler would act on partial input. Both frames
+  // leave in one write; one turn of the event loop lets the reset arrive.
+  await new Promise(setImmediate);
+  if (state.cancelled) {
+    throw state.reason;
+  }
 }
 
 function respondOnce(
@@ -186,7 +202,9 @@ function asyncIteratorOf(output: unknown, method: MethodSpec): AsyncIterator<unk
   if (typeof output === "object" && output !== null && Symbol.asyncIterator in output) {
     return (output as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   }
-  throw new TypeError(`the handler of ${method.path} must return an AsyncIterable, e.g. be an async generator function`);
+  throw new TypeError(
+    `the handler of ${method.path} must return an AsyncIterable, e.g. be an async generator function`,
+  );
 }
 
 function encodeResponse(method: MethodSpec, response: unknown): Buffer {
@@ -197,7 +215,9 @@ function encodeResponse(method: MethodSpec, response: unknown): Buffer {
   }
   const typeName = (response as { $typeName?: unknown }).$typeName;
   if (typeName !== undefined && typeName !== method.output.typeName) {
-    throw new TypeError(`the handler of ${method.path} returned a ${String(typeName)}, not a ${method.output.typeName}`);
+    throw new TypeError(
+      `the handler of ${method.path} returned a ${String(typeName)}, not a ${method.output.typeName}`,
+    );
   }
   return encodeMessage(method.output, response as MessageInitShape<DescMessage>);
 }

@@ -5,7 +5,7 @@ import { CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { parseOptions } from "../../plugin/parameters.js";
 import { version } from "../../plugin/version.js";
-import { grpckitBin, requestFor, root, runGrpckit } from "../support/codegen.js";
+import { grpckitBin, requestFor, root, runGrpckit, runPluginProcess } from "../support/codegen.js";
 
 describe("plugin parameters", () => {
   it("defaults the runtime import to the package name", () => {
@@ -13,7 +13,9 @@ describe("plugin parameters", () => {
   });
 
   it("imports the runtime from runtime_import", () => {
-    const files = runGrpckit(requestFor(`${root}test/golden/no-package/proto`, "target=ts,runtime_import=@acme/rpc-runtime"));
+    const files = runGrpckit(
+      requestFor(`${root}test/golden/no-package/proto`, "target=ts,runtime_import=@acme/rpc-runtime"),
+    );
     expect(files.get("bare_grpckit.ts")).toContain('from "@acme/rpc-runtime"');
   });
 
@@ -41,8 +43,11 @@ describe("plugin parameters", () => {
     expect(run.stderr.toString()).toContain('invalid option "target=python"');
   });
 
-  it("emits js and dts on request", () => {
-    const files = runGrpckit(requestFor(`${root}test/golden/no-package/proto`, "target=js+dts,import_extension=js"));
+  it("emits js and dts on request, from the bundled executable too", () => {
+    const request = requestFor(`${root}test/golden/no-package/proto`, "target=js+dts,import_extension=js");
+    const files = runGrpckit(request);
+    // The bundle swaps the TypeScript compiler for a stand-in that loads it on first use.
+    expect(runPluginProcess(grpckitBin, request)).toEqual(files);
     expect([...files.keys()].sort()).toEqual(["bare_grpckit.d.ts", "bare_grpckit.js"]);
     expect(files.get("bare_grpckit.js")).toContain("grpcDefinition(Bare)");
     expect(files.get("bare_grpckit.d.ts")).toContain("export interface BareHandlers");

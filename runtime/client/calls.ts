@@ -1,0 +1,360 @@
+import type { EventEmitter } from "node:events";
+import type { Readable, Writable } from "node:stream";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { CallOptions as GrpcCallOptions, MethodDefinition, StatusObject } from "@grpc/grpc-js";
+import { Metadata } from "@grpc/grpc-js";
+import { Code, RpcError } from "../errors.js";
+import { firstEvent, readMessages } from "../internal/streams.js";
+import { toMetadata } from "../metadata.js";
+import type { CallOptions, RequestStream } from "../service.js";
+import type { Transport } from "./transport.js";
+
+type Message = MessageShape<DescMessage>;
+type Definition = MethodDefinition<Message, Message>;
+type AnyRequests = RequestStream<DescMessage>;
+
+/** A grpc-js client call of any kind: they all are EventEmitters with cancel(). */
+type GrpcCall = EventEmitter & { cancel(): void };
+
+/** Unary: one request, one response. */
+export function callUnary(
+  transport: Transport,
+  method: Definition,
+  request: unknown,
+  options: CallOptions = {},
+): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    const start = startCall(options);
+    if (start instanceof RpcError) {
+      reject(start);
+      return;
+    }
+    let response: Message | undefined;
+    let error: unknown;
+    try {
+      const call = transport
+        .pick()
+        .makeUnaryRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
+          request as Message,
+          start.metadata,
+          start.grpcOptions,
+          (err, value) => {
+            if (err) {
+              error = err;
+            } else {
+              response = value;
+            }
+          },
+        );
+      // grpc-js emits 'status' right after the callback: settle then, once
+      // onTrailer has seen the trailers.
+      const observer: CallObserver = new CallObserver(call, options, () => {
+        const failure = observer.failureOf(error);
+        failure === undefined ? resolve(response as Message) : reject(failure);
+      });
+    } catch (cause) {
+      reject(RpcError.from(cause, Code.UNAVAILABLE));
+    }
+  });
+}
+
+/** Server streaming: one request, a stream of responses, pulled as the caller iterates. */
+export async function* callServerStreaming(
+  transport: Transport,
+  method: Definition,
+  request: unknown,
+  options: CallOptions = {},
+): AsyncGenerator<Message, void, undefined> {
+  const start = startCall(options);
+  if (start instanceof RpcError) {
+    throw start;
+  }
+  const call = startOrThrow(() =>
+    transport
+      .pick()
+      .makeServerStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request as Message,
+        start.metadata,
+        start.grpcOptions,
+      ),
+  );
+  const observer = new CallObserver(call, options);
+  try {
+    yield* observer.responses(call);
+  } catch (error) {
+    throw observer.failureOf(error);
+  } finally {
+    // The caller broke out of its loop or threw in it: stop the server.
+    observer.cancelIfRunning();
+  }
+  observer.throwIfFailed();
+}
+
+/** Client streaming: requests from any iterable, written with backpressure; one response. */
+export function callClientStreaming(
+  transport: Transport,
+  method: Definition,
+  requests: AnyRequests,
+  options: CallOptions = {},
+): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    const start = startCall(options);
+    if (start instanceof RpcError) {
+      reject(start);
+      return;
+    }
+    let response: Message | undefined;
+    let error: unknown;
+    let inputFailure: RpcError | undefined;
+    try {
+      const call = transport
+        .pick()
+        .makeClientStreamRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
+          start.metadata,
+          start.grpcOptions,
+          (err, value) => {
+            if (err) {
+              error = err;
+            } else {
+              response = value;
+            }
+          },
+        );
+      const observer = new CallObserver(call, options, () => {
+        const failure = inputFailure ?? observer.failureOf(error);
+        failure === undefined ? resolve(response as Message) : reject(failure);
+      });
+      writeRequests(call, requests, observer).catch((cause: unknown) => {
+        inputFailure ??= RpcError.from(cause);
+        observer.cancelIfRunning();
+      });
+    } catch (cause) {
+      reject(RpcError.from(cause, Code.UNAVAILABLE));
+    }
+  });
+}
+
+/**
+ * Bidi streaming: requests are written from the iterable while responses are
+ * read, concurrently; both sides keep backpressure.
+ */
+export async function* callBidiStreaming(
+  transport: Transport,
+  method: Definition,
+  requests: AnyRequests,
+  options: CallOptions = {},
+): AsyncGenerator<Message, void, undefined> {
+  const start = startCall(options);
+  if (start instanceof RpcError) {
+    throw start;
+  }
+  const call = startOrThrow(() =>
+    transport
+      .pick()
+      .makeBidiStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        start.metadata,
+        start.grpcOptions,
+      ),
+  );
+  const observer = new CallObserver(call, options);
+  let inputFailure: RpcError | undefined;
+  writeRequests(call, requests, observer).catch((cause: unknown) => {
+    inputFailure ??= RpcError.from(cause);
+    observer.cancelIfRunning();
+  });
+  try {
+    yield* observer.responses(call);
+  } catch (error) {
+    throw inputFailure ?? observer.failureOf(error);
+  } finally {
+    observer.cancelIfRunning();
+  }
+  if (inputFailure !== undefined) {
+    throw inputFailure;
+  }
+  observer.throwIfFailed();
+}
+
+/**
+ * Writes each request once the previous one is accepted, waiting for 'drain'
+ * when the stream's buffer is full, then half-closes. Stops pulling requests
+ * as soon as the call has ended. Rejects with the error of the iterable.
+ */
+async function writeRequests(call: Writable, requests: AnyRequests, observer: CallObserver): Promise<void> {
+  for await (const request of requests) {
+    if (observer.ended) {
+      return;
+    }
+    if (!call.write(request)) {
+      if (observer.ended) {
+        return;
+      }
+      await firstEvent(call, ["drain", "status", "close"]);
+    }
+  }
+  if (!observer.ended) {
+    call.end();
+  }
+}
+
+interface Start {
+  metadata: Metadata;
+  grpcOptions: GrpcCallOptions;
+}
+
+/** Checks the signal and converts the options, or says why the call cannot start. */
+function startCall(options: CallOptions): Start | RpcError {
+  if (options.signal?.aborted) {
+    return abortedError(options.signal);
+  }
+  try {
+    // Copied: grpc-js adds headers of its own to the metadata of a call.
+    const metadata =
+      options.metadata === undefined
+        ? new Metadata()
+        : options.metadata instanceof Metadata
+          ? options.metadata.clone()
+          : toMetadata(options.metadata);
+    const grpcOptions: GrpcCallOptions = {};
+    const deadline = deadlineOf(options);
+    if (deadline !== undefined) {
+      grpcOptions.deadline = deadline;
+    }
+    return { metadata, grpcOptions };
+  } catch (cause) {
+    return RpcError.from(cause, Code.INTERNAL);
+  }
+}
+
+function startOrThrow<T>(start: () => T): T {
+  try {
+    return start();
+  } catch (cause) {
+    throw RpcError.from(cause, Code.UNAVAILABLE);
+  }
+}
+
+/** The earlier of `timeoutMs` from now and `deadline`, in epoch milliseconds. */
+function deadlineOf(options: CallOptions): number | undefined {
+  const candidates: number[] = [];
+  if (options.timeoutMs !== undefined) {
+    candidates.push(Date.now() + options.timeoutMs);
+  }
+  if (options.deadline !== undefined) {
+    candidates.push(options.deadline instanceof Date ? options.deadline.getTime() : options.deadline);
+  }
+  return candidates.length === 0 ? undefined : Math.min(...candidates);
+}
+
+function abortedError(signal: AbortSignal): RpcError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === "TimeoutError") {
+    return new RpcError(Code.DEADLINE_EXCEEDED, "the call's signal timed out", { cause: reason });
+  }
+  return new RpcError(Code.CANCELLED, "the call's signal was aborted", { cause: reason });
+}
+
+function responsesClosedEarly(): RpcError {
+  return new RpcError(Code.CANCELLED, "the response stream closed before it ended");
+}
+
+/**
+ * Watches one call: passes headers and trailers to the caller's callbacks,
+ * cancels the call when its signal aborts, and decides which error the caller
+ * sees. A callback that throws fails the call with its error.
+ */
+class CallObserver {
+  private status: StatusObject | undefined;
+  private callbackFailure: RpcError | undefined;
+  private readonly onAbort = () => this.cancelIfRunning();
+
+  constructor(
+    private readonly call: GrpcCall,
+    private readonly options: CallOptions,
+    private readonly onEnd?: () => void,
+  ) {
+    call.on("metadata", (metadata: Metadata) => this.invoke(options.onHeader, metadata));
+    call.on("status", (status: StatusObject) => {
+      this.status = status;
+      options.signal?.removeEventListener("abort", this.onAbort);
+      this.invoke(options.onTrailer, status.metadata);
+      this.onEnd?.();
+    });
+    // Streams emit the failed status as 'error' too; the status is what counts.
+    call.on("error", () => {});
+    options.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Whether the call has its final status. */
+  get ended(): boolean {
+    return this.status !== undefined;
+  }
+
+  cancelIfRunning(): void {
+    if (this.status === undefined) {
+      this.call.cancel();
+    }
+  }
+
+  /** The error the caller sees for `error` (a grpc-js error or undefined). */
+  failureOf(error: unknown): RpcError | undefined {
+    if (this.callbackFailure !== undefined) {
+      return this.callbackFailure;
+    }
+    if (error === undefined) {
+      return undefined;
+    }
+    const failure = RpcError.from(error);
+    const { signal } = this.options;
+    if (signal?.aborted && failure.code === Code.CANCELLED) {
+      const aborted = abortedError(signal);
+      return new RpcError(aborted.code, aborted.rawMessage, { metadata: failure.metadata, cause: aborted.cause });
+    }
+    return failure;
+  }
+
+  /**
+   * The responses of a streaming call, in order, then its error if it failed.
+   * Once the caller's signal aborts, no buffered response is handed out.
+   */
+  async *responses(stream: Readable): AsyncGenerator<Message, void, undefined> {
+    const { signal } = this.options;
+    for await (const message of readMessages<Message>(stream, responsesClosedEarly)) {
+      if (signal?.aborted) {
+        throw abortedError(signal);
+      }
+      yield message;
+    }
+  }
+
+  /** Throws the error of a header or trailer callback, if one threw. */
+  throwIfFailed(): void {
+    if (this.callbackFailure !== undefined) {
+      throw this.callbackFailure;
+    }
+  }
+
+  private invoke(callback: ((metadata: Metadata) => void) | undefined, metadata: Metadata): void {
+    if (callback === undefined) {
+      return;
+    }
+    try {
+      callback(metadata);
+    } catch (error) {
+      this.callbackFailure ??= RpcError.from(error);
+      this.cancelIfRunning();
+    }
+  }
+}

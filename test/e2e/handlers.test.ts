@@ -1,0 +1,72 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, createServer, type ServerContext } from "grpckit";
+import { describe, expect, test } from "vitest";
+import type { UserServiceHandlers } from "../../generated-example/ecommerce/v1/user_grpckit.js";
+import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
+import {
+  type GetUserRequest,
+  GetUserResponseSchema,
+  type ListUsersRequest,
+  UserSchema,
+} from "../../generated-example/ecommerce/v1/user_pb.js";
+import { collect, serve } from "../support/serve.js";
+
+describe("handlers", () => {
+  test("may be methods of a class instance, called with `this` bound to it", async () => {
+    class Users implements Pick<UserServiceHandlers, "getUser" | "listUsers"> {
+      private readonly names = new Map([["u1", "Ada"]]);
+
+      async getUser({ userId }: GetUserRequest) {
+        return { user: { userId, displayName: this.names.get(userId) ?? "" } };
+      }
+
+      async *listUsers(_request: ListUsersRequest, { peer }: ServerContext) {
+        for (const [userId, displayName] of this.names) yield { user: { userId, displayName, email: peer } };
+      }
+    }
+    const { client } = await serve(UserService, new Users());
+    expect((await client.getUser({ userId: "u1" })).user?.displayName).toBe("Ada");
+    const [listed] = await collect(client.listUsers({}));
+    expect(listed?.user?.displayName).toBe("Ada");
+    expect(listed?.user?.email).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  test("may return a message or a plain object", async () => {
+    const { client } = await serve(UserService, {
+      async getUser({ userId }) {
+        if (userId === "message") return create(GetUserResponseSchema, { user: create(UserSchema, { userId }) });
+        return { user: { userId } };
+      },
+    });
+    expect((await client.getUser({ userId: "message" })).user?.userId).toBe("message");
+    expect((await client.getUser({ userId: "plain" })).user?.userId).toBe("plain");
+  });
+
+  test("a plain object with a key that is not a method is refused: a typo", () => {
+    const handlers = { getUsr: async () => ({}) };
+    expect(() => createServer().add(UserService, handlers as never)).toThrow(
+      'ecommerce.v1.UserService has no method "getUsr"',
+    );
+  });
+
+  test("a method served twice is refused", () => {
+    const server = createServer().add(UserService, { getUser: async () => ({}) });
+    expect(() => server.add(UserService, { getUser: async () => ({}) })).toThrow(
+      "/ecommerce.v1.UserService/GetUser is already served",
+    );
+    // Other methods of the same service may be added later.
+    expect(() => server.add(UserService, { deleteUser: async () => ({}) })).not.toThrow();
+  });
+
+  test("a server-streaming handler that returns no iterable answers INTERNAL and is reported", async () => {
+    const reported: unknown[] = [];
+    const { client } = await serve(
+      UserService,
+      // @ts-expect-error: not an async generator.
+      { listUsers: async () => [{ user: {} }] },
+      { onError: (error) => reported.push(error) },
+    );
+    await expect(collect(client.listUsers({}))).rejects.toMatchObject({ code: Code.INTERNAL });
+    expect(String(reported[0])).toContain("must return an AsyncIterable");
+  });
+});
