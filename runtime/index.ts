@@ -8,15 +8,8 @@ export type { ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
 export { credentials, Metadata, ServerCredentials } from "@grpc/grpc-js";
 export { type ClientOptions, closeClient, createClient } from "./client/create-client.js";
 export { type ChannelTransport, createTransport, type Transport, type TransportOptions } from "./client/transport.js";
-export {
-  decodeMessage,
-  encodeMessage,
-  type GrpcDefinition,
-  type GrpcMethodDefinition,
-  grpcDefinition,
-} from "./codec.js";
+export { type GrpcDefinition, type GrpcMethodDefinition, grpcDefinition } from "./codec.js";
 export { Code, RpcError, type RpcErrorOptions } from "./errors.js";
-export { toMetadata } from "./metadata.js";
 export { createServer, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Server, type ServerOptions } from "./server/create-server.js";
 export type {
   BidiStreamingCall,

@@ -50,7 +50,9 @@ export interface ServerContext {
   readonly deadline: Date | undefined;
   /**
    * Aborted when the client cancels, the deadline passes, or the server is
-   * forced to shut down. Pass it to anything the handler awaits.
+   * forced to shut down; its reason is then an `RpcError` (`CANCELLED`,
+   * `DEADLINE_EXCEEDED` or `UNAVAILABLE`). Never aborted once the handler has
+   * answered. Pass it to anything the handler awaits.
    */
   readonly signal: AbortSignal;
   /** The client's address, e.g. `127.0.0.1:53122`. */
@@ -60,7 +62,10 @@ export interface ServerContext {
    * with the first response message. Only the first call has an effect.
    */
   sendHeader(metadata: MetadataInit): void;
-  /** Trailers sent with the status when the call ends; add to it freely. */
+  /**
+   * Trailers sent with the status when the call ends, also when the handler
+   * throws; add to it freely until then.
+   */
   readonly trailer: Metadata;
 }
 
@@ -123,21 +128,35 @@ export interface CallOptions {
 /** Requests a client stream accepts: any iterable, sync or async. */
 export type RequestStream<I extends DescMessage> = AsyncIterable<MessageInitShape<I>> | Iterable<MessageInitShape<I>>;
 
+/** Calls a unary method; rejects with an `RpcError`. */
 export type UnaryCall<I extends DescMessage, O extends DescMessage> = (
   request: MessageInitShape<I>,
   options?: CallOptions,
 ) => Promise<MessageShape<O>>;
 
+/**
+ * Calls a server-streaming method. The call starts when iteration starts;
+ * leaving the loop early (break, throw) cancels it. Throws an `RpcError`.
+ */
 export type ServerStreamingCall<I extends DescMessage, O extends DescMessage> = (
   request: MessageInitShape<I>,
   options?: CallOptions,
 ) => AsyncIterable<MessageShape<O>>;
 
+/**
+ * Calls a client-streaming method with requests pulled from `requests` as the
+ * call can take them. An error of `requests` cancels the call and rejects with
+ * it, as an `RpcError`.
+ */
 export type ClientStreamingCall<I extends DescMessage, O extends DescMessage> = (
   requests: RequestStream<I>,
   options?: CallOptions,
 ) => Promise<MessageShape<O>>;
 
+/**
+ * Calls a bidi-streaming method: requests are sent while responses are read.
+ * Starts, and is cancelled, like a server-streaming call.
+ */
 export type BidiStreamingCall<I extends DescMessage, O extends DescMessage> = (
   requests: RequestStream<I>,
   options?: CallOptions,

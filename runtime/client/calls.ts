@@ -10,7 +10,8 @@ import type { CallOptions, RequestStream } from "../service.js";
 import type { Transport } from "./transport.js";
 
 type Message = MessageShape<DescMessage>;
-type Definition = MethodDefinition<Message, Message>;
+/** A method's grpc-js definition: its path and (de)serializers. */
+export type GrpcMethod = MethodDefinition<Message, Message>;
 type AnyRequests = RequestStream<DescMessage>;
 
 /** A grpc-js client call of any kind: they all are EventEmitters with cancel(). */
@@ -19,7 +20,7 @@ type GrpcCall = EventEmitter & { cancel(): void };
 /** Unary: one request, one response. */
 export function callUnary(
   transport: Transport,
-  method: Definition,
+  method: GrpcMethod,
   request: unknown,
   options: CallOptions = {},
 ): Promise<Message> {
@@ -64,7 +65,7 @@ export function callUnary(
 /** Server streaming: one request, a stream of responses, pulled as the caller iterates. */
 export async function* callServerStreaming(
   transport: Transport,
-  method: Definition,
+  method: GrpcMethod,
   request: unknown,
   options: CallOptions = {},
 ): AsyncGenerator<Message, void, undefined> {
@@ -99,7 +100,7 @@ export async function* callServerStreaming(
 /** Client streaming: requests from any iterable, written with backpressure; one response. */
 export function callClientStreaming(
   transport: Transport,
-  method: Definition,
+  method: GrpcMethod,
   requests: AnyRequests,
   options: CallOptions = {},
 ): Promise<Message> {
@@ -149,7 +150,7 @@ export function callClientStreaming(
  */
 export async function* callBidiStreaming(
   transport: Transport,
-  method: Definition,
+  method: GrpcMethod,
   requests: AnyRequests,
   options: CallOptions = {},
 ): AsyncGenerator<Message, void, undefined> {

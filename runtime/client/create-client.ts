@@ -1,7 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { grpcDefinition } from "../codec.js";
 import type { CallOptions, ClientOf, MethodSpec, RequestStream, ServiceSpec } from "../service.js";
-import { callBidiStreaming, callClientStreaming, callServerStreaming, callUnary } from "./calls.js";
+import { callBidiStreaming, callClientStreaming, callServerStreaming, callUnary, type GrpcMethod } from "./calls.js";
 import { createTransport, type Transport, type TransportOptions } from "./transport.js";
 
 /** Options of {@link createClient}; they configure the channel of a string target. */
@@ -49,7 +49,7 @@ export function createClient<S extends ServiceSpec>(
     }
     transport = target;
   }
-  const definition = grpcDefinition(service) as Record<string, Parameters<typeof callUnary>[1]>;
+  const definition = grpcDefinition(service) as Record<string, GrpcMethod>;
   const client: Record<string | symbol, unknown> = {};
   for (const [localName, method] of Object.entries(service.methods)) {
     const methodDefinition = definition[localName];
@@ -66,19 +66,18 @@ export function createClient<S extends ServiceSpec>(
 }
 
 /**
- * Closes the channel that a client created from a string target; its calls in
- * flight fail. Does nothing for a client given a {@link Transport}: whoever
- * created the transport closes it.
+ * Closes the channel that a client created from a string target: new calls
+ * fail with `UNAVAILABLE`, calls under way finish. Does nothing for a client
+ * given a {@link Transport}: whoever created the transport closes it.
  */
 export function closeClient(client: object): void {
   const transport = (client as { [ownTransport]?: Transport | undefined })[ownTransport];
   transport?.close();
 }
 
-type Definition = Parameters<typeof callUnary>[1];
 type AnyRequests = RequestStream<DescMessage>;
 
-function callFunction(transport: Transport, method: MethodSpec, definition: Definition) {
+function callFunction(transport: Transport, method: MethodSpec, definition: GrpcMethod) {
   switch (method.kind) {
     case "unary":
       return (request: unknown, options?: CallOptions) => callUnary(transport, definition, request, options);

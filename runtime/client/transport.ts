@@ -9,7 +9,7 @@ import { Client, credentials as grpcCredentials } from "@grpc/grpc-js";
 export interface Transport {
   /** The grpc-js client to start the next call on. */
   pick(): Client;
-  /** Closes the channels. Calls in flight fail; new calls fail at once. */
+  /** Closes the channels: new calls fail with `UNAVAILABLE`, calls under way finish. */
   close(): void;
 }
 

@@ -71,12 +71,15 @@ export function createServer(options: ServerOptions = {}): Server {
   const grpcServer = new GrpcServer(options.channelOptions);
   const report = options.onError ?? logError;
   const inFlight = new Set<CallState>();
+  const served = new Set<string>();
   let shuttingDown: Promise<void> | undefined;
 
   const server: Server = {
     grpcServer,
     add(service, handlers) {
       checkKeys(service, handlers);
+      // Check everything before registering anything: a refused add changes nothing.
+      const bound: BoundHandler[] = [];
       for (const [localName, method] of Object.entries(service.methods)) {
         const fn: unknown = (handlers as Record<string, unknown>)[localName];
         if (fn === undefined) {
@@ -85,21 +88,18 @@ export function createServer(options: ServerOptions = {}): Server {
         if (typeof fn !== "function") {
           throw new TypeError(`the handler of ${method.path} ("${localName}") is a ${typeof fn}, not a function`);
         }
-        const bound: BoundHandler = {
-          service,
-          method,
-          fn: fn as BoundHandler["fn"],
-          self: handlers,
-          inFlight,
-          report,
-        };
-        const { func, type } = grpcHandler(bound);
-        const input = method.input;
-        if (
-          !grpcServer.register(method.path, func, passThrough, (bytes: Buffer) => decodeMessage(input, bytes), type)
-        ) {
+        if (served.has(method.path)) {
           throw new Error(`${method.path} is already served`);
         }
+        bound.push({ service, method, fn: fn as BoundHandler["fn"], self: handlers, inFlight, report });
+      }
+      for (const handler of bound) {
+        const { path, input } = handler.method;
+        const { func, type } = grpcHandler(handler);
+        if (!grpcServer.register(path, func, passThrough, (bytes: Buffer) => decodeMessage(input, bytes), type)) {
+          throw new Error(`${path} is already served by the grpc-js server`);
+        }
+        served.add(path);
       }
       return this;
     },

@@ -1,4 +1,4 @@
-import { closeClient, Code, createClient, createTransport, credentials, RpcError } from "grpckit";
+import { Code, closeClient, createClient, createTransport, credentials, RpcError } from "grpckit";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { OrderService } from "../../generated-example/ecommerce/v1/order_grpckit.js";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
@@ -25,6 +25,7 @@ describe("clients and their channels", () => {
     transport.close();
     const failure = await orders.getOrder({ orderId: "o1" }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RpcError);
+    expect(failure).toMatchObject({ code: Code.UNAVAILABLE });
   });
 
   test("closeClient closes the channel a client opened for itself", async () => {
@@ -34,6 +35,7 @@ describe("clients and their channels", () => {
     closeClient(users);
     const failure = await users.getUser({ userId: "u1" }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RpcError);
+    expect(failure).toMatchObject({ code: Code.UNAVAILABLE });
     expect(Object.keys(users)).toEqual(Object.keys(UserService.methods)); // nothing else shows
   });
 

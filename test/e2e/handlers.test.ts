@@ -49,13 +49,17 @@ describe("handlers", () => {
     );
   });
 
-  test("a method served twice is refused", () => {
-    const server = createServer().add(UserService, { getUser: async () => ({}) });
-    expect(() => server.add(UserService, { getUser: async () => ({}) })).toThrow(
-      "/ecommerce.v1.UserService/GetUser is already served",
+  test("a method served twice is refused, and a refused add registers nothing", () => {
+    async function* listUsers() {
+      yield {};
+    }
+    const server = createServer().add(UserService, { listUsers });
+    expect(() => server.add(UserService, { listUsers })).toThrow(
+      "/ecommerce.v1.UserService/ListUsers is already served",
     );
-    // Other methods of the same service may be added later.
-    expect(() => server.add(UserService, { deleteUser: async () => ({}) })).not.toThrow();
+    // createUser comes before listUsers in the service: it must not be left registered.
+    expect(() => server.add(UserService, { createUser: async () => ({}), listUsers })).toThrow("already served");
+    expect(() => server.add(UserService, { createUser: async () => ({}) })).not.toThrow();
   });
 
   test("a server-streaming handler that returns no iterable answers INTERNAL and is reported", async () => {
