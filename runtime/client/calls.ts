@@ -17,6 +17,9 @@ type AnyRequests = RequestStream<DescMessage>;
 /** A grpc-js client call of any kind: they all are EventEmitters with cancel(). */
 type GrpcCall = EventEmitter & { cancel(): void };
 
+/** A grpc-js callback of a call with one response. */
+type ResponseCallback = (error: unknown, value?: Message) => void;
+
 /** Unary: one request, one response. */
 export function callUnary(
   transport: Transport,
@@ -24,56 +27,53 @@ export function callUnary(
   request: unknown,
   options: CallOptions = {},
 ): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    const start = startCall(options);
-    if (start instanceof RpcError) {
-      reject(start);
-      return;
-    }
-    let response: Message | undefined;
-    let error: unknown;
-    try {
-      const call = transport
+  return oneResponse(options, (start, callback) =>
+    transport
+      .pick()
+      .makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request as Message,
+        start.metadata,
+        start.grpcOptions,
+        callback,
+      ),
+  );
+}
+
+/** Client streaming: requests from any iterable, written with backpressure; one response. */
+export function callClientStreaming(
+  transport: Transport,
+  method: GrpcMethod,
+  requests: AnyRequests,
+  options: CallOptions = {},
+): Promise<Message> {
+  return oneResponse(
+    options,
+    (start, callback) =>
+      transport
         .pick()
-        .makeUnaryRequest(
+        .makeClientStreamRequest(
           method.path,
           method.requestSerialize,
           method.responseDeserialize,
-          request as Message,
           start.metadata,
           start.grpcOptions,
-          (err, value) => {
-            if (err) {
-              error = err;
-            } else {
-              response = value;
-            }
-          },
-        );
-      // grpc-js emits 'status' right after the callback: settle then, once
-      // onTrailer has seen the trailers.
-      const observer: CallObserver = new CallObserver(call, options, () => {
-        const failure = observer.failureOf(error);
-        failure === undefined ? resolve(response as Message) : reject(failure);
-      });
-    } catch (cause) {
-      reject(RpcError.from(cause, Code.UNAVAILABLE));
-    }
-  });
+          callback,
+        ),
+    (call, observer) => writeRequests(call, requests, observer),
+  );
 }
 
 /** Server streaming: one request, a stream of responses, pulled as the caller iterates. */
-export async function* callServerStreaming(
+export function callServerStreaming(
   transport: Transport,
   method: GrpcMethod,
   request: unknown,
   options: CallOptions = {},
 ): AsyncGenerator<Message, void, undefined> {
-  const start = startCall(options);
-  if (start instanceof RpcError) {
-    throw start;
-  }
-  const call = startOrThrow(() =>
+  return streamOfResponses(options, (start) =>
     transport
       .pick()
       .makeServerStreamRequest(
@@ -85,24 +85,46 @@ export async function* callServerStreaming(
         start.grpcOptions,
       ),
   );
-  const observer = new CallObserver(call, options);
-  try {
-    yield* observer.responses(call);
-  } catch (error) {
-    throw observer.failureOf(error);
-  } finally {
-    // The caller broke out of its loop or threw in it: stop the server.
-    observer.cancelIfRunning();
-  }
-  observer.throwIfFailed();
 }
 
-/** Client streaming: requests from any iterable, written with backpressure; one response. */
-export function callClientStreaming(
+/**
+ * Bidi streaming: requests are written from the iterable while responses are
+ * read, concurrently; both sides keep backpressure.
+ */
+export function callBidiStreaming(
   transport: Transport,
   method: GrpcMethod,
   requests: AnyRequests,
   options: CallOptions = {},
+): AsyncGenerator<Message, void, undefined> {
+  return streamOfResponses(
+    options,
+    (start) =>
+      transport
+        .pick()
+        .makeBidiStreamRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
+          start.metadata,
+          start.grpcOptions,
+        ),
+    (call, observer) => writeRequests(call, requests, observer),
+  );
+}
+
+/** Writes a call's requests; see {@link writeRequests}. */
+type RequestWriter<C> = (call: C, observer: CallObserver) => Promise<void>;
+
+/**
+ * A call with one response (unary, client streaming). With `write`, writes
+ * the requests to the call; an error of their iterable cancels the call and
+ * is what the caller sees.
+ */
+function oneResponse<C extends GrpcCall>(
+  options: CallOptions,
+  open: (start: Start, callback: ResponseCallback) => C,
+  write?: RequestWriter<C>,
 ): Promise<Message> {
   return new Promise((resolve, reject) => {
     const start = startCall(options);
@@ -114,30 +136,25 @@ export function callClientStreaming(
     let error: unknown;
     let inputFailure: RpcError | undefined;
     try {
-      const call = transport
-        .pick()
-        .makeClientStreamRequest(
-          method.path,
-          method.requestSerialize,
-          method.responseDeserialize,
-          start.metadata,
-          start.grpcOptions,
-          (err, value) => {
-            if (err) {
-              error = err;
-            } else {
-              response = value;
-            }
-          },
-        );
-      const observer = new CallObserver(call, options, () => {
+      const call = open(start, (err, value) => {
+        if (err) {
+          error = err;
+        } else {
+          response = value;
+        }
+      });
+      // grpc-js emits 'status' right after the callback: settle then, once
+      // onTrailer has seen the trailers.
+      const observer: CallObserver = new CallObserver(call, options, () => {
         const failure = inputFailure ?? observer.failureOf(error);
         failure === undefined ? resolve(response as Message) : reject(failure);
       });
-      writeRequests(call, requests, observer).catch((cause: unknown) => {
-        inputFailure ??= RpcError.from(cause);
-        observer.cancelIfRunning();
-      });
+      if (write !== undefined) {
+        write(call, observer).catch((cause: unknown) => {
+          inputFailure ??= RpcError.from(cause);
+          observer.cancelIfRunning();
+        });
+      }
     } catch (cause) {
       reject(RpcError.from(cause, Code.UNAVAILABLE));
     }
@@ -145,41 +162,40 @@ export function callClientStreaming(
 }
 
 /**
- * Bidi streaming: requests are written from the iterable while responses are
- * read, concurrently; both sides keep backpressure.
+ * A call with a stream of responses (server streaming, bidi). The call starts
+ * on the first `next()`; leaving the loop early (break, throw, return)
+ * cancels it. With `write`, writes the requests concurrently; an error of
+ * their iterable cancels the call and is what the caller sees.
  */
-export async function* callBidiStreaming(
-  transport: Transport,
-  method: GrpcMethod,
-  requests: AnyRequests,
-  options: CallOptions = {},
+async function* streamOfResponses<C extends GrpcCall & Readable>(
+  options: CallOptions,
+  open: (start: Start) => C,
+  write?: RequestWriter<C>,
 ): AsyncGenerator<Message, void, undefined> {
   const start = startCall(options);
   if (start instanceof RpcError) {
     throw start;
   }
-  const call = startOrThrow(() =>
-    transport
-      .pick()
-      .makeBidiStreamRequest(
-        method.path,
-        method.requestSerialize,
-        method.responseDeserialize,
-        start.metadata,
-        start.grpcOptions,
-      ),
-  );
+  let call: C;
+  try {
+    call = open(start);
+  } catch (cause) {
+    throw RpcError.from(cause, Code.UNAVAILABLE);
+  }
   const observer = new CallObserver(call, options);
   let inputFailure: RpcError | undefined;
-  writeRequests(call, requests, observer).catch((cause: unknown) => {
-    inputFailure ??= RpcError.from(cause);
-    observer.cancelIfRunning();
-  });
+  if (write !== undefined) {
+    write(call, observer).catch((cause: unknown) => {
+      inputFailure ??= RpcError.from(cause);
+      observer.cancelIfRunning();
+    });
+  }
   try {
     yield* observer.responses(call);
   } catch (error) {
     throw inputFailure ?? observer.failureOf(error);
   } finally {
+    // The caller broke out of its loop or threw in it: stop the server.
     observer.cancelIfRunning();
   }
   if (inputFailure !== undefined) {
@@ -236,14 +252,6 @@ function startCall(options: CallOptions): Start | RpcError {
     return { metadata, grpcOptions };
   } catch (cause) {
     return RpcError.from(cause, Code.INTERNAL);
-  }
-}
-
-function startOrThrow<T>(start: () => T): T {
-  try {
-    return start();
-  } catch (cause) {
-    throw RpcError.from(cause, Code.UNAVAILABLE);
   }
 }
 
