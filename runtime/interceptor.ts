@@ -1,0 +1,108 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { Metadata } from "@grpc/grpc-js";
+import type { CallOptions, MethodSpec, ResponseInit, ServerContext, ServiceSpec } from "./service.js";
+
+/*
+ * One interceptor model for servers and clients, for all four kinds of
+ * method, in the style of connect-es: an interceptor takes the next step of
+ * the chain and returns a step that wraps it,
+ *
+ *   const timing: ServerInterceptor = (next) => async (call) => {
+ *     const started = performance.now();
+ *     try { return await next(call); } finally { record(call.method, performance.now() - started); }
+ *   };
+ *
+ * The first interceptor of a list is the outermost: it sees the call first
+ * and the outcome last. A call whose requests or responses are streams
+ * carries an AsyncIterable, which an interceptor can wrap to observe or
+ * change each message; a step's promise settles when the response (or the
+ * response stream object) is ready, and a streamed call ends when its
+ * response iterable ends or throws.
+ */
+
+/** Any message of any schema. */
+export type AnyMessage = MessageShape<DescMessage>;
+
+interface ServerCallBase {
+  readonly service: ServiceSpec;
+  readonly method: MethodSpec;
+  /** The handler's context: metadata, deadline, signal, peer, header and trailer. */
+  readonly context: ServerContext;
+}
+
+/** A server call with one request message: unary and server streaming. */
+export interface SingleRequestServerCall extends ServerCallBase {
+  readonly requestStream: false;
+  readonly request: AnyMessage;
+}
+
+/** A server call with a stream of request messages: client streaming and bidi. */
+export interface StreamRequestServerCall extends ServerCallBase {
+  readonly requestStream: true;
+  readonly requests: AsyncIterable<AnyMessage>;
+}
+
+/** A call as a server interceptor sees it. `requestStream` tells which form it has. */
+export type ServerCall = SingleRequestServerCall | StreamRequestServerCall;
+
+/** What a server step answers: one response, or a stream of them. */
+export type ServerResult =
+  | { readonly responseStream: false; readonly response: ResponseInit<DescMessage> }
+  | { readonly responseStream: true; readonly responses: AsyncIterable<ResponseInit<DescMessage>> };
+
+/** One step of a server chain: the handler, or an interceptor wrapped around it. */
+export type ServerStep = (call: ServerCall) => Promise<ServerResult>;
+
+/** Wraps the next step of a server chain. */
+export type ServerInterceptor = (next: ServerStep) => ServerStep;
+
+interface ClientCallBase {
+  readonly service: ServiceSpec;
+  readonly method: MethodSpec;
+  /** The request metadata to send; interceptors may add to it. */
+  readonly metadata: Metadata;
+  /** The options the caller passed (timeout, deadline, signal, callbacks). */
+  readonly options: CallOptions;
+}
+
+/** A client call with one request message: unary and server streaming. */
+export interface SingleRequestClientCall extends ClientCallBase {
+  readonly requestStream: false;
+  readonly request: AnyMessage;
+}
+
+/** A client call with a stream of request messages: client streaming and bidi. */
+export interface StreamRequestClientCall extends ClientCallBase {
+  readonly requestStream: true;
+  readonly requests: AsyncIterable<AnyMessage>;
+}
+
+/** A call as a client interceptor sees it. */
+export type ClientCall = SingleRequestClientCall | StreamRequestClientCall;
+
+/** What a client step answers: one response, or a stream of them. */
+export type ClientResult =
+  | { readonly responseStream: false; readonly response: AnyMessage }
+  | { readonly responseStream: true; readonly responses: AsyncIterable<AnyMessage> };
+
+/** One step of a client chain: the transport, or an interceptor wrapped around it. */
+export type ClientStep = (call: ClientCall) => Promise<ClientResult>;
+
+/** Wraps the next step of a client chain. */
+export type ClientInterceptor = (next: ClientStep) => ClientStep;
+
+/**
+ * Composes interceptors around a final step; the first interceptor is the
+ * outermost. Done once per method when a service is added or a client is
+ * created, never per call.
+ */
+export function chain<Step>(interceptors: readonly ((next: Step) => Step)[], last: Step): Step {
+  let step = last;
+  for (let i = interceptors.length - 1; i >= 0; i--) {
+    const interceptor = interceptors[i];
+    if (interceptor !== undefined) {
+      step = interceptor(step);
+    }
+  }
+  return step;
+}
