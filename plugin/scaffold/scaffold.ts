@@ -419,7 +419,14 @@ function membersOf(node: ClassDeclaration | ObjectLiteralExpression): Map<string
         property.getName(),
         init !== undefined && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))
           ? functionMember(init, false)
-          : { isGenerator: false, isAsync: false, firstParamType: undefined, returnType: undefined, paramTypes: [], isPrivate: false },
+          : {
+              isGenerator: false,
+              isAsync: false,
+              firstParamType: undefined,
+              returnType: undefined,
+              paramTypes: [],
+              isPrivate: false,
+            },
       );
     } else if (Node.isShorthandPropertyAssignment(property)) {
       members.set(property.getName(), {
