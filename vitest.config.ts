@@ -4,7 +4,12 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // Generated code imports the runtime by package name; tests run it from source.
-    alias: { grpckit: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
+    // The subpaths come first: an alias also matches the paths below its key.
+    alias: {
+      "grpckit/metrics": fileURLToPath(new URL("./runtime/observe/metrics/index.ts", import.meta.url)),
+      "grpckit/tracing": fileURLToPath(new URL("./runtime/observe/tracing/index.ts", import.meta.url)),
+      grpckit: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
+    },
   },
   test: {
     include: ["test/**/*.test.ts"],

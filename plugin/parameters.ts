@@ -2,16 +2,18 @@
 export interface GrpckitOptions {
   /** The module generated code imports the runtime from. */
   readonly runtimeImport: string;
+  /** Whether `_validate.ts` files carry zod schemas beside the validators. */
+  readonly validateZod: boolean;
 }
 
-export const defaultOptions: GrpckitOptions = { runtimeImport: "grpckit" };
+export const defaultOptions: GrpckitOptions = { runtimeImport: "grpckit", validateZod: true };
 
 /**
  * Parses the parameters protoplugin does not know. protoplugin wraps what this
  * throws into `invalid option "key=value": reason`, printed as one line.
  */
 export function parseOptions(raw: readonly { key: string; value: string }[]): GrpckitOptions {
-  let runtimeImport = defaultOptions.runtimeImport;
+  let { runtimeImport, validateZod } = defaultOptions;
   for (const { key, value } of raw) {
     switch (key) {
       case "runtime_import":
@@ -20,11 +22,17 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Gr
         }
         runtimeImport = value;
         break;
+      case "validate_zod":
+        if (value !== "true" && value !== "false") {
+          throw new Error(`${key} expects true or false`);
+        }
+        validateZod = value === "true";
+        break;
       default:
         throw new Error(
-          `unknown option "${key}"; grpckit accepts runtime_import, and target, import_extension, js_import_style, ts_nocheck, keep_empty_files, rewrite_imports, map_imports as protoc-gen-es does`,
+          `unknown option "${key}"; grpckit accepts runtime_import, validate_zod, and target, import_extension, js_import_style, ts_nocheck, keep_empty_files, rewrite_imports, map_imports as protoc-gen-es does`,
         );
     }
   }
-  return { runtimeImport };
+  return { runtimeImport, validateZod };
 }

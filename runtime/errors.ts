@@ -2,6 +2,8 @@ import type { ServiceError, StatusObject } from "@grpc/grpc-js";
 import { Metadata, status } from "@grpc/grpc-js";
 import { toMetadata } from "./metadata.js";
 import type { MetadataInit } from "./service.js";
+import { fieldViolationsOf } from "./status-details.js";
+import type { FieldViolation } from "./validate/violation.js";
 
 /**
  * The gRPC status codes: grpc-js's own `status` enum under a clearer name, so
@@ -41,6 +43,7 @@ export class RpcError extends Error {
   /** Trailers: sent with the status by a server, received by a client. */
   readonly metadata: Metadata;
   override readonly cause: unknown;
+  #fieldViolations: readonly FieldViolation[] | undefined;
 
   constructor(code: Code, message = "", options: RpcErrorOptions = {}) {
     super(formatMessage(code, message));
@@ -48,6 +51,22 @@ export class RpcError extends Error {
     this.rawMessage = message;
     this.metadata = options.metadata === undefined ? new Metadata() : toMetadata(options.metadata);
     this.cause = options.cause;
+  }
+
+  /**
+   * The field violations of the `google.rpc.BadRequest` in the status details
+   * (the `grpc-status-details-bin` trailer), as any server that follows
+   * Google's error model sends them with `INVALID_ARGUMENT`; grpckit's
+   * request validation does. Empty when there are none. Decoded on first use.
+   *
+   * @example
+   * catch (e) {
+   *   for (const { field, description } of RpcError.from(e).fieldViolations) form.setError(field, description);
+   * }
+   */
+  get fieldViolations(): readonly FieldViolation[] {
+    this.#fieldViolations ??= Object.freeze(fieldViolationsOf(this.metadata));
+    return this.#fieldViolations;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Metadata } from "@grpc/grpc-js";
+import type { ContextValues } from "./context-values.js";
 import type { CallOptions, MethodSpec, ResponseInit, ServerContext, ServiceSpec } from "./service.js";
 
 /*
@@ -18,6 +19,14 @@ import type { CallOptions, MethodSpec, ResponseInit, ServerContext, ServiceSpec 
  * change each message; a step's promise settles when the response (or the
  * response stream object) is ready, and a streamed call ends when its
  * response iterable ends or throws.
+ *
+ * The documented order on a server (docs/interceptors.md):
+ *
+ *   recovery, tracing, metrics, logging, [the user's own], then the schema's
+ *   auth, validation, masks (server/schema-interceptors.ts), then the handler
+ *
+ * and on a client: tracing, metrics, logging. A server composes each method's
+ * chain once, when its service is added; a client, when it is created.
  */
 
 /** Any message of any schema. */
@@ -61,8 +70,10 @@ interface ClientCallBase {
   readonly method: MethodSpec;
   /** The request metadata to send; interceptors may add to it. */
   readonly metadata: Metadata;
-  /** The options the caller passed (timeout, deadline, signal, callbacks). */
+  /** The options the caller passed (timeout, deadline, signal, callbacks, parent). */
   readonly options: CallOptions;
+  /** Values of this call, by typed key: the caller's `contextValues`, or a fresh set. */
+  readonly values: ContextValues;
 }
 
 /** A client call with one request message: unary and server streaming. */

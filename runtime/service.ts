@@ -1,5 +1,11 @@
+import type { PeerCertificate } from "node:tls";
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { Metadata } from "@grpc/grpc-js";
+import type { AuthRule } from "./auth/rule.js";
+import type { ServiceConfigJson } from "./client/service-config.js";
+import type { ContextValues } from "./context-values.js";
+import type { MethodMasks } from "./fieldmask/interceptor.js";
+import type { Validator } from "./validate/validator.js";
 
 /** The four kinds of gRPC method, named as protobuf-es names them. */
 export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
@@ -22,6 +28,25 @@ export interface MethodSpec<
   readonly input: I;
   /** protobuf-es schema of the response message. */
   readonly output: O;
+  /**
+   * The validator of the request message, when its .proto declares rules
+   * (`grpckit.v1.field` options): the server checks every request with it
+   * before the handler runs.
+   */
+  readonly inputValidator?: Validator<I> | undefined;
+  /**
+   * Who may call the method, when its .proto declares it
+   * (`(grpckit.v1.method).auth`, or its service's default): a server with an
+   * authenticator checks every call with it before the handler runs.
+   */
+  readonly auth?: AuthRule | undefined;
+  /**
+   * The request's read and update masks, when it has a `read_mask` or an
+   * `update_mask` (or a field marked `(grpckit.v1.mask)`): the server checks
+   * their paths before the handler runs and prunes each response to the read
+   * mask. See docs/field-masks.md.
+   */
+  readonly masks?: MethodMasks | undefined;
 }
 
 /**
@@ -32,6 +57,20 @@ export interface ServiceSpec {
   readonly typeName: string;
   readonly desc: DescService;
   readonly methods: { readonly [localName: string]: MethodSpec };
+  /**
+   * The gRPC service config of the client policies the .proto declares
+   * (`(grpckit.v1.method).client`: timeouts, retries, waitForReady), when
+   * it declares any. Clients apply it; see docs/clients.md.
+   */
+  readonly serviceConfig?: ServiceConfigJson | undefined;
+}
+
+/** The security of a call's connection, as grpc-js reports it (grpc-js's own `AuthContext`, which it does not export). */
+export interface AuthContext {
+  /** `"ssl"` over TLS; absent over plaintext. */
+  readonly transportSecurityType?: string | undefined;
+  /** The client's certificate, when the TLS handshake verified one. */
+  readonly sslPeerCertificate?: PeerCertificate | undefined;
 }
 
 /** Request metadata as a grpc-js `Metadata`, or a plain record of values. */
@@ -58,6 +97,13 @@ export interface ServerContext {
   /** The client's address, e.g. `127.0.0.1:53122`. */
   readonly peer: string;
   /**
+   * The connection's security, from grpc-js: over TLS, `transportSecurityType`
+   * is `"ssl"`, and `sslPeerCertificate` is the client's certificate once the
+   * handshake verified it (mTLS). Empty over plaintext. The caller as an
+   * authenticator established it is `principalOf(context)`.
+   */
+  getAuthContext(): AuthContext;
+  /**
    * Sends the response headers now. Optional: without it, empty headers go
    * with the first response message. Only the first call has an effect.
    */
@@ -67,6 +113,11 @@ export interface ServerContext {
    * throws; add to it freely until then.
    */
   readonly trailer: Metadata;
+  /**
+   * Values of this call set by interceptors, by typed key (see
+   * `createContextKey`): e.g. the trace id the tracing interceptor set.
+   */
+  readonly values: ContextValues;
 }
 
 /** A response message, or a plain object to build one from. */
@@ -111,7 +162,11 @@ export type HandlersOf<S extends ServiceSpec> = {
 
 /** Options of one client call. */
 export interface CallOptions {
-  /** Milliseconds from now until the call fails with DEADLINE_EXCEEDED. */
+  /**
+   * Milliseconds from now until the call fails with DEADLINE_EXCEEDED.
+   * Replaces the method's `timeout` from the .proto (and the client's
+   * `timeoutMs`), longer or shorter; `Infinity`: no deadline.
+   */
   timeoutMs?: number | undefined;
   /** An absolute deadline; the earlier of this and `timeoutMs` wins. */
   deadline?: Date | number | undefined;
@@ -123,7 +178,37 @@ export interface CallOptions {
   onHeader?: ((metadata: Metadata) => void) | undefined;
   /** Called with the response trailers when the call ends (also on error). */
   onTrailer?: ((metadata: Metadata) => void) | undefined;
+  /**
+   * The server call this call is made for, from inside its handler. The call
+   * then inherits the parent's deadline (the earlier of its own and the
+   * parent's) and is cancelled when the parent is; the tracing interceptor
+   * makes its span a child of the parent's.
+   *
+   * @example
+   * async getOrder(req, ctx) {
+   *   const { user } = await users.getUser({ userId: req.userId }, { parent: ctx });
+   * }
+   */
+  parent?: ServerContext | undefined;
+  /** Values for the client's interceptors, by typed key; a fresh set when omitted. */
+  contextValues?: ContextValues | undefined;
+  /**
+   * Compresses this call's requests. Default: the transport's
+   * `compression`, else none. grpc-js chooses compression per channel, so a
+   * call whose choice differs from its transport's runs on a second channel
+   * the transport opens (once) for that algorithm.
+   */
+  compression?: Compression | undefined;
+  /**
+   * While no connection is ready, wait for one (until the deadline) instead
+   * of failing at once with UNAVAILABLE. Default: the method's
+   * `wait_for_ready` in the .proto, else the client's `waitForReady`, else false.
+   */
+  waitForReady?: boolean | undefined;
 }
+
+/** Message compression on the wire, as grpc-js supports it. */
+export type Compression = "identity" | "deflate" | "gzip";
 
 /** Requests a client stream accepts: any iterable, sync or async. */
 export type RequestStream<I extends DescMessage> = AsyncIterable<MessageInitShape<I>> | Iterable<MessageInitShape<I>>;

@@ -1,28 +1,12 @@
-import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
+import type { GeneratedFile } from "@bufbuild/protoplugin";
 import type { FileModel, MethodKind, MethodModel, ServiceModel } from "../model/service-model.js";
+import { validateModulePath, validationNames } from "../model/validation-names.js";
 import type { GrpckitOptions } from "../parameters.js";
+import { authLiteral } from "./auth-literal.js";
+import { masksLiteral, renderMasks } from "./render-masks.js";
+import { serviceConfigLiteral } from "./service-config-literal.js";
+import { type Slot, Slots } from "./slots.js";
 import { template } from "./templates.js";
-
-/**
- * A placeholder for a protoplugin printable (an import symbol, an export
- * declaration, a JSDoc block) inside rendered template text. Templates only
- * lay out text; every symbol goes through protoplugin, which writes the
- * imports and resolves name clashes.
- */
-type Slot = string;
-const mark = "\u0001";
-
-class Slots {
-  readonly printables: Printable[] = [];
-  put(p: Printable): Slot {
-    this.printables.push(p);
-    return `${mark}${this.printables.length - 1}${mark}`;
-  }
-  /** Splits rendered text back into strings and the printables it refers to. */
-  resolve(text: string): Printable[] {
-    return text.split(mark).map((part, i) => (i % 2 === 1 ? (this.printables[Number(part)] ?? "") : part));
-  }
-}
 
 interface RuntimeView {
   readonly ServiceSpec: Slot;
@@ -37,6 +21,12 @@ interface MethodView {
   readonly kind: MethodKind;
   readonly input: Slot;
   readonly output: Slot;
+  /** The request's validator, or "" when it has none. */
+  readonly inputValidator: Slot;
+  /** The method's auth rule as an object literal, or "" when it has none. */
+  readonly auth: string;
+  /** The request's field masks as an object literal, or "" when it has none. */
+  readonly masks: string;
   readonly handlerType: Slot;
   readonly callType: Slot;
 }
@@ -52,6 +42,8 @@ interface ServiceView {
   readonly exportClient: Slot;
   readonly exportDefinition: Slot;
   readonly methods: readonly MethodView[];
+  /** The client policies as a service config object literal, or "" when no method declares one. */
+  readonly serviceConfig: string;
 }
 
 interface FileView {
@@ -84,6 +76,7 @@ export function renderFile(f: GeneratedFile, model: FileModel, options: GrpckitO
     services: model.services.map((service) => serviceView(f, slots, service, runtime)),
   };
   f.print(...slots.resolve(render(view).trimEnd()));
+  renderMasks(f, model, options);
 }
 
 function serviceView(
@@ -104,6 +97,7 @@ function serviceView(
     exportClient: slots.put(f.export("interface", names.client)),
     exportDefinition: slots.put(f.export("const", names.definition)),
     methods: service.methods.map((method) => methodView(f, slots, method, runtime)),
+    serviceConfig: service.serviceConfig === undefined ? "" : serviceConfigLiteral(service.serviceConfig),
   };
 }
 
@@ -121,6 +115,11 @@ function methodView(
     kind: method.kind,
     input: slots.put(f.importSchema(method.input)),
     output: slots.put(f.importSchema(method.output)),
+    inputValidator: method.validatesInput
+      ? slots.put(f.import(validationNames(method.input).validator, validateModulePath(method.input.file)))
+      : "",
+    auth: method.auth === undefined ? "" : authLiteral(method.auth),
+    masks: masksLiteral(f, slots, method.masks),
     handlerType: runtime(handlerTypeByKind[method.kind], true),
     callType: runtime(callTypeByKind[method.kind], true),
   };

@@ -1,5 +1,8 @@
 import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import { safeIdentifier } from "@bufbuild/protoplugin";
+import { type AuthRuleModel, serviceAuthModel } from "./auth-model.js";
+import { type ServiceConfigModel, serviceClientModel } from "./client-model.js";
+import { type MethodMasksModel, methodMasksModel } from "./mask-model.js";
 
 /** The four method kinds, spelled as the runtime's `MethodKind`. */
 export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
@@ -17,6 +20,12 @@ export interface MethodModel {
   readonly input: DescMessage;
   readonly output: DescMessage;
   readonly deprecated: boolean;
+  /** The request message has a validator (it declares rules, or holds a message that does). */
+  readonly validatesInput: boolean;
+  /** Who may call: the method's auth rule, else its service's; undefined when neither declares one. */
+  readonly auth: AuthRuleModel | undefined;
+  /** The request's read and update masks; undefined when it has neither. */
+  readonly masks: MethodMasksModel | undefined;
 }
 
 /** The identifiers one service exports from its `_grpckit.ts` file. */
@@ -35,6 +44,10 @@ export interface ServiceModel {
   readonly typeName: string;
   readonly names: ServiceNames;
   readonly methods: readonly MethodModel[];
+  /** The service or one of its methods declares an auth rule (else the plugin warns). */
+  readonly declaresAuthRules: boolean;
+  /** The gRPC service config of its methods' client policies; undefined when none declares one. */
+  readonly serviceConfig: ServiceConfigModel | undefined;
 }
 
 export interface FileModel {
@@ -57,9 +70,10 @@ const kindByMethodKind = {
  * service of the file already took (service `Foo` exports `FooClient`, and a
  * service may be called `FooClient`) gets a `$` suffix, as protoplugin does
  * for reserved words. Collisions with imported message names are resolved by
- * protoplugin, which aliases the import.
+ * protoplugin, which aliases the import. `hasValidator` tells which request
+ * messages have a validator for the method table to refer to.
  */
-export function buildFileModel(file: DescFile): FileModel {
+export function buildFileModel(file: DescFile, hasValidator: (desc: DescMessage) => boolean = () => false): FileModel {
   const taken = new Set<string>();
   const claim = (wanted: string): string => {
     let name = safeIdentifier(wanted);
@@ -74,6 +88,7 @@ export function buildFileModel(file: DescFile): FileModel {
   const specNames = file.services.map((service) => claim(service.name));
   const services = file.services.map((service, i): ServiceModel => {
     const spec = specNames[i] ?? service.name;
+    const auth = serviceAuthModel(service); // throws for a rule that cannot work
     return {
       desc: service,
       typeName: service.typeName,
@@ -83,13 +98,20 @@ export function buildFileModel(file: DescFile): FileModel {
         client: claim(`${spec}Client`),
         definition: claim(`${spec}Definition`),
       },
-      methods: service.methods.map((method) => buildMethodModel(service, method)),
+      methods: service.methods.map((method) => buildMethodModel(service, method, hasValidator, auth.rules.get(method))),
+      declaresAuthRules: auth.declaresRules,
+      serviceConfig: serviceClientModel(service), // throws for a client policy that cannot work
     };
   });
   return { file, services };
 }
 
-function buildMethodModel(service: DescService, method: DescMethod): MethodModel {
+function buildMethodModel(
+  service: DescService,
+  method: DescMethod,
+  hasValidator: (desc: DescMessage) => boolean,
+  auth: AuthRuleModel | undefined,
+): MethodModel {
   return {
     desc: method,
     name: method.name,
@@ -99,5 +121,8 @@ function buildMethodModel(service: DescService, method: DescMethod): MethodModel
     input: method.input,
     output: method.output,
     deprecated: method.deprecated,
+    validatesInput: hasValidator(method.input),
+    auth,
+    masks: methodMasksModel(method), // throws for a mask declaration that cannot work
   };
 }

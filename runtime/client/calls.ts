@@ -7,7 +7,7 @@ import { Code, RpcError } from "../errors.js";
 import { firstEvent, readMessages } from "../internal/streams.js";
 import { toMetadata } from "../metadata.js";
 import type { CallOptions, RequestStream } from "../service.js";
-import type { Transport } from "./transport.js";
+import type { PickOptions, Transport } from "./transport.js";
 
 type Message = MessageShape<DescMessage>;
 /** A method's grpc-js definition: its path and (de)serializers. */
@@ -27,9 +27,9 @@ export function callUnary(
   request: unknown,
   options: CallOptions = {},
 ): Promise<Message> {
-  return oneResponse(options, (start, callback) =>
+  return oneResponse(transport, options, (start, callback) =>
     transport
-      .pick()
+      .pick(start.pick)
       .makeUnaryRequest(
         method.path,
         method.requestSerialize,
@@ -50,10 +50,11 @@ export function callClientStreaming(
   options: CallOptions = {},
 ): Promise<Message> {
   return oneResponse(
+    transport,
     options,
     (start, callback) =>
       transport
-        .pick()
+        .pick(start.pick)
         .makeClientStreamRequest(
           method.path,
           method.requestSerialize,
@@ -73,9 +74,9 @@ export function callServerStreaming(
   request: unknown,
   options: CallOptions = {},
 ): AsyncGenerator<Message, void, undefined> {
-  return streamOfResponses(options, (start) =>
+  return streamOfResponses(transport, options, (start) =>
     transport
-      .pick()
+      .pick(start.pick)
       .makeServerStreamRequest(
         method.path,
         method.requestSerialize,
@@ -98,10 +99,11 @@ export function callBidiStreaming(
   options: CallOptions = {},
 ): AsyncGenerator<Message, void, undefined> {
   return streamOfResponses(
+    transport,
     options,
     (start) =>
       transport
-        .pick()
+        .pick(start.pick)
         .makeBidiStreamRequest(
           method.path,
           method.requestSerialize,
@@ -122,10 +124,12 @@ type RequestWriter<C> = (call: C, observer: CallObserver) => Promise<void>;
  * is what the caller sees.
  */
 function oneResponse<C extends GrpcCall>(
-  options: CallOptions,
+  transport: Transport,
+  callOptions: CallOptions,
   open: (start: Start, callback: ResponseCallback) => C,
   write?: RequestWriter<C>,
 ): Promise<Message> {
+  const options = withParent(callOptions);
   return new Promise((resolve, reject) => {
     const start = startCall(options);
     if (start instanceof RpcError) {
@@ -145,7 +149,7 @@ function oneResponse<C extends GrpcCall>(
       });
       // grpc-js emits 'status' right after the callback: settle then, once
       // onTrailer has seen the trailers.
-      const observer: CallObserver = new CallObserver(call, options, () => {
+      const observer: CallObserver = new CallObserver(call, options, transport.track?.(call), () => {
         const failure = inputFailure ?? observer.failureOf(error);
         failure === undefined ? resolve(response as Message) : reject(failure);
       });
@@ -168,10 +172,12 @@ function oneResponse<C extends GrpcCall>(
  * their iterable cancels the call and is what the caller sees.
  */
 async function* streamOfResponses<C extends GrpcCall & Readable>(
-  options: CallOptions,
+  transport: Transport,
+  callOptions: CallOptions,
   open: (start: Start) => C,
   write?: RequestWriter<C>,
 ): AsyncGenerator<Message, void, undefined> {
+  const options = withParent(callOptions);
   const start = startCall(options);
   if (start instanceof RpcError) {
     throw start;
@@ -182,7 +188,7 @@ async function* streamOfResponses<C extends GrpcCall & Readable>(
   } catch (cause) {
     throw RpcError.from(cause, Code.UNAVAILABLE);
   }
-  const observer = new CallObserver(call, options);
+  const observer = new CallObserver(call, options, transport.track?.(call));
   let inputFailure: RpcError | undefined;
   if (write !== undefined) {
     write(call, observer).catch((cause: unknown) => {
@@ -229,6 +235,40 @@ async function writeRequests(call: Writable, requests: AnyRequests, observer: Ca
 interface Start {
   metadata: Metadata;
   grpcOptions: GrpcCallOptions;
+  pick: PickOptions | undefined;
+}
+
+/**
+ * The options of a call made with a `parent`: the parent's signal cancels
+ * it too, and its deadline is the earlier of its own and the parent's.
+ */
+function withParent(options: CallOptions): CallOptions {
+  const { parent } = options;
+  if (parent === undefined) {
+    return options;
+  }
+  const signal = options.signal === undefined ? parent.signal : anySignal(options.signal, parent.signal);
+  const own = deadlineOf(options);
+  const inherited = parent.deadline?.getTime();
+  const deadline = own === undefined ? inherited : inherited === undefined ? own : Math.min(own, inherited);
+  return { ...options, signal, timeoutMs: undefined, deadline };
+}
+
+/** A signal aborted when either is, with its reason. */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === "function") {
+    return AbortSignal.any([a, b]);
+  }
+  // Node before 20.3.
+  const controller = new AbortController();
+  for (const signal of [a, b]) {
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
 }
 
 /** Checks the signal and converts the options, or says why the call cannot start. */
@@ -244,12 +284,16 @@ function startCall(options: CallOptions): Start | RpcError {
         : options.metadata instanceof Metadata
           ? options.metadata.clone()
           : toMetadata(options.metadata);
+    if (options.waitForReady !== undefined) {
+      metadata.setOptions({ ...metadata.getOptions(), waitForReady: options.waitForReady });
+    }
     const grpcOptions: GrpcCallOptions = {};
     const deadline = deadlineOf(options);
     if (deadline !== undefined) {
       grpcOptions.deadline = deadline;
     }
-    return { metadata, grpcOptions };
+    const pick = options.compression === undefined ? undefined : { compression: options.compression };
+    return { metadata, grpcOptions, pick };
   } catch (cause) {
     return RpcError.from(cause, Code.INTERNAL);
   }
@@ -269,6 +313,10 @@ function deadlineOf(options: CallOptions): number | undefined {
 
 function abortedError(signal: AbortSignal): RpcError {
   const reason: unknown = signal.reason;
+  if (reason instanceof RpcError) {
+    // A parent call's cut short: its code says why (CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE).
+    return new RpcError(reason.code, reason.rawMessage, { cause: reason });
+  }
   if (reason instanceof Error && reason.name === "TimeoutError") {
     return new RpcError(Code.DEADLINE_EXCEEDED, "the call's signal timed out", { cause: reason });
   }
@@ -292,11 +340,13 @@ class CallObserver {
   constructor(
     private readonly call: GrpcCall,
     private readonly options: CallOptions,
+    untrack: (() => void) | undefined,
     private readonly onEnd?: () => void,
   ) {
     call.on("metadata", (metadata: Metadata) => this.invoke(options.onHeader, metadata));
     call.on("status", (status: StatusObject) => {
       this.status = status;
+      untrack?.();
       options.signal?.removeEventListener("abort", this.onAbort);
       this.invoke(options.onTrailer, status.metadata);
       this.onEnd?.();

@@ -1,11 +1,52 @@
 import type { DescMessage } from "@bufbuild/protobuf";
+import { create, isMessage } from "@bufbuild/protobuf";
+import { Metadata } from "@grpc/grpc-js";
+import { type ClientTokenOptions, clientToken } from "../auth/token.js";
 import { grpcDefinition } from "../codec.js";
+import { createContextValues } from "../context-values.js";
+import { Code, RpcError } from "../errors.js";
+import { type AnyMessage, type ClientCall, type ClientInterceptor, type ClientStep, chain } from "../interceptor.js";
+import { toMetadata } from "../metadata.js";
 import type { CallOptions, ClientOf, MethodSpec, RequestStream, ServiceSpec } from "../service.js";
 import { callBidiStreaming, callClientStreaming, callServerStreaming, callUnary, type GrpcMethod } from "./calls.js";
-import { createTransport, type Transport, type TransportOptions } from "./transport.js";
+import { createPool, type PoolOptions } from "./pool.js";
+import { type CallDefaults, callDefaults } from "./service-config.js";
+import type { Target } from "./targets.js";
+import { createTransport, type Transport } from "./transport.js";
 
-/** Options of {@link createClient}; they configure the channel of a string target. */
-export type ClientOptions = TransportOptions;
+/**
+ * Options of {@link createClient}. `interceptors`, `timeoutMs` and
+ * `waitForReady` apply to every call; the rest configure the channels of a
+ * target given as addresses.
+ */
+export interface ClientOptions extends PoolOptions, ClientTokenOptions {
+  /**
+   * Interceptors of every call, the first outermost: they may add metadata,
+   * and observe or wrap each message. The documented order of the built-in
+   * ones is `[clientTracing(), clientMetrics(), clientLogging()]`.
+   */
+  interceptors?: readonly ClientInterceptor[] | undefined;
+  /**
+   * The timeout of calls to methods whose .proto declares none; a call's own
+   * `timeoutMs` or `deadline` replaces it. Default: none.
+   */
+  timeoutMs?: number | undefined;
+  /** `waitForReady` of calls to methods whose .proto declares none. Default: false. */
+  waitForReady?: boolean | undefined;
+}
+
+/** The options that configure channels, refused beside a transport. */
+const channelKeys = [
+  "credentials",
+  "tls",
+  "channelOptions",
+  "limits",
+  "compression",
+  "loadBalancing",
+  "services",
+  "serviceConfig",
+  "size",
+] as const satisfies readonly (keyof PoolOptions)[];
 
 /*
  * The transport a client created for itself, hidden from enumeration and
@@ -29,26 +70,42 @@ const ownTransport = Symbol("grpckit.ownTransport");
  * a channel: release it with {@link closeClient}) or a shared {@link Transport}.
  *
  * @example
- * const users = createClient(UserService, "127.0.0.1:50051");
+ * const users = createClient(UserService, "127.0.0.1:50051", { interceptors: [clientTracing()] });
  * const { user } = await users.getUser({ userId: "u1" }, { timeoutMs: 2000 });
  * closeClient(users);
  */
 export function createClient<S extends ServiceSpec>(
   service: S,
-  target: string | Transport,
+  target: Target | Transport,
   options: ClientOptions = {},
 ): ClientOf<S> {
+  const { interceptors: own = [], timeoutMs, waitForReady, token, allowInsecureToken, ...channels } = options;
+  // A token rides on the TLS credentials, or, where allowed, on an interceptor (docs/auth.md).
+  const addressed = typeof target === "string" || Array.isArray(target);
+  const sending = clientToken({ token, allowInsecureToken }, addressed ? channels : undefined);
+  const poolOptions = sending.channel ?? channels;
+  const interceptors = sending.interceptor === undefined ? own : [...own, sending.interceptor];
   let transport: Transport;
   let owned: Transport | undefined;
-  if (typeof target === "string") {
-    transport = createTransport(target, options);
+  if (typeof target === "string" || Array.isArray(target)) {
+    const addresses = target as Target;
+    const services = [...(poolOptions.services ?? []), service];
+    // A pool when asked for one (size); else one channel, as before pools.
+    transport =
+      poolOptions.size === undefined
+        ? createTransport(addresses, { ...poolOptions, services })
+        : createPool(addresses, { ...poolOptions, services });
     owned = transport;
   } else {
-    if (options.credentials !== undefined || options.channelOptions !== undefined) {
-      throw new TypeError("credentials and channelOptions configure a channel: pass them to createTransport()");
+    if (channelKeys.some((key) => poolOptions[key] !== undefined)) {
+      throw new TypeError(
+        `${channelKeys.join(", ")} configure channels: pass them to createTransport() or createPool() when you pass a transport`,
+      );
     }
-    transport = target;
+    transport = target as Transport;
+    transport.registerService?.(service);
   }
+  const clientDefaults: CallDefaults = { timeoutMs, waitForReady };
   const definition = grpcDefinition(service) as Record<string, GrpcMethod>;
   const client: Record<string | symbol, unknown> = {};
   for (const [localName, method] of Object.entries(service.methods)) {
@@ -56,38 +113,229 @@ export function createClient<S extends ServiceSpec>(
     if (methodDefinition === undefined) {
       throw new Error(`no grpc definition for ${method.path}`);
     }
-    Object.defineProperty(client, localName, {
-      value: callFunction(transport, method, methodDefinition),
-      enumerable: true,
-    });
+    const defaults = withFallback(callDefaults(service, method), clientDefaults);
+    const call =
+      interceptors.length === 0
+        ? callFunction(transport, method, methodDefinition, defaults)
+        : interceptedCallFunction(
+            service,
+            method,
+            chain(interceptors, transportStep(transport, method, methodDefinition)),
+            defaults,
+          );
+    Object.defineProperty(client, localName, { value: call, enumerable: true });
   }
   Object.defineProperty(client, ownTransport, { value: owned });
   return Object.freeze(client) as ClientOf<S>;
 }
 
 /**
- * Closes the channel that a client created from a string target: new calls
- * fail with `UNAVAILABLE`, calls under way finish. Does nothing for a client
- * given a {@link Transport}: whoever created the transport closes it.
+ * Closes the channels that a client created from its target: new calls
+ * fail with `UNAVAILABLE`, calls under way finish; resolves once they have.
+ * Does nothing for a client given a {@link Transport}: whoever created the
+ * transport closes it.
  */
-export function closeClient(client: object): void {
+export async function closeClient(client: object): Promise<void> {
   const transport = (client as { [ownTransport]?: Transport | undefined })[ownTransport];
-  transport?.close();
+  await transport?.close();
 }
 
 type AnyRequests = RequestStream<DescMessage>;
 
-function callFunction(transport: Transport, method: MethodSpec, definition: GrpcMethod) {
+/** `primary`, with `fallback`'s values where it has none. */
+function withFallback(primary: CallDefaults, fallback: CallDefaults): CallDefaults {
+  return {
+    timeoutMs: primary.timeoutMs ?? fallback.timeoutMs,
+    waitForReady: primary.waitForReady ?? fallback.waitForReady,
+  };
+}
+
+/**
+ * The call's options with the method's defaults where the call has none. A
+ * call's own `timeoutMs` or `deadline` replaces the default timeout.
+ */
+function optionsWithDefaults(options: CallOptions | undefined, defaults: CallDefaults): CallOptions | undefined {
+  const { timeoutMs, waitForReady } = defaults;
+  const needsTimeout = timeoutMs !== undefined && options?.timeoutMs === undefined && options?.deadline === undefined;
+  const needsWait = waitForReady !== undefined && options?.waitForReady === undefined;
+  if (!needsTimeout && !needsWait) {
+    return options;
+  }
+  return {
+    ...options,
+    ...(needsTimeout ? { timeoutMs } : {}),
+    ...(needsWait ? { waitForReady } : {}),
+  };
+}
+
+function callFunction(transport: Transport, method: MethodSpec, definition: GrpcMethod, defaults: CallDefaults) {
+  const withDefaults = (options: CallOptions | undefined) => optionsWithDefaults(options, defaults);
   switch (method.kind) {
     case "unary":
-      return (request: unknown, options?: CallOptions) => callUnary(transport, definition, request, options);
+      return (request: unknown, options?: CallOptions) =>
+        callUnary(transport, definition, request, withDefaults(options));
     case "server_streaming":
-      return (request: unknown, options?: CallOptions) => callServerStreaming(transport, definition, request, options);
+      return (request: unknown, options?: CallOptions) =>
+        callServerStreaming(transport, definition, request, withDefaults(options));
     case "client_streaming":
       return (requests: AnyRequests, options?: CallOptions) =>
-        callClientStreaming(transport, definition, requests, options);
+        callClientStreaming(transport, definition, requests, withDefaults(options));
     case "bidi_streaming":
       return (requests: AnyRequests, options?: CallOptions) =>
-        callBidiStreaming(transport, definition, requests, options);
+        callBidiStreaming(transport, definition, requests, withDefaults(options));
+  }
+}
+
+/** The innermost step of a client chain: starts the call on the transport. */
+function transportStep(transport: Transport, method: MethodSpec, definition: GrpcMethod): ClientStep {
+  const optionsOf = (call: ClientCall): CallOptions => ({ ...call.options, metadata: call.metadata });
+  switch (method.kind) {
+    case "unary":
+      return async (call) => ({
+        responseStream: false,
+        response: await callUnary(transport, definition, singleRequest(call, method), optionsOf(call)),
+      });
+    case "server_streaming":
+      return async (call) => ({
+        responseStream: true,
+        responses: callServerStreaming(transport, definition, singleRequest(call, method), optionsOf(call)),
+      });
+    case "client_streaming":
+      return async (call) => ({
+        responseStream: false,
+        response: await callClientStreaming(transport, definition, streamOfRequests(call, method), optionsOf(call)),
+      });
+    case "bidi_streaming":
+      return async (call) => ({
+        responseStream: true,
+        responses: callBidiStreaming(transport, definition, streamOfRequests(call, method), optionsOf(call)),
+      });
+  }
+}
+
+function singleRequest(call: ClientCall, method: MethodSpec): AnyMessage {
+  if (call.requestStream) {
+    throw new RpcError(Code.INTERNAL, `an interceptor turned the request of ${method.path} into a stream`);
+  }
+  return call.request;
+}
+
+function streamOfRequests(call: ClientCall, method: MethodSpec): AsyncIterable<AnyMessage> {
+  if (!call.requestStream) {
+    throw new RpcError(Code.INTERNAL, `an interceptor turned the requests of ${method.path} into one request`);
+  }
+  return call.requests;
+}
+
+/**
+ * The client function of a method with interceptors. Requests become
+ * messages first (interceptors see messages, never plain objects), and any
+ * failure, also an interceptor's own, reaches the caller as an `RpcError`.
+ */
+function interceptedCallFunction(service: ServiceSpec, method: MethodSpec, step: ClientStep, defaults: CallDefaults) {
+  const base = (callOptions: CallOptions) => {
+    // Interceptors see the options the call runs with, the method's defaults included.
+    const options = optionsWithDefaults(callOptions, defaults) ?? callOptions;
+    return {
+      service,
+      method,
+      metadata: metadataOf(options),
+      options,
+      values: options.contextValues ?? createContextValues(),
+    };
+  };
+  const single = (request: unknown, options: CallOptions = {}): ClientCall => ({
+    ...base(options),
+    requestStream: false,
+    request: messageOf(method.input, request),
+  });
+  const streamed = (requests: AnyRequests, options: CallOptions = {}): ClientCall => ({
+    ...base(options),
+    requestStream: true,
+    requests: messagesOf(method.input, requests),
+  });
+  switch (method.kind) {
+    case "unary":
+      return (request: unknown, options?: CallOptions) => oneResponse(step, method, () => single(request, options));
+    case "server_streaming":
+      return (request: unknown, options?: CallOptions) => responseStream(step, method, () => single(request, options));
+    case "client_streaming":
+      return (requests: AnyRequests, options?: CallOptions) =>
+        oneResponse(step, method, () => streamed(requests, options));
+    case "bidi_streaming":
+      return (requests: AnyRequests, options?: CallOptions) =>
+        responseStream(step, method, () => streamed(requests, options));
+  }
+}
+
+async function oneResponse(step: ClientStep, method: MethodSpec, callOf: () => ClientCall): Promise<AnyMessage> {
+  let result: Awaited<ReturnType<ClientStep>>;
+  try {
+    result = await step(callOf());
+  } catch (error) {
+    throw RpcError.from(error);
+  }
+  if (result.responseStream) {
+    throw new RpcError(
+      Code.INTERNAL,
+      `an interceptor of ${method.path} answered a stream; the method has one response`,
+    );
+  }
+  return result.response;
+}
+
+/** A stream of responses; as without interceptors, the call (and the chain) starts when iteration starts. */
+async function* responseStream(
+  step: ClientStep,
+  method: MethodSpec,
+  callOf: () => ClientCall,
+): AsyncGenerator<AnyMessage, void, undefined> {
+  let result: Awaited<ReturnType<ClientStep>>;
+  try {
+    result = await step(callOf());
+  } catch (error) {
+    throw RpcError.from(error);
+  }
+  if (!result.responseStream) {
+    throw new RpcError(
+      Code.INTERNAL,
+      `an interceptor of ${method.path} answered one response; the method streams them`,
+    );
+  }
+  try {
+    yield* result.responses;
+  } catch (error) {
+    throw RpcError.from(error);
+  }
+}
+
+/** The call's request metadata, a copy the interceptors may add to. */
+function metadataOf(options: CallOptions): Metadata {
+  try {
+    const { metadata } = options;
+    return metadata === undefined
+      ? new Metadata()
+      : metadata instanceof Metadata
+        ? metadata.clone()
+        : toMetadata(metadata);
+  } catch (cause) {
+    throw RpcError.from(cause, Code.INTERNAL);
+  }
+}
+
+function messageOf(schema: DescMessage, value: unknown): AnyMessage {
+  if (isMessage(value, schema)) {
+    return value;
+  }
+  try {
+    return create(schema, value as Parameters<typeof create>[1]);
+  } catch (cause) {
+    throw RpcError.from(cause, Code.INTERNAL);
+  }
+}
+
+async function* messagesOf(schema: DescMessage, requests: AnyRequests): AsyncGenerator<AnyMessage, void, undefined> {
+  for await (const request of requests) {
+    yield messageOf(schema, request);
   }
 }

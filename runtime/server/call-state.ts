@@ -1,14 +1,13 @@
 import type { StatusObject } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
+import { createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
 import { toMetadata } from "../metadata.js";
-import type { MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
+import type { AuthContext, MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
+import { INTERNAL_MESSAGE } from "./unexpected.js";
 
 /** What `CallState.race` resolves with when the call is cancelled first. */
 export const CANCELLED: unique symbol = Symbol("cancelled");
-
-/** The message a client gets for an exception that is not an RpcError. */
-const INTERNAL_MESSAGE = "internal error";
 
 /*
  * grpc-js fires a timeout and a client's own RST_STREAM at nearly the same
@@ -22,6 +21,7 @@ export interface ServerSurfaceCall {
   readonly cancelled: boolean;
   readonly metadata: Metadata;
   getPeer(): string;
+  getAuthContext(): AuthContext;
   getDeadline(): Date | number;
   sendMetadata(metadata: Metadata): void;
   once(event: "cancelled", listener: () => void): unknown;
@@ -64,7 +64,9 @@ export class CallState {
       deadline: this.deadline,
       signal: this.controller.signal,
       peer: call.getPeer(),
+      getAuthContext: () => call.getAuthContext(),
       trailer: this.trailer,
+      values: createContextValues(),
       sendHeader: (metadata: MetadataInit) => {
         if (headerSent || this.finished || this.cancelled) {
           return;

@@ -1,18 +1,47 @@
 import type { ServerOptions as GrpcServerOptions } from "@grpc/grpc-js";
 import { Server as GrpcServer, ServerCredentials } from "@grpc/grpc-js";
+import type { ServerAuth } from "../auth/enforce.js";
 import { decodeMessage } from "../codec.js";
 import { Code, RpcError } from "../errors.js";
+import { chain, type ServerInterceptor } from "../interceptor.js";
+import { createHealth, Health, type HealthStatus, OVERALL_HEALTH, ServingStatus } from "../ops/health/index.js";
+import { type ServerLimits, serverChannelOptions } from "../ops/limits.js";
+import { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "../ops/reflection/index.js";
 import type { HandlersOf, ServerContext, ServiceSpec } from "../service.js";
 import type { CallState } from "./call-state.js";
-import { type BoundHandler, grpcHandler, passThrough } from "./method-handlers.js";
+import { type BoundHandler, grpcHandler, handlerStep, passThrough } from "./method-handlers.js";
+import { schemaInterceptors } from "./schema-interceptors.js";
+import { logUnexpectedError } from "./unexpected.js";
 
 /** How long `shutdown()` lets calls in flight finish, by default. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
-  /** grpc-js server options: flat `grpc.*` channel options, grpc-js interceptors. */
+  /**
+   * grpc-js server options: flat `grpc.*` channel options, grpc-js
+   * interceptors. They win over what `limits` sets.
+   */
   channelOptions?: GrpcServerOptions | undefined;
+  /**
+   * Message sizes, concurrent streams, keepalive and connection age; each
+   * unset one has its default of `DEFAULT_SERVER_LIMITS`.
+   */
+  limits?: ServerLimits | undefined;
+  /**
+   * Serves the standard `grpc.health.v1.Health` service: `true` makes a
+   * health status (see `Server.health`), or pass your own from
+   * `createHealth()`. The server as a whole (`""`) and each service added
+   * are SERVING unless set otherwise; when `shutdown()` starts, everything
+   * turns NOT_SERVING and Watch calls end. Default: not served.
+   */
+  health?: boolean | HealthStatus | undefined;
+  /**
+   * Serves server reflection (`grpc.reflection.v1` and `v1alpha`) for the
+   * services added, so that grpcurl, Postman and grpcui can list and call
+   * them without the .proto files. Default: not served.
+   */
+  reflection?: boolean | undefined;
   /**
    * Receives each exception of a handler that is not an RpcError (the client
    * gets `INTERNAL` without its message). Errors after the call was cancelled
@@ -20,6 +49,27 @@ export interface ServerOptions {
    * the error's stack.
    */
   onError?: ((error: unknown, context: ServerContext) => void) | undefined;
+  /**
+   * Interceptors of every call, the first outermost. They run around the
+   * schema's own interceptors (auth, validation, masks), which run innermost,
+   * right around the handler. The documented order of the built-in ones is
+   * `[recovery(), serverTracing(), serverMetrics(), serverLogging()]`; see
+   * docs/interceptors.md. Composed once per method, in `add`.
+   */
+  interceptors?: readonly ServerInterceptor[] | undefined;
+  /**
+   * Enforces the auth rules of the schema (`(grpckit.v1.method).auth`,
+   * `(grpckit.v1.service).auth`) with this authenticator: before the
+   * handler, each call is authenticated and checked; a method no rule makes
+   * public needs an authenticated caller. The handler reads the caller with
+   * `principalOf(ctx)`. Without it, the rules are not enforced (a service
+   * that declares some gets a warning; `false` serves without them and
+   * without the warning). See docs/auth.md.
+   *
+   * @example
+   * createServer({ auth: jwt({ jwks, algorithms: ["RS256"], issuer, audience }) });
+   */
+  auth?: ServerAuth | undefined;
 }
 
 /** A gRPC server serving generated services. See {@link createServer}. */
@@ -46,6 +96,10 @@ export interface Server {
   shutdown(timeoutMs?: number): Promise<void>;
   /** The grpc-js server underneath, for what grpckit does not cover. */
   readonly grpcServer: GrpcServer;
+  /** The health status served, with the `health` option; undefined without. */
+  readonly health: HealthStatus | undefined;
+  /** The services added so far, in order. */
+  readonly services: readonly ServiceSpec[];
 }
 
 /**
@@ -68,14 +122,19 @@ export interface Server {
  * const port = await server.listen("127.0.0.1:0");
  */
 export function createServer(options: ServerOptions = {}): Server {
-  const grpcServer = new GrpcServer(options.channelOptions);
-  const report = options.onError ?? logError;
+  const grpcServer = new GrpcServer({ ...serverChannelOptions(options.limits), ...options.channelOptions });
+  const report = options.onError ?? logUnexpectedError;
+  const interceptors = options.interceptors ?? [];
   const inFlight = new Set<CallState>();
   const served = new Set<string>();
+  const services: ServiceSpec[] = [];
+  const health = options.health === true ? createHealth() : options.health === false ? undefined : options.health;
   let shuttingDown: Promise<void> | undefined;
 
   const server: Server = {
     grpcServer,
+    health,
+    services,
     add(service, handlers) {
       checkKeys(service, handlers);
       // Check everything before registering anything: a refused add changes nothing.
@@ -91,7 +150,13 @@ export function createServer(options: ServerOptions = {}): Server {
         if (served.has(method.path)) {
           throw new Error(`${method.path} is already served`);
         }
-        bound.push({ service, method, fn: fn as BoundHandler["fn"], self: handlers, inFlight, report });
+        const handler = { service, method, fn: fn as BoundHandler["fn"], self: handlers, inFlight, report };
+        const own = schemaInterceptors
+          .map((factory) => factory(method, { service, options }))
+          .filter((i) => i !== undefined);
+        const all = own.length === 0 ? interceptors : [...interceptors, ...own];
+        // No interceptors, no chain: the handler is called directly.
+        bound.push(all.length === 0 ? handler : { ...handler, step: chain(all, handlerStep(handler)) });
       }
       for (const handler of bound) {
         const { path, input } = handler.method;
@@ -101,6 +166,12 @@ export function createServer(options: ServerOptions = {}): Server {
         }
         served.add(path);
       }
+      if (!services.includes(service)) {
+        services.push(service);
+        if (health?.get(service.typeName) === undefined) {
+          health?.set(service.typeName, ServingStatus.SERVING);
+        }
+      }
       return this;
     },
     listen(address, credentials = ServerCredentials.createInsecure()) {
@@ -109,6 +180,11 @@ export function createServer(options: ServerOptions = {}): Server {
       });
     },
     shutdown(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS) {
+      if (shuttingDown === undefined) {
+        // Watchers learn that the server is going, and stop holding it up.
+        health?.shutdown();
+        health?.endWatches();
+      }
       shuttingDown ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           for (const call of [...inFlight]) {
@@ -125,6 +201,16 @@ export function createServer(options: ServerOptions = {}): Server {
       return shuttingDown;
     },
   };
+  if (health !== undefined) {
+    if (health.get(OVERALL_HEALTH) === undefined) {
+      health.set(OVERALL_HEALTH, ServingStatus.SERVING);
+    }
+    server.add(Health, health.handlers);
+  }
+  if (options.reflection === true) {
+    const { v1, v1alpha } = reflectionHandlers(() => services);
+    server.add(ServerReflection, v1).add(ServerReflectionV1alpha, v1alpha);
+  }
   return server;
 }
 
@@ -140,9 +226,4 @@ function checkKeys(service: ServiceSpec, handlers: object): void {
       throw new TypeError(`${service.typeName} has no method "${key}"; its methods are ${known}`);
     }
   }
-}
-
-function logError(error: unknown, context: ServerContext): void {
-  const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  console.error(`grpckit: ${context.method.path} failed: ${detail}`);
 }

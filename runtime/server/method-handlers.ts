@@ -11,6 +11,7 @@ import type {
 } from "@grpc/grpc-js";
 import { encodeMessage } from "../codec.js";
 import { Code, RpcError } from "../errors.js";
+import type { AnyMessage, ServerCall, ServerResult, ServerStep } from "../interceptor.js";
 import { firstEvent, readMessages } from "../internal/streams.js";
 import type { MethodSpec, ServerContext, ServiceSpec } from "../service.js";
 import { CANCELLED, CallState, type ErrorReporter } from "./call-state.js";
@@ -25,7 +26,16 @@ export interface BoundHandler {
   readonly self: unknown;
   readonly inFlight: Set<CallState>;
   readonly report: ErrorReporter;
+  /**
+   * The method's interceptors composed around the handler (see
+   * {@link handlerStep}); undefined when the method has none, and then the
+   * handler is called directly.
+   */
+  readonly step?: ServerStep | undefined;
 }
+
+/** What runs a call: the handler itself, or the interceptor chain around it. */
+type Invoke = (input: unknown, context: ServerContext) => unknown;
 
 /** The grpc-js handler type names, as `Server.register` takes them. */
 export type GrpcHandlerType = "unary" | "serverStream" | "clientStream" | "bidi";
@@ -36,16 +46,90 @@ export type GrpcHandlerType = "unary" | "serverStream" | "clientStream" | "bidi"
  * other handler error; grpc-js then sends the bytes as they are.
  */
 export function grpcHandler(bound: BoundHandler): { func: UntypedHandleCall; type: GrpcHandlerType } {
+  const invoke = invoker(bound);
   switch (bound.method.kind) {
     case "unary":
-      return { func: unaryHandler(bound), type: "unary" };
+      return { func: unaryHandler(bound, invoke), type: "unary" };
     case "server_streaming":
-      return { func: serverStreamingHandler(bound), type: "serverStream" };
+      return { func: serverStreamingHandler(bound, invoke), type: "serverStream" };
     case "client_streaming":
-      return { func: clientStreamingHandler(bound), type: "clientStream" };
+      return { func: clientStreamingHandler(bound, invoke), type: "clientStream" };
     case "bidi_streaming":
-      return { func: bidiStreamingHandler(bound), type: "bidi" };
+      return { func: bidiStreamingHandler(bound, invoke), type: "bidi" };
   }
+}
+
+/**
+ * The innermost step of a method's interceptor chain: calls the handler and
+ * answers its outcome as a {@link ServerResult}. A one-response handler's
+ * answer is checked here, so that the interceptors around it see a bad answer
+ * as the error the client gets.
+ */
+export function handlerStep(bound: Pick<BoundHandler, "fn" | "self" | "method">): ServerStep {
+  const { fn, self, method } = bound;
+  if (hasResponseStream(method)) {
+    return async (call) => {
+      const responses = fn.call(self, inputOf(call), call.context);
+      checkIterable(responses, method); // fails early, in the chain, if it is not one
+      return { responseStream: true, responses: responses as AsyncIterable<AnyMessage> };
+    };
+  }
+  return async (call) => {
+    const response = await fn.call(self, inputOf(call), call.context);
+    checkResponse(method, response);
+    return { responseStream: false, response: response as AnyMessage };
+  };
+}
+
+function inputOf(call: ServerCall): unknown {
+  return call.requestStream ? call.requests : call.request;
+}
+
+function hasResponseStream(method: MethodSpec): boolean {
+  return method.kind === "server_streaming" || method.kind === "bidi_streaming";
+}
+
+/** Runs a call through the chain when there is one, else calls the handler directly. */
+function invoker(bound: BoundHandler): Invoke {
+  const { fn, self, step, service, method } = bound;
+  if (step === undefined) {
+    return (input, context) => fn.call(self, input, context);
+  }
+  const requestStream = method.kind === "client_streaming" || method.kind === "bidi_streaming";
+  const callOf = requestStream
+    ? (input: unknown, context: ServerContext): ServerCall => ({
+        service,
+        method,
+        context,
+        requestStream: true,
+        requests: input as AsyncIterable<AnyMessage>,
+      })
+    : (input: unknown, context: ServerContext): ServerCall => ({
+        service,
+        method,
+        context,
+        requestStream: false,
+        request: input as AnyMessage,
+      });
+  if (hasResponseStream(method)) {
+    return (input, context) => streamOf(step(callOf(input, context)), method);
+  }
+  return async (input, context) => {
+    const result = await step(callOf(input, context));
+    if (result.responseStream) {
+      throw new TypeError(`an interceptor of ${method.path} answered a stream; the method has one response`);
+    }
+    return result.response;
+  };
+}
+
+/** The responses of a chain's result, pulled on demand; closing it closes the chain's iterable. */
+async function* streamOf(result: Promise<ServerResult>, method: MethodSpec): AsyncGenerator<unknown, void, undefined> {
+  const settled = await result;
+  if (!settled.responseStream) {
+    throw new TypeError(`an interceptor of ${method.path} answered one response; the method streams them`);
+  }
+  yield* settled.responses;
 }
 
 /** Serializes nothing: responses reach grpc-js already encoded. */
@@ -57,33 +141,33 @@ function begin(bound: BoundHandler, call: ConstructorParameters<typeof CallState
   return new CallState(bound.service, bound.method, call, bound.inFlight, bound.report);
 }
 
-function unaryHandler(bound: BoundHandler): handleUnaryCall<Message, Buffer> {
+function unaryHandler(bound: BoundHandler, invoke: Invoke): handleUnaryCall<Message, Buffer> {
   return (call, callback) => {
     const state = begin(bound, call);
-    respondOnce(state, callback, async () => bound.fn.call(bound.self, call.request, state.context));
+    respondOnce(state, callback, async () => invoke(call.request, state.context));
   };
 }
 
-function clientStreamingHandler(bound: BoundHandler): handleClientStreamingCall<Message, Buffer> {
+function clientStreamingHandler(bound: BoundHandler, invoke: Invoke): handleClientStreamingCall<Message, Buffer> {
   return (call, callback) => {
     const state = begin(bound, call);
     const requests = readRequests(call, state);
-    respondOnce(state, callback, async () => bound.fn.call(bound.self, requests, state.context));
+    respondOnce(state, callback, async () => invoke(requests, state.context));
   };
 }
 
-function serverStreamingHandler(bound: BoundHandler): handleServerStreamingCall<Message, Buffer> {
+function serverStreamingHandler(bound: BoundHandler, invoke: Invoke): handleServerStreamingCall<Message, Buffer> {
   return (call) => {
     const state = begin(bound, call);
-    void respondStreaming(state, call, () => bound.fn.call(bound.self, call.request, state.context));
+    void respondStreaming(state, call, () => invoke(call.request, state.context));
   };
 }
 
-function bidiStreamingHandler(bound: BoundHandler): handleBidiStreamingCall<Message, Buffer> {
+function bidiStreamingHandler(bound: BoundHandler, invoke: Invoke): handleBidiStreamingCall<Message, Buffer> {
   return (call) => {
     const state = begin(bound, call);
     const requests = readRequests(call, state);
-    void respondStreaming(state, call, () => bound.fn.call(bound.self, requests, state.context));
+    void respondStreaming(state, call, () => invoke(requests, state.context));
   };
 }
 
@@ -199,15 +283,25 @@ async function closeIterator(iterator: AsyncIterator<unknown>, state: CallState)
 }
 
 function asyncIteratorOf(output: unknown, method: MethodSpec): AsyncIterator<unknown> {
-  if (typeof output === "object" && output !== null && Symbol.asyncIterator in output) {
-    return (output as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  checkIterable(output, method);
+  return output[Symbol.asyncIterator]();
+}
+
+function checkIterable(output: unknown, method: MethodSpec): asserts output is AsyncIterable<unknown> {
+  if (typeof output !== "object" || output === null || !(Symbol.asyncIterator in output)) {
+    throw new TypeError(
+      `the handler of ${method.path} must return an AsyncIterable, e.g. be an async generator function`,
+    );
   }
-  throw new TypeError(
-    `the handler of ${method.path} must return an AsyncIterable, e.g. be an async generator function`,
-  );
 }
 
 function encodeResponse(method: MethodSpec, response: unknown): Buffer {
+  checkResponse(method, response);
+  return encodeMessage(method.output, response as MessageInitShape<DescMessage>);
+}
+
+/** Throws a TypeError that says what is wrong when `response` cannot be a response of `method`. */
+function checkResponse(method: MethodSpec, response: unknown): void {
   if (typeof response !== "object" || response === null) {
     throw new TypeError(
       `the handler of ${method.path} returned ${String(response)}: return a message or a plain object ({} for an empty message)`,
@@ -219,7 +313,6 @@ function encodeResponse(method: MethodSpec, response: unknown): Buffer {
       `the handler of ${method.path} returned a ${String(typeName)}, not a ${method.output.typeName}`,
     );
   }
-  return encodeMessage(method.output, response as MessageInitShape<DescMessage>);
 }
 
 function closedEarly(): RpcError {

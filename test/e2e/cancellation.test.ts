@@ -106,9 +106,9 @@ describe("deadlines", () => {
       },
     });
     const inAnHour = Date.now() + 3_600_000;
-    await client.getUser({}, { timeoutMs: 60_000, deadline: inAnHour });
-    await client.getUser({}, { timeoutMs: 7_200_000, deadline: new Date(inAnHour) });
-    await client.getUser({});
+    await client.getUser({ userId: "u1" }, { timeoutMs: 60_000, deadline: inAnHour });
+    await client.getUser({ userId: "u1" }, { timeoutMs: 7_200_000, deadline: new Date(inAnHour) });
+    await client.getUser({ userId: "u1" });
     const [first, second, none] = deadlines;
     expect(first?.getTime()).toBeLessThan(Date.now() + 61_000);
     expect(Math.abs((second?.getTime() ?? 0) - inAnHour)).toBeLessThan(5_000);
@@ -127,12 +127,12 @@ describe("deadlines", () => {
         yield {};
       },
     });
-    await client.getUser({});
+    await client.getUser({ userId: "u1" });
     for await (const _ of client.listUsers({})) {
       // drain
     }
     // grpc-js emits 'cancelled' for finished calls too, a tick after their status.
-    await client.getUser({});
+    await client.getUser({ userId: "u1" });
     expect(signals.map((s) => s.aborted)).toEqual([false, false, false]);
   });
 });
@@ -159,7 +159,7 @@ describe("aborting on the client", () => {
       },
     });
     const signal = AbortSignal.abort();
-    await expect(client.getUser({}, { signal })).rejects.toMatchObject({ code: Code.CANCELLED });
+    await expect(client.getUser({ userId: "u1" }, { signal })).rejects.toMatchObject({ code: Code.CANCELLED });
     await expect(client.listUsers({}, { signal })[Symbol.asyncIterator]().next()).rejects.toMatchObject({
       code: Code.CANCELLED,
     });
@@ -167,7 +167,7 @@ describe("aborting on the client", () => {
     await expect(client.chatWithUsers([], { signal })[Symbol.asyncIterator]().next()).rejects.toMatchObject({
       code: Code.CANCELLED,
     });
-    await client.getUser({});
+    await client.getUser({ userId: "u1" });
     expect(calls).toBe(1);
   });
 
@@ -183,7 +183,7 @@ describe("aborting on the client", () => {
       },
     });
     const controller = new AbortController();
-    const call = client.getUser({}, { signal: controller.signal });
+    const call = client.getUser({ userId: "u1" }, { signal: controller.signal });
     await started.promise;
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: Code.CANCELLED });
@@ -205,7 +205,7 @@ describe("aborting on the client", () => {
       },
     });
     async function* failingRequests() {
-      yield { user: { email: "a@example.com" } };
+      yield { user: { email: "a@example.com", displayName: "Ada" } };
       await received.promise; // the server has the call
       throw new Error("the request source broke");
     }
@@ -234,7 +234,7 @@ describe("aborting on the client", () => {
     });
     const controller = new AbortController();
     async function* requests() {
-      yield { user: { email: "a@example.com" } };
+      yield { user: { email: "a@example.com", displayName: "Ada" } };
       await received.promise;
       controller.abort();
       await new Promise(() => {}); // never ends by itself

@@ -15,8 +15,12 @@ describe("clients and their channels", () => {
     const users = createClient(UserService, transport);
     const orders = createClient(OrderService, transport);
 
-    const { user } = await users.createUser({ email: "ada@example.com" });
-    const { order } = await orders.createOrder({ userId: user?.userId ?? "" });
+    const { user } = await users.createUser({ email: "ada@example.com", displayName: "Ada" });
+    const { order } = await orders.createOrder({
+      userId: user?.userId ?? "",
+      items: [{ productId: "p1", quantity: 1, unitPrice: { currencyCode: "EUR", units: 1n } }],
+      shippingAddress: { city: "London", regionCode: "GB" },
+    });
     expect(order?.userId).toBe("u1");
 
     closeClient(users); // not its transport to close
@@ -31,7 +35,7 @@ describe("clients and their channels", () => {
   test("closeClient closes the channel a client opened for itself", async () => {
     const { address } = await serve(UserService, userHandlers());
     const users = createClient(UserService, address);
-    await users.createUser({ email: "ada@example.com" });
+    await users.createUser({ email: "ada@example.com", displayName: "Ada" });
     closeClient(users);
     const failure = await users.getUser({ userId: "u1" }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RpcError);

@@ -28,7 +28,7 @@ describe("errors", () => {
       code: Code.UNIMPLEMENTED,
       rawMessage: expect.stringContaining("/ecommerce.v1.UserService/ListUsers"),
     });
-    await expect(client.getUser({})).resolves.toBeDefined();
+    await expect(client.getUser({ userId: "u1" })).resolves.toBeDefined();
   });
 
   test("an unexpected exception answers INTERNAL without its message, goes to onError, and the server keeps serving", async () => {
@@ -91,7 +91,7 @@ describe("errors", () => {
     });
     let trailers: Metadata | undefined;
     const failure = await client
-      .getUser({}, { onTrailer: (metadata) => (trailers = metadata) })
+      .getUser({ userId: "u1" }, { onTrailer: (metadata) => (trailers = metadata) })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RpcError);
     const { code, rawMessage, message, metadata } = failure as RpcError;

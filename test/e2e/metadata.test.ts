@@ -13,13 +13,13 @@ describe("metadata", () => {
       },
     });
     await client.getUser(
-      {},
+      { userId: "u1" },
       { metadata: { authorization: "Bearer t0k3n", "x-tags": ["a", "b"], "x-id-bin": Buffer.from("id") } },
     );
     const metadata = new Metadata();
     metadata.set("authorization", "Bearer other");
-    await client.getUser({}, { metadata });
-    await client.getUser({}, { metadata }); // the caller's Metadata is not consumed by a call
+    await client.getUser({ userId: "u1" }, { metadata });
+    await client.getUser({ userId: "u1" }, { metadata }); // the caller's Metadata is not consumed by a call
 
     expect(seen[0]?.get("authorization")).toEqual(["Bearer t0k3n"]);
     expect(seen[0]?.get("x-tags")).toEqual(["a, b"]); // HTTP/2 joins repeated headers
@@ -38,7 +38,7 @@ describe("metadata", () => {
       },
     });
     const headers: Metadata[] = [];
-    await client.getUser({}, { onHeader: (metadata) => headers.push(metadata) });
+    await client.getUser({ userId: "u1" }, { onHeader: (metadata) => headers.push(metadata) });
     expect(headers).toHaveLength(1);
     expect(headers[0]?.get("x-served-by")).toEqual(["node-1"]);
   });
@@ -82,10 +82,11 @@ describe("metadata", () => {
     });
     const trailers: Metadata[] = [];
     const onTrailer = (metadata: Metadata) => trailers.push(metadata);
-    await client.getUser({}, { onTrailer });
+    await client.getUser({ userId: "u1" }, { onTrailer });
     await collect(client.listUsers({}, { onTrailer }));
-    await client.createUsers([{}, {}], { onTrailer });
-    await collect(client.chatWithUsers([{ message: "hi" }], { onTrailer }));
+    const user = { email: "a@example.com", displayName: "A" };
+    await client.createUsers([{ user }, { user }], { onTrailer });
+    await collect(client.chatWithUsers([{ userId: "u1", message: "hi" }], { onTrailer }));
     expect(trailers.map((t) => t.get("x-cost"))).toEqual([["1"], ["2"], [], ["4"]]);
     expect(trailers[2]?.get("x-seen")).toEqual(["1, 1"]);
   });

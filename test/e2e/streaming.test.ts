@@ -5,24 +5,24 @@ import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.j
 import { CreateUsersRequestSchema } from "../../generated-example/ecommerce/v1/user_pb.js";
 import { deferred, serve, within } from "../support/serve.js";
 
-/** CreateUsers answering with one user per request, its id taken from the email. */
+/** CreateUsers answering with one user per request, its id taken from the display name. */
 async function serveCreateUsers() {
   return serve(UserService, {
     async createUsers(requests) {
       const users = [];
-      for await (const { user } of requests) users.push({ userId: user?.email ?? "" });
+      for await (const { user } of requests) users.push({ userId: user?.displayName ?? "" });
       return { users };
     },
   });
 }
 
+/** A valid CreateUsersRequest (the schema's rules ask for an email and a name). */
+const userNamed = (name: string) => ({ user: { email: `${name}@example.com`, displayName: name } });
+
 describe("client streaming", () => {
   test("from an array of plain objects and messages", async () => {
     const { client } = await serveCreateUsers();
-    const { users } = await client.createUsers([
-      { user: { email: "a" } },
-      create(CreateUsersRequestSchema, { user: { email: "b" } }),
-    ]);
+    const { users } = await client.createUsers([userNamed("a"), create(CreateUsersRequestSchema, userNamed("b"))]);
     expect(users.map((u) => u.userId)).toEqual(["a", "b"]);
     expect((await client.createUsers([])).users).toEqual([]);
   });
@@ -32,11 +32,11 @@ describe("client streaming", () => {
     async function* requests() {
       for (const email of ["a", "b", "c"]) {
         await sleep(1);
-        yield { user: { email } };
+        yield userNamed(email);
       }
     }
     expect((await client.createUsers(requests())).users.map((u) => u.userId)).toEqual(["a", "b", "c"]);
-    const set = new Set([{ user: { email: "x" } }, { user: { email: "y" } }]);
+    const set = new Set([userNamed("x"), userNamed("y")]);
     expect((await client.createUsers(set)).users.map((u) => u.userId)).toEqual(["x", "y"]);
   });
 
@@ -49,7 +49,7 @@ describe("client streaming", () => {
      */
     const total = 20_000;
     const maxAhead = 3_000;
-    const padding = "x".repeat(1_000);
+    const padding = "x".repeat(250);
     const firstRead = deferred();
     const carryOn = deferred();
     let read = 0;
@@ -68,7 +68,8 @@ describe("client streaming", () => {
     function* requests() {
       for (let i = 0; i < total; i++) {
         produced++;
-        yield { user: { email: `user-${i}@example.com`, displayName: padding } };
+        const metadata = { a: padding, b: padding, c: padding, d: padding };
+        yield { user: { email: `user-${i}@example.com`, displayName: `user ${i}`, metadata } };
       }
     }
     const call = client.createUsers(requests());
@@ -98,7 +99,7 @@ describe("bidi streaming", () => {
     async function* conversation() {
       for (const message of ["one", "two", "three"]) {
         answered = deferred();
-        yield { message };
+        yield { userId: "u1", message };
         await answered.promise; // sent only once the previous reply arrived
       }
     }

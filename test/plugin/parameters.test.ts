@@ -8,8 +8,21 @@ import { version } from "../../plugin/version.js";
 import { grpckitBin, requestFor, root, runGrpckit, runPluginProcess } from "../support/codegen.js";
 
 describe("plugin parameters", () => {
-  it("defaults the runtime import to the package name", () => {
-    expect(parseOptions([])).toEqual({ runtimeImport: "grpckit" });
+  it("defaults the runtime import to the package name, with zod schemas", () => {
+    expect(parseOptions([])).toEqual({ runtimeImport: "grpckit", validateZod: true });
+  });
+
+  it("turns the zod schemas off with validate_zod=false, and refuses other values", () => {
+    expect(parseOptions([{ key: "validate_zod", value: "false" }])).toEqual({
+      runtimeImport: "grpckit",
+      validateZod: false,
+    });
+    expect(() => parseOptions([{ key: "validate_zod", value: "no" }])).toThrow("validate_zod expects true or false");
+    const files = runGrpckit(requestFor(`${root}test/golden/validate/proto`, "target=ts,validate_zod=false"));
+    const validate = files.get("rules/v1/rules_validate.ts") ?? "";
+    expect(validate).toContain("export const ItemValidator");
+    expect(validate).not.toContain('from "zod"');
+    expect(validate).not.toContain("ItemZod");
   });
 
   it("imports the runtime from runtime_import", () => {

@@ -4,16 +4,18 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_grpckit_v1_options } from "../../grpckit/v1/options_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file ecommerce/v1/common.proto.
  */
 export const file_ecommerce_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChllY29tbWVyY2UvdjEvY29tbW9uLnByb3RvEgxlY29tbWVyY2UudjEiPAoFTW9uZXkSFQoNY3VycmVuY3lfY29kZRgBIAEoCRINCgV1bml0cxgCIAEoAxINCgVuYW5vcxgDIAEoBSJRCgdBZGRyZXNzEg4KBnN0cmVldBgBIAEoCRIMCgRjaXR5GAIgASgJEhMKC3Bvc3RhbF9jb2RlGAMgASgJEhMKC3JlZ2lvbl9jb2RlGAQgASgJYgZwcm90bzM");
+  fileDesc("ChllY29tbWVyY2UvdjEvY29tbW9uLnByb3RvEgxlY29tbWVyY2UudjEiawoFTW9uZXkSKgoNY3VycmVuY3lfY29kZRgBIAEoCUITmrgYD7oBDDoKXltBLVpdezN9JBIXCgV1bml0cxgCIAEoA0IImrgYBGoCGAASHQoFbmFub3MYAyABKAVCDpq4GApiCBgAKP+T69wDIooBCgdBZGRyZXNzEhoKBnN0cmVldBgBIAEoCUIKmrgYBroBAyDIARIXCgRjaXR5GAIgASgJQgmauBgFugECIGQSHgoLcG9zdGFsX2NvZGUYAyABKAlCCZq4GAW6AQIgFBIqCgtyZWdpb25fY29kZRgEIAEoCUIVmrgYERABugEMOgpeW0EtWl17Mn0kYgZwcm90bzM", [file_grpckit_v1_options]);
 
 /**
- * Money is an amount in a currency, in the style of google.type.Money.
+ * Money is an amount in a currency, in the style of google.type.Money. The
+ * shop's amounts (prices, totals, price filters) are never negative.
  *
  * @generated from message ecommerce.v1.Money
  */
@@ -33,8 +35,7 @@ export type Money = Message<"ecommerce.v1.Money"> & {
   units: bigint;
 
   /**
-   * Number of nano (10^-9) units of the amount, between -999,999,999 and
-   * +999,999,999, with the same sign as units.
+   * Number of nano (10^-9) units of the amount, from 0 to 999,999,999.
    *
    * @generated from field: int32 nanos = 3;
    */
@@ -70,7 +71,7 @@ export type Address = Message<"ecommerce.v1.Address"> & {
   postalCode: string;
 
   /**
-   * The two-letter ISO 3166-1 region code, e.g. "FR".
+   * The two-letter ISO 3166-1 region code, e.g. "FR"; empty when not known.
    *
    * @generated from field: string region_code = 4;
    */

@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { GatewayService as GatewayService$1, GetOrderDetailsRequestSchema, GetOrderDetailsResponseSchema, StreamOrderDetailsRequestSchema, StreamOrderDetailsResponseSchema } from "./gateway_pb.js";
+import { GetOrderDetailsRequestValidator, StreamOrderDetailsRequestValidator } from "./gateway_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
 import { grpcDefinition } from "grpckit";
 
@@ -22,6 +23,8 @@ export const GatewayService = {
       kind: "unary",
       input: GetOrderDetailsRequestSchema,
       output: GetOrderDetailsResponseSchema,
+      inputValidator: GetOrderDetailsRequestValidator,
+      auth: {},
     },
     streamOrderDetails: {
       name: "StreamOrderDetails",
@@ -29,7 +32,15 @@ export const GatewayService = {
       kind: "server_streaming",
       input: StreamOrderDetailsRequestSchema,
       output: StreamOrderDetailsResponseSchema,
+      inputValidator: StreamOrderDetailsRequestValidator,
+      auth: {},
     },
+  },
+  serviceConfig: {
+    methodConfig: [
+      { name: [{ service: "ecommerce.v1.GatewayService", method: "GetOrderDetails" }], retryPolicy: { maxAttempts: 3, initialBackoff: "0.1s", maxBackoff: "1s", backoffMultiplier: 2, retryableStatusCodes: ["UNAVAILABLE"] } },
+      { name: [{ service: "ecommerce.v1.GatewayService", method: "StreamOrderDetails" }], waitForReady: true },
+    ],
   },
 } as const satisfies ServiceSpec;
 

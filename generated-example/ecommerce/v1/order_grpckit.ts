@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { CreateOrderRequestSchema, CreateOrderResponseSchema, GetOrderRequestSchema, GetOrderResponseSchema, OrderService as OrderService$1, StreamOrderUpdatesRequestSchema, StreamOrderUpdatesResponseSchema, UpdateOrderStatusRequestSchema, UpdateOrderStatusResponseSchema } from "./order_pb.js";
+import { CreateOrderRequestValidator, GetOrderRequestValidator, StreamOrderUpdatesRequestValidator, UpdateOrderStatusRequestValidator } from "./order_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
 import { grpcDefinition } from "grpckit";
 
@@ -21,6 +22,8 @@ export const OrderService = {
       kind: "unary",
       input: CreateOrderRequestSchema,
       output: CreateOrderResponseSchema,
+      inputValidator: CreateOrderRequestValidator,
+      auth: { self: { field: "user_id", overrideRoles: ["admin"] } },
     },
     getOrder: {
       name: "GetOrder",
@@ -28,6 +31,9 @@ export const OrderService = {
       kind: "unary",
       input: GetOrderRequestSchema,
       output: GetOrderResponseSchema,
+      inputValidator: GetOrderRequestValidator,
+      auth: {},
+      masks: { read: { field: GetOrderRequestSchema.field.readMask, target: GetOrderResponseSchema.field.order } },
     },
     updateOrderStatus: {
       name: "UpdateOrderStatus",
@@ -35,6 +41,8 @@ export const OrderService = {
       kind: "unary",
       input: UpdateOrderStatusRequestSchema,
       output: UpdateOrderStatusResponseSchema,
+      inputValidator: UpdateOrderStatusRequestValidator,
+      auth: { roles: ["staff", "admin"] },
     },
     streamOrderUpdates: {
       name: "StreamOrderUpdates",
@@ -42,6 +50,8 @@ export const OrderService = {
       kind: "server_streaming",
       input: StreamOrderUpdatesRequestSchema,
       output: StreamOrderUpdatesResponseSchema,
+      inputValidator: StreamOrderUpdatesRequestValidator,
+      auth: {},
     },
   },
 } as const satisfies ServiceSpec;
@@ -114,3 +124,55 @@ export interface OrderServiceClient {
  * `Server.addService` or `makeGenericClientConstructor`.
  */
 export const OrderServiceDefinition = grpcDefinition(OrderService);
+
+/**
+ * The paths of ecommerce.v1.Order a field mask can name, for
+ * `fieldMask<Order>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type OrderPaths =
+  | "order_id"
+  | "user_id"
+  | "items"
+  | "status"
+  | "total"
+  | "total.currency_code"
+  | "total.units"
+  | "total.nanos"
+  | "shipping_address"
+  | "shipping_address.street"
+  | "shipping_address.city"
+  | "shipping_address.postal_code"
+  | "shipping_address.region_code"
+  | "create_time"
+  | "update_time";
+
+/**
+ * The paths of ecommerce.v1.Money a field mask can name, for
+ * `fieldMask<Money>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type MoneyPaths =
+  | "currency_code"
+  | "units"
+  | "nanos";
+
+/**
+ * The paths of ecommerce.v1.Address a field mask can name, for
+ * `fieldMask<Address>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type AddressPaths =
+  | "street"
+  | "city"
+  | "postal_code"
+  | "region_code";
+
+// Registers the path types above, so that `fieldMask<T>()` checks its paths.
+declare module "grpckit" {
+  interface FieldMaskPaths {
+    "ecommerce.v1.Order": OrderPaths;
+    "ecommerce.v1.Money": MoneyPaths;
+    "ecommerce.v1.Address": AddressPaths;
+  }
+}

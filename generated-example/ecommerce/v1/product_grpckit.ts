@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { CreateProductRequestSchema, CreateProductResponseSchema, GetProductRequestSchema, GetProductResponseSchema, ProductService as ProductService$1, SearchProductsRequestSchema, SearchProductsResponseSchema, StreamProductUpdatesRequestSchema, StreamProductUpdatesResponseSchema } from "./product_pb.js";
+import { CreateProductRequestValidator, GetProductRequestValidator, SearchProductsRequestValidator, StreamProductUpdatesRequestValidator } from "./product_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
 import { grpcDefinition } from "grpckit";
 
@@ -21,6 +22,9 @@ export const ProductService = {
       kind: "unary",
       input: GetProductRequestSchema,
       output: GetProductResponseSchema,
+      inputValidator: GetProductRequestValidator,
+      auth: { public: true },
+      masks: { read: { field: GetProductRequestSchema.field.readMask, target: GetProductResponseSchema.field.product } },
     },
     createProduct: {
       name: "CreateProduct",
@@ -28,6 +32,8 @@ export const ProductService = {
       kind: "unary",
       input: CreateProductRequestSchema,
       output: CreateProductResponseSchema,
+      inputValidator: CreateProductRequestValidator,
+      auth: { roles: ["staff", "admin"] },
     },
     searchProducts: {
       name: "SearchProducts",
@@ -35,6 +41,9 @@ export const ProductService = {
       kind: "unary",
       input: SearchProductsRequestSchema,
       output: SearchProductsResponseSchema,
+      inputValidator: SearchProductsRequestValidator,
+      auth: { public: true },
+      masks: { read: { field: SearchProductsRequestSchema.field.readMask, target: SearchProductsResponseSchema.field.products } },
     },
     streamProductUpdates: {
       name: "StreamProductUpdates",
@@ -42,6 +51,8 @@ export const ProductService = {
       kind: "server_streaming",
       input: StreamProductUpdatesRequestSchema,
       output: StreamProductUpdatesResponseSchema,
+      inputValidator: StreamProductUpdatesRequestValidator,
+      auth: { public: true },
     },
   },
 } as const satisfies ServiceSpec;
@@ -112,3 +123,41 @@ export interface ProductServiceClient {
  * `Server.addService` or `makeGenericClientConstructor`.
  */
 export const ProductServiceDefinition = grpcDefinition(ProductService);
+
+/**
+ * The paths of ecommerce.v1.Product a field mask can name, for
+ * `fieldMask<Product>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type ProductPaths =
+  | "product_id"
+  | "name"
+  | "description"
+  | "price"
+  | "price.currency_code"
+  | "price.units"
+  | "price.nanos"
+  | "stock"
+  | "attributes"
+  | "image_urls"
+  | "category"
+  | "create_time"
+  | "update_time";
+
+/**
+ * The paths of ecommerce.v1.Money a field mask can name, for
+ * `fieldMask<Money>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type MoneyPaths =
+  | "currency_code"
+  | "units"
+  | "nanos";
+
+// Registers the path types above, so that `fieldMask<T>()` checks its paths.
+declare module "grpckit" {
+  interface FieldMaskPaths {
+    "ecommerce.v1.Product": ProductPaths;
+    "ecommerce.v1.Money": MoneyPaths;
+  }
+}

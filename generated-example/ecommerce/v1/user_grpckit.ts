@@ -2,9 +2,11 @@
 // @generated from file ecommerce/v1/user.proto (package ecommerce.v1, syntax proto3)
 /* eslint-disable */
 
-import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, ChatWithUsersResponseSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, DeleteUserResponseSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserService as UserService$1 } from "./user_pb.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { User } from "./user_pb.js";
+import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, ChatWithUsersResponseSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, DeleteUserResponseSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserSchema, UserService as UserService$1 } from "./user_pb.js";
+import { BatchGetUsersRequestValidator, ChatWithUsersRequestValidator, CreateUserRequestValidator, CreateUsersRequestValidator, DeleteUserRequestValidator, GetUserRequestValidator, ListUsersRequestValidator, UpdateUserRequestValidator } from "./user_validate.js";
+import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
+import { applyUpdateMask, grpcDefinition } from "grpckit";
 
 /**
  * UserService manages the users of the shop.
@@ -21,6 +23,9 @@ export const UserService = {
       kind: "unary",
       input: GetUserRequestSchema,
       output: GetUserResponseSchema,
+      inputValidator: GetUserRequestValidator,
+      auth: { self: { field: "user_id", overrideRoles: ["admin", "support"] } },
+      masks: { read: { field: GetUserRequestSchema.field.readMask, target: GetUserResponseSchema.field.user } },
     },
     createUser: {
       name: "CreateUser",
@@ -28,6 +33,8 @@ export const UserService = {
       kind: "unary",
       input: CreateUserRequestSchema,
       output: CreateUserResponseSchema,
+      inputValidator: CreateUserRequestValidator,
+      auth: { public: true },
     },
     updateUser: {
       name: "UpdateUser",
@@ -35,6 +42,9 @@ export const UserService = {
       kind: "unary",
       input: UpdateUserRequestSchema,
       output: UpdateUserResponseSchema,
+      inputValidator: UpdateUserRequestValidator,
+      auth: { self: { field: "user.user_id", overrideRoles: ["admin"] } },
+      masks: { update: { field: UpdateUserRequestSchema.field.updateMask, resource: UpdateUserRequestSchema.field.user } },
     },
     deleteUser: {
       name: "DeleteUser",
@@ -42,6 +52,8 @@ export const UserService = {
       kind: "unary",
       input: DeleteUserRequestSchema,
       output: DeleteUserResponseSchema,
+      inputValidator: DeleteUserRequestValidator,
+      auth: { self: { field: "user_id", overrideRoles: ["admin"] } },
     },
     batchGetUsers: {
       name: "BatchGetUsers",
@@ -49,6 +61,9 @@ export const UserService = {
       kind: "unary",
       input: BatchGetUsersRequestSchema,
       output: BatchGetUsersResponseSchema,
+      inputValidator: BatchGetUsersRequestValidator,
+      auth: { roles: ["admin", "support"] },
+      masks: { read: { field: BatchGetUsersRequestSchema.field.readMask, target: BatchGetUsersResponseSchema.field.users } },
     },
     listUsers: {
       name: "ListUsers",
@@ -56,6 +71,9 @@ export const UserService = {
       kind: "server_streaming",
       input: ListUsersRequestSchema,
       output: ListUsersResponseSchema,
+      inputValidator: ListUsersRequestValidator,
+      auth: { roles: ["admin", "support"] },
+      masks: { read: { field: ListUsersRequestSchema.field.readMask, target: ListUsersResponseSchema.field.user } },
     },
     createUsers: {
       name: "CreateUsers",
@@ -63,6 +81,8 @@ export const UserService = {
       kind: "client_streaming",
       input: CreateUsersRequestSchema,
       output: CreateUsersResponseSchema,
+      inputValidator: CreateUsersRequestValidator,
+      auth: { roles: ["admin"] },
     },
     chatWithUsers: {
       name: "ChatWithUsers",
@@ -70,6 +90,8 @@ export const UserService = {
       kind: "bidi_streaming",
       input: ChatWithUsersRequestSchema,
       output: ChatWithUsersResponseSchema,
+      inputValidator: ChatWithUsersRequestValidator,
+      auth: {},
     },
   },
 } as const satisfies ServiceSpec;
@@ -190,3 +212,76 @@ export interface UserServiceClient {
  * `Server.addService` or `makeGenericClientConstructor`.
  */
 export const UserServiceDefinition = grpcDefinition(UserService);
+
+/**
+ * The paths of ecommerce.v1.User a field mask can name, for
+ * `fieldMask<User>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type UserPaths =
+  | "user_id"
+  | "email"
+  | "display_name"
+  | "profile"
+  | "profile.first_name"
+  | "profile.last_name"
+  | "profile.avatar_url"
+  | "profile.phone_number"
+  | "profile.address"
+  | "profile.address.street"
+  | "profile.address.city"
+  | "profile.address.postal_code"
+  | "profile.address.region_code"
+  | "metadata"
+  | "roles"
+  | "create_time"
+  | "update_time";
+
+/**
+ * The paths of ecommerce.v1.Profile a field mask can name, for
+ * `fieldMask<Profile>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type ProfilePaths =
+  | "first_name"
+  | "last_name"
+  | "avatar_url"
+  | "phone_number"
+  | "address"
+  | "address.street"
+  | "address.city"
+  | "address.postal_code"
+  | "address.region_code";
+
+/**
+ * The paths of ecommerce.v1.Address a field mask can name, for
+ * `fieldMask<Address>(...)`: proto field names, dotted into nested
+ * messages. Maps, lists and google.protobuf types are named whole.
+ */
+export type AddressPaths =
+  | "street"
+  | "city"
+  | "postal_code"
+  | "region_code";
+
+// Registers the path types above, so that `fieldMask<T>()` checks its paths.
+declare module "grpckit" {
+  interface FieldMaskPaths {
+    "ecommerce.v1.User": UserPaths;
+    "ecommerce.v1.Profile": ProfilePaths;
+    "ecommerce.v1.Address": AddressPaths;
+  }
+}
+
+/**
+ * Applies the update mask of UserService.UpdateUser (AIP-134): a new
+ * ecommerce.v1.User with the fields of `existing`, and in their place the
+ * fields of `patch` that `mask` names. A nested path merges into the nested
+ * message; a list or map is replaced; `*` replaces everything; an empty mask
+ * means the fields set in `patch`. Fields marked OUTPUT_ONLY, IMMUTABLE or
+ * IDENTIFIER never change. Throws an `RpcError` (INVALID_ARGUMENT) for a bad
+ * mask.
+ */
+export function applyUserUpdateMask(existing: User, patch: User, mask: FieldMaskLike | undefined): User {
+  return applyUpdateMask(UserSchema, existing, patch, mask);
+}

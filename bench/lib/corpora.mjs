@@ -1,0 +1,82 @@
+// The inputs the generate and typecheck suites run buf on, and the plugins
+// (grpckit and its peers) as their users configure them.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeSyntheticCorpus } from "../synthetic-corpus.mjs";
+import { pluginPath } from "./snapshot.mjs";
+
+export function tools(root) {
+  const bin = (name) => join(root, "node_modules/.bin", name);
+  return {
+    buf: bin("buf"),
+    tsc: join(root, "node_modules/typescript/bin/tsc"),
+    env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` },
+  };
+}
+
+/**
+ * buf.gen.yaml plugin entries (v2), `strategy: all` as in
+ * /work/shared/design/PERFORMANCE.md: one plugin process for the whole input.
+ * protoc-gen-es and grpckit with the options of the README; ts-proto with the
+ * options its README gives for grpc-js, plus importSuffix=.js for Node ESM.
+ */
+export function plugins(root) {
+  const es = { local: "protoc-gen-es", opt: ["target=ts", "import_extension=js"], strategy: "all" };
+  const grpckit = {
+    // bin/protoc-gen-grpckit.js runs dist/protoc-gen-grpckit.js; this is the bench's copy of it.
+    local: ["node", pluginPath(root)],
+    opt: ["target=ts", "import_extension=js"],
+    strategy: "all",
+  };
+  const tsProto = {
+    local: "protoc-gen-ts_proto",
+    opt: ["outputServices=grpc-js", "esModuleInterop=true", "importSuffix=.js"],
+    strategy: "all",
+  };
+  return { es, grpckit, tsProto };
+}
+
+/** A buf.gen.yaml (v2) as the JSON string `buf generate --template` takes, all plugins writing to `out`. */
+export function template(entries, out = "gen") {
+  return JSON.stringify({ version: "v2", plugins: entries.map((p) => ({ ...p, out })) });
+}
+
+const googleRoot = (root) => join(root, "node_modules/google-proto-files");
+
+/**
+ * The Google API corpus of npm google-proto-files: the "subset" every bench
+ * run uses (three whole products: 535 files, 144k lines, 143 services, about
+ * a quarter of the files of google/cloud), "cloud" (all of google/cloud but
+ * compute: 2,318 files, 838k lines, 801 services; BENCH_GOOGLE=cloud), and
+ * compute.proto alone (one file of 96k lines, 125 services, 993 methods).
+ */
+export const googleProducts = ["aiplatform", "bigquery", "retail"];
+
+export function googleCorpus(root, which) {
+  const base = googleRoot(root);
+  const paths =
+    which === "cloud"
+      ? ["--path", join(base, "google/cloud"), "--exclude-path", join(base, "google/cloud/compute")]
+      : which === "compute"
+        ? ["--path", join(base, "google/cloud/compute/v1/compute.proto")]
+        : googleProducts.flatMap((p) => ["--path", join(base, "google/cloud", p)]);
+  const names = {
+    subset: `google/cloud/{${googleProducts.join(",")}} (535 files)`,
+    cloud: "google/cloud minus compute (2,318 files)",
+    compute: "google/cloud/compute/v1/compute.proto (1 file, 96k lines)",
+  };
+  return { name: names[which], input: base, paths };
+}
+
+/** The repository's own proto/ module (ecommerce reference services and grpckit options). */
+export function repoCorpus(root) {
+  return { name: "proto/ (this repo)", input: join(root, "proto"), paths: [] };
+}
+
+/** A synthetic corpus in a new temporary directory; see synthetic-corpus.mjs. */
+export function syntheticCorpus(files) {
+  const dir = mkdtempSync(join(tmpdir(), "grpckit-bench-synth-"));
+  writeSyntheticCorpus(join(dir, "proto"), files, 20);
+  return { name: `synthetic ${files} files`, input: join(dir, "proto"), paths: [], dir };
+}

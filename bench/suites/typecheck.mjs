@@ -1,0 +1,140 @@
+// typecheck: `tsc --noEmit` over generated code: protoc-gen-es + grpckit,
+// protoc-gen-es alone, ts-proto. See bench/README.md.
+import { execFileSync } from "node:child_process";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { googleCorpus, plugins, template, tools } from "../lib/corpora.mjs";
+import { measureSideBySide } from "../lib/measure.mjs";
+import { runtimeDir } from "../lib/snapshot.mjs";
+
+const MB = 1024 * 1024;
+
+/*
+ * The compiler options generated code must pass in this repository
+ * (tsconfig.json), with TypeScript's own declarations skipped as there.
+ */
+const compilerOptions = {
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  lib: ["ES2023"],
+  types: ["node"],
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  skipLibCheck: true,
+  noEmit: true,
+};
+
+function countLines(dir) {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    if (!String(entry).endsWith(".ts")) continue;
+    files++;
+    bytes += statSync(join(dir, entry)).size;
+  }
+  return { files, bytes };
+}
+
+export async function run({ root, rows, progress, quick }) {
+  const { buf, tsc, env } = tools(root);
+  const { es, grpckit, tsProto } = plugins(root);
+  // The generated code has to sit inside the repository: its imports of
+  // "@bufbuild/protobuf" and "@grpc/grpc-js" resolve through node_modules.
+  const build = join(root, "bench/.build/typecheck");
+  rmSync(build, { recursive: true, force: true });
+  // One product of the Google corpus: ts-proto's code takes tsc ~5x longer than
+  // protoc-gen-es's, ~35 s a run for this one; the whole subset would take half an hour.
+  const google = googleCorpus(root, "subset");
+  const corpus = {
+    ...google,
+    name: "google/cloud/retail",
+    paths: ["--path", join(google.input, "google/cloud/retail")],
+  };
+  const setups = [
+    // Imported files too: a product's code does not compile without them.
+    { name: "protoc-gen-es + grpckit", entries: [es, grpckit], flags: ["--include-imports"] },
+    { name: "protoc-gen-es", entries: [es], flags: ["--include-imports"] },
+    // ts-proto writes the well-known types as modules of their own.
+    { name: "ts-proto", entries: [tsProto], flags: ["--include-imports", "--include-wkt"] },
+  ];
+  const label = (setup, what = "") => `${corpus.name}: tsc --noEmit, ${setup.name}${what}`;
+  const commands = [];
+  for (const setup of setups) {
+    const dir = join(build, setup.name.replace(/\W+/g, "-"));
+    progress(`${corpus.name}: generating with ${setup.name}`);
+    try {
+      execFileSync(
+        buf,
+        [
+          "generate",
+          corpus.input,
+          ...corpus.paths,
+          ...setup.flags,
+          "--template",
+          template(setup.entries, "."),
+          "-o",
+          dir,
+        ],
+        { env, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * MB },
+      );
+    } catch (error) {
+      // The plugin failed: nothing to check. Its error, without the warnings.
+      const lines = String(error.stderr ?? error).split("\n");
+      rows.fail(label(setup), lines.filter((l) => l.trim() !== "" && !/warning/i.test(l)).join("\n"));
+      continue;
+    }
+    // "grpckit": the bench's copy of dist/runtime (lib/snapshot.mjs).
+    const paths = { grpckit: [join(runtimeDir(root), "index.d.ts")] };
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { ...compilerOptions, paths }, include: ["**/*.ts"] }, null, 2),
+    );
+    // One checked run first: how many errors does the compiler report?
+    let errors = 0;
+    try {
+      execFileSync(process.execPath, [tsc, "-p", dir], { env, stdio: "pipe", maxBuffer: 256 * MB });
+    } catch (error) {
+      errors = (String(error.stdout).match(/error TS\d+/g) ?? []).length;
+    }
+    setup.size = countLines(dir);
+    setup.errors = errors;
+    commands.push({ name: setup.name, args: [process.execPath, tsc, "-p", dir], allowFailure: true });
+  }
+
+  const results = await measureSideBySide(commands, {
+    runs: quick ? 1 : 5,
+    warmups: quick ? 0 : 1,
+    cwd: root,
+    env,
+    onProgress: (text) => progress(`${corpus.name}: tsc ${text}`),
+  });
+  rmSync(build, { recursive: true, force: true });
+
+  const measured = setups.filter((setup) => results.has(setup.name));
+  const base = measured.find((s) => s.name === "protoc-gen-es");
+  for (const [what, value, unit] of [
+    ["", (setup) => results.get(setup.name).ms, "ms"],
+    [", CPU time", (setup) => results.get(setup.name).cpuMs, "ms"],
+    [", peak RSS", (setup) => results.get(setup.name).peakTreeRss / MB, "MB"],
+  ]) {
+    for (const setup of measured) {
+      rows.add({
+        name: label(setup, what),
+        value: value(setup),
+        unit,
+        better: "lower",
+        ...(setup === base || base === undefined ? {} : { baseline: label(base, what) }),
+      });
+    }
+  }
+  // What was checked, for reading the ratios: the amount of code and the errors tsc reported in it.
+  for (const setup of measured) {
+    rows.add({ name: label(setup, ", generated .ts files"), value: setup.size.files, unit: "files", better: "lower" });
+    rows.add({ name: label(setup, ", generated code"), value: setup.size.bytes / MB, unit: "MB", better: "lower" });
+    rows.add({ name: label(setup, ", type errors"), value: setup.errors, unit: "errors", better: "lower" });
+  }
+}

@@ -1,0 +1,569 @@
+import { type DescOneof, ScalarType } from "@bufbuild/protobuf";
+import type {
+  BigintValueRules,
+  BytesValueRules,
+  EnumValueRules,
+  ListFieldModel,
+  MapFieldModel,
+  NumberValueRules,
+  StringFormat,
+  StringValueRules,
+  TimeValue,
+  TimeValueRules,
+  ValueRules,
+  ValueType,
+} from "../model/validation-model.js";
+
+/*
+ * The checks of one value, as data both generated forms render: the
+ * straight-line validator as `if (violated(v)) out.push(...)`, the zod schema
+ * as `.refine((v) => !(violated(v)), ...)`. One list, two renderings: the two
+ * forms cannot drift apart.
+ */
+
+/** What a check needs from the file it is rendered into. */
+export interface CheckContext {
+  /** A runtime helper function, imported from the runtime module. */
+  helper(name: RuntimeHelper): string;
+  /** A module-level constant initialized with `code`; returns its name. Equal code shares one constant. */
+  constant(code: string, hint: string): string;
+}
+
+/** The runtime functions generated checks call. */
+export type RuntimeHelper =
+  | "bytesIn"
+  | "charCountIsNot"
+  | "compareTime"
+  | "compareTimeToNow"
+  | "fewerCharsThan"
+  | "fewerUtf8BytesThan"
+  | "hasDuplicateBytes"
+  | "hasDuplicates"
+  | "isEmail"
+  | "isHostname"
+  | "isIp"
+  | "isIpv4"
+  | "isIpv6"
+  | "isUri"
+  | "isUuid"
+  | "isWithinOfNow"
+  | "moreCharsThan"
+  | "moreUtf8BytesThan";
+
+export interface Check {
+  /** The google.rpc.BadRequest.FieldViolation reason, e.g. `STRING_MIN_LEN`. */
+  readonly reason: string;
+  /** What the value must be, e.g. `must be at least 1 character long`. */
+  readonly description: string;
+  /** A TypeScript condition that is true when the value `v` (a simple expression) breaks the rule. */
+  readonly violated: (v: string) => string;
+}
+
+/** The checks of a value's rules, in the order of the rules in options.proto. */
+export function valueChecks(rules: ValueRules, ctx: CheckContext): Check[] {
+  switch (rules.kind) {
+    case "string":
+      return stringChecks(rules, ctx);
+    case "bytes":
+      return bytesChecks(rules, ctx);
+    case "number":
+      return numberChecks(rules, ctx);
+    case "bigint":
+      return bigintChecks(rules, ctx);
+    case "bool":
+      return rules.const === undefined
+        ? []
+        : [check("bool.const", `must be ${rules.const}`, (v) => `${v} !== ${rules.const}`)];
+    case "enum":
+      return enumChecks(rules, ctx);
+    case "timestamp":
+    case "duration":
+      return timeChecks(rules, ctx);
+  }
+}
+
+/** The checks of map keys: a key's violation is reported at its entry's path, so its reason and text say "key". */
+export function keyChecks(rules: ValueRules, ctx: CheckContext): Check[] {
+  return valueChecks(rules, ctx).map((c) => ({
+    reason: `MAP_KEYS_${c.reason}`,
+    description: `key ${c.description}`,
+    violated: c.violated,
+  }));
+}
+
+/** The reason of a rule id: `string.min_len` -> `STRING_MIN_LEN`. */
+export function reasonOf(rule: string): string {
+  return rule.replace(/\./g, "_").toUpperCase();
+}
+
+/** The negation of a check's condition, without a double negation: the condition a zod refinement asserts. */
+export function holds(violated: string): string {
+  // Conditions that start with "!" negate all of what follows (see the checks below).
+  return violated.startsWith("!") ? violated.slice(1) : `!(${violated})`;
+}
+
+function check(rule: string, description: string, violated: (v: string) => string): Check {
+  return { reason: reasonOf(rule), description, violated };
+}
+
+function plural(n: number, word: string): string {
+  if (n === 1) {
+    return `1 ${word}`;
+  }
+  return `${n} ${word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+}
+
+/** The checks of a list as a whole (`v` is the array). */
+export function listChecks(field: ListFieldModel, ctx: CheckContext): Check[] {
+  const checks: Check[] = [];
+  if (field.minItems !== undefined) {
+    const n = field.minItems;
+    checks.push(check("repeated.min_items", `must have at least ${plural(n, "item")}`, (v) => `${v}.length < ${n}`));
+  }
+  if (field.maxItems !== undefined) {
+    const n = field.maxItems;
+    checks.push(check("repeated.max_items", `must have at most ${plural(n, "item")}`, (v) => `${v}.length > ${n}`));
+  }
+  if (field.unique) {
+    const { type } = field.items;
+    const helper = type.kind === "scalar" && type.scalar === ScalarType.BYTES ? "hasDuplicateBytes" : "hasDuplicates";
+    checks.push(check("repeated.unique", "must not contain duplicates", (v) => `${ctx.helper(helper)}(${v})`));
+  }
+  return checks;
+}
+
+/** The checks of a map's size (`v` is the number of entries). */
+export function mapSizeChecks(field: MapFieldModel): Check[] {
+  const checks: Check[] = [];
+  if (field.minPairs !== undefined) {
+    const n = field.minPairs;
+    checks.push(check("map.min_pairs", `must have at least ${plural(n, "entry")}`, (v) => `${v} < ${n}`));
+  }
+  if (field.maxPairs !== undefined) {
+    const n = field.maxPairs;
+    checks.push(check("map.max_pairs", `must have at most ${plural(n, "entry")}`, (v) => `${v} > ${n}`));
+  }
+  return checks;
+}
+
+/** A required message field that is unset. */
+export const requiredViolation = { reason: reasonOf("required"), description: "is required" } as const;
+
+/** A required oneof with no field set. */
+export function oneofRequiredViolation(oneof: DescOneof): { reason: string; description: string } {
+  return {
+    reason: reasonOf("oneof.required"),
+    description: `one of ${oneof.fields.map((f) => f.name).join(", ")} must be set`,
+  };
+}
+
+/** `must be one of a, b` (`must be a` for one value), or with `not`. */
+function oneOf(shown: readonly string[], not: boolean): string {
+  const must = not ? "must not be" : "must be";
+  return shown.length === 1 ? `${must} ${shown[0]}` : `${must} one of ${shown.join(", ")}`;
+}
+
+/** A condition that `v` is one of `literals`: a few comparisons, or a Set for longer lists. */
+function inList(v: string, literals: readonly string[], ctx: CheckContext, negate: boolean): string {
+  if (literals.length <= 4) {
+    const op = negate ? "!==" : "===";
+    const join = negate ? " && " : " || ";
+    const terms = literals.map((l) => `${v} ${op} ${l}`);
+    return terms.length === 1 ? (terms[0] as string) : `(${terms.join(join)})`;
+  }
+  const set = ctx.constant(`new Set([${literals.join(", ")}])`, "$in");
+  return negate ? `!${set}.has(${v})` : `${set}.has(${v})`;
+}
+
+function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
+  const checks: Check[] = [];
+  const lit = (s: string) => JSON.stringify(s);
+  if (r.const !== undefined) {
+    const c = r.const;
+    checks.push(check("string.const", `must equal ${lit(c)}`, (v) => `${v} !== ${lit(c)}`));
+  }
+  if (r.len !== undefined) {
+    const n = r.len;
+    checks.push(
+      check(
+        "string.len",
+        `must be exactly ${plural(n, "character")} long`,
+        (v) => `${ctx.helper("charCountIsNot")}(${v}, ${n})`,
+      ),
+    );
+  }
+  if (r.minLen !== undefined) {
+    const n = r.minLen;
+    checks.push(
+      check(
+        "string.min_len",
+        `must be at least ${plural(n, "character")} long`,
+        (v) => `${ctx.helper("fewerCharsThan")}(${v}, ${n})`,
+      ),
+    );
+  }
+  if (r.maxLen !== undefined) {
+    const n = r.maxLen;
+    checks.push(
+      check(
+        "string.max_len",
+        `must be at most ${plural(n, "character")} long`,
+        (v) => `${ctx.helper("moreCharsThan")}(${v}, ${n})`,
+      ),
+    );
+  }
+  if (r.minBytes !== undefined) {
+    const n = r.minBytes;
+    checks.push(
+      check(
+        "string.min_bytes",
+        `must be at least ${plural(n, "byte")} long in UTF-8`,
+        (v) => `${ctx.helper("fewerUtf8BytesThan")}(${v}, ${n})`,
+      ),
+    );
+  }
+  if (r.maxBytes !== undefined) {
+    const n = r.maxBytes;
+    checks.push(
+      check(
+        "string.max_bytes",
+        `must be at most ${plural(n, "byte")} long in UTF-8`,
+        (v) => `${ctx.helper("moreUtf8BytesThan")}(${v}, ${n})`,
+      ),
+    );
+  }
+  if (r.pattern !== undefined) {
+    const re = ctx.constant(`new RegExp(${lit(r.pattern)}, "u")`, "$pattern");
+    checks.push(check("string.pattern", `must match the pattern /${r.pattern}/`, (v) => `!${re}.test(${v})`));
+  }
+  if (r.prefix !== undefined) {
+    const p = r.prefix;
+    checks.push(check("string.prefix", `must start with ${lit(p)}`, (v) => `!${v}.startsWith(${lit(p)})`));
+  }
+  if (r.suffix !== undefined) {
+    const p = r.suffix;
+    checks.push(check("string.suffix", `must end with ${lit(p)}`, (v) => `!${v}.endsWith(${lit(p)})`));
+  }
+  if (r.contains !== undefined) {
+    const p = r.contains;
+    checks.push(check("string.contains", `must contain ${lit(p)}`, (v) => `!${v}.includes(${lit(p)})`));
+  }
+  if (r.notContains !== undefined) {
+    const p = r.notContains;
+    checks.push(check("string.not_contains", `must not contain ${lit(p)}`, (v) => `${v}.includes(${lit(p)})`));
+  }
+  if (r.in.length > 0) {
+    const literals = r.in.map(lit);
+    checks.push(check("string.in", oneOf(literals, false), (v) => inList(v, literals, ctx, true)));
+  }
+  if (r.notIn.length > 0) {
+    const literals = r.notIn.map(lit);
+    checks.push(check("string.not_in", oneOf(literals, true), (v) => inList(v, literals, ctx, false)));
+  }
+  if (r.format !== undefined) {
+    const { helper, text } = formats[r.format];
+    checks.push(check(`string.${r.format}`, `must be ${text}`, (v) => `!${ctx.helper(helper)}(${v})`));
+  }
+  return checks;
+}
+
+const formats: Record<StringFormat, { helper: RuntimeHelper; text: string }> = {
+  email: { helper: "isEmail", text: "a valid email address" },
+  hostname: { helper: "isHostname", text: "a valid hostname" },
+  ip: { helper: "isIp", text: "a valid IP address" },
+  ipv4: { helper: "isIpv4", text: "a valid IPv4 address" },
+  ipv6: { helper: "isIpv6", text: "a valid IPv6 address" },
+  uri: { helper: "isUri", text: "a valid absolute URI" },
+  uuid: { helper: "isUuid", text: "a valid UUID" },
+};
+
+function bytesLiteral(b: Uint8Array): string {
+  return `new Uint8Array([${[...b].join(", ")}])`;
+}
+
+function hex(b: Uint8Array): string {
+  return `0x${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function bytesChecks(r: BytesValueRules, ctx: CheckContext): Check[] {
+  const checks: Check[] = [];
+  if (r.len !== undefined) {
+    const n = r.len;
+    checks.push(check("bytes.len", `must be exactly ${plural(n, "byte")} long`, (v) => `${v}.length !== ${n}`));
+  }
+  if (r.minLen !== undefined) {
+    const n = r.minLen;
+    checks.push(check("bytes.min_len", `must be at least ${plural(n, "byte")} long`, (v) => `${v}.length < ${n}`));
+  }
+  if (r.maxLen !== undefined) {
+    const n = r.maxLen;
+    checks.push(check("bytes.max_len", `must be at most ${plural(n, "byte")} long`, (v) => `${v}.length > ${n}`));
+  }
+  if (r.in.length > 0) {
+    const list = ctx.constant(`[${r.in.map(bytesLiteral).join(", ")}]`, "$bytes");
+    checks.push(check("bytes.in", oneOf(r.in.map(hex), false), (v) => `!${ctx.helper("bytesIn")}(${v}, ${list})`));
+  }
+  if (r.notIn.length > 0) {
+    const list = ctx.constant(`[${r.notIn.map(bytesLiteral).join(", ")}]`, "$bytes");
+    checks.push(check("bytes.not_in", oneOf(r.notIn.map(hex), true), (v) => `${ctx.helper("bytesIn")}(${v}, ${list})`));
+  }
+  return checks;
+}
+
+/** A number as a TypeScript literal that evaluates to exactly it. */
+export function numberLiteral(n: number): string {
+  if (Number.isNaN(n)) {
+    return "Number.NaN";
+  }
+  if (!Number.isFinite(n)) {
+    return n > 0 ? "Number.POSITIVE_INFINITY" : "Number.NEGATIVE_INFINITY";
+  }
+  return Object.is(n, -0) ? "-0" : String(n);
+}
+
+/** A number for people: a float rule's value in the fewest digits that round to it. */
+function showNumber(n: number, type: NumberValueRules["type"]): string {
+  if (type === "float" && Number.isFinite(n)) {
+    for (let digits = 1; digits <= 9; digits++) {
+      const short = Number(n.toPrecision(digits));
+      if (Math.fround(short) === n) {
+        return String(short);
+      }
+    }
+  }
+  return String(n);
+}
+
+function numberChecks(r: NumberValueRules, ctx: CheckContext): Check[] {
+  const t = r.type;
+  const checks: Check[] = [];
+  const float = t === "float" || t === "double";
+  const show = (n: number) => showNumber(n, t);
+  // Negated comparisons for floats, so that NaN breaks every bound.
+  const breaks = (op: "<=" | "<" | ">=" | ">", holds: ">" | ">=" | "<" | "<=", bound: number) => (v: string) =>
+    float ? `!(${v} ${holds} ${numberLiteral(bound)})` : `${v} ${op} ${numberLiteral(bound)}`;
+  if (r.const !== undefined) {
+    const c = r.const;
+    checks.push(check(`${t}.const`, `must equal ${show(c)}`, (v) => `${v} !== ${numberLiteral(c)}`));
+  }
+  if (r.gt !== undefined) {
+    checks.push(check(`${t}.gt`, `must be greater than ${show(r.gt)}`, breaks("<=", ">", r.gt)));
+  }
+  if (r.gte !== undefined) {
+    checks.push(check(`${t}.gte`, `must be greater than or equal to ${show(r.gte)}`, breaks("<", ">=", r.gte)));
+  }
+  if (r.lt !== undefined) {
+    checks.push(check(`${t}.lt`, `must be less than ${show(r.lt)}`, breaks(">=", "<", r.lt)));
+  }
+  if (r.lte !== undefined) {
+    checks.push(check(`${t}.lte`, `must be less than or equal to ${show(r.lte)}`, breaks(">", "<=", r.lte)));
+  }
+  if (r.in.length > 0) {
+    const literals = r.in.map(numberLiteral);
+    const text = r.in.map(show);
+    checks.push(check(`${t}.in`, oneOf(text, false), (v) => inList(v, literals, ctx, true)));
+  }
+  if (r.notIn.length > 0) {
+    const literals = r.notIn.map(numberLiteral);
+    const text = r.notIn.map(show);
+    checks.push(check(`${t}.not_in`, oneOf(text, true), (v) => inList(v, literals, ctx, false)));
+  }
+  if (r.finite) {
+    checks.push(check(`${t}.finite`, "must be a finite number", (v) => `!Number.isFinite(${v})`));
+  }
+  return checks;
+}
+
+function bigintChecks(r: BigintValueRules, ctx: CheckContext): Check[] {
+  const t = r.type;
+  const checks: Check[] = [];
+  const lit = (n: bigint) => `${n}n`;
+  const bound = (op: string, n: bigint) => (v: string) => `${v} ${op} ${lit(n)}`;
+  if (r.const !== undefined) {
+    checks.push(check(`${t}.const`, `must equal ${r.const}`, bound("!==", r.const)));
+  }
+  if (r.gt !== undefined) {
+    checks.push(check(`${t}.gt`, `must be greater than ${r.gt}`, bound("<=", r.gt)));
+  }
+  if (r.gte !== undefined) {
+    checks.push(check(`${t}.gte`, `must be greater than or equal to ${r.gte}`, bound("<", r.gte)));
+  }
+  if (r.lt !== undefined) {
+    checks.push(check(`${t}.lt`, `must be less than ${r.lt}`, bound(">=", r.lt)));
+  }
+  if (r.lte !== undefined) {
+    checks.push(check(`${t}.lte`, `must be less than or equal to ${r.lte}`, bound(">", r.lte)));
+  }
+  if (r.in.length > 0) {
+    const literals = r.in.map(lit);
+    checks.push(check(`${t}.in`, oneOf(r.in.map(String), false), (v) => inList(v, literals, ctx, true)));
+  }
+  if (r.notIn.length > 0) {
+    const literals = r.notIn.map(lit);
+    checks.push(check(`${t}.not_in`, oneOf(r.notIn.map(String), true), (v) => inList(v, literals, ctx, false)));
+  }
+  return checks;
+}
+
+function enumChecks(r: EnumValueRules, ctx: CheckContext): Check[] {
+  const checks: Check[] = [];
+  const nameOf = (n: number) => r.enum.values.find((v) => v.number === n)?.name ?? String(n);
+  if (r.definedOnly) {
+    const numbers = [...new Set(r.enum.values.map((v) => v.number))].sort((a, b) => a - b);
+    const low = numbers[0] ?? 0;
+    const high = numbers[numbers.length - 1] ?? 0;
+    const contiguous = high - low === numbers.length - 1;
+    const violated = contiguous
+      ? (v: string) => `(${v} < ${low} || ${v} > ${high})`
+      : (v: string) => inList(v, numbers.map(String), ctx, true);
+    checks.push(check("enum.defined_only", `must be a value of ${r.enum.typeName}`, violated));
+  }
+  if (r.in.length > 0) {
+    const literals = r.in.map(String);
+    checks.push(check("enum.in", oneOf(r.in.map(nameOf), false), (v) => inList(v, literals, ctx, true)));
+  }
+  if (r.notIn.length > 0) {
+    const literals = r.notIn.map(String);
+    checks.push(check("enum.not_in", oneOf(r.notIn.map(nameOf), true), (v) => inList(v, literals, ctx, false)));
+  }
+  return checks;
+}
+
+/** A Timestamp as RFC 3339 in UTC, with 0, 3, 6 or 9 fractional digits, as in protobuf's JSON. */
+export function formatTimestamp(t: TimeValue): string {
+  const date = new Date(Number(t.seconds) * 1000).toISOString().replace(".000Z", "");
+  return `${date}${fraction(t.nanos)}Z`;
+}
+
+/** A Duration as protobuf's JSON writes it: `3600s`, `1.5s`, `-0.000000001s`. */
+export function formatDuration(d: TimeValue): string {
+  const negative = d.seconds < 0n || d.nanos < 0;
+  const seconds = d.seconds < 0n ? -d.seconds : d.seconds;
+  return `${negative ? "-" : ""}${seconds}${fraction(Math.abs(d.nanos))}s`;
+}
+
+function fraction(nanos: number): string {
+  if (nanos === 0) {
+    return "";
+  }
+  const digits = String(nanos).padStart(9, "0");
+  return `.${digits.endsWith("000000") ? digits.slice(0, 3) : digits.endsWith("000") ? digits.slice(0, 6) : digits}`;
+}
+
+function timeChecks(r: TimeValueRules, ctx: CheckContext): Check[] {
+  const k = r.kind;
+  const checks: Check[] = [];
+  const show = k === "timestamp" ? formatTimestamp : formatDuration;
+  const cmp = (t: TimeValue, op: string) => (v: string) =>
+    `${ctx.helper("compareTime")}(${v}, ${t.seconds}n, ${t.nanos}) ${op} 0`;
+  const words =
+    k === "timestamp"
+      ? { gt: "after", gte: "at or after", lt: "before", lte: "at or before" }
+      : { gt: "longer than", gte: "at least", lt: "shorter than", lte: "at most" };
+  if (r.gt !== undefined) {
+    checks.push(check(`${k}.gt`, `must be ${words.gt} ${show(r.gt)}`, cmp(r.gt, "<=")));
+  }
+  if (r.gte !== undefined) {
+    checks.push(check(`${k}.gte`, `must be ${words.gte} ${show(r.gte)}`, cmp(r.gte, "<")));
+  }
+  if (r.gtNow) {
+    checks.push(check(`${k}.gt_now`, "must be in the future", (v) => `${ctx.helper("compareTimeToNow")}(${v}) <= 0`));
+  }
+  if (r.lt !== undefined) {
+    checks.push(check(`${k}.lt`, `must be ${words.lt} ${show(r.lt)}`, cmp(r.lt, ">=")));
+  }
+  if (r.lte !== undefined) {
+    checks.push(check(`${k}.lte`, `must be ${words.lte} ${show(r.lte)}`, cmp(r.lte, ">")));
+  }
+  if (r.ltNow) {
+    checks.push(check(`${k}.lt_now`, "must be in the past", (v) => `${ctx.helper("compareTimeToNow")}(${v}) >= 0`));
+  }
+  if (r.within !== undefined) {
+    const w = r.within;
+    checks.push(
+      check(
+        `${k}.within`,
+        `must be within ${formatDuration(w)} of now`,
+        (v) => `!${ctx.helper("isWithinOfNow")}(${v}, ${w.seconds}n, ${w.nanos})`,
+      ),
+    );
+  }
+  return checks;
+}
+
+/** A condition that the value `v` of `type` is its zero value. */
+export function isZero(type: ValueType, v: string): string {
+  switch (type.kind) {
+    case "enum":
+      return `${v} === ${type.enum.values[0]?.number ?? 0}`;
+    case "message":
+      return `${v} === undefined`;
+    case "scalar":
+      switch (type.scalar) {
+        case ScalarType.STRING:
+          return `${v} === ""`;
+        case ScalarType.BYTES:
+          return `${v}.length === 0`;
+        case ScalarType.BOOL:
+          return `${v} === false`;
+        case ScalarType.INT64:
+        case ScalarType.UINT64:
+        case ScalarType.SINT64:
+        case ScalarType.FIXED64:
+        case ScalarType.SFIXED64:
+          return type.asString ? `${v} === "0"` : `${v} === 0n`;
+        default:
+          return `${v} === 0`;
+      }
+  }
+}
+
+function is64Bit(scalar: ScalarType): boolean {
+  return (
+    scalar === ScalarType.INT64 ||
+    scalar === ScalarType.UINT64 ||
+    scalar === ScalarType.SINT64 ||
+    scalar === ScalarType.FIXED64 ||
+    scalar === ScalarType.SFIXED64
+  );
+}
+
+/**
+ * How the checks get the value of a field that holds it in another form:
+ * `BigInt(v)` for a 64-bit integer held as a string (`jstype = JS_STRING`),
+ * `Math.fround(v)` for a float (32 bits on the wire, a double in memory);
+ * undefined when the checks take the value as it is.
+ */
+export function valueConversion(type: ValueType): ((raw: string) => string) | undefined {
+  if (type.kind === "scalar" && type.asString && is64Bit(type.scalar)) {
+    return (raw) => `BigInt(${raw})`;
+  }
+  if (type.kind === "scalar" && type.scalar === ScalarType.FLOAT) {
+    // A float field goes on the wire as 32 bits: check the value it will have there.
+    return (raw) => `Math.fround(${raw})`;
+  }
+  return undefined;
+}
+
+/**
+ * How the checks get the value of a map key from the property name, which is
+ * always a string: `Number(k)`, `BigInt(k)`, `k === "true"`; undefined for
+ * string keys.
+ */
+export function keyConversion(scalar: ScalarType): ((raw: string) => string) | undefined {
+  if (scalar === ScalarType.STRING) {
+    return undefined;
+  }
+  if (scalar === ScalarType.BOOL) {
+    return (raw) => `${raw} === "true"`;
+  }
+  if (is64Bit(scalar)) {
+    return (raw) => `BigInt(${raw})`;
+  }
+  return (raw) => `Number(${raw})`;
+}
+
+/** Whether the property keys of a map are typed as numbers by protobuf-es (32-bit integer keys). */
+export function hasNumberKeys(scalar: ScalarType): boolean {
+  return scalar !== ScalarType.STRING && scalar !== ScalarType.BOOL && !is64Bit(scalar);
+}

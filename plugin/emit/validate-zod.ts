@@ -1,0 +1,334 @@
+import { type DescField, type DescMessage, type DescOneof, ScalarType } from "@bufbuild/protobuf";
+import type {
+  FieldModel,
+  MessageValidationModel,
+  SingularFieldModel,
+  ValueModel,
+  ValueType,
+} from "../model/validation-model.js";
+import {
+  type Check,
+  type CheckContext,
+  holds,
+  isZero,
+  keyChecks,
+  keyConversion,
+  listChecks,
+  mapSizeChecks,
+  oneofRequiredViolation,
+  requiredViolation,
+  valueChecks,
+  valueConversion,
+} from "./validate-checks.js";
+
+/** What the zod schema needs besides the checks' helpers. */
+export interface ZodContext extends CheckContext {
+  /** The `z` of zod. */
+  z(): string;
+  /** The zod schema of a message type that gets one (a local name, or an import). */
+  zodSchema(desc: DescMessage): string;
+  /** The protobuf-es type of a message, imported as a type. */
+  shape(desc: DescMessage): string;
+  /** The runtime's `ownProperties`. */
+  ownProperties(): string;
+}
+
+/**
+ * A zod expression with its type, spelled out: the export is annotated with
+ * it, so that `.d.ts` output (target=dts, transpiled without zod's types at
+ * hand) keeps the precise type, and recursive schemas type-check.
+ */
+export interface ZodExpr {
+  readonly expr: string;
+  readonly type: string;
+  /** It refers to a message's zod schema, so it goes in a getter: the schema may come later, or be this one. */
+  readonly lazy: boolean;
+}
+
+/**
+ * The zod schema of a message, from the same checks as its validator: an
+ * object with every field of the message by its protobuf-es property name.
+ * A field the input leaves out is its zero value (a list `[]`, a map `{}`); a
+ * field with presence (a message, `optional`, a oneof) may be left out or
+ * undefined. Messages nest through getters, so recursive types work.
+ */
+export function zodSchema(model: MessageValidationModel, ctx: ZodContext): ZodExpr {
+  const z = ctx.z();
+  const entries: string[] = [];
+  const types: string[] = [];
+  const fieldModels = new Map<DescField, FieldModel>(model.fields.map((f) => [f.desc, f]));
+  let ownPresence = false;
+  for (const member of model.desc.members) {
+    let e: ZodExpr;
+    if (member.kind === "oneof") {
+      e = oneofExpr(member, model, fieldModels, ctx);
+    } else {
+      const field = fieldModels.get(member);
+      if (field === undefined) {
+        continue;
+      }
+      if (field.kind === "singular" && field.presence === "own-property") {
+        ownPresence = true;
+      }
+      e = fieldExpr(field, model.ignored.has(member), ctx);
+    }
+    entries.push(property(member.localName, e, "  "));
+    types.push(`${member.localName}: ${e.type}`);
+  }
+  const object = {
+    expr: `${z}.object({\n${entries.map((e) => `  ${e},`).join("\n")}\n})`,
+    type: `${z}.ZodObject<{\n${types.map((t) => `  ${t};`).join("\n")}\n}>`,
+    lazy: false,
+  };
+  // proto2 and editions fields read their default through the prototype when
+  // unset; the checks see only the message's own properties, as the validator does.
+  return ownPresence
+    ? {
+        expr: `${z}.preprocess(${ctx.ownProperties()}, ${object.expr})`,
+        type: `${z}.ZodPreprocess<${object.type}, unknown>`,
+        lazy: false,
+      }
+    : object;
+}
+
+/** A getter for a lazy expression, annotated with its type, or a plain property. */
+function property(name: string, e: ZodExpr, indent: string): string {
+  return e.lazy ? `get ${name}(): ${e.type} {\n${indent}  return ${e.expr};\n${indent}}` : `${name}: ${e.expr}`;
+}
+
+function refine(
+  checks: readonly Check[],
+  convert: ((raw: string) => string) | undefined,
+  skipZero: string | undefined,
+): string {
+  return checks
+    .map((c) => {
+      const v = convert === undefined ? "v" : convert("v");
+      const assertion = holds(c.violated(v));
+      const test = skipZero === undefined ? assertion : `${skipZero} || ${assertion}`;
+      return `.refine((v) => ${test}, { message: ${JSON.stringify(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } })`;
+    })
+    .join("");
+}
+
+/** A superRefine that checks each key of a map and reports a broken rule at the key's entry. */
+function keyCheck(checks: readonly Check[], scalar: ScalarType, ignoreZero: boolean, type: ValueType): string {
+  const convert = keyConversion(scalar);
+  const key = convert === undefined ? "k" : "key";
+  const lines = ["for (const k of Object.keys(v)) {"];
+  if (convert !== undefined) {
+    lines.push(`  const key = ${convert("k")};`);
+  }
+  if (ignoreZero) {
+    lines.push(`  if (${isZero(type, key)}) continue;`);
+  }
+  for (const c of checks) {
+    lines.push(
+      `  if (${c.violated(key)}) ctx.addIssue({ code: "custom", path: [k], message: ${JSON.stringify(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } });`,
+    );
+  }
+  lines.push("}");
+  return `.superRefine((v, ctx) => {\n${lines.map((l) => `    ${l}`).join("\n")}\n  })`;
+}
+
+function plain(expr: string, type: string): ZodExpr {
+  return { expr, type, lazy: false };
+}
+
+/** The zod type of a value, without presence. */
+function baseType(type: ValueType, value: ValueModel | undefined, ctx: ZodContext): ZodExpr {
+  const z = ctx.z();
+  switch (type.kind) {
+    case "enum":
+      return plain(`${z}.int32()`, `${z}.ZodInt32`);
+    case "message": {
+      if (value?.nested !== undefined) {
+        const schema = ctx.zodSchema(value.nested);
+        return { expr: schema, type: `typeof ${schema}`, lazy: true };
+      }
+      if (value?.rules !== undefined) {
+        // Timestamp or Duration with rules: the checks read seconds and nanos.
+        return plain(
+          `${z}.object({ seconds: ${z}.bigint(), nanos: ${z}.int32() })`,
+          `${z}.ZodObject<{ seconds: ${z}.ZodBigInt; nanos: ${z}.ZodInt32 }>`,
+        );
+      }
+      const shape = ctx.shape(type.message);
+      return plain(`${z}.custom<${shape}>()`, `${z}.ZodCustom<${shape}, ${shape}>`);
+    }
+    case "scalar":
+      return scalarType(type.scalar, type.asString, z);
+  }
+}
+
+function scalarType(scalar: ScalarType, asString: boolean, z: string): ZodExpr {
+  switch (scalar) {
+    case ScalarType.STRING:
+      return plain(`${z}.string()`, `${z}.ZodString`);
+    case ScalarType.BYTES:
+      return plain(`${z}.custom<Uint8Array>((v) => v instanceof Uint8Array)`, `${z}.ZodCustom<Uint8Array, Uint8Array>`);
+    case ScalarType.BOOL:
+      return plain(`${z}.boolean()`, `${z}.ZodBoolean`);
+    case ScalarType.FLOAT:
+    case ScalarType.DOUBLE:
+      // z.number() refuses NaN and the infinities, which float fields can hold.
+      return plain(`${z}.custom<number>((v) => typeof v === "number")`, `${z}.ZodCustom<number, number>`);
+    case ScalarType.INT32:
+    case ScalarType.SINT32:
+    case ScalarType.SFIXED32:
+      return plain(`${z}.int32()`, `${z}.ZodInt32`);
+    case ScalarType.UINT32:
+    case ScalarType.FIXED32:
+      return plain(`${z}.uint32()`, `${z}.ZodUInt32`);
+    case ScalarType.INT64:
+    case ScalarType.SINT64:
+    case ScalarType.SFIXED64:
+      return asString
+        ? plain(`${z}.string().regex(/^-?[0-9]+$/, { abort: true })`, `${z}.ZodString`)
+        : plain(`${z}.int64()`, `${z}.ZodInt64`);
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return asString
+        ? plain(`${z}.string().regex(/^[0-9]+$/, { abort: true })`, `${z}.ZodString`)
+        : plain(`${z}.uint64()`, `${z}.ZodUInt64`);
+  }
+}
+
+/** The zod type of a value with its rules, without presence. Refinements keep the type. */
+function valueExpr(value: ValueModel, ctx: ZodContext): ZodExpr {
+  const base = baseType(value.type, value, ctx);
+  if (value.rules === undefined) {
+    return base;
+  }
+  const skip = value.ignoreZero && value.type.kind !== "message" ? isZero(value.type, "v") : undefined;
+  return { ...base, expr: base.expr + refine(valueChecks(value.rules, ctx), valueConversion(value.type), skip) };
+}
+
+function zeroLiteral(type: ValueType): string {
+  if (type.kind === "enum") {
+    return String(type.enum.values[0]?.number ?? 0);
+  }
+  if (type.kind === "message") {
+    return "undefined";
+  }
+  switch (type.scalar) {
+    case ScalarType.STRING:
+      return '""';
+    case ScalarType.BYTES:
+      return "new Uint8Array(0)";
+    case ScalarType.BOOL:
+      return "false";
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+    case ScalarType.SINT64:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return type.asString ? '"0"' : "0n";
+    default:
+      return "0";
+  }
+}
+
+function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExpr {
+  const z = ctx.z();
+  switch (field.kind) {
+    case "singular":
+      return singularExpr(field, ignored, ctx);
+    case "list": {
+      const item = valueExpr(field.items, ctx);
+      const skip = field.ignoreZero ? "v.length === 0" : undefined;
+      return {
+        expr: `${z}.array(${item.expr})${refine(listChecks(field, ctx), undefined, skip)}.prefault([])`,
+        type: `${z}.ZodPrefault<${z}.ZodArray<${item.type}>>`,
+        lazy: item.lazy,
+      };
+    }
+    case "map": {
+      const desc = field.desc;
+      const keyScalar = desc.fieldKind === "map" ? desc.mapKey : ScalarType.STRING;
+      const keyRules = field.keys.rules;
+      // Key rules run on the whole map, not in the key schema: zod skips the
+      // value of an entry whose key schema fails, and the validator does not.
+      const keys =
+        keyRules === undefined
+          ? ""
+          : keyCheck(keyChecks(keyRules, ctx), keyScalar, field.keys.ignoreZero, field.keys.type);
+      const value = valueExpr(field.values, ctx);
+      const skip = field.ignoreZero ? "Object.keys(v).length === 0" : undefined;
+      const size = refine(mapSizeChecks(field), (raw) => `Object.keys(${raw}).length`, skip);
+      return {
+        expr: `${z}.record(${z}.string(), ${value.expr})${keys}${size}.prefault({})`,
+        type: `${z}.ZodPrefault<${z}.ZodRecord<${z}.ZodString, ${value.type}>>`,
+        lazy: value.lazy,
+      };
+    }
+  }
+}
+
+function singularExpr(field: SingularFieldModel, ignored: boolean, ctx: ZodContext): ZodExpr {
+  const z = ctx.z();
+  const value = ignored ? { ...field.value, rules: undefined, nested: undefined } : field.value;
+  const inner = valueExpr(value, ctx);
+  if (field.presence === "implicit") {
+    return {
+      expr: `${inner.expr}.prefault(${zeroLiteral(field.value.type)})`,
+      type: `${z}.ZodPrefault<${inner.type}>`,
+      lazy: inner.lazy,
+    };
+  }
+  if (field.required) {
+    // Not `.optional().refine(...)`: zod skips an optional property the input leaves out.
+    const { description, reason } = requiredViolation;
+    const present = `${z}.custom<unknown>((v) => v !== undefined, { message: ${JSON.stringify(description)}, params: { reason: ${JSON.stringify(reason)} }, abort: true })`;
+    return {
+      expr: `${present}.pipe(${inner.expr})`,
+      type: `${z}.ZodPipe<${z}.ZodCustom<unknown, unknown>, ${inner.type}>`,
+      lazy: inner.lazy,
+    };
+  }
+  return { expr: `${inner.expr}.optional()`, type: `${z}.ZodOptional<${inner.type}>`, lazy: inner.lazy };
+}
+
+/**
+ * A oneof as protobuf-es holds it, `{ case: "email", value: "a@b.c" }` or
+ * `{ case: undefined }`: a union discriminated by `case`.
+ */
+function oneofExpr(
+  oneof: DescOneof,
+  model: MessageValidationModel,
+  fields: ReadonlyMap<DescField, FieldModel>,
+  ctx: ZodContext,
+): ZodExpr {
+  const z = ctx.z();
+  const options: ZodExpr[] = oneof.fields.map((member) => {
+    const field = fields.get(member);
+    const value: ZodExpr =
+      field?.kind !== "singular"
+        ? plain(`${z}.unknown()`, `${z}.ZodUnknown`)
+        : valueExpr(
+            model.ignored.has(member) ? { ...field.value, rules: undefined, nested: undefined } : field.value,
+            ctx,
+          );
+    const literal = JSON.stringify(member.localName);
+    return plain(
+      `${z}.object({ case: ${z}.literal(${literal}), ${property("value", value, "").replace(/\n\s*/g, " ")} })`,
+      `${z}.ZodObject<{ case: ${z}.ZodLiteral<${literal}>; value: ${value.type} }>`,
+    );
+  });
+  options.push(
+    plain(
+      `${z}.object({ case: ${z}.undefined(), value: ${z}.undefined().optional() })`,
+      `${z}.ZodObject<{ case: ${z}.ZodUndefined; value: ${z}.ZodOptional<${z}.ZodUndefined> }>`,
+    ),
+  );
+  let expr = `${z}.discriminatedUnion("case", [\n${options.map((o) => `    ${o.expr},`).join("\n")}\n  ])`;
+  if (model.requiredOneofs.includes(oneof)) {
+    const { description, reason } = oneofRequiredViolation(oneof);
+    expr += `.refine((v) => v.case !== undefined, { message: ${JSON.stringify(description)}, params: { reason: ${JSON.stringify(reason)} } })`;
+  }
+  return {
+    expr: `${expr}.prefault({ case: undefined })`,
+    type: `${z}.ZodPrefault<${z}.ZodDiscriminatedUnion<[\n    ${options.map((o) => o.type).join(",\n    ")},\n  ], "case">>`,
+    lazy: false,
+  };
+}

@@ -1,0 +1,1083 @@
+import {
+  type DescEnum,
+  type DescField,
+  type DescFile,
+  type DescMessage,
+  type DescOneof,
+  getOption,
+  hasOption,
+  isFieldSet,
+  ScalarType,
+} from "@bufbuild/protobuf";
+import { nestedTypes } from "@bufbuild/protobuf/reflect";
+import { Edition, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import {
+  type BytesRules,
+  type DurationRules,
+  type EnumRules,
+  type FieldRules,
+  FieldRulesSchema,
+  field as fieldOption,
+  Ignore,
+  type MapRules,
+  message as messageOption,
+  oneof as oneofOption,
+  type RepeatedRules,
+  type StringRules,
+  type TimestampRules,
+} from "../gen/grpckit/v1/options_pb.js";
+
+/*
+ * The validation model: what the `(grpckit.v1.*)` options of a file declare,
+ * as plain data, with every rule already checked for sense. Both generated
+ * forms (the straight-line validator and the zod schema) are rendered from it.
+ */
+
+/** A google.protobuf.Timestamp or Duration value of a rule. */
+export interface TimeValue {
+  readonly seconds: bigint;
+  readonly nanos: number;
+}
+
+/** The 32-bit integer and floating-point types, whose values are JS numbers. */
+export type NumberType = "float" | "double" | "int32" | "uint32" | "sint32" | "fixed32" | "sfixed32";
+/** The 64-bit integer types, whose values are bigints (or strings with `jstype = JS_STRING`). */
+export type BigintType = "int64" | "uint64" | "sint64" | "fixed64" | "sfixed64";
+
+export type StringFormat = "email" | "hostname" | "ip" | "ipv4" | "ipv6" | "uri" | "uuid";
+
+export interface StringValueRules {
+  readonly kind: "string";
+  readonly const?: string | undefined;
+  readonly len?: number | undefined;
+  readonly minLen?: number | undefined;
+  readonly maxLen?: number | undefined;
+  readonly minBytes?: number | undefined;
+  readonly maxBytes?: number | undefined;
+  readonly pattern?: string | undefined;
+  readonly prefix?: string | undefined;
+  readonly suffix?: string | undefined;
+  readonly contains?: string | undefined;
+  readonly notContains?: string | undefined;
+  readonly in: readonly string[];
+  readonly notIn: readonly string[];
+  readonly format?: StringFormat | undefined;
+}
+
+export interface BytesValueRules {
+  readonly kind: "bytes";
+  readonly len?: number | undefined;
+  readonly minLen?: number | undefined;
+  readonly maxLen?: number | undefined;
+  readonly in: readonly Uint8Array[];
+  readonly notIn: readonly Uint8Array[];
+}
+
+export interface NumberValueRules {
+  readonly kind: "number";
+  readonly type: NumberType;
+  readonly const?: number | undefined;
+  readonly gt?: number | undefined;
+  readonly gte?: number | undefined;
+  readonly lt?: number | undefined;
+  readonly lte?: number | undefined;
+  readonly in: readonly number[];
+  readonly notIn: readonly number[];
+  readonly finite: boolean;
+}
+
+export interface BigintValueRules {
+  readonly kind: "bigint";
+  readonly type: BigintType;
+  /** The field holds the value as a decimal string (`jstype = JS_STRING`). */
+  readonly asString: boolean;
+  readonly const?: bigint | undefined;
+  readonly gt?: bigint | undefined;
+  readonly gte?: bigint | undefined;
+  readonly lt?: bigint | undefined;
+  readonly lte?: bigint | undefined;
+  readonly in: readonly bigint[];
+  readonly notIn: readonly bigint[];
+}
+
+export interface BoolValueRules {
+  readonly kind: "bool";
+  readonly const?: boolean | undefined;
+}
+
+export interface EnumValueRules {
+  readonly kind: "enum";
+  readonly enum: DescEnum;
+  readonly definedOnly: boolean;
+  readonly in: readonly number[];
+  readonly notIn: readonly number[];
+}
+
+export interface TimeValueRules {
+  readonly kind: "timestamp" | "duration";
+  readonly gt?: TimeValue | undefined;
+  readonly gte?: TimeValue | undefined;
+  readonly lt?: TimeValue | undefined;
+  readonly lte?: TimeValue | undefined;
+  readonly gtNow: boolean;
+  readonly ltNow: boolean;
+  readonly within?: TimeValue | undefined;
+}
+
+/** The rules of one value: a singular field, a list item, a map key or value. */
+export type ValueRules =
+  | StringValueRules
+  | BytesValueRules
+  | NumberValueRules
+  | BigintValueRules
+  | BoolValueRules
+  | EnumValueRules
+  | TimeValueRules;
+
+/** What a value is, as the generated code sees it. */
+export type ValueType =
+  | { readonly kind: "scalar"; readonly scalar: ScalarType; readonly asString: boolean }
+  | { readonly kind: "enum"; readonly enum: DescEnum }
+  | { readonly kind: "message"; readonly message: DescMessage };
+
+/** A value position (singular field, list items, map keys or values) with its rules. */
+export interface ValueModel {
+  readonly type: ValueType;
+  /** Skip the rules for the zero value (IGNORE_IF_ZERO_VALUE). */
+  readonly ignoreZero: boolean;
+  readonly rules: ValueRules | undefined;
+  /** The message type to validate recursively: it has (or reaches) rules. */
+  readonly nested: DescMessage | undefined;
+}
+
+export type Presence =
+  /** A proto3 scalar, list or map: always has a value. */
+  | "implicit"
+  /** Unset is `undefined`: messages and proto3 `optional`. */
+  | "undefined"
+  /** Unset reads a default from the prototype: proto2 and editions scalars. */
+  | "own-property";
+
+export interface SingularFieldModel {
+  readonly kind: "singular";
+  readonly desc: DescField;
+  readonly presence: Presence;
+  /** The message field must be set. */
+  readonly required: boolean;
+  readonly value: ValueModel;
+}
+
+export interface ListFieldModel {
+  readonly kind: "list";
+  readonly desc: DescField;
+  readonly ignoreZero: boolean;
+  readonly minItems?: number | undefined;
+  readonly maxItems?: number | undefined;
+  readonly unique: boolean;
+  readonly items: ValueModel;
+}
+
+export interface MapFieldModel {
+  readonly kind: "map";
+  readonly desc: DescField;
+  readonly ignoreZero: boolean;
+  readonly minPairs?: number | undefined;
+  readonly maxPairs?: number | undefined;
+  readonly keys: ValueModel;
+  readonly values: ValueModel;
+}
+
+export type FieldModel = SingularFieldModel | ListFieldModel | MapFieldModel;
+
+export interface MessageValidationModel {
+  readonly desc: DescMessage;
+  /**
+   * Every field of the message, in declaration order, with its rules (none
+   * for most): the zod schema describes them all; the validator checks the
+   * ones with {@link hasChecks}.
+   */
+  readonly fields: readonly FieldModel[];
+  /** Fields whose rules are ignored always (IGNORE_ALWAYS): described by zod, never checked. */
+  readonly ignored: ReadonlySet<DescField>;
+  /** Oneofs that must have a field set. */
+  readonly requiredOneofs: readonly DescOneof[];
+}
+
+export interface FileValidationModel {
+  readonly file: DescFile;
+  /** The messages of the file that get a validator, in protoc-gen-es's order. */
+  readonly messages: readonly MessageValidationModel[];
+}
+
+/** A rule that does not fit its field, or leaves nothing valid. Its message is one line. */
+export class RuleError extends Error {
+  override name = "RuleError";
+}
+
+/** Whether a value model checks anything. */
+export function valueHasChecks(value: ValueModel): boolean {
+  return value.rules !== undefined || value.nested !== undefined;
+}
+
+/** Whether a field model checks anything. */
+export function hasChecks(field: FieldModel): boolean {
+  switch (field.kind) {
+    case "singular":
+      return field.required || valueHasChecks(field.value);
+    case "list":
+      return (
+        field.minItems !== undefined || field.maxItems !== undefined || field.unique || valueHasChecks(field.items)
+      );
+    case "map":
+      return (
+        field.minPairs !== undefined ||
+        field.maxPairs !== undefined ||
+        valueHasChecks(field.keys) ||
+        valueHasChecks(field.values)
+      );
+  }
+}
+
+const timestampType = "google.protobuf.Timestamp";
+const durationType = "google.protobuf.Duration";
+
+/**
+ * Plans validation for one run of the plugin: which messages get a validator
+ * (those with rules, and those that reach one through their fields), and the
+ * checked model of each file's rules. Memoized per message, so a message is
+ * looked at once per run however many files refer to it.
+ */
+export class ValidationPlanner {
+  private readonly needsMemo = new Map<DescMessage, boolean>();
+
+  /**
+   * Whether `desc` gets a validator: validation is not disabled for it, and
+   * it declares rules or holds (in a field that is not IGNORE_ALWAYS) a
+   * message that gets one. Depends only on `desc` and the types it reaches,
+   * so every file that refers to it agrees.
+   */
+  needsValidator(desc: DescMessage): boolean {
+    const known = this.needsMemo.get(desc);
+    if (known !== undefined) {
+      return known;
+    }
+    // Collect the messages reachable from desc that are not decided yet.
+    const pending = new Map<DescMessage, DescMessage[]>();
+    const stack = [desc];
+    while (stack.length > 0) {
+      const m = stack.pop() as DescMessage;
+      if (pending.has(m) || this.needsMemo.has(m)) {
+        continue;
+      }
+      const targets = isDisabled(m) ? [] : followedTypes(m);
+      pending.set(m, targets);
+      for (const t of targets) {
+        stack.push(t);
+      }
+    }
+    // A message needs a validator if it has rules, or reaches one that has:
+    // propagate backwards from those along the reversed edges.
+    const referrers = new Map<DescMessage, DescMessage[]>();
+    const needing: DescMessage[] = [];
+    for (const [m, targets] of pending) {
+      if (isDisabled(m)) {
+        continue;
+      }
+      let needs = declaresRules(m);
+      for (const t of targets) {
+        if (this.needsMemo.get(t) === true) {
+          needs = true;
+        }
+        const list = referrers.get(t);
+        if (list === undefined) {
+          referrers.set(t, [m]);
+        } else {
+          list.push(m);
+        }
+      }
+      if (needs) {
+        needing.push(m);
+      }
+    }
+    const result = new Set(needing);
+    while (needing.length > 0) {
+      const t = needing.pop() as DescMessage;
+      for (const m of referrers.get(t) ?? []) {
+        if (!result.has(m)) {
+          result.add(m);
+          needing.push(m);
+        }
+      }
+    }
+    for (const m of pending.keys()) {
+      this.needsMemo.set(m, result.has(m));
+    }
+    return result.has(desc);
+  }
+
+  /**
+   * The validation model of a file to generate. Checks every rule of every
+   * message of the file, also of messages whose validation is disabled, and
+   * throws a {@link RuleError} for the first that does not make sense.
+   */
+  fileModel(file: DescFile): FileValidationModel {
+    const messages: MessageValidationModel[] = [];
+    for (const desc of nestedTypes(file)) {
+      if (desc.kind !== "message") {
+        continue;
+      }
+      const model = this.messageModel(desc);
+      if (this.needsValidator(desc)) {
+        messages.push(model);
+      }
+    }
+    return { file, messages };
+  }
+
+  private messageModel(desc: DescMessage): MessageValidationModel {
+    const fields: FieldModel[] = [];
+    const ignored = new Set<DescField>();
+    for (const field of desc.fields) {
+      const rules = fieldRulesOf(field);
+      const where = new Where(field, "");
+      if (rules?.ignore === Ignore.ALWAYS) {
+        ignored.add(field);
+      }
+      fields.push(this.fieldModel(field, rules, where));
+    }
+    const requiredOneofs = desc.oneofs.filter((o) => hasOption(o, oneofOption) && getOption(o, oneofOption).required);
+    return { desc, fields, ignored, requiredOneofs };
+  }
+
+  private fieldModel(field: DescField, rules: FieldRules | undefined, where: Where): FieldModel {
+    const ignoreAlways = rules?.ignore === Ignore.ALWAYS;
+    const ignoreZero = rules?.ignore === Ignore.IF_ZERO_VALUE;
+    const typed = rules?.type;
+    if (rules?.required === true) {
+      checkRequired(field, rules, where);
+    }
+    switch (field.fieldKind) {
+      case "list": {
+        const itemType: ValueType =
+          field.listKind === "scalar"
+            ? { kind: "scalar", scalar: field.scalar, asString: field.longAsString }
+            : field.listKind === "enum"
+              ? { kind: "enum", enum: field.enum }
+              : { kind: "message", message: field.message };
+        if (typed !== undefined && typed.case !== undefined && typed.case !== "repeated") {
+          where.fail(
+            `${typed.case}${firstRule(typed)}`,
+            typed.case === "map"
+              ? "does not apply to a repeated field: map rules are for map fields"
+              : "does not apply to a repeated field; put it under repeated.items",
+          );
+        }
+        const repeated = typed?.case === "repeated" ? typed.value : undefined;
+        const model: ListFieldModel = {
+          kind: "list",
+          desc: field,
+          ignoreZero,
+          ...this.repeatedBounds(repeated, itemType, where),
+          items: ignoreAlways
+            ? inert(itemType)
+            : this.valueModel(itemType, repeated?.items, where.sub("repeated.items")),
+        };
+        return ignoreAlways ? { ...model, minItems: undefined, maxItems: undefined, unique: false } : model;
+      }
+      case "map": {
+        const keyType: ValueType = { kind: "scalar", scalar: field.mapKey, asString: false };
+        const valueType: ValueType =
+          field.mapKind === "scalar"
+            ? { kind: "scalar", scalar: field.scalar, asString: false }
+            : field.mapKind === "enum"
+              ? { kind: "enum", enum: field.enum }
+              : { kind: "message", message: field.message };
+        if (typed !== undefined && typed.case !== undefined && typed.case !== "map") {
+          where.fail(
+            `${typed.case}${firstRule(typed)}`,
+            typed.case === "repeated"
+              ? "does not apply to a map field: repeated rules are for repeated fields"
+              : "does not apply to a map field; put it under map.keys or map.values",
+          );
+        }
+        const map = typed?.case === "map" ? typed.value : undefined;
+        const bounds = this.mapBounds(map, where);
+        if (ignoreAlways) {
+          return { kind: "map", desc: field, ignoreZero, keys: inert(keyType), values: inert(valueType) };
+        }
+        return {
+          kind: "map",
+          desc: field,
+          ignoreZero,
+          ...bounds,
+          keys: this.valueModel(keyType, map?.keys, where.sub("map.keys")),
+          values: this.valueModel(valueType, map?.values, where.sub("map.values")),
+        };
+      }
+      default: {
+        const type: ValueType =
+          field.fieldKind === "scalar"
+            ? { kind: "scalar", scalar: field.scalar, asString: field.longAsString }
+            : field.fieldKind === "enum"
+              ? { kind: "enum", enum: field.enum }
+              : { kind: "message", message: field.message };
+        if (typed?.case === "repeated" || typed?.case === "map") {
+          where.fail(
+            `${typed.case}${firstRule(typed)}`,
+            `does not apply to ${describeType(type)}, which is not ${typed.case === "map" ? "a map" : "repeated"}`,
+          );
+        }
+        const value = this.valueModel(type, rules, where);
+        return {
+          kind: "singular",
+          desc: field,
+          presence: presenceOf(field),
+          required: !ignoreAlways && rules?.required === true,
+          value: ignoreAlways ? inert(type) : value,
+        };
+      }
+    }
+  }
+
+  /** The model of one value position from its FieldRules (the field's own, or items/keys/values). */
+  private valueModel(type: ValueType, rules: FieldRules | undefined, where: Where): ValueModel {
+    const ignore = rules?.ignore ?? Ignore.UNSPECIFIED;
+    if (where.prefix !== "" && rules?.required === true) {
+      where.fail("required", "does not apply to list items, map keys or map values: they are always set");
+    }
+    const typed = rules?.type;
+    let parsed: ValueRules | undefined;
+    if (typed !== undefined && typed.case !== undefined) {
+      if (typed.case === "repeated" || typed.case === "map") {
+        where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}`);
+      }
+      const expected = typedCaseOf(type);
+      if (typed.case !== expected) {
+        const hint = expected === undefined ? "" : ` (use ${expected} rules)`;
+        where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}${hint}`);
+      }
+      parsed = parseValueRules(typed, type, where);
+    }
+    const followed = type.kind === "message" && ignore !== Ignore.ALWAYS && this.needsValidator(type.message);
+    if (ignore === Ignore.ALWAYS) {
+      return inert(type);
+    }
+    return {
+      type,
+      ignoreZero: ignore === Ignore.IF_ZERO_VALUE,
+      rules: parsed,
+      nested: followed && type.kind === "message" ? type.message : undefined,
+    };
+  }
+
+  private repeatedBounds(
+    rules: RepeatedRules | undefined,
+    itemType: ValueType,
+    where: Where,
+  ): { minItems?: number | undefined; maxItems?: number | undefined; unique: boolean } {
+    if (rules === undefined) {
+      return { unique: false };
+    }
+    const minItems = count(rules.minItems, where, "repeated.min_items");
+    const maxItems = count(rules.maxItems, where, "repeated.max_items");
+    if (minItems !== undefined && maxItems !== undefined && minItems > maxItems) {
+      where.fail(
+        "repeated.min_items",
+        `(${minItems}) is greater than repeated.max_items (${maxItems}): no list is valid`,
+      );
+    }
+    if (rules.unique && itemType.kind === "message") {
+      where.fail(
+        "repeated.unique",
+        `applies to lists of scalars and enums, not to a list of ${itemType.message.typeName} messages`,
+      );
+    }
+    return { minItems, maxItems, unique: rules.unique };
+  }
+
+  private mapBounds(
+    rules: MapRules | undefined,
+    where: Where,
+  ): { minPairs?: number | undefined; maxPairs?: number | undefined } {
+    if (rules === undefined) {
+      return {};
+    }
+    const minPairs = count(rules.minPairs, where, "map.min_pairs");
+    const maxPairs = count(rules.maxPairs, where, "map.max_pairs");
+    if (minPairs !== undefined && maxPairs !== undefined && minPairs > maxPairs) {
+      where.fail("map.min_pairs", `(${minPairs}) is greater than map.max_pairs (${maxPairs}): no map is valid`);
+    }
+    return { minPairs, maxPairs };
+  }
+}
+
+/** A value position without rules or recursion (IGNORE_ALWAYS). */
+function inert(type: ValueType): ValueModel {
+  return { type, ignoreZero: false, rules: undefined, nested: undefined };
+}
+
+/** Where a rule sits, for error messages: file, message, field, and the rule's path prefix. */
+class Where {
+  constructor(
+    readonly field: DescField,
+    readonly prefix: string,
+  ) {}
+
+  sub(prefix: string): Where {
+    return new Where(this.field, this.prefix === "" ? prefix : `${this.prefix}.${prefix}`);
+  }
+
+  /** The full name of a rule at this position, e.g. `repeated.items.string.min_len`. */
+  rule(name: string): string {
+    return this.prefix === "" ? name : `${this.prefix}.${name}`;
+  }
+
+  fail(rule: string, why: string): never {
+    const message = this.field.parent;
+    throw new RuleError(
+      `invalid validation rule in ${message.file.proto.name}: message ${message.typeName}, field ${this.field.name}: ${this.rule(rule)} ${why}`,
+    );
+  }
+}
+
+function fieldRulesOf(field: DescField): FieldRules | undefined {
+  return hasOption(field, fieldOption) ? getOption(field, fieldOption) : undefined;
+}
+
+function isDisabled(desc: DescMessage): boolean {
+  return hasOption(desc, messageOption) && getOption(desc, messageOption).disabled;
+}
+
+/** Whether a message declares rules of its own (not counting the ones it reaches). */
+function declaresRules(desc: DescMessage): boolean {
+  for (const field of desc.fields) {
+    const rules = fieldRulesOf(field);
+    if (rules !== undefined && rules.ignore !== Ignore.ALWAYS && (rules.required || rules.type.case !== undefined)) {
+      return true;
+    }
+  }
+  return desc.oneofs.some((o) => hasOption(o, oneofOption) && getOption(o, oneofOption).required);
+}
+
+/** The message types a message's validator would recurse into, if they need it. */
+function followedTypes(desc: DescMessage): DescMessage[] {
+  const types: DescMessage[] = [];
+  for (const field of desc.fields) {
+    if (field.message === undefined) {
+      continue;
+    }
+    const rules = fieldRulesOf(field);
+    if (rules?.ignore === Ignore.ALWAYS) {
+      continue;
+    }
+    const typed = rules?.type;
+    if (field.fieldKind === "list" && typed?.case === "repeated" && typed.value.items?.ignore === Ignore.ALWAYS) {
+      continue;
+    }
+    if (field.fieldKind === "map" && typed?.case === "map" && typed.value.values?.ignore === Ignore.ALWAYS) {
+      continue;
+    }
+    types.push(field.message);
+  }
+  return types;
+}
+
+function presenceOf(field: DescField): Presence {
+  if (field.fieldKind === "message" || field.oneof !== undefined) {
+    return "undefined";
+  }
+  if (field.presence === FeatureSet_FieldPresence.IMPLICIT) {
+    return "implicit";
+  }
+  return field.parent.file.edition === Edition.EDITION_PROTO3 ? "undefined" : "own-property";
+}
+
+function checkRequired(field: DescField, rules: FieldRules, where: Where): void {
+  if (field.fieldKind !== "message") {
+    const hint =
+      field.fieldKind === "list"
+        ? "use repeated.min_items = 1 for a non-empty list"
+        : field.fieldKind === "map"
+          ? "use map.min_pairs = 1 for a non-empty map"
+          : field.fieldKind === "enum"
+            ? "use enum.not_in = 0 (and defined_only) to rule out the zero value"
+            : field.scalar === ScalarType.STRING
+              ? "use string.min_len = 1 for a non-empty string"
+              : field.scalar === ScalarType.BYTES
+                ? "use bytes.min_len = 1 for non-empty bytes"
+                : "use the typed rules (const, gt, in, ...) to rule out values";
+    where.fail("required", `applies to message fields only, not to ${describeField(field)}; ${hint}`);
+  }
+  if (field.oneof !== undefined) {
+    where.fail(
+      "required",
+      `does not apply to a member of oneof ${field.oneof.name}; use (grpckit.v1.oneof).required on the oneof`,
+    );
+  }
+  if (rules.ignore === Ignore.IF_ZERO_VALUE) {
+    where.fail("required", "contradicts ignore = IGNORE_IF_ZERO_VALUE, which skips the field when it is unset");
+  }
+}
+
+function describeField(field: DescField): string {
+  switch (field.fieldKind) {
+    case "list":
+      return "a repeated field";
+    case "map":
+      return "a map field";
+    case "enum":
+      return `an enum field (${field.enum.typeName})`;
+    case "message":
+      return `a message field (${field.message.typeName})`;
+    case "scalar":
+      return `a ${scalarName(field.scalar)} field`;
+  }
+}
+
+function describeType(type: ValueType): string {
+  switch (type.kind) {
+    case "scalar":
+      return `a field of type ${scalarName(type.scalar)}`;
+    case "enum":
+      return `a field of enum type ${type.enum.typeName}`;
+    case "message":
+      return `a field of message type ${type.message.typeName}`;
+  }
+}
+
+const scalarNames: Record<ScalarType, string> = {
+  [ScalarType.DOUBLE]: "double",
+  [ScalarType.FLOAT]: "float",
+  [ScalarType.INT64]: "int64",
+  [ScalarType.UINT64]: "uint64",
+  [ScalarType.INT32]: "int32",
+  [ScalarType.FIXED64]: "fixed64",
+  [ScalarType.FIXED32]: "fixed32",
+  [ScalarType.BOOL]: "bool",
+  [ScalarType.STRING]: "string",
+  [ScalarType.BYTES]: "bytes",
+  [ScalarType.UINT32]: "uint32",
+  [ScalarType.SFIXED32]: "sfixed32",
+  [ScalarType.SFIXED64]: "sfixed64",
+  [ScalarType.SINT32]: "sint32",
+  [ScalarType.SINT64]: "sint64",
+};
+
+export function scalarName(scalar: ScalarType): string {
+  return scalarNames[scalar];
+}
+
+type TypedCase = NonNullable<FieldRules["type"]["case"]>;
+
+/** The FieldRules case that fits a value type, or undefined for messages other than Timestamp and Duration. */
+function typedCaseOf(type: ValueType): TypedCase | undefined {
+  switch (type.kind) {
+    case "scalar":
+      return scalarNames[type.scalar] as TypedCase;
+    case "enum":
+      return "enum";
+    case "message":
+      return type.message.typeName === timestampType
+        ? "timestamp"
+        : type.message.typeName === durationType
+          ? "duration"
+          : undefined;
+  }
+}
+
+/** `.min_len`: the name of the first rule set in a typed rules message, for error messages. */
+function firstRule(typed: Typed): string {
+  const schema = FieldRulesSchema.fields.find((f) => f.localName === typed.case)?.message;
+  const set = schema?.fields.find((f) => isFieldSet(typed.value, f));
+  return set === undefined ? "" : `.${set.name}`;
+}
+
+/** A uint64 count of a rule (a length, a number of items) as a number. */
+function count(value: bigint | undefined, where: Where, rule: string): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    where.fail(rule, `(${value}) is larger than any length grpckit can check`);
+  }
+  return Number(value);
+}
+
+const int32Range = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+const uint32Range = { min: 0, max: 2 ** 32 - 1 };
+const numberRanges: Record<NumberType, { min: number; max: number }> = {
+  float: { min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY },
+  double: { min: Number.NEGATIVE_INFINITY, max: Number.POSITIVE_INFINITY },
+  int32: int32Range,
+  sint32: int32Range,
+  sfixed32: int32Range,
+  uint32: uint32Range,
+  fixed32: uint32Range,
+};
+const int64Range = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+const uint64Range = { min: 0n, max: 2n ** 64n - 1n };
+const bigintRanges: Record<BigintType, { min: bigint; max: bigint }> = {
+  int64: int64Range,
+  sint64: int64Range,
+  sfixed64: int64Range,
+  uint64: uint64Range,
+  fixed64: uint64Range,
+};
+
+type Typed = Exclude<FieldRules["type"], { case: undefined }>;
+
+function parseValueRules(typed: Typed, type: ValueType, where: Where): ValueRules {
+  switch (typed.case) {
+    case "string":
+      return stringRules(typed.value, where);
+    case "bytes":
+      return bytesRules(typed.value, where);
+    case "bool":
+      return { kind: "bool", const: typed.value.const };
+    case "enum":
+      return enumRules(typed.value, type.kind === "enum" ? type.enum : undefined, where);
+    case "timestamp":
+      return timeRules("timestamp", typed.value, where);
+    case "duration":
+      return timeRules("duration", typed.value, where);
+    case "float":
+    case "double":
+    case "int32":
+    case "uint32":
+    case "sint32":
+    case "fixed32":
+    case "sfixed32":
+      return numberRules(typed.case, typed.value, where);
+    case "int64":
+    case "uint64":
+    case "sint64":
+    case "fixed64":
+    case "sfixed64":
+      return bigintRules(typed.case, typed.value, type.kind === "scalar" && type.asString, where);
+    case "repeated":
+    case "map":
+      throw new Error("unreachable: checked by the caller");
+  }
+}
+
+function stringRules(r: StringRules, where: Where): StringValueRules {
+  const len = count(r.len, where, "string.len");
+  const minLen = count(r.minLen, where, "string.min_len");
+  const maxLen = count(r.maxLen, where, "string.max_len");
+  const minBytes = count(r.minBytes, where, "string.min_bytes");
+  const maxBytes = count(r.maxBytes, where, "string.max_bytes");
+  const fail = (name: string, why: string) => where.fail(`string.${name}`, why);
+  if (minLen !== undefined && maxLen !== undefined && minLen > maxLen) {
+    fail("min_len", `(${minLen}) is greater than string.max_len (${maxLen}): no value is valid`);
+  }
+  if (minBytes !== undefined && maxBytes !== undefined && minBytes > maxBytes) {
+    fail("min_bytes", `(${minBytes}) is greater than string.max_bytes (${maxBytes}): no value is valid`);
+  }
+  if (len !== undefined && minLen !== undefined && len < minLen) {
+    fail("len", `(${len}) is less than string.min_len (${minLen}): no value is valid`);
+  }
+  if (len !== undefined && maxLen !== undefined && len > maxLen) {
+    fail("len", `(${len}) is greater than string.max_len (${maxLen}): no value is valid`);
+  }
+  const fewestChars = len ?? minLen;
+  if (fewestChars !== undefined && maxBytes !== undefined && fewestChars > maxBytes) {
+    fail(
+      len !== undefined ? "len" : "min_len",
+      `(${fewestChars}) asks for more characters than string.max_bytes (${maxBytes}) can hold: no value is valid`,
+    );
+  }
+  if (r.pattern !== undefined) {
+    try {
+      new RegExp(r.pattern, "u");
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      fail(
+        "pattern",
+        `${JSON.stringify(r.pattern)} does not compile as a JavaScript regular expression (u flag): ${reason}`,
+      );
+    }
+  }
+  for (const [name, affix] of [
+    ["prefix", r.prefix],
+    ["suffix", r.suffix],
+    ["contains", r.contains],
+  ] as const) {
+    const chars = affix === undefined ? 0 : [...affix].length;
+    const most = len ?? maxLen;
+    if (most !== undefined && chars > most) {
+      fail(
+        name,
+        `${JSON.stringify(affix)} has ${chars} characters, more than the ${most} a value may have: no value is valid`,
+      );
+    }
+  }
+  if (r.notContains !== undefined && r.notContains === "") {
+    fail("not_contains", `is empty, which every value contains: no value is valid`);
+  }
+  if (r.contains !== undefined && r.notContains !== undefined && r.contains.includes(r.notContains)) {
+    fail(
+      "not_contains",
+      `${JSON.stringify(r.notContains)} is part of string.contains ${JSON.stringify(r.contains)}: no value is valid`,
+    );
+  }
+  checkDisjoint(r.in, r.notIn, (v) => JSON.stringify(v), "string", where);
+  checkConst(r.const, r.in, r.notIn, (v) => JSON.stringify(v), "string", where);
+  const format = r.wellKnown.case !== undefined && r.wellKnown.value ? r.wellKnown.case : undefined;
+  return {
+    kind: "string",
+    const: r.const,
+    len,
+    minLen,
+    maxLen,
+    minBytes,
+    maxBytes,
+    pattern: r.pattern,
+    prefix: r.prefix,
+    suffix: r.suffix,
+    contains: r.contains,
+    notContains: r.notContains,
+    in: r.in,
+    notIn: r.notIn,
+    format,
+  };
+}
+
+function bytesRules(r: BytesRules, where: Where): BytesValueRules {
+  const len = count(r.len, where, "bytes.len");
+  const minLen = count(r.minLen, where, "bytes.min_len");
+  const maxLen = count(r.maxLen, where, "bytes.max_len");
+  if (minLen !== undefined && maxLen !== undefined && minLen > maxLen) {
+    where.fail("bytes.min_len", `(${minLen}) is greater than bytes.max_len (${maxLen}): no value is valid`);
+  }
+  if (len !== undefined && ((minLen !== undefined && len < minLen) || (maxLen !== undefined && len > maxLen))) {
+    where.fail("bytes.len", `(${len}) is outside bytes.min_len..bytes.max_len: no value is valid`);
+  }
+  const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
+  for (const value of r.in) {
+    if (r.notIn.some((other) => Buffer.from(other).equals(value))) {
+      where.fail("bytes.in", `and bytes.not_in both list ${hex(value)}`);
+    }
+  }
+  return { kind: "bytes", len, minLen, maxLen, in: r.in, notIn: r.notIn };
+}
+
+/** The numeric rule messages share one shape; the 64-bit ones hold bigints. */
+interface NumericRules<T> {
+  const?: T | undefined;
+  greaterThan: { case: "gt" | "gte"; value: T } | { case: undefined; value?: undefined };
+  lessThan: { case: "lt" | "lte"; value: T } | { case: undefined; value?: undefined };
+  in: T[];
+  notIn: T[];
+  finite?: boolean;
+}
+
+function numberRules(type: NumberType, r: NumericRules<number>, where: Where): NumberValueRules {
+  const fail = (name: string, why: string) => where.fail(`${type}.${name}`, why);
+  const all: [string, number | undefined][] = [
+    ["const", r.const],
+    [r.greaterThan.case ?? "gt", r.greaterThan.value],
+    [r.lessThan.case ?? "lt", r.lessThan.value],
+    ...r.in.map((v): [string, number] => ["in", v]),
+    ...r.notIn.map((v): [string, number] => ["not_in", v]),
+  ];
+  for (const [name, value] of all) {
+    if (value !== undefined && Number.isNaN(value)) {
+      fail(name, "is NaN, which no value equals or compares to: the rule can never hold as meant");
+    }
+  }
+  const gt = r.greaterThan.case === "gt" ? r.greaterThan.value : undefined;
+  const gte = r.greaterThan.case === "gte" ? r.greaterThan.value : undefined;
+  const lt = r.lessThan.case === "lt" ? r.lessThan.value : undefined;
+  const lte = r.lessThan.case === "lte" ? r.lessThan.value : undefined;
+  const integer = type !== "float" && type !== "double";
+  const range = numberRanges[type];
+  // The smallest and largest valid values (for floats, with whether they are excluded).
+  let low = range.min;
+  let lowOpen = false;
+  let high = range.max;
+  let highOpen = false;
+  if (gt !== undefined) {
+    [low, lowOpen] = integer ? [gt + 1, false] : [gt, true];
+  } else if (gte !== undefined) {
+    low = gte;
+  }
+  if (lt !== undefined) {
+    [high, highOpen] = integer ? [lt - 1, false] : [lt, true];
+  } else if (lte !== undefined) {
+    high = lte;
+  }
+  if (low > high || (low === high && (lowOpen || highOpen))) {
+    failEmptyRange(type, r, where);
+  }
+  checkDisjoint(r.in, r.notIn, String, type, where);
+  checkConst(r.const, r.in, r.notIn, String, type, where);
+  if (r.const !== undefined && !inRange(r.const, low, lowOpen, high, highOpen)) {
+    fail("const", `(${r.const}) is outside the range the bounds allow: no value is valid`);
+  }
+  return {
+    kind: "number",
+    type,
+    const: r.const,
+    gt,
+    gte,
+    lt,
+    lte,
+    in: r.in,
+    notIn: r.notIn,
+    finite: r.finite === true,
+  };
+}
+
+/** Fails for bounds that leave no valid value: `int32.gt (10) with int32.lt (5) leaves no valid int32 value`. */
+function failEmptyRange<T>(type: string, r: NumericRules<T>, where: Where): never {
+  const lower = r.greaterThan;
+  const upper = r.lessThan;
+  if (lower.case !== undefined) {
+    const rest = upper.case === undefined ? "" : ` with ${type}.${upper.case} (${String(upper.value)})`;
+    where.fail(`${type}.${lower.case}`, `(${String(lower.value)})${rest} leaves no valid ${type} value`);
+  }
+  where.fail(`${type}.${upper.case ?? "lt"}`, `(${String(upper.value)}) leaves no valid ${type} value`);
+}
+
+function inRange(v: number, low: number, lowOpen: boolean, high: number, highOpen: boolean): boolean {
+  return (lowOpen ? v > low : v >= low) && (highOpen ? v < high : v <= high);
+}
+
+function bigintRules(type: BigintType, r: NumericRules<bigint>, asString: boolean, where: Where): BigintValueRules {
+  const gt = r.greaterThan.case === "gt" ? r.greaterThan.value : undefined;
+  const gte = r.greaterThan.case === "gte" ? r.greaterThan.value : undefined;
+  const lt = r.lessThan.case === "lt" ? r.lessThan.value : undefined;
+  const lte = r.lessThan.case === "lte" ? r.lessThan.value : undefined;
+  const range = bigintRanges[type];
+  const low = gt !== undefined ? gt + 1n : (gte ?? range.min);
+  const high = lt !== undefined ? lt - 1n : (lte ?? range.max);
+  if (low > high) {
+    failEmptyRange(type, r, where);
+  }
+  checkDisjoint(r.in, r.notIn, String, type, where);
+  checkConst(r.const, r.in, r.notIn, String, type, where);
+  if (r.const !== undefined && (r.const < low || r.const > high)) {
+    where.fail(`${type}.const`, `(${r.const}) is outside the range the bounds allow: no value is valid`);
+  }
+  return { kind: "bigint", type, asString, const: r.const, gt, gte, lt, lte, in: r.in, notIn: r.notIn };
+}
+
+function enumRules(r: EnumRules, desc: DescEnum | undefined, where: Where): EnumValueRules {
+  if (desc === undefined) {
+    throw new Error("unreachable: enum rules on a non-enum are refused by the caller");
+  }
+  const defined = new Set(desc.values.map((v) => v.number));
+  for (const [name, list] of [
+    ["in", r.in],
+    ["not_in", r.notIn],
+  ] as const) {
+    for (const v of list) {
+      if (!defined.has(v)) {
+        where.fail(`enum.${name}`, `lists ${v}, which is not a value of ${desc.typeName}`);
+      }
+    }
+  }
+  checkDisjoint(r.in, r.notIn, String, "enum", where);
+  return { kind: "enum", enum: desc, definedOnly: r.definedOnly, in: r.in, notIn: r.notIn };
+}
+
+function timeValue(v: { seconds: bigint; nanos: number }): TimeValue {
+  return { seconds: v.seconds, nanos: v.nanos };
+}
+
+function compareTimes(a: TimeValue, b: TimeValue): number {
+  return a.seconds !== b.seconds ? (a.seconds < b.seconds ? -1 : 1) : a.nanos - b.nanos;
+}
+
+function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationRules, where: Where): TimeValueRules {
+  const lower = r.greaterThan;
+  const upper = r.lessThan;
+  const boundOf = (x: { case: string | undefined; value?: unknown }): TimeValue | undefined =>
+    typeof x.value === "object" && x.value !== null ? timeValue(x.value as TimeValue) : undefined;
+  const low = boundOf(lower);
+  const high = boundOf(upper);
+  for (const [name, value] of [
+    [lower.case, low],
+    [upper.case, high],
+  ] as const) {
+    if (value !== undefined && !isValidTime(kind, value)) {
+      where.fail(
+        `${kind}.${name}`,
+        `is not a valid google.protobuf.${kind === "timestamp" ? "Timestamp" : "Duration"}`,
+      );
+    }
+  }
+  if (low !== undefined && high !== undefined) {
+    const c = compareTimes(low, high);
+    if (c > 0 || (c === 0 && (lower.case === "gt" || upper.case === "lt"))) {
+      where.fail(
+        `${kind}.${lower.case}`,
+        `with ${kind}.${upper.case} leaves no valid value: the lower bound is not below the upper bound`,
+      );
+    }
+  }
+  const gtNow = kind === "timestamp" && (r as TimestampRules).greaterThan.case === "gtNow";
+  const ltNow = kind === "timestamp" && (r as TimestampRules).lessThan.case === "ltNow";
+  if (gtNow && ltNow) {
+    where.fail("timestamp.gt_now", "with timestamp.lt_now leaves no valid value: nothing is both future and past");
+  }
+  let within: TimeValue | undefined;
+  if (kind === "timestamp" && (r as TimestampRules).within !== undefined) {
+    within = timeValue((r as TimestampRules).within as TimeValue);
+    if (within.seconds < 0n || within.nanos < 0 || (within.seconds === 0n && within.nanos === 0)) {
+      where.fail("timestamp.within", "must be a positive duration");
+    }
+  }
+  return {
+    kind,
+    gt: lower.case === "gt" ? low : undefined,
+    gte: lower.case === "gte" ? low : undefined,
+    lt: upper.case === "lt" ? high : undefined,
+    lte: upper.case === "lte" ? high : undefined,
+    gtNow,
+    ltNow,
+    within,
+  };
+}
+
+function isValidTime(kind: "timestamp" | "duration", v: TimeValue): boolean {
+  if (kind === "timestamp") {
+    // 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z
+    return v.seconds >= -62135596800n && v.seconds <= 253402300799n && v.nanos >= 0 && v.nanos <= 999_999_999;
+  }
+  const sameSign = v.seconds === 0n || v.nanos === 0 || v.seconds > 0n === v.nanos > 0;
+  return v.seconds >= -315576000000n && v.seconds <= 315576000000n && Math.abs(v.nanos) <= 999_999_999 && sameSign;
+}
+
+function checkDisjoint<T>(
+  inList: readonly T[],
+  notIn: readonly T[],
+  show: (v: T) => string,
+  type: string,
+  where: Where,
+): void {
+  for (const v of inList) {
+    if (notIn.includes(v)) {
+      where.fail(`${type}.in`, `and ${type}.not_in both list ${show(v)}`);
+    }
+  }
+}
+
+function checkConst<T>(
+  value: T | undefined,
+  inList: readonly T[],
+  notIn: readonly T[],
+  show: (v: T) => string,
+  type: string,
+  where: Where,
+): void {
+  if (value === undefined) {
+    return;
+  }
+  if (inList.length > 0 && !inList.includes(value)) {
+    where.fail(`${type}.const`, `(${show(value)}) is not in ${type}.in: no value is valid`);
+  }
+  if (notIn.includes(value)) {
+    where.fail(`${type}.const`, `(${show(value)}) is in ${type}.not_in: no value is valid`);
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * OpenTelemetry tracing of gRPC calls. A subpath of its own
+ * (`grpckit/tracing`), so that only its users need @opentelemetry/api.
+ *
+ * @module
+ */
+
+import type { Metadata } from "@grpc/grpc-js";
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  type TextMapSetter,
+  type TracerProvider,
+  trace,
+} from "@opentelemetry/api";
+import { createContextKey } from "../../context-values.js";
+import { Code, RpcError } from "../../errors.js";
+import type { ClientInterceptor, ServerInterceptor } from "../../interceptor.js";
+import type { MethodSpec, ServerContext, ServiceSpec } from "../../service.js";
+import { traceIdKey } from "../keys.js";
+import { type CallEnd, codeName, observeClientCall, observeServerCall } from "../observe-call.js";
+
+/** What injects and extracts trace context: a TextMapPropagator, or the global `propagation` API. */
+export interface Propagator {
+  inject(context: Context, carrier: Metadata, setter: TextMapSetter<Metadata>): void;
+  extract(context: Context, carrier: Metadata, getter: TextMapGetter<Metadata>): Context;
+}
+
+/** Options of {@link serverTracing} and {@link clientTracing}. */
+export interface TracingOptions {
+  /** Default: the global tracer provider (`trace.getTracerProvider()`), looked up per call. */
+  tracerProvider?: TracerProvider | undefined;
+  /**
+   * Reads and writes the trace context in metadata. Default: the global
+   * propagator (the SDK's default is W3C `traceparent`/`tracestate`).
+   */
+  propagator?: Propagator | undefined;
+}
+
+/** The tracer's name (instrumentation scope). */
+export const TRACER_NAME = "grpckit";
+
+/** Reads trace headers from grpc-js Metadata; binary (`-bin`) values are skipped. */
+export const metadataGetter: TextMapGetter<Metadata> = {
+  keys: (carrier) => Object.keys(carrier.getMap()),
+  get: (carrier, key) => {
+    const values = carrier.get(key).filter((v): v is string => typeof v === "string");
+    return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
+  },
+};
+
+/** Writes trace headers into grpc-js Metadata. */
+export const metadataSetter: TextMapSetter<Metadata> = {
+  set: (carrier, key, value) => carrier.set(key, value),
+};
+
+/* The OpenTelemetry context of a server call, for the calls its handler makes with `parent`. */
+const otelContextKey = createContextKey<Context | undefined>(undefined, { description: "OpenTelemetry context" });
+
+/**
+ * Codes that make a server span an error, per OpenTelemetry's gRPC
+ * conventions: the server's own failures, not the caller's mistakes.
+ */
+const SERVER_ERROR_CODES = new Set<Code>([
+  Code.UNKNOWN,
+  Code.DEADLINE_EXCEEDED,
+  Code.UNIMPLEMENTED,
+  Code.INTERNAL,
+  Code.UNAVAILABLE,
+  Code.DATA_LOSS,
+]);
+
+/**
+ * Traces each server call as a span of kind SERVER named
+ * `package.Service/Method`, child of the trace context the client sent in
+ * the metadata (W3C `traceparent`/`tracestate` with the SDK's default
+ * propagator). Attributes: `rpc.system` = `grpc`, `rpc.service`,
+ * `rpc.method`, `rpc.grpc.status_code`. The span is an error for UNKNOWN,
+ * DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE and DATA_LOSS, and
+ * records an exception that is not an `RpcError`.
+ *
+ * The handler runs with the span active, so calls it makes are traced as its
+ * children; `CallOptions.parent` does the same explicitly. The call's trace id
+ * is set under `traceIdKey` for the logging interceptors after this one.
+ *
+ * @example
+ * import { serverTracing } from "grpckit/tracing";
+ * createServer({ interceptors: [recovery(), serverTracing(), serverMetrics({ registry })] });
+ */
+export function serverTracing(options: TracingOptions = {}): ServerInterceptor {
+  const tracerOf = tracerLookup(options);
+  const propagator = options.propagator ?? propagation;
+  return (next) => (call) => {
+    const parent = propagator.extract(ROOT_CONTEXT, call.context.metadata, metadataGetter);
+    const span = tracerOf().startSpan(
+      spanName(call.method),
+      { kind: SpanKind.SERVER, attributes: attributesOf(call.service, call.method) },
+      parent,
+    );
+    const active = trace.setSpan(parent, span);
+    call.context.values.set(otelContextKey, active);
+    setTraceId(span, (id) => call.context.values.set(traceIdKey, id));
+    return observeServerCall(
+      next,
+      call,
+      { onEnd: (end) => endSpan(span, end, SERVER_ERROR_CODES.has(end.code)) },
+      (fn) => context.with(active, fn),
+    );
+  };
+}
+
+/**
+ * Traces each client call as a span of kind CLIENT named
+ * `package.Service/Method`, and sends its trace context in the call's
+ * metadata. Its parent is the span of `CallOptions.parent` (a server call
+ * traced by {@link serverTracing}), else the active span. Any code other than
+ * OK makes it an error.
+ *
+ * @example
+ * createClient(UserService, address, { interceptors: [clientTracing()] });
+ */
+export function clientTracing(options: TracingOptions = {}): ClientInterceptor {
+  const tracerOf = tracerLookup(options);
+  const propagator = options.propagator ?? propagation;
+  return (next) => (call) => {
+    const parent = parentContext(call.options.parent) ?? context.active();
+    const span = tracerOf().startSpan(
+      spanName(call.method),
+      { kind: SpanKind.CLIENT, attributes: attributesOf(call.service, call.method) },
+      parent,
+    );
+    const active = trace.setSpan(parent, span);
+    propagator.inject(active, call.metadata, metadataSetter);
+    setTraceId(span, (id) => call.values.set(traceIdKey, id));
+    return observeClientCall(next, call, { onEnd: (end) => endSpan(span, end, end.code !== Code.OK) }, (fn) =>
+      context.with(active, fn),
+    );
+  };
+}
+
+/** The OpenTelemetry context of a server call traced by {@link serverTracing}, if it was. */
+export function traceContextOf(serverContext: ServerContext): Context | undefined {
+  return serverContext.values.get(otelContextKey);
+}
+
+function parentContext(parent: ServerContext | undefined): Context | undefined {
+  return parent === undefined ? undefined : traceContextOf(parent);
+}
+
+function tracerLookup(options: TracingOptions) {
+  const { tracerProvider } = options;
+  if (tracerProvider !== undefined) {
+    const tracer = tracerProvider.getTracer(TRACER_NAME);
+    return () => tracer;
+  }
+  // The global provider may be registered after the interceptor is made.
+  return () => trace.getTracer(TRACER_NAME);
+}
+
+function spanName(method: MethodSpec): string {
+  return method.path.slice(1);
+}
+
+function attributesOf(service: ServiceSpec, method: MethodSpec) {
+  return { "rpc.system": "grpc", "rpc.service": service.typeName, "rpc.method": method.name };
+}
+
+function setTraceId(span: Span, set: (traceId: string) => void): void {
+  const spanContext = span.spanContext();
+  if (isSpanContextValid(spanContext)) {
+    set(spanContext.traceId);
+  }
+}
+
+function endSpan(span: Span, end: CallEnd, isError: boolean): void {
+  span.setAttribute("rpc.grpc.status_code", end.code);
+  if (isError) {
+    const message = end.error instanceof RpcError ? end.error.rawMessage : codeName(end.code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+  }
+  if (end.error !== undefined && !(end.error instanceof RpcError)) {
+    span.recordException(end.error instanceof Error ? end.error : String(end.error));
+  }
+  span.end();
+}

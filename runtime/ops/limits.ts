@@ -1,0 +1,142 @@
+import type { ChannelOptions } from "@grpc/grpc-js";
+import type { Compression } from "../service.js";
+
+/*
+ * Named, documented limits over grpc-js's flat `grpc.*` channel options. Each
+ * field maps to one option; `channelOptions` passed beside them still wins,
+ * for whatever these do not cover.
+ */
+
+/** Size, concurrency and connection limits of a server. See {@link DEFAULT_SERVER_LIMITS}. */
+export interface ServerLimits {
+  /**
+   * Largest request message accepted, in bytes, after decompression. A larger
+   * one fails its call with `RESOURCE_EXHAUSTED`; the server keeps serving.
+   * `grpc.max_receive_message_length`; -1: no limit.
+   */
+  maxReceiveMessageBytes?: number | undefined;
+  /**
+   * Largest response message sent, in bytes; a larger one fails its call with
+   * `RESOURCE_EXHAUSTED`. `grpc.max_send_message_length`; -1: no limit.
+   */
+  maxSendMessageBytes?: number | undefined;
+  /**
+   * Calls one connection may have open at once (HTTP/2
+   * SETTINGS_MAX_CONCURRENT_STREAMS). `grpc.max_concurrent_streams`;
+   * undefined: no limit beyond HTTP/2's.
+   */
+  maxConcurrentStreams?: number | undefined;
+  /** How often the server pings a connection to check it is alive. `grpc.keepalive_time_ms`. */
+  keepaliveTimeMs?: number | undefined;
+  /** How long a ping may go unanswered before the connection is closed. `grpc.keepalive_timeout_ms`. */
+  keepaliveTimeoutMs?: number | undefined;
+  /**
+   * Closes each connection (with GOAWAY, calls in flight finish) once it is
+   * this old, so clients re-resolve and spread over new server replicas.
+   * `grpc.max_connection_age_ms`; undefined: never.
+   */
+  maxConnectionAgeMs?: number | undefined;
+  /**
+   * After `maxConnectionAgeMs`, how long calls in flight may still run before
+   * the connection is closed. `grpc.max_connection_age_grace_ms`; undefined: no limit.
+   */
+  maxConnectionAgeGraceMs?: number | undefined;
+  /** Closes a connection without calls for this long. `grpc.max_connection_idle_ms`; undefined: never. */
+  maxConnectionIdleMs?: number | undefined;
+}
+
+/**
+ * grpckit's server defaults: gRPC's standard limits, written down so that a
+ * grpc-js upgrade cannot change them silently.
+ */
+export const DEFAULT_SERVER_LIMITS = Object.freeze({
+  /** 4 MiB, gRPC's default everywhere. */
+  maxReceiveMessageBytes: 4 * 1024 * 1024,
+  /** No limit (the client's receive limit applies). */
+  maxSendMessageBytes: -1,
+  /** No limit. */
+  maxConcurrentStreams: undefined,
+  /** 2 hours, gRPC's standard server keepalive. */
+  keepaliveTimeMs: 2 * 60 * 60 * 1000,
+  /** 20 seconds. */
+  keepaliveTimeoutMs: 20_000,
+  maxConnectionAgeMs: undefined,
+  maxConnectionAgeGraceMs: undefined,
+  maxConnectionIdleMs: undefined,
+} satisfies ServerLimits);
+
+/** Size, keepalive and idleness limits of a client's channel. See {@link DEFAULT_CLIENT_LIMITS}. */
+export interface ClientLimits {
+  /**
+   * Largest response message accepted, in bytes; a larger one fails the call
+   * with `RESOURCE_EXHAUSTED`. `grpc.max_receive_message_length`; -1: no limit.
+   */
+  maxReceiveMessageBytes?: number | undefined;
+  /** Largest request message sent. `grpc.max_send_message_length`; -1: no limit. */
+  maxSendMessageBytes?: number | undefined;
+  /**
+   * How often the client pings its connection; undefined: never. Servers
+   * reject pings more often than they permit (grpc-go: every 5 minutes), so
+   * keep it at or above that. `grpc.keepalive_time_ms`.
+   */
+  keepaliveTimeMs?: number | undefined;
+  /** How long a ping may go unanswered before the connection is dropped. `grpc.keepalive_timeout_ms`. */
+  keepaliveTimeoutMs?: number | undefined;
+  /** Also ping while no call is open. `grpc.keepalive_permit_without_calls`. */
+  keepalivePermitWithoutCalls?: boolean | undefined;
+  /** Disconnects a channel without calls for this long; it reconnects on the next call. `grpc.client_idle_timeout_ms`. */
+  idleTimeoutMs?: number | undefined;
+}
+
+/** grpckit's client defaults: gRPC's standard ones. */
+export const DEFAULT_CLIENT_LIMITS = Object.freeze({
+  /** 4 MiB. */
+  maxReceiveMessageBytes: 4 * 1024 * 1024,
+  /** No limit. */
+  maxSendMessageBytes: -1,
+  /** No pings. */
+  keepaliveTimeMs: undefined,
+  /** 20 seconds. */
+  keepaliveTimeoutMs: 20_000,
+  keepalivePermitWithoutCalls: false,
+  /** 30 minutes. */
+  idleTimeoutMs: 30 * 60 * 1000,
+} satisfies ClientLimits);
+
+/** The grpc-js options of server limits, the defaults filled in. */
+export function serverChannelOptions(limits: ServerLimits = {}): ChannelOptions {
+  const l = { ...DEFAULT_SERVER_LIMITS, ...defined(limits) };
+  return defined({
+    "grpc.max_receive_message_length": l.maxReceiveMessageBytes,
+    "grpc.max_send_message_length": l.maxSendMessageBytes,
+    "grpc.max_concurrent_streams": l.maxConcurrentStreams,
+    "grpc.keepalive_time_ms": l.keepaliveTimeMs,
+    "grpc.keepalive_timeout_ms": l.keepaliveTimeoutMs,
+    "grpc.max_connection_age_ms": l.maxConnectionAgeMs,
+    "grpc.max_connection_age_grace_ms": l.maxConnectionAgeGraceMs,
+    "grpc.max_connection_idle_ms": l.maxConnectionIdleMs,
+  });
+}
+
+/** The grpc-js options of client limits and a compression, the defaults filled in. */
+export function clientChannelOptions(limits: ClientLimits = {}, compression?: Compression): ChannelOptions {
+  const l = { ...DEFAULT_CLIENT_LIMITS, ...defined(limits) };
+  return defined({
+    "grpc.max_receive_message_length": l.maxReceiveMessageBytes,
+    "grpc.max_send_message_length": l.maxSendMessageBytes,
+    "grpc.keepalive_time_ms": l.keepaliveTimeMs,
+    "grpc.keepalive_timeout_ms": l.keepaliveTimeoutMs,
+    "grpc.keepalive_permit_without_calls": l.keepalivePermitWithoutCalls ? 1 : 0,
+    "grpc.client_idle_timeout_ms": l.idleTimeoutMs,
+    "grpc.default_compression_algorithm": compression === undefined ? undefined : COMPRESSION[compression],
+  });
+}
+
+/** grpc-js's numbers for the compression algorithms. */
+const COMPRESSION: Record<Compression, number> = { identity: 0, deflate: 1, gzip: 2 };
+
+function defined<T extends object>(record: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

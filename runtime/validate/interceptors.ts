@@ -1,0 +1,147 @@
+import type { DescMessage } from "@bufbuild/protobuf";
+import { Code, RpcError } from "../errors.js";
+import type { AnyMessage, ClientInterceptor, ServerInterceptor, ServerResult } from "../interceptor.js";
+import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
+import { encodeBadRequestStatus, STATUS_DETAILS_KEY } from "../status-details.js";
+import type { Validator } from "./validator.js";
+import { describeViolations, type FieldViolation } from "./violation.js";
+
+/**
+ * The error of an invalid request: `INVALID_ARGUMENT`, a message that lists
+ * the violations, and a `google.rpc.Status` with a `google.rpc.BadRequest`
+ * detail in the `grpc-status-details-bin` trailer, which any gRPC client can
+ * decode (grpckit's as `RpcError.fieldViolations`).
+ *
+ * @param what the invalid thing, e.g. `ecommerce.v1.CreateOrderRequest`.
+ */
+export function invalidArgument(what: string, violations: readonly FieldViolation[]): RpcError {
+  const message = `invalid ${what}: ${describeViolations(violations)}`;
+  const details = encodeBadRequestStatus(Code.INVALID_ARGUMENT, message, violations);
+  return new RpcError(Code.INVALID_ARGUMENT, message, { metadata: { [STATUS_DETAILS_KEY]: details } });
+}
+
+type StreamResult = Extract<ServerResult, { responseStream: true }>;
+
+/** Checks one message; the error to throw if it is invalid, else undefined. */
+function check(validator: Validator, message: AnyMessage, position: number | undefined): RpcError | undefined {
+  const out: FieldViolation[] = [];
+  validator.check(message, out);
+  if (out.length === 0) {
+    return undefined;
+  }
+  const what =
+    position === undefined
+      ? validator.schema.typeName
+      : `${validator.schema.typeName} (message ${position + 1} of the request stream)`;
+  return invalidArgument(what, out);
+}
+
+/**
+ * A request stream that checks each message as it is pulled. The first
+ * invalid one is never handed out: the stream throws its error instead, and
+ * keeps throwing it.
+ */
+class CheckedStream {
+  failure: RpcError | undefined;
+
+  constructor(
+    private readonly validator: Validator,
+    private readonly source: AsyncIterable<AnyMessage>,
+  ) {}
+
+  async *messages(): AsyncGenerator<AnyMessage, void, undefined> {
+    if (this.failure !== undefined) {
+      throw this.failure;
+    }
+    let position = 0;
+    for await (const message of this.source) {
+      this.failure = check(this.validator, message, position++);
+      if (this.failure !== undefined) {
+        throw this.failure;
+      }
+      yield message;
+    }
+  }
+
+  /** The responses of the handler, ended by the validation error once there is one. */
+  async *responses(source: AsyncIterable<unknown>): AsyncGenerator<unknown, void, undefined> {
+    try {
+      for await (const response of source) {
+        if (this.failure !== undefined) {
+          throw this.failure;
+        }
+        yield response;
+      }
+    } catch (error) {
+      throw this.failure ?? error;
+    }
+    if (this.failure !== undefined) {
+      throw this.failure;
+    }
+  }
+}
+
+/**
+ * The server interceptor that checks each request with `validator` before
+ * the handler sees it: a unary or server-streaming request before the handler
+ * runs, each message of a client or bidi stream as the handler pulls it. An
+ * invalid message fails the call with {@link invalidArgument}'s error, also
+ * when the handler catches it: the call's outcome is the validation error.
+ */
+export function requestValidation(validator: Validator): ServerInterceptor {
+  return (next) => async (call) => {
+    if (!call.requestStream) {
+      const failure = check(validator, call.request, undefined);
+      if (failure !== undefined) {
+        throw failure;
+      }
+      return next(call);
+    }
+    const stream = new CheckedStream(validator, call.requests);
+    let result: ServerResult;
+    try {
+      result = await next({ ...call, requests: stream.messages() });
+    } catch (error) {
+      throw stream.failure ?? error;
+    }
+    if (stream.failure !== undefined) {
+      throw stream.failure;
+    }
+    if (!result.responseStream) {
+      return result;
+    }
+    return { responseStream: true, responses: stream.responses(result.responses) as StreamResult["responses"] };
+  };
+}
+
+// Every method whose request declares rules is validated by the server,
+// after auth and before the handler (see schema-interceptors.ts).
+registerSchemaInterceptor("validation", (method) =>
+  method.inputValidator === undefined ? undefined : requestValidation(method.inputValidator as Validator),
+);
+
+/**
+ * A client interceptor that checks requests before they are sent, with the
+ * validators of the generated method table: an invalid request fails the call
+ * with the `INVALID_ARGUMENT` error a grpckit server would answer, without a
+ * round trip. In a stream, the first invalid message cancels the call.
+ *
+ * @example
+ * const orders = createClient(OrderService, address, { interceptors: [clientValidation()] });
+ */
+export function clientValidation(): ClientInterceptor {
+  return (next) => async (call) => {
+    const validator = call.method.inputValidator as Validator<DescMessage> | undefined;
+    if (validator === undefined) {
+      return next(call);
+    }
+    if (!call.requestStream) {
+      const failure = check(validator, call.request, undefined);
+      if (failure !== undefined) {
+        throw failure;
+      }
+      return next(call);
+    }
+    return next({ ...call, requests: new CheckedStream(validator, call.requests).messages() });
+  };
+}

@@ -1,0 +1,121 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { type FieldViolation, mapEntryPath, prefixViolations } from "./violation.js";
+
+/**
+ * The validator of one message type, generated from the rules in its .proto
+ * into `<file>_validate.ts` as `<Message>Validator`.
+ */
+export interface Validator<Desc extends DescMessage = DescMessage> {
+  /** The message type it checks. */
+  readonly schema: Desc;
+  /**
+   * Appends the violations of `message` to `out`: straight-line checks, no
+   * allocation when the message is valid. Most code wants {@link validate}.
+   */
+  check(message: MessageShape<Desc>, out: FieldViolation[]): void;
+}
+
+const registry = new Map<string, Validator>();
+
+/**
+ * Makes the validator of `schema` from its generated `check` function, and
+ * registers it for {@link validate} and {@link getValidator}. Called by
+ * generated code when its module loads.
+ */
+export function defineValidator<Desc extends DescMessage>(
+  schema: Desc,
+  check: (message: MessageShape<Desc>, out: FieldViolation[]) => void,
+): Validator<Desc> {
+  const validator: Validator<Desc> = { schema, check };
+  registry.set(schema.typeName, validator as unknown as Validator);
+  return validator;
+}
+
+/**
+ * The validator of a message type, if its generated `_validate` module is
+ * loaded; undefined when the type has no rules (and reaches no message with
+ * rules) or when that module has not been imported.
+ */
+export function getValidator<Desc extends DescMessage>(schema: Desc): Validator<Desc> | undefined {
+  return registry.get(schema.typeName) as Validator<Desc> | undefined;
+}
+
+const noViolations: readonly FieldViolation[] = Object.freeze([]);
+const scratch: FieldViolation[] = [];
+
+/**
+ * Checks `message` against the rules its .proto declares and returns what it
+ * breaks, an empty array when it is valid. Takes the message's schema (with
+ * its generated `_validate` module imported: the generated `_grpckit.ts`
+ * imports the ones of its requests) or its generated validator.
+ *
+ * Throws a TypeError if no validator of the schema is loaded, rather than
+ * calling an unchecked message valid; {@link getValidator} tells first.
+ *
+ * @example
+ * import "./gen/shop/v1/order_validate.js";
+ * const violations = validate(CreateOrderRequestSchema, request);
+ * // [{ field: "items[0].quantity", description: "must be greater than 0", reason: "INT32_GT" }]
+ */
+export function validate<Desc extends DescMessage>(
+  schemaOrValidator: Desc | Validator<Desc>,
+  message: MessageShape<Desc>,
+): readonly FieldViolation[] {
+  const validator = "check" in schemaOrValidator ? schemaOrValidator : getValidator(schemaOrValidator);
+  if (validator === undefined) {
+    const schema = schemaOrValidator as DescMessage;
+    throw new TypeError(
+      `no validator of ${schema.typeName} is loaded: import ${schema.file.name.replace(/\.proto$/, "")}_validate.js ` +
+        "(generated when the message, or a message it holds, declares rules)",
+    );
+  }
+  // One scratch array serves every call: checks are synchronous and do not nest calls to validate.
+  scratch.length = 0;
+  validator.check(message, scratch);
+  return scratch.length === 0 ? noViolations : scratch.splice(0);
+}
+
+/** Checks a nested message with its validator; the violations' paths start at `path`. */
+export function checkNested<Desc extends DescMessage>(
+  validator: Validator<Desc>,
+  message: MessageShape<Desc>,
+  out: FieldViolation[],
+  path: string,
+): void {
+  const from = out.length;
+  validator.check(message, out);
+  if (out.length !== from) {
+    prefixViolations(out, from, path);
+  }
+}
+
+/** Checks an item of a list of messages; the path (`items[2]`) is built only on failure. */
+export function checkItem<Desc extends DescMessage>(
+  validator: Validator<Desc>,
+  message: MessageShape<Desc>,
+  out: FieldViolation[],
+  field: string,
+  index: number,
+): void {
+  const from = out.length;
+  validator.check(message, out);
+  if (out.length !== from) {
+    prefixViolations(out, from, `${field}[${index}]`);
+  }
+}
+
+/** Checks a message value of a map; the path (`products["p1"]`) is built only on failure. */
+export function checkEntry<Desc extends DescMessage>(
+  validator: Validator<Desc>,
+  message: MessageShape<Desc>,
+  out: FieldViolation[],
+  field: string,
+  key: string,
+  quoted: boolean,
+): void {
+  const from = out.length;
+  validator.check(message, out);
+  if (out.length !== from) {
+    prefixViolations(out, from, mapEntryPath(field, key, quoted));
+  }
+}

@@ -1,0 +1,238 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code } from "grpckit";
+import { describe, expect, test } from "vitest";
+import { SUPPORT_BOT } from "../../example/services/users.js";
+import { MemoryUsers } from "../../example/store/memory.js";
+import { UserSchema } from "../../generated-example/ecommerce/v1/user_pb.js";
+import { collect, deferred, within } from "../support/serve.js";
+import { serveShop } from "./harness.js";
+
+describe("the example's UserService", () => {
+  test("creates, reads with a read mask, and deletes users", async () => {
+    const { users } = await serveShop();
+    const { user: ada } = await users.client.createUser({
+      email: "ada@example.com",
+      displayName: "Ada",
+      profile: { firstName: "Ada", address: { city: "London" } },
+      metadata: { source: "test" },
+    });
+    expect(ada).toMatchObject({ userId: "u1", email: "ada@example.com", metadata: { source: "test" } });
+    expect(ada?.createTime).toBeDefined();
+
+    const { user: masked } = await users.client.getUser({
+      userId: "u1",
+      readMask: { paths: ["display_name", "profile.address.city"] },
+    });
+    expect(masked).toEqual(create(UserSchema, { displayName: "Ada", profile: { address: { city: "London" } } }));
+    await expect(users.client.getUser({ userId: "u1", readMask: { paths: ["nope"] } })).rejects.toMatchObject({
+      code: Code.INVALID_ARGUMENT,
+    });
+
+    await expect(users.client.createUser({ email: "ADA@example.com", displayName: "Ada again" })).rejects.toMatchObject(
+      {
+        code: Code.ALREADY_EXISTS,
+      },
+    );
+
+    await users.client.deleteUser({ userId: "u1" });
+    await expect(users.client.getUser({ userId: "u1" })).rejects.toMatchObject({
+      code: Code.NOT_FOUND,
+      rawMessage: "user u1 not found",
+    });
+    await expect(users.client.deleteUser({ userId: "u1" })).rejects.toMatchObject({ code: Code.NOT_FOUND });
+  });
+
+  test("UpdateUser changes exactly the fields its update mask names", async () => {
+    const { users } = await serveShop();
+    const { user: original } = await users.client.createUser({
+      email: "ada@example.com",
+      displayName: "Ada",
+      profile: { firstName: "Ada", lastName: "Lovelace", address: { city: "London", regionCode: "GB" } },
+      metadata: { source: "test" },
+    });
+    const userId = original?.userId ?? "";
+    const update = (user: Parameters<typeof users.client.updateUser>[0]["user"], paths?: string[]) =>
+      users.client.updateUser({ user: { userId, ...user }, ...(paths && { updateMask: { paths } }) });
+
+    // A nested path changes one field and keeps its siblings.
+    const { user: moved } = await update({ displayName: "ignored", profile: { address: { city: "Ockham" } } }, [
+      "profile.address.city",
+    ]);
+    expect(moved).toMatchObject({
+      displayName: "Ada",
+      profile: { firstName: "Ada", lastName: "Lovelace", address: { city: "Ockham", regionCode: "GB" } },
+    });
+    expect(timestampDate(moved?.updateTime ?? timestampFromMs(0)).getTime()).toBeGreaterThanOrEqual(
+      timestampDate(original?.updateTime ?? timestampFromMs(0)).getTime(),
+    );
+
+    // A path to a message replaces the whole message; a path unset in the request clears the field.
+    const { user: renamed } = await update({ displayName: "Ada King", profile: { firstName: "Augusta" } }, [
+      "profile",
+      "metadata",
+    ]);
+    expect(renamed?.profile).toMatchObject({ firstName: "Augusta", lastName: "" });
+    expect(renamed?.profile?.address).toBeUndefined();
+    expect(renamed?.metadata).toEqual({});
+    expect(renamed?.displayName).toBe("Ada");
+
+    // Without a mask, the fields set in the request change (AIP-134).
+    const { user: implied } = await update({ displayName: "Ada King" });
+    expect(implied).toMatchObject({
+      displayName: "Ada King",
+      email: "ada@example.com",
+      profile: { firstName: "Augusta" },
+    });
+
+    for (const paths of [["user_id"], ["create_time"], ["no_such_field"], ["metadata.source"], ["email.x"]]) {
+      await expect(update({ email: "x@example.com" }, paths), paths.join()).rejects.toMatchObject({
+        code: Code.INVALID_ARGUMENT,
+      });
+    }
+    await users.client.createUser({ email: "grace@example.com", displayName: "Grace" });
+    await expect(update({ email: "GRACE@example.com" }, ["email"])).rejects.toMatchObject({
+      code: Code.ALREADY_EXISTS,
+    });
+    await expect(
+      users.client.updateUser({ user: { userId: "u404", displayName: "x" }, updateMask: { paths: ["display_name"] } }),
+    ).rejects.toMatchObject({ code: Code.NOT_FOUND });
+    expect((await users.client.getUser({ userId })).user?.email).toBe("ada@example.com");
+  });
+
+  test("the store refuses an update based on a stale read (ABORTED)", async () => {
+    const store = new MemoryUsers();
+    const read = await store.create(create(UserSchema, { email: "ada@example.com", displayName: "Ada" }));
+    await store.update(create(UserSchema, { ...read, displayName: "Ada King" }), read);
+    await expect(store.update(create(UserSchema, { ...read, email: "ada@example.org" }), read)).rejects.toMatchObject({
+      code: Code.ABORTED,
+    });
+    expect((await store.get(read.userId))?.displayName).toBe("Ada King");
+  });
+
+  test("BatchGetUsers answers in the order asked, all or nothing", async () => {
+    const { users } = await serveShop();
+    await users.client.createUsers([
+      { user: { email: "a@example.com", displayName: "A" } },
+      { user: { email: "b@example.com", displayName: "B" } },
+    ]);
+    const { users: found } = await users.client.batchGetUsers({
+      userIds: ["u2", "u1"],
+      readMask: { paths: ["email"] },
+    });
+    expect(found.map((u) => [u.email, u.displayName])).toEqual([
+      ["b@example.com", ""],
+      ["a@example.com", ""],
+    ]);
+    await expect(users.client.batchGetUsers({ userIds: ["u1", "u9"] })).rejects.toMatchObject({
+      code: Code.NOT_FOUND,
+      rawMessage: "user u9 not found",
+    });
+  });
+
+  test("ListUsers streams the matching users, oldest first, at most page_size", async () => {
+    const { users } = await serveShop();
+    const { users: created } = await users.client.createUsers([
+      { user: { email: "ada@example.com", displayName: "Ada" } },
+      { user: { email: "grace@navy.mil", displayName: "Grace" } },
+      { user: { email: "alan@example.com", displayName: "Alan" } },
+      { user: { email: "edsger@example.nl", displayName: "Edsger" } },
+    ]);
+    const list = async (request: Parameters<typeof users.client.listUsers>[0]) =>
+      (await collect(users.client.listUsers(request))).map((r) => r.user?.displayName);
+
+    expect(await list({})).toEqual(["Ada", "Grace", "Alan", "Edsger"]);
+    expect(await list({ filter: "EXAMPLE" })).toEqual(["Ada", "Alan", "Edsger"]);
+    expect(await list({ filter: "example", pageSize: 2 })).toEqual(["Ada", "Alan"]);
+    expect(await list({ filter: "grace" })).toEqual(["Grace"]);
+    const oldest = created.at(0)?.createTime;
+    const newest = created.at(-1)?.createTime;
+    expect(await list({ createdAfter: timestampFromMs(Date.now() - 3_600_000) })).toHaveLength(4);
+    expect(await list({ createdAfter: oldest })).not.toContain("Ada");
+    expect(await list({ createdAfter: newest })).toEqual([]);
+    const [first] = await collect(users.client.listUsers({ readMask: { paths: ["user_id"] } }));
+    expect(first?.user).toEqual(create(UserSchema, { userId: "u1" }));
+    // An invalid mask fails even when nothing matches.
+    await expect(
+      collect(users.client.listUsers({ filter: "nobody", readMask: { paths: ["x"] } })),
+    ).rejects.toMatchObject({
+      code: Code.INVALID_ARGUMENT,
+    });
+  });
+
+  test("CreateUsers creates what it can and reports the others by their index in the stream", async () => {
+    const { users } = await serveShop();
+    await users.client.createUser({ email: "ada@example.com", displayName: "Ada" });
+    const { users: created, errors } = await users.client.createUsers(
+      (async function* () {
+        yield { user: { email: "grace@example.com", displayName: "Grace" } };
+        yield { user: { email: "ADA@example.com", displayName: "Not Ada" } };
+        yield { user: { email: "alan@example.com", displayName: "Alan" } };
+        yield { user: { email: "alan@example.com", displayName: "Alan again" } };
+      })(),
+    );
+    expect(created.map((u) => [u.userId, u.displayName])).toEqual([
+      ["u2", "Grace"],
+      ["u3", "Alan"],
+    ]);
+    expect(errors).toMatchObject([
+      { index: 1, code: Code.ALREADY_EXISTS },
+      { index: 3, code: Code.ALREADY_EXISTS },
+    ]);
+    expect(errors[0]?.message).toContain("ADA@example.com");
+  });
+
+  test("ChatWithUsers: the bot answers a user alone; with someone else in the room, messages go to them", async () => {
+    const { users } = await serveShop();
+    await users.client.createUser({ email: "ada@example.com", displayName: "Ada" });
+
+    const alone = await collect(users.client.chatWithUsers([{ userId: "u1", message: "hello?" }]));
+    expect(alone).toHaveLength(1);
+    expect(alone[0]).toMatchObject({ userId: SUPPORT_BOT });
+    expect(alone[0]?.message).toContain("Hi Ada!");
+    expect(alone[0]?.message).toContain('"hello?"');
+    expect(alone[0]?.sendTime).toBeDefined();
+
+    // An agent joins first; the headers say it is in the room.
+    const agentJoined = deferred();
+    const agentSays = deferred<string>();
+    const agent = users.client
+      .chatWithUsers(
+        (async function* () {
+          yield { userId: "agent", message: await agentSays.promise };
+        })(),
+        { onHeader: () => agentJoined.resolve() },
+      )
+      [Symbol.asyncIterator]();
+    const agentHears = agent.next();
+    await within(agentJoined.promise, "the agent to join");
+
+    const adaJoined = deferred();
+    const adaSaysBye = deferred();
+    const ada = users.client
+      .chatWithUsers(
+        (async function* () {
+          yield { userId: "u1", message: "my lamp is broken" };
+          await adaSaysBye.promise;
+        })(),
+        { onHeader: () => adaJoined.resolve() },
+      )
+      [Symbol.asyncIterator]();
+    const adaHears = ada.next();
+    await within(adaJoined.promise, "Ada to join");
+
+    expect((await within(agentHears, "the agent to hear Ada")).value).toMatchObject({
+      userId: "u1",
+      message: "my lamp is broken",
+    });
+    agentSays.resolve("sorry to hear that, a new one is on its way");
+    expect((await within(adaHears, "Ada to hear the agent")).value).toMatchObject({
+      userId: "agent",
+      message: "sorry to hear that, a new one is on its way",
+    });
+    // Each side ends its call by ending what it sends.
+    expect(await within(agent.next(), "the agent's call to end")).toMatchObject({ done: true });
+    adaSaysBye.resolve();
+    expect(await within(ada.next(), "Ada's call to end")).toMatchObject({ done: true });
+  });
+});

@@ -1,0 +1,113 @@
+import { type ClientHttp2Session, connect as connectHttp2 } from "node:http2";
+import { Code, closeClient, createClient, DEFAULT_SERVER_LIMITS, RpcError } from "grpckit";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
+import { collect, serve, within } from "../support/serve.js";
+
+/**
+ * GetUser echoes a user whose display name is the request's id, as long as asked.
+ * ListUsers sends a small user, then one whose display name is as long as the
+ * filter says (a number: page_size is at most 100 by the schema's rules).
+ */
+const echo = {
+  async getUser({ userId }: { userId: string }) {
+    return { user: { userId: "u1", displayName: userId } };
+  },
+  async *listUsers({ filter }: { filter: string }) {
+    yield { user: { displayName: "small" } };
+    yield { user: { displayName: "x".repeat(Number(filter)) } };
+  },
+};
+
+/** A plain HTTP/2 connection to a server, to watch what the server does to its connections. */
+function rawSession(address: string): ClientHttp2Session {
+  const session = connectHttp2(`http://${address}`);
+  session.on("error", () => {}); // a server closing the connection is what some tests wait for
+  onTestFinished(() => {
+    session.destroy();
+  });
+  return session;
+}
+
+describe("message size limits", () => {
+  test("a request over the server's limit fails RESOURCE_EXHAUSTED, and the server keeps serving", async () => {
+    const { client } = await serve(UserService, echo, { limits: { maxReceiveMessageBytes: 1024 } });
+    await expect(client.getUser({ userId: "x".repeat(2048) })).rejects.toMatchObject({
+      code: Code.RESOURCE_EXHAUSTED,
+    });
+    expect((await client.getUser({ userId: "small" })).user?.displayName).toBe("small");
+  });
+
+  test("a response over the server's send limit fails RESOURCE_EXHAUSTED, also midway through a stream", async () => {
+    const { client } = await serve(UserService, echo, { limits: { maxSendMessageBytes: 1024 }, onError: () => {} });
+    await expect(client.getUser({ userId: "x".repeat(2048) })).rejects.toMatchObject({
+      code: Code.RESOURCE_EXHAUSTED,
+    });
+    const received: string[] = [];
+    const reading = (async () => {
+      for await (const { user } of client.listUsers({ filter: "2048" })) received.push(user?.displayName ?? "");
+    })();
+    await expect(reading).rejects.toMatchObject({ code: Code.RESOURCE_EXHAUSTED });
+    expect(received).toEqual(["small"]);
+    expect((await client.getUser({ userId: "small" })).user?.displayName).toBe("small");
+  });
+
+  test("a response over the client's limit fails RESOURCE_EXHAUSTED on the client", async () => {
+    const { address } = await serve(UserService, echo);
+    const client = createClient(UserService, address, { limits: { maxReceiveMessageBytes: 1024 } });
+    onTestFinished(() => closeClient(client));
+    await expect(client.getUser({ userId: "x".repeat(2048) })).rejects.toMatchObject({
+      code: Code.RESOURCE_EXHAUSTED,
+    });
+    expect((await collect(client.listUsers({ filter: "10" }))).length).toBe(2);
+  });
+
+  test("by default, requests are limited to 4 MiB", async () => {
+    expect(DEFAULT_SERVER_LIMITS.maxReceiveMessageBytes).toBe(4 * 1024 * 1024);
+    const { client } = await serve(UserService, echo);
+    const failure = await client.getUser({ userId: "x".repeat(4 * 1024 * 1024 + 1) }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RpcError);
+    expect(failure).toMatchObject({ code: Code.RESOURCE_EXHAUSTED });
+    expect((await client.getUser({ userId: "x".repeat(1024 * 1024) })).user?.displayName).toHaveLength(1024 * 1024);
+  });
+});
+
+describe("connections", () => {
+  test("maxConcurrentStreams is announced to clients in the HTTP/2 settings", async () => {
+    const { address } = await serve(UserService, echo, { limits: { maxConcurrentStreams: 7 } });
+    const session = rawSession(address);
+    const settings = await within(
+      new Promise<{ maxConcurrentStreams?: number }>((resolve) => session.once("remoteSettings", resolve)),
+      "the server's settings",
+    );
+    expect(settings.maxConcurrentStreams).toBe(7);
+  });
+
+  test("keepaliveTimeMs makes the server ping its connections", async () => {
+    const { address } = await serve(UserService, echo, { limits: { keepaliveTimeMs: 50 } });
+    const session = rawSession(address);
+    await within(new Promise((resolve) => session.once("ping", resolve)), "a keepalive ping from the server");
+  });
+
+  test("maxConnectionAgeMs closes old connections with GOAWAY; a grpckit client just reconnects", async () => {
+    const { address, client } = await serve(UserService, echo, {
+      limits: { maxConnectionAgeMs: 100, maxConnectionAgeGraceMs: 1_000 },
+    });
+    const session = rawSession(address);
+    await within(new Promise((resolve) => session.once("goaway", resolve)), "GOAWAY for an old connection");
+    expect((await client.getUser({ userId: "again" })).user?.displayName).toBe("again");
+  });
+
+  test("channelOptions win over limits", async () => {
+    const { address } = await serve(UserService, echo, {
+      limits: { maxConcurrentStreams: 7 },
+      channelOptions: { "grpc.max_concurrent_streams": 3 },
+    });
+    const session = rawSession(address);
+    const settings = await within(
+      new Promise<{ maxConcurrentStreams?: number }>((resolve) => session.once("remoteSettings", resolve)),
+      "the server's settings",
+    );
+    expect(settings.maxConcurrentStreams).toBe(3);
+  });
+});

@@ -1,0 +1,274 @@
+/**
+ * Rules that do not fit their field, or leave no valid value: each case is a
+ * field (or oneof) declaration, and the one line generation must fail with.
+ * Used by bad-rules.test.ts; every case becomes its own .proto file.
+ */
+export interface BadRule {
+  /** What is wrong, for the test's name. */
+  readonly what: string;
+  /** The members of `message M` (fields, oneofs), and anything else the file declares after it. */
+  readonly body: string;
+  /**
+   * The error, after `invalid validation rule in <file>: message <package>.M, `;
+   * `{pkg}` stands for the case's package.
+   */
+  readonly error: string;
+  /** Declarations after the message (types the field refers to). */
+  readonly extra?: string;
+}
+
+export const badRules: readonly BadRule[] = [
+  {
+    what: "string rules (min_len) on an int32",
+    body: "int32 n = 1 [(grpckit.v1.field).string.min_len = 1];",
+    error: "field n: string.min_len does not apply to a field of type int32 (use int32 rules)",
+  },
+  {
+    what: "string min_len greater than max_len",
+    body: "string s = 1 [(grpckit.v1.field).string = {min_len: 5, max_len: 3}];",
+    error: "field s: string.min_len (5) is greater than string.max_len (3): no value is valid",
+  },
+  {
+    what: "string len below min_len",
+    body: "string s = 1 [(grpckit.v1.field).string = {len: 2, min_len: 3}];",
+    error: "field s: string.len (2) is less than string.min_len (3): no value is valid",
+  },
+  {
+    what: "string min_bytes greater than max_bytes",
+    body: "string s = 1 [(grpckit.v1.field).string = {min_bytes: 9, max_bytes: 8}];",
+    error: "field s: string.min_bytes (9) is greater than string.max_bytes (8): no value is valid",
+  },
+  {
+    what: "string min_len more than max_bytes can hold",
+    body: "string s = 1 [(grpckit.v1.field).string = {min_len: 9, max_bytes: 8}];",
+    error: "field s: string.min_len (9) asks for more characters than string.max_bytes (8) can hold: no value is valid",
+  },
+  {
+    what: "a pattern that does not compile",
+    body: 'string s = 1 [(grpckit.v1.field).string.pattern = "[a-z"];',
+    error:
+      'field s: string.pattern "[a-z" does not compile as a JavaScript regular expression (u flag): Invalid regular expression: /[a-z/u: Unterminated character class',
+  },
+  {
+    what: "a pattern that compiles only without the u flag",
+    body: 'string s = 1 [(grpckit.v1.field).string.pattern = "a\\\\-b"];',
+    error:
+      'field s: string.pattern "a\\\\-b" does not compile as a JavaScript regular expression (u flag): Invalid regular expression: /a\\-b/u: Invalid escape',
+  },
+  {
+    what: "string in and not_in listing one value",
+    body: 'string s = 1 [(grpckit.v1.field).string = {in: ["a", "b"], not_in: ["b"]}];',
+    error: 'field s: string.in and string.not_in both list "b"',
+  },
+  {
+    what: "string const outside in",
+    body: 'string s = 1 [(grpckit.v1.field).string = {const: "c", in: ["a", "b"]}];',
+    error: 'field s: string.const ("c") is not in string.in: no value is valid',
+  },
+  {
+    what: "string const in not_in",
+    body: 'string s = 1 [(grpckit.v1.field).string = {const: "c", not_in: ["c"]}];',
+    error: 'field s: string.const ("c") is in string.not_in: no value is valid',
+  },
+  {
+    what: "a prefix longer than max_len",
+    body: 'string s = 1 [(grpckit.v1.field).string = {prefix: "abcd", max_len: 2}];',
+    error: 'field s: string.prefix "abcd" has 4 characters, more than the 2 a value may have: no value is valid',
+  },
+  {
+    what: "not_contains part of contains",
+    body: 'string s = 1 [(grpckit.v1.field).string = {contains: "abc", not_contains: "b"}];',
+    error: 'field s: string.not_contains "b" is part of string.contains "abc": no value is valid',
+  },
+  {
+    what: "an empty not_contains",
+    body: 'string s = 1 [(grpckit.v1.field).string.not_contains = ""];',
+    error: "field s: string.not_contains is empty, which every value contains: no value is valid",
+  },
+  {
+    what: "int32 gt at or above lt",
+    body: "int32 n = 1 [(grpckit.v1.field).int32 = {gt: 10, lt: 5}];",
+    error: "field n: int32.gt (10) with int32.lt (5) leaves no valid int32 value",
+  },
+  {
+    what: "int32 gt and lt with no integer between",
+    body: "int32 n = 1 [(grpckit.v1.field).int32 = {gt: 5, lt: 6}];",
+    error: "field n: int32.gt (5) with int32.lt (6) leaves no valid int32 value",
+  },
+  {
+    what: "uint32 lt 0",
+    body: "uint32 n = 1 [(grpckit.v1.field).uint32.lt = 0];",
+    error: "field n: uint32.lt (0) leaves no valid uint32 value",
+  },
+  {
+    what: "int64 gte above lte, beyond 2^53",
+    body: "int64 n = 1 [(grpckit.v1.field).int64 = {gte: 9007199254740993, lte: 9007199254740992}];",
+    error: "field n: int64.gte (9007199254740993) with int64.lte (9007199254740992) leaves no valid int64 value",
+  },
+  {
+    what: "uint64 gt its maximum",
+    body: "uint64 n = 1 [(grpckit.v1.field).uint64.gt = 18446744073709551615];",
+    error: "field n: uint64.gt (18446744073709551615) leaves no valid uint64 value",
+  },
+  {
+    what: "double gt equal to lt",
+    body: "double d = 1 [(grpckit.v1.field).double = {gt: 1.5, lt: 1.5}];",
+    error: "field d: double.gt (1.5) with double.lt (1.5) leaves no valid double value",
+  },
+  {
+    what: "float gt NaN",
+    body: "float f = 1 [(grpckit.v1.field).float.gt = nan];",
+    error: "field f: float.gt is NaN, which no value equals or compares to: the rule can never hold as meant",
+  },
+  {
+    what: "double lt -inf",
+    body: "double d = 1 [(grpckit.v1.field).double.lt = -inf];",
+    error: "field d: double.lt (-Infinity) leaves no valid double value",
+  },
+  {
+    what: "int32 in and not_in listing one value",
+    body: "int32 n = 1 [(grpckit.v1.field).int32 = {in: [1, 2, 3], not_in: [3]}];",
+    error: "field n: int32.in and int32.not_in both list 3",
+  },
+  {
+    what: "int32 const outside its bounds",
+    body: "int32 n = 1 [(grpckit.v1.field).int32 = {const: 1, gt: 5}];",
+    error: "field n: int32.const (1) is outside the range the bounds allow: no value is valid",
+  },
+  {
+    what: "required on a scalar",
+    body: "string s = 1 [(grpckit.v1.field).required = true];",
+    error:
+      "field s: required applies to message fields only, not to a string field; use string.min_len = 1 for a non-empty string",
+  },
+  {
+    what: "required on a repeated field",
+    body: "repeated string s = 1 [(grpckit.v1.field).required = true];",
+    error:
+      "field s: required applies to message fields only, not to a repeated field; use repeated.min_items = 1 for a non-empty list",
+  },
+  {
+    what: "required on a oneof member",
+    body: "oneof choice {\n    N a = 1 [(grpckit.v1.field).required = true];\n    string b = 2;\n  }",
+    extra: "message N {}",
+    error: "field a: required does not apply to a member of oneof choice; use (grpckit.v1.oneof).required on the oneof",
+  },
+  {
+    what: "required with ignore = IGNORE_IF_ZERO_VALUE",
+    body: "N n = 1 [(grpckit.v1.field).required = true, (grpckit.v1.field).ignore = IGNORE_IF_ZERO_VALUE];",
+    extra: "message N {}",
+    error: "field n: required contradicts ignore = IGNORE_IF_ZERO_VALUE, which skips the field when it is unset",
+  },
+  {
+    what: "defined_only on a non-enum",
+    body: "string s = 1 [(grpckit.v1.field).enum.defined_only = true];",
+    error: "field s: enum.defined_only does not apply to a field of type string (use string rules)",
+  },
+  {
+    what: "enum in listing a number the enum does not define",
+    body: "E e = 1 [(grpckit.v1.field).enum = {in: [1, 7]}];",
+    extra: "enum E {\n  E_UNSPECIFIED = 0;\n  E_ONE = 1;\n}",
+    error: "field e: enum.in lists 7, which is not a value of {pkg}.E",
+  },
+  {
+    what: "unique on a message list",
+    body: "repeated N n = 1 [(grpckit.v1.field).repeated.unique = true];",
+    extra: "message N {}",
+    error: "field n: repeated.unique applies to lists of scalars and enums, not to a list of {pkg}.N messages",
+  },
+  {
+    what: "keys on a non-map",
+    body: "repeated string s = 1 [(grpckit.v1.field).map.keys.string.min_len = 1];",
+    error: "field s: map.keys does not apply to a repeated field: map rules are for map fields",
+  },
+  {
+    what: "repeated rules on a singular field",
+    body: "string s = 1 [(grpckit.v1.field).repeated.min_items = 1];",
+    error: "field s: repeated.min_items does not apply to a field of type string, which is not repeated",
+  },
+  {
+    what: "repeated rules on a map",
+    body: "map<string, string> m = 1 [(grpckit.v1.field).repeated.max_items = 3];",
+    error: "field m: repeated.max_items does not apply to a map field: repeated rules are for repeated fields",
+  },
+  {
+    what: "string rules on a map itself",
+    body: "map<string, string> m = 1 [(grpckit.v1.field).string.min_len = 1];",
+    error: "field m: string.min_len does not apply to a map field; put it under map.keys or map.values",
+  },
+  {
+    what: "string rules on a repeated field itself",
+    body: "repeated string s = 1 [(grpckit.v1.field).string.max_len = 3];",
+    error: "field s: string.max_len does not apply to a repeated field; put it under repeated.items",
+  },
+  {
+    what: "min_items greater than max_items",
+    body: "repeated string s = 1 [(grpckit.v1.field).repeated = {min_items: 4, max_items: 2}];",
+    error: "field s: repeated.min_items (4) is greater than repeated.max_items (2): no list is valid",
+  },
+  {
+    what: "min_pairs greater than max_pairs",
+    body: "map<string, string> m = 1 [(grpckit.v1.field).map = {min_pairs: 4, max_pairs: 2}];",
+    error: "field m: map.min_pairs (4) is greater than map.max_pairs (2): no map is valid",
+  },
+  {
+    what: "item rules that do not fit the item type",
+    body: "repeated int32 n = 1 [(grpckit.v1.field).repeated.items.string.min_len = 1];",
+    error: "field n: repeated.items.string.min_len does not apply to a field of type int32 (use int32 rules)",
+  },
+  {
+    what: "key rules that do not fit the key type",
+    body: "map<string, int32> m = 1 [(grpckit.v1.field).map.keys.int32.gt = 0];",
+    error: "field m: map.keys.int32.gt does not apply to a field of type string (use string rules)",
+  },
+  {
+    what: "required on list items",
+    body: "repeated N n = 1 [(grpckit.v1.field).repeated.items.required = true];",
+    extra: "message N {}",
+    error: "field n: repeated.items.required does not apply to list items, map keys or map values: they are always set",
+  },
+  {
+    what: "timestamp rules on another message type",
+    body: "N n = 1 [(grpckit.v1.field).timestamp.lt_now = true];",
+    extra: "message N {}",
+    error: "field n: timestamp.lt_now does not apply to a field of message type {pkg}.N",
+  },
+  {
+    what: "timestamp rules on a Duration",
+    body: "google.protobuf.Duration d = 1 [(grpckit.v1.field).timestamp.lt_now = true];",
+    error:
+      "field d: timestamp.lt_now does not apply to a field of message type google.protobuf.Duration (use duration rules)",
+  },
+  {
+    what: "timestamp gt at or after lt",
+    body: "google.protobuf.Timestamp t = 1 [(grpckit.v1.field).timestamp = {gt: {seconds: 10}, lt: {seconds: 10}}];",
+    error:
+      "field t: timestamp.gt with timestamp.lt leaves no valid value: the lower bound is not below the upper bound",
+  },
+  {
+    what: "timestamp gt_now with lt_now",
+    body: "google.protobuf.Timestamp t = 1 [(grpckit.v1.field).timestamp = {gt_now: true, lt_now: true}];",
+    error: "field t: timestamp.gt_now with timestamp.lt_now leaves no valid value: nothing is both future and past",
+  },
+  {
+    what: "timestamp within zero",
+    body: "google.protobuf.Timestamp t = 1 [(grpckit.v1.field).timestamp.within = {}];",
+    error: "field t: timestamp.within must be a positive duration",
+  },
+  {
+    what: "duration gte above lte",
+    body: "google.protobuf.Duration d = 1 [(grpckit.v1.field).duration = {gte: {seconds: 2}, lte: {seconds: 1}}];",
+    error:
+      "field d: duration.gte with duration.lte leaves no valid value: the lower bound is not below the upper bound",
+  },
+  {
+    what: "bytes min_len greater than max_len",
+    body: "bytes b = 1 [(grpckit.v1.field).bytes = {min_len: 3, max_len: 2}];",
+    error: "field b: bytes.min_len (3) is greater than bytes.max_len (2): no value is valid",
+  },
+  {
+    what: "bytes in and not_in listing one value",
+    body: 'bytes b = 1 [(grpckit.v1.field).bytes = {in: ["\\x01"], not_in: ["\\x01"]}];',
+    error: "field b: bytes.in and bytes.not_in both list 0x01",
+  },
+];

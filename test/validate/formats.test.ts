@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import {
+  charCountIsNot,
+  codePointCount,
+  compareTime,
+  fewerCharsThan,
+  fewerUtf8BytesThan,
+  hasDuplicateBytes,
+  hasDuplicates,
+  moreCharsThan,
+  moreUtf8BytesThan,
+  utf8Length,
+} from "../../runtime/validate/checks.js";
+import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
+
+/** Each format against strings it must accept and strings it must refuse. */
+const vectors: [string, (s: string) => boolean, string[], string[]][] = [
+  [
+    "email",
+    isEmail,
+    ["a@b.co", "first.last+tag@example.com", "x@localhost", "o'neil@example.org", "a@b-c.d"],
+    ["", "a", "a@", "@b.co", "a@b@c", "a b@c.d", "a@-b.com", "a@b-.com", "a@b..com", "\u00e9@b.co", "a@b.c\u00f6m"],
+  ],
+  [
+    "uuid",
+    isUuid,
+    [
+      "123e4567-e89b-12d3-a456-426614174000",
+      "00000000-0000-0000-0000-000000000000",
+      "ABCDEF01-2345-6789-ABCD-EF0123456789",
+    ],
+    [
+      "",
+      "123e4567e89b12d3a456426614174000",
+      "123e4567-e89b-12d3-a456-42661417400",
+      "g23e4567-e89b-12d3-a456-426614174000",
+      "{123e4567-e89b-12d3-a456-426614174000}",
+    ],
+  ],
+  [
+    "hostname",
+    isHostname,
+    ["example.com", "example.com.", "a", "a-b.c", "xn--bcher-kva.example", "a.b2", `${"a".repeat(63)}.com`],
+    [
+      "",
+      ".",
+      "-a.com",
+      "a-.com",
+      "a..com",
+      "a.123",
+      "123",
+      "a_b.com",
+      "\u00e9.com",
+      `${"a".repeat(64)}.com`,
+      `${"a.".repeat(127)}ab`,
+    ],
+  ],
+  [
+    "ipv4",
+    isIpv4,
+    ["0.0.0.0", "127.0.0.1", "255.255.255.255", "1.2.3.4"],
+    ["", "256.1.1.1", "01.1.1.1", "1.2.3", "1.2.3.4.5", "1.2.3.-4", "1..2.3", " 1.2.3.4", "1.2.3.4 ", "0x1.2.3.4"],
+  ],
+  [
+    "ipv6",
+    isIpv6,
+    [
+      "::",
+      "::1",
+      "1::",
+      "1:2:3:4:5:6:7:8",
+      "1::8",
+      "fe80::1%eth0",
+      "::ffff:192.0.2.1",
+      "1:2:3:4:5:6:1.2.3.4",
+      "ABCD::ef",
+    ],
+    [
+      "",
+      ":",
+      ":::",
+      "1::2::3",
+      "1:2:3:4:5:6:7:8:9",
+      "1:2:3:4:5:6:7",
+      "12345::",
+      "g::",
+      "1.2.3.4",
+      "::1%",
+      "1.2.3.4::",
+      "::1.2.3",
+    ],
+  ],
+  ["ip", isIp, ["1.2.3.4", "::1"], ["", "1.2.3", "localhost"]],
+  [
+    "uri",
+    isUri,
+    [
+      "https://example.com",
+      "https://user:pw@example.com:8080/a/b?c=d&e#f",
+      "urn:isbn:0451450523",
+      "mailto:a@example.com",
+      "http://[::1]:80/",
+      "http://[fe80::1%25eth0]/",
+      "http://[v1.fe]/",
+      "file:///etc/hosts",
+      "a:",
+      "http://example.com/%20",
+      "http://example.com:/",
+    ],
+    [
+      "",
+      "example.com",
+      "/relative",
+      "1http://x",
+      "http://a b",
+      "http://example.com/%zz",
+      "http://[::1/",
+      "http://[1.2.3.4]/",
+      "http://[fe80::1%eth0]/",
+      "http://example.com:8a/",
+      "http://ex\u00e4mple.com/",
+      "http://a#b#c",
+      "http://a@b@c/",
+    ],
+  ],
+];
+
+describe("well-known formats", () => {
+  for (const [name, check, valid, invalid] of vectors) {
+    it(`${name} accepts ${valid.length} and refuses ${invalid.length} examples`, () => {
+      expect(valid.filter((s) => !check(s))).toEqual([]);
+      expect(invalid.filter((s) => check(s))).toEqual([]);
+    });
+  }
+});
+
+describe("lengths", () => {
+  const samples = [
+    "",
+    "a",
+    "abc",
+    "é",
+    "😀",
+    "a😀b",
+    "😀😀😀",
+    "\ud800",
+    "a\udc00b",
+    "\ud800\ud800",
+    "日本語",
+    "x".repeat(40),
+  ];
+
+  it("count code points as Array.from does, a lone surrogate as one", () => {
+    for (const s of samples) {
+      expect(codePointCount(s), JSON.stringify(s)).toBe(Array.from(s).length);
+    }
+  });
+
+  it("count UTF-8 bytes as TextEncoder writes them, a lone surrogate as U+FFFD", () => {
+    for (const s of samples) {
+      expect(utf8Length(s), JSON.stringify(s)).toBe(new TextEncoder().encode(s).length);
+    }
+  });
+
+  it("compare counts exactly, also where the UTF-16 length alone would be wrong", () => {
+    for (const s of samples) {
+      const chars = Array.from(s).length;
+      const bytes = new TextEncoder().encode(s).length;
+      for (let n = 0; n <= 45; n++) {
+        expect(fewerCharsThan(s, n), `${JSON.stringify(s)} < ${n}`).toBe(chars < n);
+        expect(moreCharsThan(s, n), `${JSON.stringify(s)} > ${n}`).toBe(chars > n);
+        expect(charCountIsNot(s, n), `${JSON.stringify(s)} != ${n}`).toBe(chars !== n);
+        expect(fewerUtf8BytesThan(s, n), `${JSON.stringify(s)} bytes < ${n}`).toBe(bytes < n);
+        expect(moreUtf8BytesThan(s, n), `${JSON.stringify(s)} bytes > ${n}`).toBe(bytes > n);
+      }
+    }
+  });
+});
+
+describe("duplicates", () => {
+  it("treat NaN as equal to NaN and 0 as equal to -0, as a Set does, in short and long lists", () => {
+    const long = (x: number[]) => [...Array.from({ length: 20 }, (_, i) => i + 100), ...x];
+    expect(hasDuplicates([1, 2, 3])).toBe(false);
+    expect(hasDuplicates([Number.NaN, Number.NaN])).toBe(true);
+    expect(hasDuplicates(long([Number.NaN, Number.NaN]))).toBe(true);
+    expect(hasDuplicates([0, -0])).toBe(true);
+    expect(hasDuplicates(long([0, -0]))).toBe(true);
+    expect(hasDuplicates([1n, 2n, 1n])).toBe(true);
+    expect(hasDuplicates(["a", "b"])).toBe(false);
+    expect(hasDuplicateBytes([new Uint8Array([1]), new Uint8Array([1, 2])])).toBe(false);
+    expect(hasDuplicateBytes([new Uint8Array([1, 2]), new Uint8Array([1, 2])])).toBe(true);
+  });
+});
+
+describe("compareTime", () => {
+  it("orders by seconds, then nanos, beyond 2^53 nanoseconds", () => {
+    expect(compareTime({ seconds: 10n, nanos: 0 }, 9n, 999_999_999)).toBeGreaterThan(0);
+    expect(compareTime({ seconds: 10n, nanos: 5 }, 10n, 5)).toBe(0);
+    expect(compareTime({ seconds: -1n, nanos: 999_999_999 }, 0n, 0)).toBeLessThan(0);
+    expect(compareTime({ seconds: 253402300799n, nanos: 1 }, 253402300799n, 0)).toBeGreaterThan(0);
+  });
+});
