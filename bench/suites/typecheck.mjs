@@ -58,6 +58,15 @@ export async function run({ root, rows, progress, quick }) {
     // Imported files too: a product's code does not compile without them.
     { name: "protoc-gen-es + grpckit", entries: [es, grpckit], flags: ["--include-imports"] },
     { name: "protoc-gen-es", entries: [es], flags: ["--include-imports"] },
+    // protoc-gen-es's code plus one file that imports grpckit's types: what the
+    // runtime's declarations (and @grpc/grpc-js's, which they import) cost by
+    // themselves, once per program, whatever the number of generated files.
+    {
+      name: "protoc-gen-es + grpckit's runtime types",
+      entries: [es],
+      flags: ["--include-imports"],
+      extra: { "grpckit-types.ts": 'export type { ServiceSpec } from "grpckit";\n' },
+    },
     // ts-proto writes the well-known types as modules of their own.
     { name: "ts-proto", entries: [tsProto], flags: ["--include-imports", "--include-wkt"] },
   ];
@@ -87,6 +96,7 @@ export async function run({ root, rows, progress, quick }) {
       rows.fail(label(setup), lines.filter((l) => l.trim() !== "" && !/warning/i.test(l)).join("\n"));
       continue;
     }
+    for (const [file, text] of Object.entries(setup.extra ?? {})) writeFileSync(join(dir, file), text);
     // "grpckit": the bench's copy of dist/runtime (lib/snapshot.mjs).
     const paths = { grpckit: [join(runtimeDir(root), "index.d.ts")] };
     writeFileSync(

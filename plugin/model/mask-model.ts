@@ -127,8 +127,9 @@ function readModel(method: DescMethod, field: DescField, responseField: string, 
   return { field, target, resource };
 }
 
-function updateModel(method: DescMethod, field: DescField, where: Where): UpdateMaskModel {
-  const named = hasOption(field, maskOption) ? getOption(field, maskOption).resourceField : "";
+function updateModel(method: DescMethod, field: DescField, where: Where): UpdateMaskModel | undefined {
+  const explicit = hasOption(field, maskOption);
+  const named = explicit ? getOption(field, maskOption).resourceField : "";
   const candidates = method.input.fields.filter(
     (f): f is DescField & { fieldKind: "message" } => f.fieldKind === "message" && !isFieldMask(f),
   );
@@ -140,6 +141,12 @@ function updateModel(method: DescMethod, field: DescField, where: Where): Update
     );
   }
   if (named === "" && candidates.length !== 1) {
+    // A field that is an update mask by its name only, in a schema that does
+    // not say which resource it updates (many public APIs): no helper for it.
+    // A schema without grpckit options never fails to generate.
+    if (!explicit) {
+      return undefined;
+    }
     where.fail(
       `the update mask ${field.name} needs the resource it updates, and ${method.input.typeName} has ${candidates.length === 0 ? "no message field" : `${candidates.length} message fields`}`,
       `mark it [(grpckit.v1.mask) = {update: true, resource_field: "..."}]`,

@@ -172,14 +172,14 @@ const bad: { what: string; body: string; error: string }[] = [
       '(grpckit.v1.method).read_mask.response_field "s" does not hold messages; name a message field, a repeated message field or a map of messages',
   },
   {
-    what: "an update mask without a resource",
-    body: "rpc M(Req) returns (Res);\n}\nmessage Req { google.protobuf.FieldMask update_mask = 1; string id = 2; }\nmessage Res {}",
+    what: "a marked update mask without a resource",
+    body: "rpc M(Req) returns (Res);\n}\nmessage Req { google.protobuf.FieldMask update_mask = 1 [(grpckit.v1.mask).update = true]; string id = 2; }\nmessage Res {}",
     error:
       'the update mask update_mask needs the resource it updates, and bad.v1.{case}.Req has no message field; mark it [(grpckit.v1.mask) = {update: true, resource_field: "..."}]',
   },
   {
-    what: "an update mask with two candidate resources",
-    body: "rpc M(Req) returns (Res);\n}\nmessage Req { google.protobuf.FieldMask update_mask = 1; Res a = 2; Res b = 3; }\nmessage Res {}",
+    what: "a marked update mask with two candidate resources",
+    body: "rpc M(Req) returns (Res);\n}\nmessage Req { google.protobuf.FieldMask update_mask = 1 [(grpckit.v1.mask).update = true]; Res a = 2; Res b = 3; }\nmessage Res {}",
     error:
       'the update mask update_mask needs the resource it updates, and bad.v1.{case}.Req has 2 message fields; mark it [(grpckit.v1.mask) = {update: true, resource_field: "..."}]',
   },
@@ -229,5 +229,26 @@ describe("bad mask declarations", () => {
         expect((error as Error).message).toBe(expected);
       }
     });
+  });
+});
+
+describe("schemas without grpckit options", () => {
+  it("generate when an update_mask does not say which resource it updates (as in many public APIs)", () => {
+    const tree = protoTree("plain", {
+      "plain/v1/api.proto": [
+        'syntax = "proto3";',
+        "package plain.v1;",
+        'import "google/protobuf/field_mask.proto";',
+        "service S {\n  rpc Upsert(UpsertRequest) returns (Item);\n}",
+        "message Item { string id = 1; }",
+        "message UpsertRequest { google.protobuf.FieldMask update_mask = 1; Item a = 2; Item b = 3; }",
+        "",
+      ].join("\n"),
+    });
+    const files = protocGenGrpckit.run(requestFor(tree, "target=ts")).file;
+    const grpckit = files.find((f) => f.name === "plain/v1/api_grpckit.ts");
+    expect(grpckit?.content).toContain('path: "/plain.v1.S/Upsert"');
+    // No typed update helper: the schema does not say what the mask updates.
+    expect(files.some((f) => f.content.includes("applyItemUpdateMask"))).toBe(false);
   });
 });
