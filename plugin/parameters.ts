@@ -4,16 +4,18 @@ export interface GrpckitOptions {
   readonly runtimeImport: string;
   /** Whether `_validate.ts` files carry zod schemas beside the validators. */
   readonly validateZod: boolean;
+  /** Whether a service that declares no auth rules gets a warning on stderr. */
+  readonly authWarnings: boolean;
 }
 
-export const defaultOptions: GrpckitOptions = { runtimeImport: "grpckit", validateZod: true };
+export const defaultOptions: GrpckitOptions = { runtimeImport: "grpckit", validateZod: true, authWarnings: true };
 
 /**
  * Parses the parameters protoplugin does not know. protoplugin wraps what this
  * throws into `invalid option "key=value": reason`, printed as one line.
  */
 export function parseOptions(raw: readonly { key: string; value: string }[]): GrpckitOptions {
-  let { runtimeImport, validateZod } = defaultOptions;
+  let { runtimeImport, validateZod, authWarnings } = defaultOptions;
   for (const { key, value } of raw) {
     switch (key) {
       case "runtime_import":
@@ -23,16 +25,23 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Gr
         runtimeImport = value;
         break;
       case "validate_zod":
-        if (value !== "true" && value !== "false") {
-          throw new Error(`${key} expects true or false`);
-        }
-        validateZod = value === "true";
+        validateZod = booleanOption(key, value);
+        break;
+      case "auth_warnings":
+        authWarnings = booleanOption(key, value);
         break;
       default:
         throw new Error(
-          `unknown option "${key}"; grpckit accepts runtime_import, validate_zod, and target, import_extension, js_import_style, ts_nocheck, keep_empty_files, rewrite_imports, map_imports as protoc-gen-es does`,
+          `unknown option "${key}"; grpckit accepts runtime_import, validate_zod, auth_warnings, and target, import_extension, js_import_style, ts_nocheck, keep_empty_files, rewrite_imports, map_imports as protoc-gen-es does`,
         );
     }
   }
-  return { runtimeImport, validateZod };
+  return { runtimeImport, validateZod, authWarnings };
+}
+
+function booleanOption(key: string, value: string): boolean {
+  if (value !== "true" && value !== "false") {
+    throw new Error(`${key} expects true or false`);
+  }
+  return value === "true";
 }

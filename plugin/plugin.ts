@@ -34,7 +34,7 @@ export const protocGenGrpckit = createEcmaScriptPlugin({
       if (file.services.length > 0) {
         const model = buildFileModel(file, hasValidator); // throws for an auth rule that cannot work
         for (const service of model.services) {
-          if (!service.declaresAuthRules) {
+          if (!service.declaresAuthRules && schema.options.authWarnings) {
             warn(noAuthRulesWarning(file, service.desc));
           }
         }

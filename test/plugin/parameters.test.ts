@@ -9,14 +9,24 @@ import { grpckitBin, requestFor, root, runGrpckit, runPluginProcess } from "../s
 
 describe("plugin parameters", () => {
   it("defaults the runtime import to the package name, with zod schemas", () => {
-    expect(parseOptions([])).toEqual({ runtimeImport: "grpckit", validateZod: true });
+    expect(parseOptions([])).toEqual({ runtimeImport: "grpckit", validateZod: true, authWarnings: true });
+  });
+
+  it("turns the warning for services without auth rules off with auth_warnings=false", () => {
+    expect(parseOptions([{ key: "auth_warnings", value: "false" }]).authWarnings).toBe(false);
+    expect(() => parseOptions([{ key: "auth_warnings", value: "no" }])).toThrow("auth_warnings expects true or false");
+    const request = requestFor(`${root}test/golden/no-package/proto`, "target=ts,auth_warnings=false");
+    const run = spawnSync(grpckitBin, [], { input: toBinary(CodeGeneratorRequestSchema, request) });
+    expect(run.status).toBe(0);
+    expect(run.stderr.toString()).toBe("");
+    const noisy = requestFor(`${root}test/golden/no-package/proto`, "target=ts");
+    expect(
+      spawnSync(grpckitBin, [], { input: toBinary(CodeGeneratorRequestSchema, noisy) }).stderr.toString(),
+    ).toContain("declares no auth rules");
   });
 
   it("turns the zod schemas off with validate_zod=false, and refuses other values", () => {
-    expect(parseOptions([{ key: "validate_zod", value: "false" }])).toEqual({
-      runtimeImport: "grpckit",
-      validateZod: false,
-    });
+    expect(parseOptions([{ key: "validate_zod", value: "false" }]).validateZod).toBe(false);
     expect(() => parseOptions([{ key: "validate_zod", value: "no" }])).toThrow("validate_zod expects true or false");
     const files = runGrpckit(requestFor(`${root}test/golden/validate/proto`, "target=ts,validate_zod=false"));
     const validate = files.get("rules/v1/rules_validate.ts") ?? "";
