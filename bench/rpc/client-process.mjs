@@ -10,7 +10,7 @@ const [id, root, example, address] = process.argv.slice(2);
 const v = variant(id);
 const impl = await import(`./impl/${v.impl}.mjs`);
 const runtime = v.runtime ?? runtimeUrl(root);
-const clientOptions = (await v.clientOptions?.(await import(runtime))) ?? {};
+const clientOptions = (await v.clientOptions?.(await import(runtime), runtime)) ?? {};
 const client = await impl.connect({
   root,
   example,

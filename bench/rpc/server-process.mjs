@@ -10,6 +10,6 @@ const [id, root, example] = process.argv.slice(2);
 const v = variant(id);
 const impl = await import(`./impl/${v.impl}.mjs`);
 const runtime = v.runtime ?? runtimeUrl(root);
-const serverOptions = (await v.serverOptions?.(await import(runtime))) ?? {};
+const serverOptions = (await v.serverOptions?.(await import(runtime), runtime)) ?? {};
 const server = await impl.serve({ root, example, serverOptions, runtime, schemaRules: v.schemaRules });
 answerRequests({ cpu, memory }, { port: server.port });

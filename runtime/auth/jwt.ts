@@ -95,10 +95,23 @@ export interface JwtOptions {
   maxTokenLength?: number | undefined;
   /** The clock `exp` and `nbf` are checked against. Default: the system clock. For tests. */
   now?: (() => Date) | undefined;
+  /**
+   * Remembers the tokens that verified, so that a client sending the same
+   * token on every call (as clients do until it expires) pays for its
+   * signature check once: up to `maxEntries` tokens (default 1,000, the
+   * oldest forgotten first), each for at most `maxAgeSec` (default 60) and
+   * never past its `exp`. A token is looked up by its exact text, signature
+   * included. A change of key set (a new set from `jwks`, a refetch of
+   * `jwksUrl`) forgets them all, so a retired key stops verifying at once.
+   * `false`: check every call's token in full.
+   */
+  cache?: { maxEntries?: number | undefined; maxAgeSec?: number | undefined } | false | undefined;
 }
 
 const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+const DEFAULT_CACHE_ENTRIES = 1_000;
+const DEFAULT_CACHE_MAX_AGE_SEC = 60;
 
 const hmacBytes: Partial<Record<JwtAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
 const isHmac = (alg: JwtAlgorithm) => hmacBytes[alg] !== undefined;
@@ -162,6 +175,7 @@ export function jwt(options: JwtOptions): Authenticator {
     ...(options.type === undefined ? {} : { typ: options.type }),
   };
   const now = options.now;
+  const verified = verifiedTokens(options.cache);
   return {
     name: "jwt",
     async authenticate(context: ServerContext): Promise<Principal | undefined> {
@@ -170,19 +184,96 @@ export function jwt(options: JwtOptions): Authenticator {
         return undefined;
       }
       let payload: JWTPayload;
+      let keys: ResolvedKey;
+      const currentDate = now?.();
+      const nowMs = currentDate?.getTime() ?? Date.now();
       try {
-        const verifyKey = await key();
-        ({ payload } = await jwtVerify(token, verifyKey as JWTVerifyGetKey, {
+        keys = await key();
+        const remembered = verified?.get(token, keys.generation(), nowMs);
+        if (remembered !== undefined) {
+          return remembered;
+        }
+        ({ payload } = await jwtVerify(token, keys.key as JWTVerifyGetKey, {
           ...verifyOptions,
-          ...(now === undefined ? {} : { currentDate: now() }),
+          ...(currentDate === undefined ? {} : { currentDate }),
         }));
       } catch (error) {
         throw asFailure(error);
       }
-      return principalOf(payload, rolesClaim, scopeClaim);
+      const principal = principalOf(payload, rolesClaim, scopeClaim);
+      // jwtVerify required exp: a number.
+      verified?.set(token, keys.generation(), principal, (payload.exp as number) * 1000, nowMs);
+      return principal;
     },
   };
 }
+
+function verifiedTokens(options: JwtOptions["cache"]): VerifiedTokens | undefined {
+  if (options === false) {
+    return undefined;
+  }
+  const maxEntries = options?.maxEntries ?? DEFAULT_CACHE_ENTRIES;
+  const maxAgeSec = options?.maxAgeSec ?? DEFAULT_CACHE_MAX_AGE_SEC;
+  if (!Number.isInteger(maxEntries) || maxEntries < 0 || !(maxAgeSec >= 0)) {
+    throw new TypeError("jwt(): cache.maxEntries must be a whole number >= 0 and cache.maxAgeSec a number >= 0");
+  }
+  return maxEntries === 0 || maxAgeSec === 0 ? undefined : new VerifiedTokens(maxEntries, maxAgeSec * 1000);
+}
+
+/**
+ * Tokens that verified, by their exact text, with the principal each
+ * established: each until the earlier of its `exp` and `maxAgeMs` after it
+ * was verified, and only under the key (set) that verified it, its
+ * `generation`: another key set object means the keys changed. When full,
+ * the token verified longest ago is forgotten.
+ *
+ * @internal exported for tests
+ */
+export class VerifiedTokens {
+  private readonly entries = new Map<
+    string,
+    { principal: Principal; since: number; until: number; generation: object }
+  >();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(token: string, generation: object | undefined, nowMs: number): Principal | undefined {
+    const entry = this.entries.get(token);
+    if (entry === undefined) {
+      return undefined;
+    }
+    if (nowMs >= entry.until || nowMs < entry.since - MAX_CLOCK_JUMP_MS || entry.generation !== generation) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return entry.principal;
+  }
+
+  set(token: string, generation: object | undefined, principal: Principal, expMs: number, nowMs: number): void {
+    if (generation === undefined) {
+      return;
+    }
+    this.entries.delete(token);
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) {
+        break;
+      }
+      this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, { principal, since: nowMs, until: Math.min(expMs, nowMs + this.maxAgeMs), generation });
+  }
+}
+
+/* A clock that goes back by more than this forgets what was verified (nbf may no longer hold). */
+const MAX_CLOCK_JUMP_MS = 1_000;
 
 /** The bearer token of the call, undefined if it has none; throws if the header is malformed. */
 function bearerToken(context: ServerContext, maxLength: number): string | undefined {
@@ -234,9 +325,20 @@ function principalOf(payload: JWTPayload, rolesClaim: string, scopeClaim: string
     subject,
     roles: Object.freeze([...(roles ?? [])]),
     scopes: Object.freeze([...scopes]),
-    claims: Object.freeze(payload),
+    // Deeply: one principal may serve many calls (see VerifiedTokens).
+    claims: deepFreeze(payload),
     via: "jwt",
   });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+  }
+  return value;
 }
 
 /** The claim named `name`, or else the value at its dot path; own properties only. */
@@ -288,7 +390,22 @@ function checkAlgorithms(options: JwtOptions): readonly JwtAlgorithm[] {
   return algorithms;
 }
 
-type KeyResolver = () => Promise<Uint8Array | KeyObject | JWTVerifyGetKey>;
+/**
+ * The key to verify with now, and what identifies it: `generation()` is the
+ * same object for as long as the keys are the same (undefined while they are
+ * not known yet), so that verified tokens are remembered per key (set).
+ */
+interface ResolvedKey {
+  readonly key: Uint8Array | KeyObject | JWTVerifyGetKey;
+  generation(): object | undefined;
+}
+
+type KeyResolver = () => Promise<ResolvedKey>;
+
+function fixed(key: Uint8Array | KeyObject | JWTVerifyGetKey): KeyResolver {
+  const resolved: ResolvedKey = { key, generation: () => key };
+  return () => Promise.resolve(resolved);
+}
 
 function keyOf(options: JwtOptions, algorithms: readonly JwtAlgorithm[]): KeyResolver {
   const given = (["secret", "publicKey", "jwks", "jwksUrl"] as const).filter((k) => options[k] !== undefined);
@@ -310,8 +427,7 @@ function keyOf(options: JwtOptions, algorithms: readonly JwtAlgorithm[]): KeyRes
         throw new TypeError(`jwt(): a secret for ${alg} needs at least ${min} bytes, not ${secret.length}`);
       }
     }
-    const key = new Uint8Array(secret);
-    return () => Promise.resolve(key);
+    return fixed(new Uint8Array(secret));
   }
   if (hmac.length > 0) {
     throw new TypeError(
@@ -325,11 +441,13 @@ function keyOf(options: JwtOptions, algorithms: readonly JwtAlgorithm[]): KeyRes
     if (misfits.length > 0) {
       throw new TypeError(`jwt(): the ${keyKind(key)} public key cannot verify ${misfits.join(", ")}`);
     }
-    return () => Promise.resolve(key);
+    return fixed(key);
   }
   if (options.jwksUrl !== undefined) {
     const remote = createRemoteJWKSet(new URL(options.jwksUrl));
-    return () => Promise.resolve(remote as JWTVerifyGetKey);
+    // The fetched set: a new object after each refetch.
+    const resolved: ResolvedKey = { key: remote as JWTVerifyGetKey, generation: () => remote.jwks() };
+    return () => Promise.resolve(resolved);
   }
   return localKeySet(options.jwks as JwksSource);
 }
@@ -338,19 +456,20 @@ function localKeySet(source: JwksSource): KeyResolver {
   if (typeof source !== "function") {
     checkKeySet(source);
     const set = createLocalJWKSet(source);
-    return () => Promise.resolve(set as JWTVerifyGetKey);
+    const resolved: ResolvedKey = { key: set as JWTVerifyGetKey, generation: () => source };
+    return () => Promise.resolve(resolved);
   }
   // One jose key set per set object the function returns: a new object is a rotation.
-  const sets = new WeakMap<JSONWebKeySet, JWTVerifyGetKey>();
+  const sets = new WeakMap<JSONWebKeySet, ResolvedKey>();
   return async () => {
     const current = await source();
-    let set = sets.get(current);
-    if (set === undefined) {
+    let resolved = sets.get(current);
+    if (resolved === undefined) {
       checkKeySet(current);
-      set = createLocalJWKSet(current) as JWTVerifyGetKey;
-      sets.set(current, set);
+      resolved = { key: createLocalJWKSet(current) as JWTVerifyGetKey, generation: () => current };
+      sets.set(current, resolved);
     }
-    return set;
+    return resolved;
   };
 }
 

@@ -323,6 +323,8 @@ function abortedError(signal: AbortSignal): RpcError {
   return new RpcError(Code.CANCELLED, "the call's signal was aborted", { cause: reason });
 }
 
+function ignore(): void {}
+
 function responsesClosedEarly(): RpcError {
   return new RpcError(Code.CANCELLED, "the response stream closed before it ended");
 }
@@ -343,7 +345,10 @@ class CallObserver {
     untrack: (() => void) | undefined,
     private readonly onEnd?: () => void,
   ) {
-    call.on("metadata", (metadata: Metadata) => this.invoke(options.onHeader, metadata));
+    const { onHeader } = options;
+    if (onHeader !== undefined) {
+      call.on("metadata", (metadata: Metadata) => this.invoke(onHeader, metadata));
+    }
     call.on("status", (status: StatusObject) => {
       this.status = status;
       untrack?.();
@@ -351,8 +356,11 @@ class CallObserver {
       this.invoke(options.onTrailer, status.metadata);
       this.onEnd?.();
     });
-    // Streams emit the failed status as 'error' too; the status is what counts.
-    call.on("error", () => {});
+    // Streams emit the failed status as 'error' too; the status is what
+    // counts. (A unary call is no stream and emits no 'error'.)
+    if ("write" in call || "read" in call) {
+      call.on("error", ignore);
+    }
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 

@@ -8,6 +8,7 @@ import type {
   ServerResult,
   ServerStep,
 } from "../interceptor.js";
+import { whenCutShort } from "../internal/cut-short.js";
 import type { MethodKind } from "../service.js";
 
 /*
@@ -144,16 +145,10 @@ export async function observeServerCall(
   run: RunIn = direct,
 ): Promise<ServerResult> {
   const tracker = new Tracker(observer);
-  const { signal } = call.context;
   // A call cut short ends now, even if its handler goes on.
-  const onAbort = () => tracker.end(serverCodeOf(signal.reason), signal.reason);
-  if (signal.aborted) {
-    onAbort();
-  } else {
-    signal.addEventListener("abort", onAbort, { once: true });
-  }
+  const stopWatching = whenCutShort(call.context, (reason) => tracker.end(serverCodeOf(reason), reason));
   const end = (code: Code, error: unknown) => {
-    signal.removeEventListener("abort", onAbort);
+    stopWatching();
     tracker.end(code, error);
   };
   let observed: ServerCall;
@@ -238,20 +233,31 @@ function observedResponses<T>(
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const iterator = responses[Symbol.asyncIterator]();
+      // One reaction per message rather than an async function's frames:
+      // every observing interceptor wraps the stream once.
+      const settled = (result: IteratorResult<T>): IteratorResult<T> => {
+        if (result.done === true) {
+          end(Code.OK, undefined);
+        } else {
+          tracker.response(result.value);
+        }
+        return result;
+      };
+      const failed = (error: unknown): never => {
+        end(codeOf(error), error);
+        throw error;
+      };
+      const pull = () => iterator.next();
       return {
-        async next() {
+        next() {
+          let pulled: Promise<IteratorResult<T>>;
           try {
-            const result = await run(() => iterator.next());
-            if (result.done === true) {
-              end(Code.OK, undefined);
-            } else {
-              tracker.response(result.value);
-            }
-            return result;
+            pulled = run(pull);
           } catch (error) {
             end(codeOf(error), error);
-            throw error;
+            return Promise.reject(error);
           }
+          return pulled.then(settled, failed);
         },
         async return(value?: unknown) {
           // Closed before its end: the call was cancelled (or its reader stopped).

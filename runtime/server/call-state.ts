@@ -1,10 +1,13 @@
 import type { StatusObject } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
-import { createContextValues } from "../context-values.js";
+import { type ContextValues, createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
+import { type CutShortHook, onCutShort } from "../internal/cut-short.js";
 import { toMetadata } from "../metadata.js";
 import type { AuthContext, MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
 import { INTERNAL_MESSAGE } from "./unexpected.js";
+
+function noop(): void {}
 
 /** What `CallState.race` resolves with when the call is cancelled first. */
 export const CANCELLED: unique symbol = Symbol("cancelled");
@@ -37,69 +40,90 @@ export type ErrorReporter = (error: unknown, context: ServerContext) => void;
  * The grpc-js 'cancelled' event also fires after a call ends normally; once
  * the handler's outcome is handed over (`finish`), it no longer aborts the
  * signal, so `context.signal` means "the call was cut short".
+ *
+ * A unary call is the hot path, and most handlers use little of their
+ * context: what costs an allocation (the signal and its AbortController, the
+ * 'cancelled' listener, the trailers, the context values, the deadline's
+ * Date, the peer's address) is made on first use. Until someone listens,
+ * cancellation is read from grpc-js's own `call.cancelled` flag.
  */
 export class CallState {
   readonly context: ServerContext;
-  private readonly controller = new AbortController();
-  private readonly trailer = new Metadata();
-  private readonly deadline: Date | undefined;
-  private readonly wakers = new Set<() => void>();
+  /** Why the call was cut short, once it is known to have been. */
+  private abortReason: RpcError | undefined;
+  private controller: AbortController | undefined;
+  /** Who waits for the call to be cut short: `race`s and {@link onCutShort} listeners. */
+  private wakers: Set<(reason: RpcError) => void> | undefined;
+  private listening = false;
   private finished = false;
+  /** The context's trailers, once something asked for them. */
+  trailer: Metadata | undefined;
 
   constructor(
     service: ServiceSpec,
     method: MethodSpec,
-    call: ServerSurfaceCall,
+    readonly call: ServerSurfaceCall,
     private readonly inFlight: Set<CallState>,
     private readonly report: ErrorReporter,
+    options: { watch: boolean },
   ) {
-    const deadline = call.getDeadline();
-    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-    this.deadline = Number.isFinite(ms) ? new Date(ms) : undefined;
-    let headerSent = false;
-    this.context = {
-      service,
-      method,
-      metadata: call.metadata,
-      deadline: this.deadline,
-      signal: this.controller.signal,
-      peer: call.getPeer(),
-      getAuthContext: () => call.getAuthContext(),
-      trailer: this.trailer,
-      values: createContextValues(),
-      sendHeader: (metadata: MetadataInit) => {
-        if (headerSent || this.finished || this.cancelled) {
-          return;
-        }
-        headerSent = true;
-        call.sendMetadata(toMetadata(metadata));
-      },
-    };
+    this.context = new CallContext(this, service, method, call.metadata);
     inFlight.add(this);
-    call.once("cancelled", () => this.abort(this.cancellationReason()));
-    if (call.cancelled) {
-      this.abort(this.cancellationReason());
+    if (options.watch) {
+      this.watch();
     }
   }
 
   /** Whether the call was cut short: by the client, its deadline, or a forced shutdown. */
   get cancelled(): boolean {
-    return this.controller.signal.aborted;
+    if (this.abortReason !== undefined) {
+      return true;
+    }
+    if (!this.finished && this.call.cancelled) {
+      this.abort(this.cancellationReason());
+      return true;
+    }
+    return false;
   }
 
-  /** Why the call was cut short: the signal's reason, an RpcError. */
-  get reason(): unknown {
-    return this.controller.signal.reason;
+  /** Why the call was cut short: an RpcError; undefined while it was not. */
+  get reason(): RpcError | undefined {
+    return this.cancelled ? this.abortReason : undefined;
+  }
+
+  /** The context's signal; made, with the 'cancelled' listener, on first use. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) {
+        this.controller.abort(this.abortReason);
+      } else {
+        this.watch();
+      }
+    }
+    return this.controller.signal;
+  }
+
+  /** The call's deadline as a Date, or undefined without one. */
+  deadline(): Date | undefined {
+    const deadline = this.call.getDeadline();
+    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    return Number.isFinite(ms) ? new Date(ms) : undefined;
   }
 
   /**
    * Marks the handler's outcome as handed to grpc-js: from now on the call
-   * can no longer be cancelled. Returns the trailers to send.
+   * can no longer be cancelled. Returns the trailers to send, if any were set.
    */
-  finish(): Metadata {
+  finish(): Metadata | undefined {
     this.finished = true;
     this.inFlight.delete(this);
     return this.trailer;
+  }
+
+  /** Whether the handler's outcome was handed to grpc-js. */
+  get isFinished(): boolean {
+    return this.finished;
   }
 
   /**
@@ -109,7 +133,7 @@ export class CallState {
    * internal detail reaches the client. The context's trailers go with both.
    */
   fail(error: unknown): StatusObject {
-    const trailer = this.finish();
+    const trailer = this.finish() ?? new Metadata();
     if (error instanceof RpcError) {
       return error.toStatus(trailer);
     }
@@ -128,15 +152,20 @@ export class CallState {
 
   /** Aborts the handler's signal, unless the call already finished. */
   abort(reason: RpcError): void {
-    if (this.finished || this.cancelled) {
+    if (this.finished || this.abortReason !== undefined) {
       return;
     }
-    this.controller.abort(reason);
+    this.abortReason = reason;
     this.inFlight.delete(this);
-    for (const wake of this.wakers) {
-      wake();
+    // Interceptors (which wrap the handler) hear of it before the handler's signal fires.
+    if (this.wakers !== undefined) {
+      const wakers = [...this.wakers];
+      this.wakers.clear();
+      for (const wake of wakers) {
+        wake(reason);
+      }
     }
-    this.wakers.clear();
+    this.controller?.abort(reason);
   }
 
   /**
@@ -149,26 +178,128 @@ export class CallState {
       promise.catch(() => {});
       return Promise.resolve(CANCELLED);
     }
+    this.watch();
+    const wakers = this.wakerSet();
     return new Promise((resolve, reject) => {
       const wake = () => resolve(CANCELLED);
-      this.wakers.add(wake);
+      wakers.add(wake);
       promise.then(
         (value) => {
-          this.wakers.delete(wake);
+          wakers.delete(wake);
           resolve(value);
         },
         (error: unknown) => {
-          this.wakers.delete(wake);
+          wakers.delete(wake);
           reject(error);
         },
       );
     });
   }
 
+  /** Calls `listener` once if the call is cut short, at once if it was; returns what stops listening. */
+  whenCutShort(listener: (reason: RpcError) => void): () => void {
+    if (this.cancelled) {
+      listener(this.abortReason as RpcError);
+      return noop;
+    }
+    this.watch();
+    const wakers = this.wakerSet();
+    wakers.add(listener);
+    return () => {
+      wakers.delete(listener);
+    };
+  }
+
+  private wakerSet(): Set<(reason: RpcError) => void> {
+    this.wakers ??= new Set();
+    return this.wakers;
+  }
+
+  /** Listens for grpc-js's 'cancelled' event, which aborts the call (once). */
+  private watch(): void {
+    if (this.listening) {
+      return;
+    }
+    this.listening = true;
+    this.call.once("cancelled", () => {
+      if (!this.finished) {
+        this.abort(this.cancellationReason());
+      }
+    });
+    if (this.call.cancelled) {
+      this.abort(this.cancellationReason());
+    }
+  }
+
   private cancellationReason(): RpcError {
-    if (this.deadline !== undefined && Date.now() >= this.deadline.getTime() - DEADLINE_MARGIN_MS) {
+    const deadline = this.call.getDeadline();
+    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    if (Number.isFinite(ms) && Date.now() >= ms - DEADLINE_MARGIN_MS) {
       return new RpcError(Code.DEADLINE_EXCEEDED, "the deadline passed");
     }
     return new RpcError(Code.CANCELLED, "the call was cancelled");
   }
+}
+
+/**
+ * A call's {@link ServerContext}. The costly parts are made on first read:
+ * see {@link CallState}. Its methods need no `this`, so they can be passed on
+ * detached (`const { sendHeader } = context`).
+ */
+class CallContext implements ServerContext, CutShortHook {
+  readonly #state: CallState;
+  #deadline: Date | undefined | null = null;
+  #peer: string | undefined;
+  #values: ContextValues | undefined;
+  #headerSent = false;
+
+  constructor(
+    state: CallState,
+    readonly service: ServiceSpec,
+    readonly method: MethodSpec,
+    readonly metadata: Metadata,
+  ) {
+    this.#state = state;
+  }
+
+  get deadline(): Date | undefined {
+    if (this.#deadline === null) {
+      this.#deadline = this.#state.deadline();
+    }
+    return this.#deadline;
+  }
+
+  get signal(): AbortSignal {
+    return this.#state.signal;
+  }
+
+  get peer(): string {
+    this.#peer ??= this.#state.call.getPeer();
+    return this.#peer;
+  }
+
+  get trailer(): Metadata {
+    this.#state.trailer ??= new Metadata();
+    return this.#state.trailer;
+  }
+
+  get values(): ContextValues {
+    this.#values ??= createContextValues();
+    return this.#values;
+  }
+
+  [onCutShort](listener: (reason: unknown) => void): () => void {
+    return this.#state.whenCutShort(listener);
+  }
+
+  getAuthContext = (): AuthContext => this.#state.call.getAuthContext();
+
+  sendHeader = (metadata: MetadataInit): void => {
+    const state = this.#state;
+    if (this.#headerSent || state.isFinished || state.cancelled) {
+      return;
+    }
+    this.#headerSent = true;
+    state.call.sendMetadata(toMetadata(metadata));
+  };
 }

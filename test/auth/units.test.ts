@@ -2,8 +2,10 @@ import { Metadata } from "@grpc/grpc-js";
 import { type Authenticator, AuthFailure, allOf, anyOf, jwt, mtls, type Principal, type ServerContext } from "grpckit";
 import { describe, expect, it } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
+import { VerifiedTokens } from "../../runtime/auth/jwt.js";
 import { subjectAltNames } from "../../runtime/auth/mtls.js";
 import { compileRule } from "../../runtime/auth/rule.js";
+import { hs256 } from "./support/tokens.js";
 
 /* The parts that need no server: rules checked at add time, header parsing, composition. */
 
@@ -125,5 +127,85 @@ describe("composition", () => {
   it("refuses an empty list", () => {
     expect(() => anyOf()).toThrow(/at least one/);
     expect(() => allOf({} as Authenticator)).toThrow(/takes authenticators/);
+  });
+});
+
+describe("VerifiedTokens: the tokens jwt() remembers", () => {
+  const principal = (subject: string): Principal =>
+    Object.freeze({ subject, roles: [], scopes: [], claims: {}, via: "jwt" });
+  const keys = {};
+
+  it("answers a remembered token until its exp, then forgets it", () => {
+    const tokens = new VerifiedTokens(10, 60_000);
+    tokens.set("t1", keys, principal("u1"), 10_000, 0);
+    expect(tokens.get("t1", keys, 9_999)?.subject).toBe("u1");
+    expect(tokens.get("t1", keys, 10_000)).toBeUndefined();
+    expect(tokens.size).toBe(0);
+  });
+
+  it("forgets a token maxAge after it was verified, even if it expires later", () => {
+    const tokens = new VerifiedTokens(10, 60_000);
+    tokens.set("t1", keys, principal("u1"), 3_600_000, 1_000);
+    expect(tokens.get("t1", keys, 60_999)?.subject).toBe("u1");
+    expect(tokens.get("t1", keys, 61_000)).toBeUndefined();
+  });
+
+  it("answers only under the keys that verified it", () => {
+    const tokens = new VerifiedTokens(10, 60_000);
+    tokens.set("t1", keys, principal("u1"), 60_000, 0);
+    expect(tokens.get("t1", {}, 1)).toBeUndefined(); // another key set: a rotation
+    expect(tokens.get("t1", keys, 1)).toBeUndefined(); // and it is forgotten
+    tokens.set("t2", undefined, principal("u2"), 60_000, 0); // keys not known: not remembered
+    expect(tokens.get("t2", undefined, 1)).toBeUndefined();
+  });
+
+  it("forgets what it verified when the clock goes back", () => {
+    const tokens = new VerifiedTokens(10, 60_000);
+    tokens.set("t1", keys, principal("u1"), 60_000, 30_000);
+    expect(tokens.get("t1", keys, 29_500)?.subject).toBe("u1"); // within a second: jitter
+    expect(tokens.get("t1", keys, 20_000)).toBeUndefined();
+  });
+
+  it("forgets the token verified longest ago when full", () => {
+    const tokens = new VerifiedTokens(2, 60_000);
+    tokens.set("t1", keys, principal("u1"), 60_000, 0);
+    tokens.set("t2", keys, principal("u2"), 60_000, 0);
+    tokens.set("t3", keys, principal("u3"), 60_000, 0);
+    expect(tokens.size).toBe(2);
+    expect(tokens.get("t1", keys, 1)).toBeUndefined();
+    expect(tokens.get("t2", keys, 1)?.subject).toBe("u2");
+    expect(tokens.get("t3", keys, 1)?.subject).toBe("u3");
+  });
+});
+
+describe("jwt(): remembered tokens", () => {
+  const secret = "a-32-byte-long-secret-for-hs256!";
+  const bearerContext = (token: string) => context({ authorization: `Bearer ${token}` });
+
+  it("refuses a remembered token once it expires, and its principal cannot be changed", async () => {
+    let now = new Date("2030-01-01T00:00:00Z");
+    const at = Math.floor(now.getTime() / 1000);
+    const auth = jwt({ secret, algorithms: ["HS256"], clockToleranceSec: 0, now: () => now });
+    const token = hs256({ sub: "u1", exp: at + 30, roles: ["admin"], nested: { level: 1 } }, secret);
+    const first = await auth.authenticate(bearerContext(token));
+    expect(first?.subject).toBe("u1");
+    expect(await auth.authenticate(bearerContext(token))).toBe(first); // remembered: the same principal
+    expect(() => {
+      (first?.claims.nested as { level: number }).level = 2;
+    }).toThrow(TypeError);
+    now = new Date(now.getTime() + 31_000);
+    await expect(auth.authenticate(bearerContext(token))).rejects.toThrow(AuthFailure);
+  });
+
+  it("with cache: false, checks every token in full", async () => {
+    const auth = jwt({ secret, algorithms: ["HS256"], cache: false });
+    const token = hs256({ sub: "u1", exp: Math.floor(Date.now() / 1000) + 60 }, secret);
+    const first = await auth.authenticate(bearerContext(token));
+    expect(await auth.authenticate(bearerContext(token))).not.toBe(first);
+  });
+
+  it("refuses bad cache options", () => {
+    expect(() => jwt({ secret, algorithms: ["HS256"], cache: { maxEntries: -1 } })).toThrow(/cache.maxEntries/);
+    expect(() => jwt({ secret, algorithms: ["HS256"], cache: { maxAgeSec: Number.NaN } })).toThrow(/cache.maxAgeSec/);
   });
 });

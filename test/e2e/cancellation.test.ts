@@ -190,6 +190,33 @@ describe("aborting on the client", () => {
     expect(await within(aborted.promise, "the handler's signal to abort")).toMatchObject({ code: Code.CANCELLED });
   });
 
+  test("a unary handler that first reads its signal after the client cancelled finds it aborted", async () => {
+    // The server makes a unary call's signal on first read (runtime/server/call-state.ts).
+    const started = deferred();
+    const cancelled = deferred();
+    const seen = deferred<{ aborted: boolean; reason: unknown }>();
+    const { client } = await serve(UserService, {
+      async getUser(_request, context) {
+        started.resolve();
+        await cancelled.promise;
+        // Give the RST_STREAM a moment to arrive before looking.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        seen.resolve({ aborted: context.signal.aborted, reason: context.signal.reason });
+        return {};
+      },
+    });
+    const controller = new AbortController();
+    const call = client.getUser({ userId: "u1" }, { signal: controller.signal });
+    await started.promise;
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ code: Code.CANCELLED });
+    cancelled.resolve();
+    const { aborted, reason } = await within(seen.promise, "the handler to look at its signal");
+    expect(aborted).toBe(true);
+    expect(reason).toMatchObject({ code: Code.CANCELLED });
+    expect(await client.getUser({ userId: "after" })).toBeDefined();
+  });
+
   test("an error in the client's request stream cancels the call and surfaces", async () => {
     const received = deferred();
     const aborted = deferred<unknown>();

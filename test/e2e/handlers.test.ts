@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, createServer, type ServerContext } from "grpckit";
+import { Code, createServer, RpcError, type ServerContext } from "grpckit";
 import { describe, expect, test } from "vitest";
 import type { UserServiceHandlers } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
@@ -40,6 +40,43 @@ describe("handlers", () => {
     });
     expect((await client.getUser({ userId: "message" })).user?.userId).toBe("message");
     expect((await client.getUser({ userId: "plain" })).user?.userId).toBe("plain");
+  });
+
+  test("may answer synchronously; a synchronous throw answers as a rejection does", async () => {
+    const { client } = await serve(UserService, {
+      getUser({ userId }) {
+        if (userId === "missing") throw new RpcError(Code.NOT_FOUND, `no user ${userId}`);
+        return { user: { userId } };
+      },
+    });
+    expect((await client.getUser({ userId: "u1" })).user?.userId).toBe("u1");
+    await expect(client.getUser({ userId: "missing" })).rejects.toMatchObject({
+      code: Code.NOT_FOUND,
+      rawMessage: "no user missing",
+    });
+  });
+
+  test("may take the context apart: its methods work detached", async () => {
+    const { client } = await serve(UserService, {
+      async getUser({ userId }, { sendHeader, getAuthContext, trailer, deadline, peer, values }) {
+        sendHeader({ "x-detached": "yes" });
+        trailer.set("x-transport", getAuthContext().transportSecurityType ?? "none");
+        return { user: { userId, email: peer, displayName: `${deadline === undefined} ${values !== undefined}` } };
+      },
+    });
+    const headers: string[] = [];
+    const trailers: string[] = [];
+    const { user } = await client.getUser(
+      { userId: "u1" },
+      {
+        onHeader: (metadata) => headers.push(String(metadata.get("x-detached")[0])),
+        onTrailer: (metadata) => trailers.push(String(metadata.get("x-transport")[0])),
+      },
+    );
+    expect(user?.email).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(user?.displayName).toBe("true true");
+    expect(headers).toEqual(["yes"]);
+    expect(trailers).toEqual(["none"]);
   });
 
   test("a plain object with a key that is not a method is refused: a typo", () => {

@@ -140,6 +140,33 @@ describe("metrics", () => {
     expect(await sampleOf(registry, "grpc_server_handling_seconds_count", getUser)).toBe(1);
   });
 
+  test("a call cut short is counted even when its handler never looks at its signal", async () => {
+    const registry = new Registry();
+    const started = deferred();
+    const release = deferred();
+    const { client } = await serve(
+      UserService,
+      {
+        async getUser() {
+          started.resolve();
+          await release.promise;
+          return {};
+        },
+      },
+      { interceptors: [serverMetrics({ registry })] },
+    );
+    onTestFinished(() => release.resolve());
+    const controller = new AbortController();
+    const call = client.getUser({ userId: "u1" }, { signal: controller.signal });
+    await started.promise;
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ code: Code.CANCELLED });
+    const handled = () => sampleOf(registry, "grpc_server_handled_total", { ...getUser, grpc_code: "Canceled" });
+    // The server hears of the cancellation (RST_STREAM) a moment after the client gives up.
+    for (let i = 0; i < 100 && (await handled()) !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await handled()).toBe(1);
+  });
+
   test("interceptors made for one registry share its metrics; /metrics serves them over HTTP", async () => {
     const registry = new Registry();
     const { client } = await serveShop(registry);
