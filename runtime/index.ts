@@ -69,8 +69,12 @@ export {
   type CallEnd,
   type CallObserver,
   codeName,
+  type Observation,
   observeClientCall,
   observeServerCall,
+  observingClientInterceptor,
+  observingServerInterceptor,
+  type RunIn,
 } from "./observe/observe-call.js";
 export { type RecoveryOptions, recovery } from "./observe/recovery/index.js";
 export {

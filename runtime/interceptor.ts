@@ -1,6 +1,7 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Metadata } from "@grpc/grpc-js";
 import type { ContextValues } from "./context-values.js";
+import { fuseObservers } from "./observe/observe-call.js";
 import type { CallOptions, MethodSpec, ResponseInit, ServerContext, ServiceSpec } from "./service.js";
 
 /*
@@ -108,9 +109,11 @@ export type ClientInterceptor = (next: ClientStep) => ClientStep;
  * created, never per call.
  */
 export function chain<Step>(interceptors: readonly ((next: Step) => Step)[], last: Step): Step {
+  // Neighbouring observers (logging, metrics, tracing) share one pass over each call.
+  const composed = fuseObservers(interceptors);
   let step = last;
-  for (let i = interceptors.length - 1; i >= 0; i--) {
-    const interceptor = interceptors[i];
+  for (let i = composed.length - 1; i >= 0; i--) {
+    const interceptor = composed[i];
     if (interceptor !== undefined) {
       step = interceptor(step);
     }

@@ -2,9 +2,11 @@ import { Code, RpcError } from "../errors.js";
 import type {
   AnyMessage,
   ClientCall,
+  ClientInterceptor,
   ClientResult,
   ClientStep,
   ServerCall,
+  ServerInterceptor,
   ServerResult,
   ServerStep,
 } from "../interceptor.js";
@@ -119,9 +121,14 @@ class Tracker {
     this.observer.onRequest?.(message);
   }
 
-  response(message: unknown): void {
+  /** A response; `last`: the call's one response, its end comes next. */
+  response(message: unknown, last = false): void {
     this.responses++;
-    this.observer.onResponse?.(message);
+    if (last && !this.ended && this.observer instanceof ObserverGroup) {
+      this.observer.deferResponse(message);
+    } else {
+      this.observer.onResponse?.(message);
+    }
   }
 
   end(code: Code, error: unknown): void {
@@ -133,12 +140,195 @@ class Tracker {
   }
 }
 
+/** How one observing interceptor watches one call: its observer, and what to run the call in. */
+export interface Observation {
+  readonly observer: CallObserver;
+  /** Runs the rest of the chain and each pull of a response, e.g. in a trace context. */
+  readonly run?: RunIn | undefined;
+}
+
+/**
+ * Set on the interceptors {@link observingServerInterceptor} and
+ * {@link observingClientInterceptor} make: how they observe a call, so that
+ * `chain` can run neighbours together (see {@link fuseObservers}).
+ */
+export const observes: unique symbol = Symbol("grpckit.observes");
+
+interface Observes<Call, Result, Step> {
+  readonly start: (call: Call) => Observation;
+  readonly observe: (next: Step, call: Call, observer: CallObserver, run?: RunIn) => Promise<Result>;
+}
+
+type Observing<I, Call, Result, Step> = I & { readonly [observes]: Observes<Call, Result, Step> };
+
+/**
+ * An interceptor that only watches calls: `start` is called once per call,
+ * before the rest of the chain, and returns the call's observer (and,
+ * optionally, what to run the rest in). The built-in logging, metrics and
+ * tracing interceptors are made this way; neighbours in a chain then share
+ * one pass over the call's messages instead of one each.
+ */
+export function observingServerInterceptor(
+  start: (call: ServerCall) => Observation,
+): Observing<ServerInterceptor, ServerCall, ServerResult, ServerStep> {
+  const interceptor: ServerInterceptor = (next) => (call) => {
+    const { observer, run } = start(call);
+    return observeServerCall(next, call, observer, run);
+  };
+  return Object.assign(interceptor, { [observes]: { start, observe: observeServerCall } });
+}
+
+/** The client-side {@link observingServerInterceptor}. */
+export function observingClientInterceptor(
+  start: (call: ClientCall) => Observation,
+): Observing<ClientInterceptor, ClientCall, ClientResult, ClientStep> {
+  const interceptor: ClientInterceptor = (next) => (call) => {
+    const { observer, run } = start(call);
+    return observeClientCall(next, call, observer, run);
+  };
+  return Object.assign(interceptor, { [observes]: { start, observe: observeClientCall } });
+}
+
+/**
+ * Replaces each run of two or more neighbouring observing interceptors in
+ * `interceptors` by one that observes the call once on behalf of all. What
+ * each observer sees is unchanged: requests reach them outermost first,
+ * responses and the end innermost first (as through nested interceptors), and
+ * each starts, in order, before the rest of the chain runs, inside the `run`
+ * of those before it... (the outermost's `run` wraps the others').
+ */
+export function fuseObservers<I>(interceptors: readonly I[]): I[] {
+  const fused: I[] = [];
+  for (let i = 0; i < interceptors.length; ) {
+    let j = i;
+    while (j < interceptors.length && observesOf(interceptors[j]) !== undefined) {
+      j++;
+    }
+    if (j - i >= 2) {
+      fused.push(fusedInterceptor(interceptors.slice(i, j)) as I);
+      i = j;
+    } else {
+      fused.push(interceptors[i] as I);
+      i++;
+    }
+  }
+  return fused;
+}
+
+function observesOf(interceptor: unknown): Observes<unknown, unknown, unknown> | undefined {
+  return typeof interceptor === "function"
+    ? (interceptor as Partial<Observing<unknown, unknown, unknown, unknown>>)[observes]
+    : undefined;
+}
+
+function fusedInterceptor(group: readonly unknown[]): (next: unknown) => (call: unknown) => Promise<unknown> {
+  const parts = group.map((interceptor) => observesOf(interceptor) as Observes<unknown, unknown, unknown>);
+  const { observe } = parts[0] as Observes<unknown, unknown, unknown>;
+  return (next) => (call) => {
+    const observers: CallObserver[] = [];
+    const runs: RunIn[] = [];
+    // One request: nested, each would see it right after it starts, before the next one starts.
+    const single = !(call as ServerCall | ClientCall).requestStream;
+    for (const part of parts) {
+      // Each starts inside the runs of those before it, as it would nested.
+      const begin = (): Observation => {
+        const started = part.start(call);
+        if (single) {
+          started.observer.onRequest?.((call as { request: AnyMessage }).request);
+        }
+        return started;
+      };
+      const { observer, run } = runs.length === 0 ? begin() : inRuns(runs, begin);
+      observers.push(observer);
+      if (run !== undefined) {
+        runs.push(run);
+      }
+    }
+    const run = runs.length <= 1 ? runs[0] : <T>(fn: () => T) => inRuns(runs, fn);
+    return observe(next, call, new ObserverGroup(observers, single), run);
+  };
+}
+
+/** Runs `fn` inside each of `runs`, the first outermost. */
+function inRuns<T>(runs: readonly RunIn[], fn: () => T): T {
+  let wrapped = fn;
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const run = runs[i] as RunIn;
+    const inner = wrapped;
+    wrapped = () => run(inner);
+  }
+  return wrapped();
+}
+
+/**
+ * One observer for several, in the order nested interceptors would see the
+ * call: requests outermost first; responses and the end innermost first. An
+ * observer that throws does not keep the others from their turn; the first
+ * error is thrown after.
+ */
+class ObserverGroup implements CallObserver {
+  private pending: { message: unknown } | undefined;
+
+  /**
+   * @param requestSeen the observers saw the call's one request as they
+   * started (see fusedInterceptor): the request is only counted.
+   */
+  constructor(
+    private readonly observers: readonly CallObserver[],
+    private requestSeen: boolean,
+  ) {}
+
+  onRequest(message: AnyMessage): void {
+    if (this.requestSeen) {
+      this.requestSeen = false;
+      return;
+    }
+    for (const observer of this.observers) {
+      observer.onRequest?.(message);
+    }
+  }
+
+  onResponse(message: unknown): void {
+    for (let i = this.observers.length - 1; i >= 0; i--) {
+      this.observers[i]?.onResponse?.(message);
+    }
+  }
+
+  /** The call's one response: each observer sees it right before its end, as nested. */
+  deferResponse(message: unknown): void {
+    this.pending = { message };
+  }
+
+  onEnd(end: CallEnd): void {
+    const { pending } = this;
+    this.pending = undefined;
+    let failure: { error: unknown } | undefined;
+    for (let i = this.observers.length - 1; i >= 0; i--) {
+      try {
+        if (pending !== undefined) {
+          this.observers[i]?.onResponse?.(pending.message);
+        }
+        this.observers[i]?.onEnd(end);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) {
+      throw failure.error;
+    }
+  }
+}
+
 /**
  * Calls `next` with `call` and reports the call's messages and end to
  * `observer`. `run` wraps the call of `next` and each pull of a response, so
  * that the handler runs in its context.
+ *
+ * (Here and below, promise reactions rather than async functions: every
+ * observing interceptor of a chain runs this once per call, and wraps each
+ * message of a stream once.)
  */
-export async function observeServerCall(
+export function observeServerCall(
   next: ServerStep,
   call: ServerCall,
   observer: CallObserver,
@@ -151,35 +341,14 @@ export async function observeServerCall(
     stopWatching();
     tracker.end(code, error);
   };
-  let observed: ServerCall;
-  if (call.requestStream) {
-    observed = { ...call, requests: counted(call.requests, tracker) };
-  } else {
-    tracker.request(call.request);
-    observed = call;
-  }
-  try {
-    const result = await run(() => next(observed));
-    if (!result.responseStream) {
-      tracker.response(result.response);
-      end(Code.OK, undefined);
-      return result;
-    }
-    return {
-      responseStream: true,
-      responses: observedResponses(result.responses, tracker, run, end, serverCodeOf),
-    };
-  } catch (error) {
-    end(serverCodeOf(error), error);
-    throw error;
-  }
+  return observe(next, call, tracker, run, end, serverCodeOf, (error) => end(serverCodeOf(error), error));
 }
 
 /**
  * Calls `next` with `call` and reports the call's messages and end to
  * `observer`. `run` wraps the call of `next` and each pull of a response.
  */
-export async function observeClientCall(
+export function observeClientCall(
   next: ClientStep,
   call: ClientCall,
   observer: CallObserver,
@@ -187,36 +356,72 @@ export async function observeClientCall(
 ): Promise<ClientResult> {
   const tracker = new Tracker(observer);
   const end = (code: Code, error: unknown) => tracker.end(code, error);
-  let observed: ClientCall;
-  if (call.requestStream) {
-    observed = { ...call, requests: counted(call.requests, tracker) };
-  } else {
-    tracker.request(call.request);
-    observed = call;
-  }
+  return observe(next, call, tracker, run, end, clientCodeOf, (error) => {
+    const failure = RpcError.from(error);
+    end(failure.code, failure);
+  });
+}
+
+/** What the two sides share: a call's request(s), result and end, observed. */
+function observe<C extends ServerCall | ClientCall, R extends ServerResult | ClientResult>(
+  next: (call: C) => Promise<R>,
+  call: C,
+  tracker: Tracker,
+  run: RunIn,
+  end: (code: Code, error: unknown) => void,
+  codeOf: (error: unknown) => Code,
+  endWith: (error: unknown) => void,
+): Promise<R> {
+  const failed = (error: unknown): never => {
+    endWith(error);
+    throw error;
+  };
+  let pending: Promise<R>;
   try {
-    const result = await run(() => next(observed));
+    let observed: C;
+    if (call.requestStream) {
+      observed = { ...call, requests: counted(call.requests, tracker) };
+    } else {
+      tracker.request(call.request);
+      observed = call;
+    }
+    pending = run(() => next(observed));
+  } catch (error) {
+    endWith(error);
+    return Promise.reject(error);
+  }
+  return pending.then((result) => {
     if (!result.responseStream) {
-      tracker.response(result.response);
+      tracker.response(result.response, true);
       end(Code.OK, undefined);
       return result;
     }
     return {
       responseStream: true,
-      responses: observedResponses(result.responses, tracker, run, end, clientCodeOf) as AsyncIterable<AnyMessage>,
-    };
-  } catch (error) {
-    const failure = RpcError.from(error);
-    end(failure.code, failure);
-    throw error;
-  }
+      responses: observedResponses(result.responses, tracker, run, end, codeOf),
+    } as R;
+  }, failed);
 }
 
-async function* counted(requests: AsyncIterable<AnyMessage>, tracker: Tracker): AsyncGenerator<AnyMessage, void> {
-  for await (const request of requests) {
-    tracker.request(request);
-    yield request;
-  }
+/** The requests, each counted as the handler (server) or the transport (client) pulls it. */
+function counted(requests: AsyncIterable<AnyMessage>, tracker: Tracker): AsyncIterable<AnyMessage> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<AnyMessage> {
+      const iterator = requests[Symbol.asyncIterator]();
+      const seen = (result: IteratorResult<AnyMessage>): IteratorResult<AnyMessage> => {
+        if (result.done !== true) {
+          tracker.request(result.value);
+        }
+        return result;
+      };
+      return {
+        next: () => iterator.next().then(seen),
+        // Stopped early (a handler's break): close the source, as for await would.
+        return: (value?: unknown) =>
+          iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as unknown as AnyMessage }),
+      };
+    },
+  };
 }
 
 /**

@@ -4,7 +4,13 @@ import { Code, RpcError } from "../../errors.js";
 import type { AnyMessage, ClientCall, ClientInterceptor, ServerCall, ServerInterceptor } from "../../interceptor.js";
 import type { MethodSpec } from "../../service.js";
 import { traceIdKey } from "../keys.js";
-import { type CallEnd, codeName, grpcType, observeClientCall, observeServerCall } from "../observe-call.js";
+import {
+  type CallEnd,
+  codeName,
+  grpcType,
+  observingClientInterceptor,
+  observingServerInterceptor,
+} from "../observe-call.js";
 import { redactedJson } from "./redact.js";
 
 export { isRedacted, REDACTED, redactedJson } from "./redact.js";
@@ -102,19 +108,21 @@ export const LOG_MESSAGE = "finished call";
  */
 export function serverLogging(options: LoggingOptions): ServerInterceptor {
   const line = lineWriter(options, "server");
-  return (next) => (call) => {
+  return observingServerInterceptor((call) => {
     const started = performance.now();
     const bodies = options.logBodies === true ? new Bodies(call.method, options) : undefined;
-    return observeServerCall(next, call, {
-      onRequest: bodies && ((message) => bodies.request(message)),
-      onResponse: bodies && ((message) => bodies.response(message)),
-      onEnd: (end) =>
-        line(call, end, started, bodies, {
-          "peer.address": call.context.peer,
-          trace_id: call.context.values.get(traceIdKey),
-        }),
-    });
-  };
+    return {
+      observer: {
+        onRequest: bodies && ((message) => bodies.request(message)),
+        onResponse: bodies && ((message) => bodies.response(message)),
+        onEnd: (end) =>
+          line(call, end, started, bodies, {
+            "peer.address": call.context.peer,
+            trace_id: call.context.values.get(traceIdKey),
+          }),
+      },
+    };
+  });
 }
 
 /**
@@ -127,15 +135,17 @@ export function serverLogging(options: LoggingOptions): ServerInterceptor {
  */
 export function clientLogging(options: LoggingOptions): ClientInterceptor {
   const line = lineWriter(options, "client");
-  return (next) => (call) => {
+  return observingClientInterceptor((call) => {
     const started = performance.now();
     const bodies = options.logBodies === true ? new Bodies(call.method, options) : undefined;
-    return observeClientCall(next, call, {
-      onRequest: bodies && ((message) => bodies.request(message)),
-      onResponse: bodies && ((message) => bodies.response(message)),
-      onEnd: (end) => line(call, end, started, bodies, { trace_id: call.values.get(traceIdKey) }),
-    });
-  };
+    return {
+      observer: {
+        onRequest: bodies && ((message) => bodies.request(message)),
+        onResponse: bodies && ((message) => bodies.response(message)),
+        onEnd: (end) => line(call, end, started, bodies, { trace_id: call.values.get(traceIdKey) }),
+      },
+    };
+  });
 }
 
 type Line = (

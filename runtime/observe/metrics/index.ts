@@ -10,7 +10,7 @@ import { Counter, Histogram } from "prom-client";
 import type { Code } from "../../errors.js";
 import type { ClientInterceptor, ServerInterceptor } from "../../interceptor.js";
 import type { MethodSpec, ServiceSpec } from "../../service.js";
-import { codeName, grpcType, observeClientCall, observeServerCall } from "../observe-call.js";
+import { codeName, grpcType, observingClientInterceptor, observingServerInterceptor } from "../observe-call.js";
 
 export { type MetricsServer, metricsHandler, type ServeMetricsOptions, serveMetrics } from "./serve-metrics.js";
 
@@ -81,19 +81,21 @@ const HELP = {
 export function serverMetrics(options: MetricsOptions): ServerInterceptor {
   const metrics = sideMetrics("server", options);
   const labelsOf = labeller();
-  return (next) => (call) => {
+  return observingServerInterceptor((call) => {
     const labels = labelsOf(call.service, call.method);
     metrics.started.inc(labels);
     const stopTimer = metrics.seconds.startTimer(labels);
-    return observeServerCall(next, call, {
-      onRequest: () => metrics.received.inc(labels),
-      onResponse: () => metrics.sent.inc(labels),
-      onEnd: ({ code }) => {
-        stopTimer();
-        metrics.handled.inc(handledLabels(labels, code));
+    return {
+      observer: {
+        onRequest: () => metrics.received.inc(labels),
+        onResponse: () => metrics.sent.inc(labels),
+        onEnd: ({ code }) => {
+          stopTimer();
+          metrics.handled.inc(handledLabels(labels, code));
+        },
       },
-    });
-  };
+    };
+  });
 }
 
 /**
@@ -109,19 +111,21 @@ export function serverMetrics(options: MetricsOptions): ServerInterceptor {
 export function clientMetrics(options: MetricsOptions): ClientInterceptor {
   const metrics = sideMetrics("client", options);
   const labelsOf = labeller();
-  return (next) => (call) => {
+  return observingClientInterceptor((call) => {
     const labels = labelsOf(call.service, call.method);
     metrics.started.inc(labels);
     const stopTimer = metrics.seconds.startTimer(labels);
-    return observeClientCall(next, call, {
-      onRequest: () => metrics.sent.inc(labels),
-      onResponse: () => metrics.received.inc(labels),
-      onEnd: ({ code }) => {
-        stopTimer();
-        metrics.handled.inc(handledLabels(labels, code));
+    return {
+      observer: {
+        onRequest: () => metrics.sent.inc(labels),
+        onResponse: () => metrics.received.inc(labels),
+        onEnd: ({ code }) => {
+          stopTimer();
+          metrics.handled.inc(handledLabels(labels, code));
+        },
       },
-    });
-  };
+    };
+  });
 }
 
 type Labels = Readonly<Record<(typeof LABELS)[number], string>>;

@@ -25,7 +25,7 @@ import { Code, RpcError } from "../../errors.js";
 import type { ClientInterceptor, ServerInterceptor } from "../../interceptor.js";
 import type { MethodSpec, ServerContext, ServiceSpec } from "../../service.js";
 import { traceIdKey } from "../keys.js";
-import { type CallEnd, codeName, observeClientCall, observeServerCall } from "../observe-call.js";
+import { type CallEnd, codeName, observingClientInterceptor, observingServerInterceptor } from "../observe-call.js";
 
 /** What injects and extracts trace context: a TextMapPropagator, or the global `propagation` API. */
 export interface Propagator {
@@ -97,7 +97,7 @@ const SERVER_ERROR_CODES = new Set<Code>([
 export function serverTracing(options: TracingOptions = {}): ServerInterceptor {
   const tracerOf = tracerLookup(options);
   const propagator = options.propagator ?? propagation;
-  return (next) => (call) => {
+  return observingServerInterceptor((call) => {
     const parent = propagator.extract(ROOT_CONTEXT, call.context.metadata, metadataGetter);
     const span = tracerOf().startSpan(
       spanName(call.method),
@@ -107,13 +107,11 @@ export function serverTracing(options: TracingOptions = {}): ServerInterceptor {
     const active = trace.setSpan(parent, span);
     call.context.values.set(otelContextKey, active);
     setTraceId(span, (id) => call.context.values.set(traceIdKey, id));
-    return observeServerCall(
-      next,
-      call,
-      { onEnd: (end) => endSpan(span, end, SERVER_ERROR_CODES.has(end.code)) },
-      (fn) => context.with(active, fn),
-    );
-  };
+    return {
+      observer: { onEnd: (end) => endSpan(span, end, SERVER_ERROR_CODES.has(end.code)) },
+      run: (fn) => context.with(active, fn),
+    };
+  });
 }
 
 /**
@@ -129,7 +127,7 @@ export function serverTracing(options: TracingOptions = {}): ServerInterceptor {
 export function clientTracing(options: TracingOptions = {}): ClientInterceptor {
   const tracerOf = tracerLookup(options);
   const propagator = options.propagator ?? propagation;
-  return (next) => (call) => {
+  return observingClientInterceptor((call) => {
     const parent = parentContext(call.options.parent) ?? context.active();
     const span = tracerOf().startSpan(
       spanName(call.method),
@@ -139,10 +137,11 @@ export function clientTracing(options: TracingOptions = {}): ClientInterceptor {
     const active = trace.setSpan(parent, span);
     propagator.inject(active, call.metadata, metadataSetter);
     setTraceId(span, (id) => call.values.set(traceIdKey, id));
-    return observeClientCall(next, call, { onEnd: (end) => endSpan(span, end, end.code !== Code.OK) }, (fn) =>
-      context.with(active, fn),
-    );
-  };
+    return {
+      observer: { onEnd: (end) => endSpan(span, end, end.code !== Code.OK) },
+      run: (fn) => context.with(active, fn),
+    };
+  });
 }
 
 /** The OpenTelemetry context of a server call traced by {@link serverTracing}, if it was. */
