@@ -8,7 +8,11 @@ export interface GrpckitOptions {
   readonly authWarnings: boolean;
 }
 
-export const defaultOptions: GrpckitOptions = { runtimeImport: "grpckit", validateZod: true, authWarnings: true };
+export const defaultOptions: GrpckitOptions = {
+  runtimeImport: "grpckit/codegen",
+  validateZod: true,
+  authWarnings: true,
+};
 
 /**
  * Parses the parameters protoplugin does not know. protoplugin wraps what this
@@ -20,7 +24,7 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Gr
     switch (key) {
       case "runtime_import":
         if (value.trim() === "" || /\s/.test(value)) {
-          throw new Error(`${key} expects a module specifier, e.g. runtime_import=grpckit`);
+          throw new Error(`${key} expects a module specifier, e.g. runtime_import=grpckit/codegen`);
         }
         runtimeImport = value;
         break;

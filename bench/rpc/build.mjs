@@ -1,9 +1,9 @@
 // Compiles generated-example/ (protoc-gen-es + grpckit output, TypeScript) to
 // JavaScript in bench/.build/example, for the RPC suites. The compiled files
 // sit inside the repository so that their imports resolve as a user's would:
-// "@bufbuild/protobuf" and "zod" from node_modules; "grpckit" is rewritten to
-// the bench's copy of dist/runtime (lib/snapshot.mjs), so that a rebuild of
-// dist/ during a run changes nothing.
+// "@bufbuild/protobuf" and "zod" from node_modules; "grpckit/codegen" (what
+// generated code imports) is rewritten to the bench's copy of dist/runtime
+// (lib/snapshot.mjs), so that a rebuild of dist/ during a run changes nothing.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -19,7 +19,7 @@ let built = false;
 export function buildExample(root) {
   const out = exampleDir(root);
   if (built) return out;
-  const runtime = join(runtimeDir(root), "index.js");
+  const runtime = join(runtimeDir(root), "codegen.js");
   if (!existsSync(runtime)) {
     throw new Error("no copy of dist/runtime: bench/run.mjs takes it (after `npm run build`)");
   }
@@ -57,7 +57,7 @@ export function buildExample(root) {
     let to = relative(dirname(file), runtime);
     if (!to.startsWith(".")) to = `./${to}`;
     const text = readFileSync(file, "utf8");
-    writeFileSync(file, text.replaceAll(' from "grpckit";', ` from "${to}";`));
+    writeFileSync(file, text.replaceAll(' from "grpckit/codegen";', ` from "${to}";`));
   }
   built = true;
   return out;

@@ -65,7 +65,7 @@ export async function run({ root, rows, progress, quick }) {
       name: "protoc-gen-es + grpckit's runtime types",
       entries: [es],
       flags: ["--include-imports"],
-      extra: { "grpckit-types.ts": 'export type { ServiceSpec } from "grpckit";\n' },
+      extra: { "grpckit-types.ts": 'export type { ServiceSpec } from "grpckit/codegen";\n' },
     },
     // ts-proto writes the well-known types as modules of their own.
     { name: "ts-proto", entries: [tsProto], flags: ["--include-imports", "--include-wkt"] },
@@ -97,8 +97,11 @@ export async function run({ root, rows, progress, quick }) {
       continue;
     }
     for (const [file, text] of Object.entries(setup.extra ?? {})) writeFileSync(join(dir, file), text);
-    // "grpckit": the bench's copy of dist/runtime (lib/snapshot.mjs).
-    const paths = { grpckit: [join(runtimeDir(root), "index.d.ts")] };
+    // "grpckit" and "grpckit/codegen" (what generated code imports): the bench's copy of dist/runtime (lib/snapshot.mjs).
+    const paths = {
+      grpckit: [join(runtimeDir(root), "index.d.ts")],
+      "grpckit/codegen": [join(runtimeDir(root), "codegen.d.ts")],
+    };
     writeFileSync(
       join(dir, "tsconfig.json"),
       JSON.stringify({ compilerOptions: { ...compilerOptions, paths }, include: ["**/*.ts"] }, null, 2),

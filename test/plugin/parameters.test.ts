@@ -8,8 +8,8 @@ import { version } from "../../plugin/version.js";
 import { grpckitBin, requestFor, root, runGrpckit, runPluginProcess } from "../support/codegen.js";
 
 describe("plugin parameters", () => {
-  it("defaults the runtime import to the package name, with zod schemas", () => {
-    expect(parseOptions([])).toEqual({ runtimeImport: "grpckit", validateZod: true, authWarnings: true });
+  it("defaults the runtime import to the package's entry point for generated code, with zod schemas", () => {
+    expect(parseOptions([])).toEqual({ runtimeImport: "grpckit/codegen", validateZod: true, authWarnings: true });
   });
 
   it("turns the warning for services without auth rules off with auth_warnings=false", () => {

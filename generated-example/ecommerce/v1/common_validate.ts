@@ -2,8 +2,8 @@
 // @generated from file ecommerce/v1/common.proto (package ecommerce.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { defineValidator, moreCharsThan } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { defineValidator, moreCharsThan } from "grpckit/codegen";
 import { AddressSchema, MoneySchema } from "./common_pb.js";
 import { z } from "zod";
 

@@ -4,8 +4,8 @@
 
 import { GatewayService as GatewayService$1, GetOrderDetailsRequestSchema, GetOrderDetailsResponseSchema, StreamOrderDetailsRequestSchema, StreamOrderDetailsResponseSchema } from "./gateway_pb.js";
 import { GetOrderDetailsRequestValidator, StreamOrderDetailsRequestValidator } from "./gateway_validate.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * GatewayService aggregates the user, product and order services for

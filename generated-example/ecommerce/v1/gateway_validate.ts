@@ -2,8 +2,8 @@
 // @generated from file ecommerce/v1/gateway.proto (package ecommerce.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { checkEntry, checkNested, defineValidator, fewerCharsThan } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { checkEntry, checkNested, defineValidator, fewerCharsThan } from "grpckit/codegen";
 import { GetOrderDetailsRequestSchema, GetOrderDetailsResponseSchema, OrderDetailsSchema, StreamOrderDetailsRequestSchema, StreamOrderDetailsResponseSchema } from "./gateway_pb.js";
 import { OrderValidator, OrderZod } from "./order_validate.js";
 import { UserValidator, UserZod } from "./user_validate.js";

@@ -4,8 +4,8 @@
 
 import { CreateOrderRequestSchema, CreateOrderResponseSchema, GetOrderRequestSchema, GetOrderResponseSchema, OrderService as OrderService$1, StreamOrderUpdatesRequestSchema, StreamOrderUpdatesResponseSchema, UpdateOrderStatusRequestSchema, UpdateOrderStatusResponseSchema } from "./order_pb.js";
 import { CreateOrderRequestValidator, GetOrderRequestValidator, StreamOrderUpdatesRequestValidator, UpdateOrderStatusRequestValidator } from "./order_validate.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * OrderService takes and tracks orders.
@@ -169,7 +169,7 @@ export type AddressPaths =
   | "region_code";
 
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
-declare module "grpckit" {
+declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "ecommerce.v1.Order": OrderPaths;
     "ecommerce.v1.Money": MoneyPaths;

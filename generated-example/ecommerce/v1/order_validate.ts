@@ -2,8 +2,8 @@
 // @generated from file ecommerce/v1/order.proto (package ecommerce.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { checkItem, checkNested, defineValidator, fewerCharsThan } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { checkItem, checkNested, defineValidator, fewerCharsThan } from "grpckit/codegen";
 import { CreateOrderRequestSchema, CreateOrderResponseSchema, GetOrderRequestSchema, GetOrderResponseSchema, OrderItemSchema, OrderSchema, StreamOrderUpdatesRequestSchema, StreamOrderUpdatesResponseSchema, UpdateOrderStatusRequestSchema, UpdateOrderStatusResponseSchema } from "./order_pb.js";
 import { AddressValidator, AddressZod, MoneyValidator, MoneyZod } from "./common_validate.js";
 import { z } from "zod";

@@ -4,8 +4,8 @@
 
 import { CreateProductRequestSchema, CreateProductResponseSchema, GetProductRequestSchema, GetProductResponseSchema, ProductService as ProductService$1, SearchProductsRequestSchema, SearchProductsResponseSchema, StreamProductUpdatesRequestSchema, StreamProductUpdatesResponseSchema } from "./product_pb.js";
 import { CreateProductRequestValidator, GetProductRequestValidator, SearchProductsRequestValidator, StreamProductUpdatesRequestValidator } from "./product_validate.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * ProductService is the shop's catalogue.
@@ -155,7 +155,7 @@ export type MoneyPaths =
   | "nanos";
 
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
-declare module "grpckit" {
+declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "ecommerce.v1.Product": ProductPaths;
     "ecommerce.v1.Money": MoneyPaths;

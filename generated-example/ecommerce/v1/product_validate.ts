@@ -2,8 +2,8 @@
 // @generated from file ecommerce/v1/product.proto (package ecommerce.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { checkItem, checkNested, defineValidator, fewerCharsThan, hasDuplicates, isUri, mapEntryPath, moreCharsThan } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { checkItem, checkNested, defineValidator, fewerCharsThan, hasDuplicates, isUri, mapEntryPath, moreCharsThan } from "grpckit/codegen";
 import { CreateProductRequestSchema, CreateProductResponseSchema, GetProductRequestSchema, GetProductResponseSchema, ProductSchema, SearchProductsRequestSchema, SearchProductsResponseSchema, StreamProductUpdatesRequestSchema, StreamProductUpdatesResponseSchema } from "./product_pb.js";
 import { MoneyValidator, MoneyZod } from "./common_validate.js";
 import { z } from "zod";

@@ -5,8 +5,8 @@
 import type { User } from "./user_pb.js";
 import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, ChatWithUsersResponseSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, DeleteUserResponseSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserSchema, UserService as UserService$1 } from "./user_pb.js";
 import { BatchGetUsersRequestValidator, ChatWithUsersRequestValidator, CreateUserRequestValidator, CreateUsersRequestValidator, DeleteUserRequestValidator, GetUserRequestValidator, ListUsersRequestValidator, UpdateUserRequestValidator } from "./user_validate.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { applyUpdateMask, grpcDefinition } from "grpckit";
+import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
 /**
  * UserService manages the users of the shop.
@@ -265,7 +265,7 @@ export type AddressPaths =
   | "region_code";
 
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
-declare module "grpckit" {
+declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "ecommerce.v1.User": UserPaths;
     "ecommerce.v1.Profile": ProfilePaths;

@@ -2,8 +2,8 @@
 // @generated from file ecommerce/v1/user.proto (package ecommerce.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { checkItem, checkNested, compareTimeToNow, defineValidator, fewerCharsThan, hasDuplicates, isEmail, isUri, mapEntryPath, moreCharsThan } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { checkItem, checkNested, compareTimeToNow, defineValidator, fewerCharsThan, hasDuplicates, isEmail, isUri, mapEntryPath, moreCharsThan } from "grpckit/codegen";
 import type { CreateUserError } from "./user_pb.js";
 import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, ProfileSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserSchema } from "./user_pb.js";
 import { AddressValidator, AddressZod } from "./common_validate.js";

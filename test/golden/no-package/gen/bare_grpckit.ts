@@ -3,8 +3,8 @@
 /* eslint-disable */
 
 import { Bare as Bare$1, BareRequestSchema, BareResponseSchema } from "./bare_pb.js";
-import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * A file without a package: paths are /Service/Method.

@@ -3,8 +3,8 @@
 /* eslint-disable */
 
 import { AccountSchema, AccountService as AccountService$1, ExportRequestSchema, LegacyService as LegacyService$1, RegisterRequestSchema, RenameRequestSchema } from "./auth_pb.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * Accounts: every kind of auth rule, and a service default that methods override.

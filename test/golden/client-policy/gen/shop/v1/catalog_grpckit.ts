@@ -3,8 +3,8 @@
 /* eslint-disable */
 
 import { Catalog as Catalog$1, CheckoutRequestSchema, CheckoutResponseSchema, GetItemRequestSchema, ItemSchema, PingRequestSchema, PingResponseSchema, Plain as Plain$1 } from "./catalog_pb.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * Catalog declares each client policy grpckit turns into the service config

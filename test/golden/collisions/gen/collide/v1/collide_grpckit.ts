@@ -3,8 +3,8 @@
 /* eslint-disable */
 
 import { Object$ as Object$$1, PromiseSchema, ServiceSpecSchema, UnaryCallSchema, UserService as UserService$1, UserServiceClientSchema, UserServiceDefinition as UserServiceDefinition$1, UserServiceHandlersSchema } from "./collide_pb.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * Methods named like JavaScript reserved words and Object.prototype members.

@@ -4,8 +4,8 @@
 /* eslint-disable */
 
 import { Modern as Modern$1, PutRequestSchema, PutResponseSchema } from "./modern_pb.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * @generated from service modern.v1.Modern

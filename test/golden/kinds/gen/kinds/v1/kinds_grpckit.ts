@@ -6,8 +6,8 @@
 
 import { Clock as Clock$1, Echo as Echo$1, Legacy as Legacy$1, NothingSchema, SayRequestSchema, SayResponseSchema } from "./kinds_pb.js";
 import { EmptySchema, StructSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * Echo has a method of each kind.

@@ -9,8 +9,8 @@
 
 import type { Book, Shelf } from "./library_pb.js";
 import { BookSchema, GetBookRequestSchema, GetBookResponseSchema, GetShelfRequestSchema, LibraryService as LibraryService$1, ListBooksRequestSchema, ListBooksResponseSchema, PatchShelfRequestSchema, ShelfSchema, UpdateBookRequestSchema } from "./library_pb.js";
-import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { applyUpdateMask, grpcDefinition } from "grpckit";
+import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
 /**
  * @generated from service library.v1.LibraryService
@@ -249,7 +249,7 @@ export type ShelfPaths =
   | "featured.publisher.phone";
 
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
-declare module "grpckit" {
+declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "library.v1.Book": BookPaths;
     "library.v1.Author": AuthorPaths;

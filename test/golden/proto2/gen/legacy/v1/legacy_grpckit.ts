@@ -3,8 +3,8 @@
 /* eslint-disable */
 
 import { Archive as Archive$1, FetchRequestSchema, FetchResponseSchema } from "./legacy_pb.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * @generated from service legacy.v1.Archive

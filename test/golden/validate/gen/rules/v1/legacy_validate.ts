@@ -4,8 +4,8 @@
 // @generated from file rules/v1/legacy.proto (package rules.v1, syntax proto2)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { defineValidator, fewerCharsThan, ownProperties } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { defineValidator, fewerCharsThan, ownProperties } from "grpckit/codegen";
 import { LegacySchema } from "./legacy_pb.js";
 import { z } from "zod";
 

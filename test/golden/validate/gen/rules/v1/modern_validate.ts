@@ -4,8 +4,8 @@
 // @generated from file rules/v1/modern.proto (package rules.v1, edition 2023)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { defineValidator, fewerCharsThan, ownProperties } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { defineValidator, fewerCharsThan, ownProperties } from "grpckit/codegen";
 import { ModernSchema } from "./modern_pb.js";
 import { z } from "zod";
 

@@ -6,8 +6,8 @@
 
 import { ItemSchema, MessagesSchema, PlainSchema, RulesService as RulesService$1 } from "./rules_pb.js";
 import { ItemValidator, MessagesValidator } from "./rules_validate.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * One method of each kind, for the end-to-end tests.

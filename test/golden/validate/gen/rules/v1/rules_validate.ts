@@ -4,8 +4,8 @@
 // @generated from file rules/v1/rules.proto (package rules.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { bytesIn, charCountIsNot, checkEntry, checkItem, checkNested, compareTime, compareTimeToNow, defineValidator, fewerCharsThan, fewerUtf8BytesThan, hasDuplicateBytes, hasDuplicates, isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid, isWithinOfNow, mapEntryPath, moreCharsThan, moreUtf8BytesThan } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { bytesIn, charCountIsNot, checkEntry, checkItem, checkNested, compareTime, compareTimeToNow, defineValidator, fewerCharsThan, fewerUtf8BytesThan, hasDuplicateBytes, hasDuplicates, isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid, isWithinOfNow, mapEntryPath, moreCharsThan, moreUtf8BytesThan } from "grpckit/codegen";
 import type { Item, Plain, Unchecked } from "./rules_pb.js";
 import { BoolsSchema, BytesSchema, EnumsSchema, ItemSchema, ListsSchema, MapsSchema, MessagesSchema, NumbersSchema, OneofsSchema, StringsSchema, TimesSchema, TreeSchema } from "./rules_pb.js";
 import { SharedValidator, SharedZod } from "./shared_validate.js";

@@ -4,8 +4,8 @@
 // @generated from file rules/v1/shared.proto (package rules.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit";
-import { defineValidator, isUuid } from "grpckit";
+import type { Validator } from "grpckit/codegen";
+import { defineValidator, isUuid } from "grpckit/codegen";
 import { SharedSchema } from "./shared_pb.js";
 import { z } from "zod";
 

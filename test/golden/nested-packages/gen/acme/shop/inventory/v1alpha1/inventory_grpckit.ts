@@ -4,8 +4,8 @@
 
 import { CountResponseSchema, Inventory as Inventory$1, Scope_FilterSchema } from "./inventory_pb.js";
 import { ItemRef_BatchSchema, ItemRefSchema } from "../../common/v1/ids_pb.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit";
-import { grpcDefinition } from "grpckit";
+import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { grpcDefinition } from "grpckit/codegen";
 
 /**
  * Inventory takes its messages from another package, nested ones included.

@@ -1,0 +1,49 @@
+/**
+ * What the code protoc-gen-grpckit generates imports, and nothing else: the
+ * service and call types, `grpcDefinition`, `applyUpdateMask`, and the
+ * validators' helpers. Generated files import this entry (`grpckit/codegen`)
+ * rather than the whole runtime, so that type-checking them does not read
+ * the declarations of everything else (authenticators, clients, pools,
+ * observability and what those import), and its cost does not grow as the
+ * runtime does. Application code imports `grpckit`, which exports all of
+ * this too.
+ *
+ * @module
+ */
+
+export { grpcDefinition } from "./codec.js";
+export type { FieldMaskLike } from "./fieldmask/read-mask.js";
+export type { FieldMaskPaths } from "./fieldmask/typed.js";
+export { applyUpdateMask } from "./fieldmask/update-mask.js";
+export type {
+  BidiStreamingCall,
+  BidiStreamingHandler,
+  ClientStreamingCall,
+  ClientStreamingHandler,
+  MethodSpec,
+  ServerStreamingCall,
+  ServerStreamingHandler,
+  ServiceSpec,
+  UnaryCall,
+  UnaryHandler,
+} from "./service.js";
+export {
+  bytesEqual,
+  bytesIn,
+  charCountIsNot,
+  codePointCount,
+  compareTime,
+  compareTimeToNow,
+  fewerCharsThan,
+  fewerUtf8BytesThan,
+  hasDuplicateBytes,
+  hasDuplicates,
+  isWithinOfNow,
+  moreCharsThan,
+  moreUtf8BytesThan,
+  ownProperties,
+  utf8Length,
+} from "./validate/checks.js";
+export { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "./validate/formats.js";
+export { checkEntry, checkItem, checkNested, defineValidator, type Validator } from "./validate/validator.js";
+export { mapEntryPath } from "./validate/violation.js";
