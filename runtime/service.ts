@@ -143,17 +143,23 @@ export type BidiStreamingHandler<I extends DescMessage, O extends DescMessage> =
   context: ServerContext,
 ) => AsyncIterable<ResponseInit<O>>;
 
+/** The handler type of each method kind. */
+interface HandlerByKind<I extends DescMessage, O extends DescMessage> {
+  unary: UnaryHandler<I, O>;
+  server_streaming: ServerStreamingHandler<I, O>;
+  client_streaming: ClientStreamingHandler<I, O>;
+  bidi_streaming: BidiStreamingHandler<I, O>;
+}
+
+/**
+ * The type of `ByKind` for the kind of method spec `M`: never for a spec
+ * whose kind is not known (`MethodSpec` itself).
+ */
+type ForKindOf<M extends MethodSpec, ByKind extends Record<MethodKind, unknown>> =
+  M extends MethodSpec<DescMessage, DescMessage, infer K> ? (MethodKind extends K ? never : ByKind[K]) : never;
+
 /** The handler type for one method spec. */
-export type HandlerOf<M extends MethodSpec> =
-  M extends MethodSpec<infer I, infer O, "unary">
-    ? UnaryHandler<I, O>
-    : M extends MethodSpec<infer I, infer O, "server_streaming">
-      ? ServerStreamingHandler<I, O>
-      : M extends MethodSpec<infer I, infer O, "client_streaming">
-        ? ClientStreamingHandler<I, O>
-        : M extends MethodSpec<infer I, infer O, "bidi_streaming">
-          ? BidiStreamingHandler<I, O>
-          : never;
+export type HandlerOf<M extends MethodSpec> = ForKindOf<M, HandlerByKind<M["input"], M["output"]>>;
 
 /** All handlers of a service, keyed by the methods' local names. */
 export type HandlersOf<S extends ServiceSpec> = {
@@ -247,17 +253,16 @@ export type BidiStreamingCall<I extends DescMessage, O extends DescMessage> = (
   options?: CallOptions,
 ) => AsyncIterable<MessageShape<O>>;
 
+/** The client function type of each method kind. */
+interface CallByKind<I extends DescMessage, O extends DescMessage> {
+  unary: UnaryCall<I, O>;
+  server_streaming: ServerStreamingCall<I, O>;
+  client_streaming: ClientStreamingCall<I, O>;
+  bidi_streaming: BidiStreamingCall<I, O>;
+}
+
 /** The client function type for one method spec. */
-export type CallOf<M extends MethodSpec> =
-  M extends MethodSpec<infer I, infer O, "unary">
-    ? UnaryCall<I, O>
-    : M extends MethodSpec<infer I, infer O, "server_streaming">
-      ? ServerStreamingCall<I, O>
-      : M extends MethodSpec<infer I, infer O, "client_streaming">
-        ? ClientStreamingCall<I, O>
-        : M extends MethodSpec<infer I, infer O, "bidi_streaming">
-          ? BidiStreamingCall<I, O>
-          : never;
+export type CallOf<M extends MethodSpec> = ForKindOf<M, CallByKind<M["input"], M["output"]>>;
 
 /** A typed client of a service: one function per method, by local name. */
 export type ClientOf<S extends ServiceSpec> = {

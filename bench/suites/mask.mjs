@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { runtimeUrl } from "../lib/snapshot.mjs";
 import { buildExample } from "../rpc/build.mjs";
 
 /** The user of the benchmark: everything set, and big lists and maps. */
@@ -78,7 +79,7 @@ function sideBySide(fns, iterations, rounds) {
 export async function run({ root, rows, progress, quick }) {
   const out = buildExample(root);
   const { UserSchema } = await import(pathToFileURL(join(out, "ecommerce/v1/user_pb.js")).href);
-  const runtime = await import(pathToFileURL(join(root, "dist/runtime/index.js")).href);
+  const runtime = await import(runtimeUrl(root)); // the run's copy of the runtime
   const { parseReadMask, applyReadMask } = runtime;
 
   const user = create(UserSchema, largeUserInit());

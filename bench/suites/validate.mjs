@@ -30,6 +30,7 @@ import {
   FieldRulesSchema as BufFieldRulesSchema,
   field as bufField,
 } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import { runtimeUrl } from "../lib/snapshot.mjs";
 import { buildExample } from "../rpc/build.mjs";
 
 const price = { currencyCode: "EUR", units: 12n, nanos: 500_000_000 };
@@ -115,7 +116,8 @@ export async function run({ root, rows, progress, quick }) {
   const orderPb = await load("ecommerce/v1/order_pb.js");
   const orderValidate = await load("ecommerce/v1/order_validate.js");
   const options = await load("grpckit/v1/options_pb.js");
-  const { validate } = await import(pathToFileURL(join(root, "dist/runtime/index.js")).href);
+  // The run's copy of the runtime, the one the compiled example's validators register with.
+  const { validate } = await import(runtimeUrl(root));
 
   const schema = orderPb.CreateOrderRequestSchema;
   const zod = orderValidate.CreateOrderRequestZod;

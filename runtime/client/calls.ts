@@ -301,14 +301,13 @@ function startCall(options: CallOptions): Start | RpcError {
 
 /** The earlier of `timeoutMs` from now and `deadline`, in epoch milliseconds. */
 function deadlineOf(options: CallOptions): number | undefined {
-  const candidates: number[] = [];
-  if (options.timeoutMs !== undefined) {
-    candidates.push(Date.now() + options.timeoutMs);
+  const { timeoutMs, deadline } = options;
+  const fromTimeout = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  const absolute = deadline === undefined ? undefined : deadline instanceof Date ? deadline.getTime() : deadline;
+  if (fromTimeout === undefined || absolute === undefined) {
+    return fromTimeout ?? absolute;
   }
-  if (options.deadline !== undefined) {
-    candidates.push(options.deadline instanceof Date ? options.deadline.getTime() : options.deadline);
-  }
-  return candidates.length === 0 ? undefined : Math.min(...candidates);
+  return Math.min(fromTimeout, absolute);
 }
 
 function abortedError(signal: AbortSignal): RpcError {
@@ -337,7 +336,8 @@ function responsesClosedEarly(): RpcError {
 class CallObserver {
   private status: StatusObject | undefined;
   private callbackFailure: RpcError | undefined;
-  private readonly onAbort = () => this.cancelIfRunning();
+  /** Cancels the call when the caller's signal aborts; made only for a call with a signal. */
+  private readonly onAbort: (() => void) | undefined;
 
   constructor(
     private readonly call: GrpcCall,
@@ -352,7 +352,9 @@ class CallObserver {
     call.on("status", (status: StatusObject) => {
       this.status = status;
       untrack?.();
-      options.signal?.removeEventListener("abort", this.onAbort);
+      if (this.onAbort !== undefined) {
+        options.signal?.removeEventListener("abort", this.onAbort);
+      }
       this.invoke(options.onTrailer, status.metadata);
       this.onEnd?.();
     });
@@ -361,7 +363,10 @@ class CallObserver {
     if ("write" in call || "read" in call) {
       call.on("error", ignore);
     }
-    options.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (options.signal !== undefined) {
+      this.onAbort = () => this.cancelIfRunning();
+      options.signal.addEventListener("abort", this.onAbort, { once: true });
+    }
   }
 
   /** Whether the call has its final status. */
@@ -396,14 +401,18 @@ class CallObserver {
    * The responses of a streaming call, in order, then its error if it failed.
    * Once the caller's signal aborts, no buffered response is handed out.
    */
-  async *responses(stream: Readable): AsyncGenerator<Message, void, undefined> {
+  responses(stream: Readable): AsyncIterableIterator<Message> {
     const { signal } = this.options;
-    for await (const message of readMessages<Message>(stream, responsesClosedEarly)) {
-      if (signal?.aborted) {
-        throw abortedError(signal);
-      }
-      yield message;
-    }
+    return readMessages<Message>(stream, responsesClosedEarly, {
+      beforeEach:
+        signal === undefined
+          ? undefined
+          : () => {
+              if (signal.aborted) {
+                throw abortedError(signal);
+              }
+            },
+    });
   }
 
   /** Throws the error of a header or trailer callback, if one threw. */

@@ -158,6 +158,9 @@ export class ChannelSet {
       return this.first(); // closed: the call fails with UNAVAILABLE
     }
     const compression = pick?.compression ?? this.defaultCompression;
+    if (this.size === 1) {
+      return this.channel(compression, 0);
+    }
     const index = this.next.get(compression) ?? 0;
     this.next.set(compression, (index + 1) % this.size);
     return this.channel(compression, index);

@@ -196,16 +196,19 @@ function bidiStreamingHandler(bound: BoundHandler, invoke: Invoke): handleBidiSt
  * The request stream of a call, for its handler. Throws the cancellation's
  * reason if the call is cancelled before the stream ends.
  */
-async function* readRequests(call: Readable, state: CallState): AsyncGenerator<Message, void, undefined> {
-  yield* readMessages<Message>(call, () => state.reason ?? closedEarly());
-  // A grpc-js client that cancels sends END_STREAM right before RST_STREAM
-  // (grpc/grpc-node#2583), so a cancelled call first looks like a complete
-  // request stream, and a handler would act on partial input. Both frames
-  // leave in one write; one turn of the event loop lets the reset arrive.
-  await new Promise(setImmediate);
-  if (state.cancelled) {
-    throw state.reason;
-  }
+function readRequests(call: Readable, state: CallState): AsyncIterableIterator<Message> {
+  return readMessages<Message>(call, () => state.reason ?? closedEarly(), {
+    // A grpc-js client that cancels sends END_STREAM right before RST_STREAM
+    // (grpc/grpc-node#2583), so a cancelled call first looks like a complete
+    // request stream, and a handler would act on partial input. Both frames
+    // leave in one write; one turn of the event loop lets the reset arrive.
+    atEnd: async () => {
+      await new Promise(setImmediate);
+      if (state.cancelled) {
+        throw state.reason;
+      }
+    },
+  });
 }
 
 /**
