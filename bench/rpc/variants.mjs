@@ -70,8 +70,9 @@ export const variants = [
     clientOptions: (grpckit, runtime) => chainClientOptions(grpckit, runtime, { auth: true }),
     suites: ["unary", "stream"],
   },
-  // BENCH_RUNTIME_B=<file URL of a runtime's index.js> adds a row that runs
-  // another build of the runtime without interceptors, for an A/B of a change.
+  // BENCH_RUNTIME_B=<file URL of a runtime's index.js> adds rows that run
+  // another build of the runtime, without interceptors and with the server
+  // chain, for an A/B of a change.
   ...(process.env.BENCH_RUNTIME_B === undefined
     ? []
     : [
@@ -81,6 +82,15 @@ export const variants = [
           impl: "grpckit",
           schemaRules: false,
           runtime: process.env.BENCH_RUNTIME_B,
+        },
+        {
+          id: "grpckit-chain-b",
+          name: "grpckit B (BENCH_RUNTIME_B) + the server chain",
+          impl: "grpckit",
+          schemaRules: true,
+          runtime: process.env.BENCH_RUNTIME_B,
+          serverOptions: (grpckit, runtime) => chainServerOptions(grpckit, runtime),
+          suites: ["unary", "stream"],
         },
       ]),
 ];

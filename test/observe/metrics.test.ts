@@ -1,6 +1,6 @@
 import { Code, RpcError } from "grpckit";
 import { clientMetrics, serveMetrics, serverMetrics } from "grpckit/metrics";
-import { Registry } from "prom-client";
+import { Counter, Registry } from "prom-client";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { collect, deferred, serve, within } from "../support/serve.js";
@@ -195,5 +195,28 @@ describe("metrics", () => {
     );
     expect(text).toContain("# TYPE grpc_client_handling_seconds histogram");
     expect((await fetch(new URL("/other", endpoint.url))).status).toBe(404);
+  });
+
+  test("counts are exact however often they are read, and a counter registered beforehand is used as it is", async () => {
+    const registry = new Registry();
+    // A counter of grpckit's name that the application registered itself: counted into directly.
+    const ownStarted = new Counter({
+      name: "grpc_server_started_total",
+      help: "registered by the application",
+      labelNames: ["grpc_type", "grpc_service", "grpc_method"],
+      registers: [registry],
+    });
+    const { client } = await serveShop(registry);
+    const handledOk = () => sampleOf(registry, "grpc_server_handled_total", { ...getUser, grpc_code: "OK" });
+    await client.getUser({ userId: "u1" });
+    await client.getUser({ userId: "u2" });
+    expect(await handledOk()).toBe(2);
+    expect(await handledOk()).toBe(2); // a second read adds nothing
+    await client.getUser({ userId: "u3" });
+    expect(await registry.metrics()).toContain(
+      'grpc_server_handled_total{grpc_type="unary",grpc_service="ecommerce.v1.UserService",grpc_method="GetUser",grpc_code="OK"} 3',
+    );
+    expect(await handledOk()).toBe(3);
+    expect((await ownStarted.get()).values.find((v) => v.labels.grpc_method === "GetUser")?.value).toBe(3);
   });
 });
