@@ -27,23 +27,7 @@ export type {
   UnaryCall,
   UnaryHandler,
 } from "./service.js";
-export {
-  bytesEqual,
-  bytesIn,
-  charCountIsNot,
-  codePointCount,
-  compareTime,
-  compareTimeToNow,
-  fewerCharsThan,
-  fewerUtf8BytesThan,
-  hasDuplicateBytes,
-  hasDuplicates,
-  isWithinOfNow,
-  moreCharsThan,
-  moreUtf8BytesThan,
-  ownProperties,
-  utf8Length,
-} from "./validate/checks.js";
-export { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "./validate/formats.js";
+export * from "./validate/checks.js";
+export * from "./validate/formats.js";
 export { checkEntry, checkItem, checkNested, defineValidator, type Validator } from "./validate/validator.js";
 export { mapEntryPath } from "./validate/violation.js";

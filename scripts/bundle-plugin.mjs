@@ -2,6 +2,7 @@
 // bin/protoc-gen-grpckit.js runs (and the scaffold command into dist/grpckit.js). One file starts faster than hundreds of
 // modules, and the TypeScript compiler (which protoplugin imports for
 // target=js|dts) is swapped for a stand-in that loads it only when used.
+import { createHash } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { build } from "esbuild";
@@ -16,165 +17,55 @@ import { build } from "esbuild";
 // - `findComments(sourceCodeInfo, path)` (dist/esm/source-code-info.js)
 //   scans all source locations of the file on each call; `f.jsDoc()` and
 //   `getComments()` call it for every element.
-// Both are patched here, at bundle time, in the source text esbuild loads:
-// `allNames` is memoized per DescFile (a WeakMap; descriptors are immutable,
-// the result a pure function of the file and only read by its callers), and
-// the locations of a SourceCodeInfo are indexed by path once (a WeakMap to a
-// Map from `path.join(",")` to the first location with that path, the one
-// the original scan returns). Output is byte-identical; compute.proto now
-// takes ~3.8 s of CPU. Each patch replaces the complete text of the original
-// function, so any change to it (an upgrade of protoplugin) fails the build
-// here instead of patching something else or silently not patching: then
-// check the new source, and update the patch or drop it if fixed upstream.
+// Both are patched here, at bundle time, in the source text esbuild loads,
+// without touching their bodies: each original is renamed, and a function of
+// its name takes its place in front of it.
+// - `allNames` is memoized per DescFile (a WeakMap; descriptors are
+//   immutable, the result a pure function of the file, only read by callers).
+// - `findComments` looks the path up in an index of the SourceCodeInfo's
+//   locations built once (a WeakMap to a Map from `path.join(",")` to the
+//   first location with that path, the one the original scan returns), and
+//   hands the original a SourceCodeInfo of that one location (the original
+//   reads nothing else of it). A hit is checked with the original's own
+//   comparison; should it not pass (only if a path held something other than
+//   numbers), all locations go to the original, whose scan then decides.
+// Output is byte-identical; compute.proto now takes ~3.8 s of CPU. Each
+// original must hash to the SHA-256 below (protoplugin 2.17.0, pinned), so
+// any change to it (an upgrade) fails the build here instead of patching
+// something else: then read the new source, and update the patch, or drop it
+// if fixed upstream.
 // TODO: propose the same change upstream to protobuf-es (its own
 // protoc-gen-es has the problem: minutes on compute.proto), then drop this.
 const protopluginPatches = [
   {
     file: "names.js",
-    find: `function allNames(file) {
-    const taken = new Set();
-    // In the first pass, register shape names
-    const shapeNames = new Map();
-    for (const desc of nestedTypes(file)) {
-        if (desc.kind != "enum" && desc.kind != "message") {
-            continue;
-        }
-        let name;
-        for (let i = 0;; i++) {
-            name = idealShapeName(desc, i);
-            if (!taken.has(name)) {
-                break;
-            }
-        }
-        taken.add(name);
-        shapeNames.set(desc, name);
-    }
-    // In the second pass, register desc names
-    const descNames = new Map();
-    for (const desc of [file, ...nestedTypes(file)]) {
-        let name;
-        switch (desc.kind) {
-            case "enum":
-            case "message": {
-                for (let i = 0;; i++) {
-                    name = idealDescName(desc, i);
-                    if (!taken.has(name)) {
-                        break;
-                    }
-                }
-                break;
-            }
-            default: {
-                for (let i = 0;; i++) {
-                    name = idealDescName(desc, i);
-                    if (!taken.has(name)) {
-                        break;
-                    }
-                }
-                break;
-            }
-        }
-        taken.add(name);
-        descNames.set(desc, name);
-    }
-    // In the third pass, register json type names
-    const jsonTypeNames = new Map();
-    for (const desc of nestedTypes(file)) {
-        if (desc.kind != "enum" && desc.kind != "message") {
-            continue;
-        }
-        let name;
-        for (let i = 0;; i++) {
-            name = idealJsonTypeName(desc, i);
-            if (!taken.has(name)) {
-                break;
-            }
-        }
-        taken.add(name);
-        jsonTypeNames.set(desc, name);
-    }
-    const validTypeNames = new Map();
-    for (const desc of nestedTypes(file)) {
-        if (desc.kind != "enum" && desc.kind != "message") {
-            continue;
-        }
-        let name;
-        for (let i = 0;; i++) {
-            name = idealValidTypeName(desc, i);
-            if (!taken.has(name)) {
-                break;
-            }
-        }
-        taken.add(name);
-        validTypeNames.set(desc, name);
-    }
-    return { shapeNames, jsonTypeNames, validTypeNames, descNames };
-}
-`,
-    // The original function, renamed, behind a cache.
-    replace: (original) => `// Patched by grpckit (scripts/bundle-plugin.mjs): memoized per file.
-const allNamesCache = new WeakMap();
+    name: "allNames",
+    sha256: "1b854beb8298cbb5f2ce15b0b613a058b8fd05110ab1f3736100adeee5de080e",
+    wrapper: (original) => `const allNamesCache = new WeakMap();
 function allNames(file) {
     let names = allNamesCache.get(file);
     if (names === undefined) {
-        names = computeAllNames(file);
+        names = ${original}(file);
         allNamesCache.set(file, names);
     }
     return names;
 }
-${original.replace("function allNames(file) {", "function computeAllNames(file) {")}`,
+`,
   },
   {
     file: "source-code-info.js",
-    find: `function findComments(sourceCodeInfo, sourcePath) {
+    name: "findComments",
+    sha256: "0ccedc771aac50851f1ff43eb08dfd5380dd2995072395e80fbb58ac9da26438",
+    wrapper: (original) => `const locationsByPath = new WeakMap();
+function findComments(sourceCodeInfo, sourcePath) {
     if (!sourceCodeInfo) {
-        return {
-            leadingDetached: [],
-            sourcePath,
-        };
+        return ${original}(sourceCodeInfo, sourcePath);
     }
-    for (const location of sourceCodeInfo.location) {
-        if (location.path.length !== sourcePath.length) {
-            continue;
-        }
-        if (location.path.some((value, index) => sourcePath[index] !== value)) {
-            continue;
-        }
-        return {
-            leadingDetached: location.leadingDetachedComments.map(normalizeLineBreaks),
-            leading: isFieldSet(location, SourceCodeInfo_LocationSchema.field.leadingComments)
-                ? normalizeLineBreaks(location.leadingComments)
-                : undefined,
-            trailing: isFieldSet(location, SourceCodeInfo_LocationSchema.field.trailingComments)
-                ? normalizeLineBreaks(location.trailingComments)
-                : undefined,
-            sourcePath,
-        };
-    }
-    return {
-        leadingDetached: [],
-        sourcePath,
-    };
-}
-`,
-    // The loop over all locations becomes a lookup in an index built once per
-    // SourceCodeInfo; the rest of the function is unchanged. A hit is checked
-    // with the original comparison, and should it not pass (only possible if
-    // a path held something other than numbers, which join alike), the
-    // original scan decides: the result is always the original's.
-    replace: () => `// Patched by grpckit (scripts/bundle-plugin.mjs): locations indexed by path.
-const locationsByPath = new WeakMap();
-function locationPathIs(location, sourcePath) {
-    return (location.path.length === sourcePath.length &&
-        !location.path.some((value, index) => sourcePath[index] !== value));
-}
-function findLocation(sourceCodeInfo, sourcePath) {
     let byPath = locationsByPath.get(sourceCodeInfo);
     if (byPath === undefined) {
         byPath = new Map();
         for (const location of sourceCodeInfo.location) {
             const key = location.path.join(",");
-            // The first location with a path wins, as in the original scan.
             if (!byPath.has(key)) {
                 byPath.set(key, location);
             }
@@ -182,45 +73,28 @@ function findLocation(sourceCodeInfo, sourcePath) {
         locationsByPath.set(sourceCodeInfo, byPath);
     }
     const location = byPath.get(sourcePath.join(","));
-    if (location === undefined || locationPathIs(location, sourcePath)) {
-        return location;
-    }
-    return sourceCodeInfo.location.find((l) => locationPathIs(l, sourcePath));
-}
-function findComments(sourceCodeInfo, sourcePath) {
-    if (!sourceCodeInfo) {
-        return {
-            leadingDetached: [],
-            sourcePath,
-        };
-    }
-    const location = findLocation(sourceCodeInfo, sourcePath);
-    if (location !== undefined) {
-        return {
-            leadingDetached: location.leadingDetachedComments.map(normalizeLineBreaks),
-            leading: isFieldSet(location, SourceCodeInfo_LocationSchema.field.leadingComments)
-                ? normalizeLineBreaks(location.leadingComments)
-                : undefined,
-            trailing: isFieldSet(location, SourceCodeInfo_LocationSchema.field.trailingComments)
-                ? normalizeLineBreaks(location.trailingComments)
-                : undefined,
-            sourcePath,
-        };
-    }
-    return {
-        leadingDetached: [],
-        sourcePath,
-    };
+    const same = location !== undefined && location.path.length === sourcePath.length &&
+        location.path.every((value, index) => sourcePath[index] === value);
+    const scope = location === undefined ? { location: [] } : same ? { location: [location] } : sourceCodeInfo;
+    return ${original}(scope, sourcePath);
 }
 `,
   },
 ];
 
+/** The text of the top-level `function name(` in `source`, up to its closing brace. */
+function functionText(source, name) {
+  const start = source.indexOf(`\nfunction ${name}(`);
+  if (start < 0 || source.includes(`\nfunction ${name}(`, start + 1)) return undefined;
+  const end = source.indexOf("\n}\n", start);
+  return end < 0 ? undefined : { start: start + 1, end: end + 3 };
+}
+
 /**
  * esbuild plugin: applies `protopluginPatches` to @bufbuild/protoplugin's
- * modules as esbuild loads them. Fails the build if the text a patch replaces
- * is not found exactly once in its module, or if a module to patch was never
- * loaded (e.g. moved by an upgrade).
+ * modules as esbuild loads them. Fails the build if a function to patch is
+ * not found once in its module, or differs from the one the patch was made
+ * for, or if a module to patch was never loaded (e.g. moved by an upgrade).
  */
 function patchProtoplugin() {
   return {
@@ -235,15 +109,19 @@ function patchProtoplugin() {
         if (patches.length === 0) return undefined;
         let contents = readFileSync(args.path, "utf8");
         for (const p of patches) {
-          const at = contents.indexOf(p.find);
-          if (at < 0 || contents.includes(p.find, at + 1)) {
+          const at = functionText(contents, p.name);
+          const text = at === undefined ? "" : contents.slice(at.start, at.end);
+          if (at === undefined || createHash("sha256").update(text).digest("hex") !== p.sha256) {
             throw new Error(
-              `${args.path} does not contain, exactly once, the text that scripts/bundle-plugin.mjs patches ` +
-                `(${p.find.slice(0, p.find.indexOf("("))}, as in @bufbuild/protoplugin 2.17.0). protoplugin changed: ` +
+              `${args.path}: function ${p.name} is not the one scripts/bundle-plugin.mjs patches ` +
+                "(as in @bufbuild/protoplugin 2.17.0). protoplugin changed: " +
                 "read its new source, then update the patch, or drop it if upstream made the function fast.",
             );
           }
-          contents = contents.slice(0, at) + p.replace(p.find) + contents.slice(at + p.find.length);
+          const original = `${p.name}$original`;
+          // Patched by grpckit (scripts/bundle-plugin.mjs): the original, renamed, behind a faster front.
+          const renamed = text.replace(`function ${p.name}(`, `function ${original}(`);
+          contents = `${contents.slice(0, at.start)}${p.wrapper(original)}${renamed}${contents.slice(at.end)}`;
           patched.add(p.file);
         }
         return { contents, loader: "js" };

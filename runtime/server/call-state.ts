@@ -106,9 +106,14 @@ export class CallState {
 
   /** The call's deadline as a Date, or undefined without one. */
   deadline(): Date | undefined {
-    const deadline = this.call.getDeadline();
-    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    const ms = this.deadlineMs();
     return Number.isFinite(ms) ? new Date(ms) : undefined;
+  }
+
+  /** The call's deadline in epoch milliseconds; Infinity without one. */
+  private deadlineMs(): number {
+    const deadline = this.call.getDeadline();
+    return deadline instanceof Date ? deadline.getTime() : deadline;
   }
 
   /**
@@ -232,8 +237,7 @@ export class CallState {
   }
 
   private cancellationReason(): RpcError {
-    const deadline = this.call.getDeadline();
-    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    const ms = this.deadlineMs();
     if (Number.isFinite(ms) && Date.now() >= ms - DEADLINE_MARGIN_MS) {
       return new RpcError(Code.DEADLINE_EXCEEDED, "the deadline passed");
     }

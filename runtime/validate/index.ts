@@ -4,25 +4,8 @@
  */
 
 export { encodeBadRequestStatus, fieldViolationsOf, STATUS_DETAILS_KEY, statusDetailsOf } from "../status-details.js";
-export {
-  bytesEqual,
-  bytesIn,
-  charCountIsNot,
-  codePointCount,
-  compareTime,
-  compareTimeToNow,
-  fewerCharsThan,
-  fewerUtf8BytesThan,
-  hasDuplicateBytes,
-  hasDuplicates,
-  isWithinOfNow,
-  moreCharsThan,
-  moreUtf8BytesThan,
-  ownProperties,
-  type SecondsAndNanos,
-  utf8Length,
-} from "./checks.js";
-export { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "./formats.js";
+export * from "./checks.js";
+export * from "./formats.js";
 export { clientValidation, invalidArgument, requestValidation } from "./interceptors.js";
 export {
   checkEntry,
