@@ -4,7 +4,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { CallOptions as GrpcCallOptions, MethodDefinition, StatusObject } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { Code, RpcError } from "../errors.js";
-import { firstEvent, readMessages } from "../internal/streams.js";
+import { firstEvent, type ReadHooks, readMessages } from "../internal/streams.js";
 import { toMetadata } from "../metadata.js";
 import type { CallOptions, RequestStream } from "../service.js";
 import type { PickOptions, Transport } from "./transport.js";
@@ -73,7 +73,7 @@ export function callServerStreaming(
   method: GrpcMethod,
   request: unknown,
   options: CallOptions = {},
-): AsyncGenerator<Message, void, undefined> {
+): AsyncIterableIterator<Message> {
   return streamOfResponses(transport, options, (start) =>
     transport
       .pick(start.pick)
@@ -97,7 +97,7 @@ export function callBidiStreaming(
   method: GrpcMethod,
   requests: AnyRequests,
   options: CallOptions = {},
-): AsyncGenerator<Message, void, undefined> {
+): AsyncIterableIterator<Message> {
   return streamOfResponses(
     transport,
     options,
@@ -171,43 +171,99 @@ function oneResponse<C extends GrpcCall>(
  * cancels it. With `write`, writes the requests concurrently; an error of
  * their iterable cancels the call and is what the caller sees.
  */
-async function* streamOfResponses<C extends GrpcCall & Readable>(
+function streamOfResponses<C extends GrpcCall & Readable>(
   transport: Transport,
   callOptions: CallOptions,
   open: (start: Start) => C,
   write?: RequestWriter<C>,
-): AsyncGenerator<Message, void, undefined> {
-  const options = withParent(callOptions);
-  const start = startCall(options);
-  if (start instanceof RpcError) {
-    throw start;
+): AsyncIterableIterator<Message> {
+  return new ResponseStream(transport, callOptions, open, write);
+}
+
+/**
+ * The iterator of {@link streamOfResponses}. An object rather than an async
+ * generator: each pull goes straight to the call's message reader, without a
+ * generator's frames in between, once per message.
+ */
+class ResponseStream<C extends GrpcCall & Readable> implements AsyncIterableIterator<Message> {
+  /** The call's responses, once it has started. */
+  private reader: AsyncIterator<Message> | undefined;
+  private observer: CallObserver | undefined;
+  private inputFailure: RpcError | undefined;
+  /** The iteration is over before it started: closed, or the call could not start. */
+  private over = false;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly callOptions: CallOptions,
+    private readonly open: (start: Start) => C,
+    private readonly write: RequestWriter<C> | undefined,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message> {
+    return this;
   }
-  let call: C;
-  try {
-    call = open(start);
-  } catch (cause) {
-    throw RpcError.from(cause, Code.UNAVAILABLE);
+
+  next(): Promise<IteratorResult<Message>> {
+    if (this.reader === undefined) {
+      if (this.over) {
+        return Promise.resolve({ done: true, value: undefined });
+      }
+      try {
+        this.reader = this.start();
+      } catch (error) {
+        this.over = true;
+        return Promise.reject(error);
+      }
+    }
+    return this.reader.next();
   }
-  const observer = new CallObserver(call, options, transport.track?.(call));
-  let inputFailure: RpcError | undefined;
-  if (write !== undefined) {
-    write(call, observer).catch((cause: unknown) => {
-      inputFailure ??= RpcError.from(cause);
-      observer.cancelIfRunning();
+
+  /** Leaving the loop early: stops the server, and ends the iteration. */
+  return(): Promise<IteratorResult<Message>> {
+    this.over = true;
+    this.observer?.cancelIfRunning();
+    return this.reader?.return?.() ?? Promise.resolve({ done: true, value: undefined });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<Message>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  private start(): AsyncIterator<Message> {
+    const options = withParent(this.callOptions);
+    const start = startCall(options);
+    if (start instanceof RpcError) {
+      throw start;
+    }
+    let call: C;
+    try {
+      call = this.open(start);
+    } catch (cause) {
+      throw RpcError.from(cause, Code.UNAVAILABLE);
+    }
+    const observer = new CallObserver(call, options, this.transport.track?.(call));
+    this.observer = observer;
+    if (this.write !== undefined) {
+      this.write(call, observer).catch((cause: unknown) => {
+        this.inputFailure ??= RpcError.from(cause);
+        observer.cancelIfRunning();
+      });
+    }
+    return observer.responses(call, {
+      failure: (error) => {
+        observer.cancelIfRunning();
+        return this.inputFailure ?? observer.failureOf(error);
+      },
+      atEnd: () => {
+        if (this.inputFailure !== undefined) {
+          throw this.inputFailure;
+        }
+        observer.throwIfFailed();
+      },
     });
   }
-  try {
-    yield* observer.responses(call);
-  } catch (error) {
-    throw inputFailure ?? observer.failureOf(error);
-  } finally {
-    // The caller broke out of its loop or threw in it: stop the server.
-    observer.cancelIfRunning();
-  }
-  if (inputFailure !== undefined) {
-    throw inputFailure;
-  }
-  observer.throwIfFailed();
 }
 
 /**
@@ -401,9 +457,10 @@ class CallObserver {
    * The responses of a streaming call, in order, then its error if it failed.
    * Once the caller's signal aborts, no buffered response is handed out.
    */
-  responses(stream: Readable): AsyncIterableIterator<Message> {
+  responses(stream: Readable, hooks: Pick<ReadHooks, "failure" | "atEnd">): AsyncIterableIterator<Message> {
     const { signal } = this.options;
     return readMessages<Message>(stream, responsesClosedEarly, {
+      ...hooks,
       beforeEach:
         signal === undefined
           ? undefined

@@ -52,8 +52,10 @@ export class CallState {
   /** Why the call was cut short, once it is known to have been. */
   private abortReason: RpcError | undefined;
   private controller: AbortController | undefined;
-  /** Who waits for the call to be cut short: `race`s and {@link onCutShort} listeners. */
+  /** Who waits for the call to be cut short: {@link onCutShort} listeners. */
   private wakers: Set<(reason: RpcError) => void> | undefined;
+  /** Resolves the current {@link race} with CANCELLED. */
+  private racer: ((cancelled: typeof CANCELLED) => void) | undefined;
   private listening = false;
   private finished = false;
   /** The context's trailers, once something asked for them. */
@@ -170,13 +172,19 @@ export class CallState {
         wake(reason);
       }
     }
+    const racer = this.racer;
+    this.racer = undefined;
+    racer?.(CANCELLED);
     this.controller?.abort(reason);
   }
 
   /**
    * Waits for `promise`, or for the call to be cancelled, whichever is first.
-   * Cheaper than `Promise.race` against a long-lived promise, which would
-   * keep one reaction per call of race until the call ends.
+   * For the one writer of a call: at most one race at a time (a second one
+   * takes over the wake-up of the first). Cheaper than `Promise.race`
+   * against a long-lived promise, which would keep one reaction per race
+   * until the call ends, and than a waker per race: the promise is settled
+   * by whichever comes first, and settling it again does nothing.
    */
   race<T>(promise: Promise<T>): Promise<T | typeof CANCELLED> {
     if (this.cancelled) {
@@ -184,20 +192,9 @@ export class CallState {
       return Promise.resolve(CANCELLED);
     }
     this.watch();
-    const wakers = this.wakerSet();
-    return new Promise((resolve, reject) => {
-      const wake = () => resolve(CANCELLED);
-      wakers.add(wake);
-      promise.then(
-        (value) => {
-          wakers.delete(wake);
-          resolve(value);
-        },
-        (error: unknown) => {
-          wakers.delete(wake);
-          reject(error);
-        },
-      );
+    return new Promise<T | typeof CANCELLED>((resolve, reject) => {
+      this.racer = resolve;
+      promise.then(resolve, reject);
     });
   }
 

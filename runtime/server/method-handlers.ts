@@ -289,20 +289,27 @@ async function respondStreaming(
  * waits for 'drain' when the stream's buffer is full: a fast generator never
  * runs ahead of a slow client by more than the HTTP/2 flow-control window and
  * the stream's high-water mark. Returns true when `output` is exhausted, false
- * when the call was cancelled first; then, the iterator is closed so the
- * generator's `finally` blocks run.
+ * when the call was cancelled first.
+ *
+ * Once the call is cut short, the iterator is closed at once, so that the
+ * generator's `finally` blocks run and an iterator waiting for events that
+ * may never come (e.g. `events.on()`) stops: one listener per call rather
+ * than a race per message. An async generator busy in an `await` closes once
+ * that settles.
  */
 async function writeAll(state: CallState, call: Writable, output: unknown): Promise<boolean> {
   const { method } = state.context;
-  const iterator = asyncIteratorOf(output, method);
+  const closer = new IteratorCloser(asyncIteratorOf(output, method), state);
+  const { iterator } = closer;
+  const stopWatching = state.whenCutShort(closer.close);
   let exhausted = false;
   try {
     for (;;) {
-      if (call.destroyed) {
+      if (call.destroyed || state.cancelled) {
         return false;
       }
-      const result = await state.race(iterator.next());
-      if (result === CANCELLED) {
+      const result = await iterator.next();
+      if (state.cancelled) {
         return false;
       }
       if (result.done === true) {
@@ -316,8 +323,9 @@ async function writeAll(state: CallState, call: Writable, output: unknown): Prom
       }
     }
   } finally {
+    stopWatching();
     if (!exhausted) {
-      const closing = closeIterator(iterator, state);
+      const closing = closer.close();
       // A cancelled handler may be stuck in an await its signal will end;
       // the call is over anyway, so do not wait for its cleanup.
       if (!state.cancelled) {
@@ -327,12 +335,27 @@ async function writeAll(state: CallState, call: Writable, output: unknown): Prom
   }
 }
 
-async function closeIterator(iterator: AsyncIterator<unknown>, state: CallState): Promise<void> {
-  try {
-    await iterator.return?.();
-  } catch (error) {
-    if (!state.cancelled) {
-      state.reportError(error);
+/** Closes a handler's iterator once; an error of its cleanup is reported unless the call was cut short. */
+class IteratorCloser {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly iterator: AsyncIterator<unknown>,
+    private readonly state: CallState,
+  ) {}
+
+  readonly close = (): Promise<void> => {
+    this.closing ??= this.run();
+    return this.closing;
+  };
+
+  private async run(): Promise<void> {
+    try {
+      await this.iterator.return?.();
+    } catch (error) {
+      if (!this.state.cancelled) {
+        this.state.reportError(error);
+      }
     }
   }
 }

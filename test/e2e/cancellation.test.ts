@@ -1,7 +1,12 @@
+import { EventEmitter, on } from "node:events";
 import { Code, RpcError, type ServerContext } from "grpckit";
 import { describe, expect, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { deferred, serve, within } from "../support/serve.js";
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 /**
  * An endless ListUsers whose handler reports when its signal aborts and when
@@ -67,6 +72,46 @@ describe("cancelling a server stream midway stops the handler, and the server ke
     })();
     await expect(reading).rejects.toThrow("stop reading");
     await expectHandlerStopped();
+  });
+
+  test("a handler waiting on a subscription (events.on) is closed at once, without another event", async () => {
+    const feed = new EventEmitter();
+    const closed = deferred();
+    const { client } = await serve(UserService, {
+      listUsers() {
+        // A subscription: each event is a message; nothing else ends its wait.
+        const events = on(feed, "user");
+        return {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => {
+              const { done, value } = await events.next();
+              return done === true ? { done: true, value: undefined } : { done: false, value: value[0] };
+            },
+            return: async () => {
+              closed.resolve();
+              await events.return?.();
+              return { done: true, value: undefined };
+            },
+          }),
+        };
+      },
+    });
+    let received = 0;
+    const reading = (async () => {
+      for await (const _ of client.listUsers({})) {
+        if (++received === 2) break;
+      }
+    })();
+    // The handler's first pull is waiting for its first event once a listener is on.
+    await within(
+      waitFor(() => feed.listenerCount("user") > 0),
+      "the handler to subscribe",
+    );
+    feed.emit("user", { user: { userId: "u1" } });
+    feed.emit("user", { user: { userId: "u2" } });
+    await reading;
+    await within(closed.promise, "the subscription to be closed");
+    expect(feed.listenerCount("user")).toBe(0);
   });
 });
 
