@@ -251,36 +251,92 @@ class CheckedRequests {
     private readonly source: AsyncIterable<AnyMessage>,
   ) {}
 
-  async *messages(): AsyncGenerator<AnyMessage, void, undefined> {
-    if (this.failure !== undefined) {
-      throw this.failure;
-    }
-    let position = 0;
-    for await (const message of this.source) {
-      const violations = this.check(message);
-      if (violations.length > 0) {
-        this.failure = invalidArgument(`${this.what} (message ${position + 1} of the request stream)`, violations);
-        throw this.failure;
-      }
-      position++;
-      yield message;
-    }
+  /**
+   * The requests, each checked as the handler pulls it. (Here and in
+   * `responses`, iterator objects with one reaction per message rather than
+   * async generators: every message of the stream passes through.)
+   */
+  messages(): AsyncIterable<AnyMessage> {
+    return {
+      [Symbol.asyncIterator]: () => {
+        const iterator = this.source[Symbol.asyncIterator]();
+        let position = 0;
+        let over = false;
+        const checked = (result: IteratorResult<AnyMessage>): IteratorResult<AnyMessage> => {
+          if (result.done === true) {
+            over = true;
+            return result;
+          }
+          const violations = this.check(result.value);
+          if (violations.length > 0) {
+            over = true;
+            this.failure = invalidArgument(`${this.what} (message ${position + 1} of the request stream)`, violations);
+            void closeQuietly(iterator);
+            throw this.failure;
+          }
+          position++;
+          return result;
+        };
+        return {
+          next: (): Promise<IteratorResult<AnyMessage>> => {
+            if (over) {
+              return done();
+            }
+            if (this.failure !== undefined) {
+              over = true;
+              return Promise.reject(this.failure);
+            }
+            return iterator.next().then(checked);
+          },
+          return: async (): Promise<IteratorResult<AnyMessage>> => {
+            over = true;
+            await closeQuietly(iterator);
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
   }
 
-  async *responses(source: AsyncIterable<unknown>): AsyncGenerator<unknown, void, undefined> {
-    try {
-      for await (const response of source) {
-        if (this.failure !== undefined) {
-          throw this.failure;
-        }
-        yield response;
-      }
-    } catch (error) {
-      throw this.failure ?? error;
-    }
-    if (this.failure !== undefined) {
-      throw this.failure;
-    }
+  /**
+   * The handler's responses; once a request failed its check, the call ends
+   * with that failure, whatever the handler does about it.
+   */
+  responses(source: AsyncIterable<unknown>): AsyncIterable<unknown> {
+    return {
+      [Symbol.asyncIterator]: () => {
+        const iterator = source[Symbol.asyncIterator]();
+        const settled = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
+          if (this.failure !== undefined) {
+            if (result.done !== true) {
+              void closeQuietly(iterator);
+            }
+            throw this.failure;
+          }
+          return result;
+        };
+        const failed = (error: unknown): never => {
+          throw this.failure ?? error;
+        };
+        return {
+          next: () => iterator.next().then(settled, failed),
+          return: (value?: unknown) => iterator.return?.(value) ?? done(),
+        };
+      },
+    };
+  }
+}
+
+function done<T>(): Promise<IteratorResult<T>> {
+  return Promise.resolve({ done: true, value: undefined });
+}
+
+/** Closes an iterator the consumer no longer reads; its cleanup's error is not the call's. */
+function closeQuietly(iterator: AsyncIterator<unknown>): Promise<unknown> {
+  try {
+    return Promise.resolve(iterator.return?.()).catch(() => undefined);
+  } catch {
+    return Promise.resolve(undefined);
   }
 }
 

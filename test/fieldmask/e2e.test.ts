@@ -266,4 +266,39 @@ describe("REQUIRED fields over the wire", () => {
     ]);
     expect(seen).toBe(1);
   });
+
+  it("in a bidi stream, the first request that lacks one ends the call after the answers to those before it", async () => {
+    // CreateAccounts as a bidi method, built at run time: one answer per request.
+    const base = accountService();
+    const bidi = { ...(base.methods.createAccounts as MethodSpec), kind: "bidi_streaming" as const };
+    const service = { ...base, methods: { createAccounts: bidi } };
+    let closed = false;
+    const { client } = await serve(service, {
+      createAccounts: async function* (requests: AsyncIterable<Msg>) {
+        try {
+          for await (const request of requests) yield { accounts: [props(request).account as Msg] };
+        } catch {
+          // Swallowed: the call still ends with the check's error.
+          yield { accounts: [] };
+        } finally {
+          closed = true;
+        }
+      },
+    } as never);
+    const call = (client as unknown as Record<string, (requests: unknown) => AsyncIterable<Msg>>).createAccounts;
+    const answers: Msg[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const answer of call?.([{ account: { displayName: "Ada" } }, { account: {} }]) ?? []) {
+          answers.push(answer);
+        }
+      })(),
+    );
+    expect(error.code).toBe(Code.INVALID_ARGUMENT);
+    expect(error.rawMessage).toContain("message 2 of the request stream");
+    expect(answers.map((a) => (props(a).accounts as Msg[]).map((account) => props(account).displayName))).toEqual([
+      ["Ada"],
+    ]);
+    expect(closed).toBe(true);
+  });
 });
