@@ -1,6 +1,9 @@
 // The RPC suites run each server and each client in a process of its own; the
 // suite (the parent) drives them with requests over Node's IPC channel.
 import { fork } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+import { join } from "node:path";
 
 /**
  * Starts `script` with Node (--expose-gc, so that memory can be read after a
@@ -10,12 +13,20 @@ import { fork } from "node:child_process";
  * With BENCH_PROFILE=<dir>, each process writes a V8 CPU profile there when
  * stopped, named after `label` (e.g. server-grpckit.cpuprofile); read it with
  * `node bench/lib/profile-summary.mjs <file>`.
+ *
+ * With BENCH_ALLOC=<dir>, each process samples what it allocates (V8's
+ * sampling heap profiler, objects already collected included) and writes
+ * <label>.heapprofile there when stopped; read it with
+ * `node bench/lib/alloc-summary.mjs <file>`. Allocation, unlike time, does
+ * not move with the machine's load.
  */
 export function startProcess(script, args = [], label = "process") {
   const profile = process.env.BENCH_PROFILE;
   const execArgv = ["--expose-gc"];
   if (profile) execArgv.push("--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${label}.cpuprofile`);
-  const child = fork(script, args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const alloc = process.env.BENCH_ALLOC;
+  const env = alloc ? { ...process.env, BENCH_ALLOC_FILE: join(alloc, `${label}.heapprofile`) } : process.env;
+  const child = fork(script, args, { execArgv, env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let nextId = 0;
   const pending = new Map();
   let failure;
@@ -70,8 +81,9 @@ export function startProcess(script, args = [], label = "process") {
 
 /** In a child: answers the parent's requests with `handlers[op](params)`, after sending `hello`. */
 export function answerRequests(handlers, hello) {
+  const stopSampling = sampleAllocations(process.env.BENCH_ALLOC_FILE);
   process.on("message", async ({ id, op, params }) => {
-    if (op === "exit") process.exit(0);
+    if (op === "exit") stopSampling(() => process.exit(0));
     try {
       const handler = handlers[op];
       if (handler === undefined) throw new Error(`unknown op "${op}"`);
@@ -83,6 +95,28 @@ export function answerRequests(handlers, hello) {
   // The parent kills its children when done; should it die first, so do they.
   process.on("disconnect", () => process.exit(0));
   process.send(hello);
+}
+
+/**
+ * With a file, samples this process's allocations from now on (every 1 KB on
+ * average, objects collected since included); returns what writes the
+ * profile there and then calls `done`.
+ */
+function sampleAllocations(file) {
+  if (!file) return (done) => done();
+  const session = new Session();
+  session.connect();
+  session.post("HeapProfiler.enable");
+  session.post("HeapProfiler.startSampling", {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return (done) =>
+    session.post("HeapProfiler.stopSampling", (error, result) => {
+      if (!error) writeFileSync(file, JSON.stringify(result.profile));
+      done();
+    });
 }
 
 /** CPU time (user + system) this process has used, in µs. */
