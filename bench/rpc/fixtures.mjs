@@ -34,6 +34,21 @@ export const CHAT_REQUEST = { userId: USER_ID, message: "ping from the bench" };
 /** ListUsers' count for "until cancelled". */
 export const ENDLESS = 0;
 
+/**
+ * The user of the `i`-th message of an endless ListUsers stream (the memory
+ * suite's slow readers): a copy with a display name of its own, as a real
+ * server's messages each carry their own data. A stream that wrote one
+ * prebuilt message over and over would compare unlike things: plain grpc-js
+ * encodes when it flushes, so its stream buffers would hold references to one
+ * object (nothing), where grpckit encodes as the handler yields and holds the
+ * bytes (bench/README.md, finding 4).
+ */
+export function endlessUser(large, i) {
+  const base = large ? LARGE_USER : SMALL_USER;
+  // Through a Buffer: a flat string of its own, not a rope over the shared one.
+  return { ...base, displayName: Buffer.from(`${base.displayName} ${i}`, "latin1").toString("latin1") };
+}
+
 /** The ListUsers filter that asks the bench servers for `count` messages (0: without end). */
 export function listFilter(count, large) {
   return `bench count=${count}${large ? " large" : ""}`;

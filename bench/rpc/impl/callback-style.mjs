@@ -6,8 +6,10 @@
 import { parseListFilter } from "../fixtures.mjs";
 
 /**
- * `messages`: { userResponse, listResponse(large), createResponse, chatReply(request) },
- * each in the form the variant's serializers take.
+ * `messages`: { userResponse, listResponse(large, i), createResponse, chatReply(request) },
+ * each in the form the variant's serializers take. `listResponse(large)` is the
+ * one prebuilt message of a counted stream; with `i`, a message of its own,
+ * made for each write of an endless one (fixtures.mjs, endlessUser).
  */
 export function callbackHandlers(messages) {
   return {
@@ -16,6 +18,7 @@ export function callbackHandlers(messages) {
     },
     listUsers(call) {
       const { total, large } = parseListFilter(call.request.filter);
+      const endless = total === Number.POSITIVE_INFINITY;
       const message = messages.listResponse(large);
       let sent = 0;
       let cancelled = false;
@@ -24,8 +27,9 @@ export function callbackHandlers(messages) {
       });
       const write = () => {
         while (!cancelled && sent < total) {
+          const next = endless ? messages.listResponse(large, sent) : message;
           sent++;
-          if (!call.write(message)) {
+          if (!call.write(next)) {
             call.once("drain", write);
             return;
           }

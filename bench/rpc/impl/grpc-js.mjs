@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import {
   CHAT_REQUEST,
   CREATE_REQUEST,
+  endlessUser,
   GET_REQUEST,
   LARGE_USER,
   listFilter,
@@ -52,7 +53,12 @@ export async function serve({ example }) {
     definition(pb),
     callbackHandlers({
       userResponse: create(pb.GetUserResponseSchema, { user: USER }),
-      listResponse: (isLarge) => (isLarge ? large : small),
+      listResponse: (isLarge, i) =>
+        i === undefined
+          ? isLarge
+            ? large
+            : small
+          : create(pb.ListUsersResponseSchema, { user: endlessUser(isLarge, i) }),
       createResponse: create(pb.CreateUsersResponseSchema),
       chatReply: (request) =>
         create(pb.ChatWithUsersResponseSchema, { userId: request.userId, message: request.message }),

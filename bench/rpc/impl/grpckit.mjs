@@ -8,6 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   CHAT_REQUEST,
   CREATE_REQUEST,
+  endlessUser,
   GET_REQUEST,
   LARGE_USER,
   listFilter,
@@ -49,6 +50,10 @@ export async function serve({ example, serverOptions = {}, runtime, schemaRules 
     },
     async *listUsers(request) {
       const { total, large: isLarge } = parseListFilter(request.filter);
+      if (total === Number.POSITIVE_INFINITY) {
+        // The memory suite's slow readers: a message of its own each (fixtures.mjs, endlessUser).
+        for (let i = 0; ; i++) yield create(pb.ListUsersResponseSchema, { user: endlessUser(isLarge, i) });
+      }
       const message = isLarge ? large : small;
       for (let i = 0; i < total; i++) yield message;
     },

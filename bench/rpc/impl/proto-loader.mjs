@@ -5,7 +5,16 @@
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { CHAT_REQUEST, CREATE_REQUEST, GET_REQUEST, LARGE_USER, listFilter, SMALL_USER, USER } from "../fixtures.mjs";
+import {
+  CHAT_REQUEST,
+  CREATE_REQUEST,
+  endlessUser,
+  GET_REQUEST,
+  LARGE_USER,
+  listFilter,
+  SMALL_USER,
+  USER,
+} from "../fixtures.mjs";
 import { callbackClient, callbackHandlers } from "./callback-style.mjs";
 
 function loadService(root) {
@@ -28,7 +37,7 @@ export async function serve({ root }) {
     UserService.service,
     callbackHandlers({
       userResponse: { user: USER },
-      listResponse: (isLarge) => (isLarge ? large : small),
+      listResponse: (isLarge, i) => (i === undefined ? (isLarge ? large : small) : { user: endlessUser(isLarge, i) }),
       createResponse: {},
       chatReply: (request) => ({ userId: request.userId, message: request.message }),
     }),
