@@ -53,7 +53,7 @@ export class CallState {
   private abortReason: RpcError | undefined;
   private controller: AbortController | undefined;
   /** Who waits for the call to be cut short: {@link onCutShort} listeners. */
-  private wakers: Set<(reason: RpcError) => void> | undefined;
+  private wakers: ((reason: RpcError) => void)[] | undefined;
   /** Resolves the current {@link race} with CANCELLED. */
   private racer: ((cancelled: typeof CANCELLED) => void) | undefined;
   private listening = false;
@@ -165,10 +165,11 @@ export class CallState {
     this.abortReason = reason;
     this.inFlight.delete(this);
     // Interceptors (which wrap the handler) hear of it before the handler's signal fires.
-    if (this.wakers !== undefined) {
-      const wakers = [...this.wakers];
-      this.wakers.clear();
-      for (const wake of wakers) {
+    const wakers = this.wakers;
+    if (wakers !== undefined) {
+      this.wakers = undefined;
+      // A copy: a listener may stop listening (itself or another) as it runs.
+      for (const wake of [...wakers]) {
         wake(reason);
       }
     }
@@ -205,16 +206,17 @@ export class CallState {
       return noop;
     }
     this.watch();
-    const wakers = this.wakerSet();
-    wakers.add(listener);
+    // A list, not a Set: most calls have one listener (the observers'), and
+    // a Set's table would be most of what this costs per call.
+    const wakers = this.wakers ?? [];
+    this.wakers = wakers;
+    wakers.push(listener);
     return () => {
-      wakers.delete(listener);
+      const at = wakers.indexOf(listener);
+      if (at !== -1) {
+        wakers.splice(at, 1);
+      }
     };
-  }
-
-  private wakerSet(): Set<(reason: RpcError) => void> {
-    this.wakers ??= new Set();
-    return this.wakers;
   }
 
   /** Listens for grpc-js's 'cancelled' event, which aborts the call (once). */

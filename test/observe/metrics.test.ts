@@ -1,6 +1,6 @@
 import { Code, RpcError } from "grpckit";
 import { clientMetrics, serveMetrics, serverMetrics } from "grpckit/metrics";
-import { Counter, Registry } from "prom-client";
+import { Counter, type Histogram, Registry } from "prom-client";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { collect, deferred, serve, within } from "../support/serve.js";
@@ -56,6 +56,32 @@ async function serveShop(registry: Registry) {
 }
 
 describe("metrics", () => {
+  test("handling_seconds measures the call's time, in seconds, on both sides", async () => {
+    const registry = new Registry();
+    const served = await serve(
+      UserService,
+      {
+        async getUser({ userId }) {
+          await new Promise((resolve) => setTimeout(resolve, 60));
+          return { user: { userId } };
+        },
+      },
+      { interceptors: [serverMetrics({ registry })] },
+    );
+    const client = served.connect(UserService, { interceptors: [clientMetrics({ registry })] });
+    await client.getUser({ userId: "u1" });
+    for (const side of ["server", "client"] as const) {
+      const { values } = await (registry.getSingleMetric(`grpc_${side}_handling_seconds`) as Histogram).get();
+      const sum = values.find((v) => (v as { metricName?: string }).metricName?.endsWith("_sum"))?.value;
+      expect(sum).toBeGreaterThanOrEqual(0.055);
+      expect(sum).toBeLessThan(5);
+      const bucket = (le: number) =>
+        values.find((v) => (v as { metricName?: string }).metricName?.endsWith("_bucket") && v.labels.le === le)?.value;
+      expect(bucket(0.05)).toBe(0);
+      expect(bucket(10)).toBe(1);
+    }
+  });
+
   test("count server and client calls with go-grpc-prometheus's names and labels", async () => {
     const registry = new Registry();
     const { client } = await serveShop(registry);

@@ -10,7 +10,14 @@ import { Counter, Histogram } from "prom-client";
 import type { Code } from "../../errors.js";
 import type { ClientInterceptor, ServerInterceptor } from "../../interceptor.js";
 import type { MethodSpec, ServiceSpec } from "../../service.js";
-import { codeName, grpcType, observingClientInterceptor, observingServerInterceptor } from "../observe-call.js";
+import {
+  type CallEnd,
+  type CallObserver,
+  codeName,
+  grpcType,
+  observingClientInterceptor,
+  observingServerInterceptor,
+} from "../observe-call.js";
 
 export { type MetricsServer, metricsHandler, type ServeMetricsOptions, serveMetrics } from "./serve-metrics.js";
 
@@ -81,21 +88,9 @@ const HELP = {
 export function serverMetrics(options: MetricsOptions): ServerInterceptor {
   const metrics = sideMetrics("server", options);
   const labelsOf = labeller();
-  return observingServerInterceptor((call) => {
-    const labels = labelsOf(call.service, call.method);
-    metrics.started.inc(labels);
-    const stopTimer = metrics.seconds.startTimer(labels);
-    return {
-      observer: {
-        onRequest: () => metrics.received.inc(labels),
-        onResponse: () => metrics.sent.inc(labels),
-        onEnd: ({ code }) => {
-          stopTimer();
-          metrics.handled.inc(handledLabels(labels, code));
-        },
-      },
-    };
-  });
+  return observingServerInterceptor((call) => ({
+    observer: new CallMetrics(metrics, labelsOf(call.service, call.method), metrics.received, metrics.sent),
+  }));
 }
 
 /**
@@ -111,44 +106,81 @@ export function serverMetrics(options: MetricsOptions): ServerInterceptor {
 export function clientMetrics(options: MetricsOptions): ClientInterceptor {
   const metrics = sideMetrics("client", options);
   const labelsOf = labeller();
-  return observingClientInterceptor((call) => {
-    const labels = labelsOf(call.service, call.method);
-    metrics.started.inc(labels);
-    const stopTimer = metrics.seconds.startTimer(labels);
-    return {
-      observer: {
-        onRequest: () => metrics.sent.inc(labels),
-        onResponse: () => metrics.received.inc(labels),
-        onEnd: ({ code }) => {
-          stopTimer();
-          metrics.handled.inc(handledLabels(labels, code));
-        },
-      },
-    };
-  });
+  return observingClientInterceptor((call) => ({
+    observer: new CallMetrics(metrics, labelsOf(call.service, call.method), metrics.sent, metrics.received),
+  }));
+}
+
+/**
+ * What one call counts: started now, each request and response, then its
+ * end (handled, and the time it took). One object per call, its methods on
+ * the prototype, rather than a timer closure and a closure per event.
+ */
+class CallMetrics implements CallObserver {
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly metrics: SideMetrics,
+    private readonly labels: MethodLabels,
+    /** Counts requests: received on a server, sent on a client. */
+    private readonly requests: Counter<(typeof LABELS)[number]>,
+    /** Counts responses: sent on a server, received on a client. */
+    private readonly responses: Counter<(typeof LABELS)[number]>,
+  ) {
+    metrics.started.inc(labels.method);
+  }
+
+  onRequest(): void {
+    this.requests.inc(this.labels.method);
+  }
+
+  onResponse(): void {
+    this.responses.inc(this.labels.method);
+  }
+
+  onEnd({ code }: CallEnd): void {
+    const { metrics, labels } = this;
+    metrics.seconds.observe(labels.method, (performance.now() - this.startedAt) / 1000);
+    metrics.handled.inc(labels.handled(code));
+  }
 }
 
 type Labels = Readonly<Record<(typeof LABELS)[number], string>>;
+type HandledLabels = Readonly<Record<(typeof HANDLED_LABELS)[number], string>>;
+
+/** The label sets of one method, made once: its own, and with each code it ended with. */
+interface MethodLabels {
+  readonly method: Labels;
+  readonly handled: (code: Code) => HandledLabels;
+}
 
 /** The labels of each method, made once. */
-function labeller(): (service: ServiceSpec, method: MethodSpec) => Labels {
-  const cache = new WeakMap<MethodSpec, Labels>();
+function labeller(): (service: ServiceSpec, method: MethodSpec) => MethodLabels {
+  const cache = new WeakMap<MethodSpec, MethodLabels>();
   return (service, method) => {
     let labels = cache.get(method);
     if (labels === undefined) {
-      labels = Object.freeze({
+      const base: Labels = Object.freeze({
         grpc_type: grpcType(method.kind),
         grpc_service: service.typeName,
         grpc_method: method.name,
       });
+      const byCode: HandledLabels[] = [];
+      labels = {
+        method: base,
+        handled: (code) => {
+          let handled = byCode[code];
+          if (handled === undefined) {
+            handled = Object.freeze({ ...base, grpc_code: codeName(code) });
+            byCode[code] = handled;
+          }
+          return handled;
+        },
+      };
       cache.set(method, labels);
     }
     return labels;
   };
-}
-
-function handledLabels(labels: Labels, code: Code): Record<(typeof HANDLED_LABELS)[number], string> {
-  return { ...labels, grpc_code: codeName(code) };
 }
 
 function sideMetrics(side: Side, options: MetricsOptions): SideMetrics {
