@@ -4,7 +4,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { CallOptions as GrpcCallOptions, MethodDefinition, StatusObject } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { Code, RpcError } from "../errors.js";
-import { firstEvent, type ReadHooks, readMessages } from "../internal/streams.js";
+import { firstEvent, iterationDone, type ReadHooks, readMessages } from "../internal/streams.js";
 import { toMetadata } from "../metadata.js";
 import type { CallOptions, RequestStream } from "../service.js";
 import type { PickOptions, Transport } from "./transport.js";
@@ -207,7 +207,7 @@ class ResponseStream<C extends GrpcCall & Readable> implements AsyncIterableIter
   next(): Promise<IteratorResult<Message>> {
     if (this.reader === undefined) {
       if (this.over) {
-        return Promise.resolve({ done: true, value: undefined });
+        return iterationDone();
       }
       try {
         this.reader = this.start();
@@ -223,7 +223,7 @@ class ResponseStream<C extends GrpcCall & Readable> implements AsyncIterableIter
   return(): Promise<IteratorResult<Message>> {
     this.over = true;
     this.observer?.cancelIfRunning();
-    return this.reader?.return?.() ?? Promise.resolve({ done: true, value: undefined });
+    return this.reader?.return?.() ?? iterationDone();
   }
 
   throw(error?: unknown): Promise<IteratorResult<Message>> {

@@ -1,6 +1,7 @@
 import { create, type DescField, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { RpcError } from "../errors.js";
 import type { AnyMessage, ServerInterceptor, ServerResult } from "../interceptor.js";
+import { iterationDone, relay } from "../internal/streams.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { MethodSpec, ResponseInit } from "../service.js";
 import { invalidArgument } from "../validate/interceptors.js";
@@ -257,8 +258,8 @@ class CheckedRequests {
 
   /**
    * The requests, each checked as the handler pulls it. (Here and in
-   * `responses`, iterator objects with one reaction per message rather than
-   * async generators: every message of the stream passes through.)
+   * `responses`, one reaction per message rather than async generators:
+   * every message of the stream passes through.)
    */
   messages(): AsyncIterable<AnyMessage> {
     return {
@@ -284,7 +285,7 @@ class CheckedRequests {
         return {
           next: (): Promise<IteratorResult<AnyMessage>> => {
             if (over) {
-              return done();
+              return iterationDone();
             }
             if (this.failure !== undefined) {
               over = true;
@@ -307,32 +308,22 @@ class CheckedRequests {
    * with that failure, whatever the handler does about it.
    */
   responses(source: AsyncIterable<unknown>): AsyncIterable<unknown> {
-    return {
-      [Symbol.asyncIterator]: () => {
-        const iterator = source[Symbol.asyncIterator]();
-        const settled = (result: IteratorResult<unknown>): IteratorResult<unknown> => {
-          if (this.failure !== undefined) {
-            if (result.done !== true) {
-              void closeQuietly(iterator);
-            }
-            throw this.failure;
+    return relay(
+      source,
+      (result, iterator) => {
+        if (this.failure !== undefined) {
+          if (result.done !== true) {
+            void closeQuietly(iterator);
           }
-          return result;
-        };
-        const failed = (error: unknown): never => {
-          throw this.failure ?? error;
-        };
-        return {
-          next: () => iterator.next().then(settled, failed),
-          return: (value?: unknown) => iterator.return?.(value) ?? done(),
-        };
+          throw this.failure;
+        }
+        return result;
       },
-    };
+      (error) => {
+        throw this.failure ?? error;
+      },
+    );
   }
-}
-
-function done<T>(): Promise<IteratorResult<T>> {
-  return Promise.resolve({ done: true, value: undefined });
 }
 
 /** Closes an iterator the consumer no longer reads; its cleanup's error is not the call's. */

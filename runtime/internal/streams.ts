@@ -123,7 +123,7 @@ class MessageReader<T> implements AsyncIterableIterator<T> {
   return(): Promise<IteratorResult<T>> {
     this.finish();
     this.notify(); // a pull waiting for the stream ends too
-    return Promise.resolve({ done: true, value: undefined });
+    return iterationDone();
   }
 
   throw(error?: unknown): Promise<IteratorResult<T>> {
@@ -281,6 +281,35 @@ class MessageReader<T> implements AsyncIterableIterator<T> {
       this.streamError = error;
     }
     this.notify();
+  };
+}
+
+/** The end of an iteration, as a settled pull. */
+export function iterationDone<T>(): Promise<IteratorResult<T>> {
+  return Promise.resolve({ done: true, value: undefined });
+}
+
+/**
+ * `source` with each pull passed through `settled` (and a failed pull through
+ * `failed`): one promise reaction per message, where an async generator
+ * wrapping the source would add its own frames and hops. Closing the relay
+ * closes the source, as `for await` would.
+ */
+export function relay<T, U = T>(
+  source: AsyncIterable<T>,
+  settled: (result: IteratorResult<T>, iterator: AsyncIterator<T>) => IteratorResult<U>,
+  failed?: (error: unknown) => never,
+): AsyncIterable<U> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const iterator = source[Symbol.asyncIterator]();
+      const onResult = (result: IteratorResult<T>) => settled(result, iterator);
+      return {
+        next: () => iterator.next().then(onResult, failed),
+        return: (value?: unknown) =>
+          (iterator.return?.(value) as Promise<IteratorResult<U>> | undefined) ?? iterationDone<U>(),
+      };
+    },
   };
 }
 

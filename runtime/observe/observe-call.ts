@@ -11,6 +11,7 @@ import type {
   ServerStep,
 } from "../interceptor.js";
 import { whenCutShort } from "../internal/cut-short.js";
+import { relay } from "../internal/streams.js";
 import type { MethodKind } from "../service.js";
 
 /*
@@ -171,22 +172,25 @@ type Observing<I, Call, Result, Step> = I & { readonly [observes]: Observes<Call
 export function observingServerInterceptor(
   start: (call: ServerCall) => Observation,
 ): Observing<ServerInterceptor, ServerCall, ServerResult, ServerStep> {
-  const interceptor: ServerInterceptor = (next) => (call) => {
-    const { observer, run } = start(call);
-    return observeServerCall(next, call, observer, run);
-  };
-  return Object.assign(interceptor, { [observes]: { start, observe: observeServerCall } });
+  return observing(start, observeServerCall);
 }
 
 /** The client-side {@link observingServerInterceptor}. */
 export function observingClientInterceptor(
   start: (call: ClientCall) => Observation,
 ): Observing<ClientInterceptor, ClientCall, ClientResult, ClientStep> {
-  const interceptor: ClientInterceptor = (next) => (call) => {
+  return observing(start, observeClientCall);
+}
+
+function observing<Call, Result, Step>(
+  start: (call: Call) => Observation,
+  observe: (next: Step, call: Call, observer: CallObserver, run?: RunIn) => Promise<Result>,
+): Observing<(next: Step) => (call: Call) => Promise<Result>, Call, Result, Step> {
+  const interceptor = (next: Step) => (call: Call) => {
     const { observer, run } = start(call);
-    return observeClientCall(next, call, observer, run);
+    return observe(next, call, observer, run);
   };
-  return Object.assign(interceptor, { [observes]: { start, observe: observeClientCall } });
+  return Object.assign(interceptor, { [observes]: { start, observe } });
 }
 
 /**
@@ -405,23 +409,12 @@ function observe<C extends ServerCall | ClientCall, R extends ServerResult | Cli
 
 /** The requests, each counted as the handler (server) or the transport (client) pulls it. */
 function counted(requests: AsyncIterable<AnyMessage>, tracker: Tracker): AsyncIterable<AnyMessage> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<AnyMessage> {
-      const iterator = requests[Symbol.asyncIterator]();
-      const seen = (result: IteratorResult<AnyMessage>): IteratorResult<AnyMessage> => {
-        if (result.done !== true) {
-          tracker.request(result.value);
-        }
-        return result;
-      };
-      return {
-        next: () => iterator.next().then(seen),
-        // Stopped early (a handler's break): close the source, as for await would.
-        return: (value?: unknown) =>
-          iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as unknown as AnyMessage }),
-      };
-    },
-  };
+  return relay(requests, (result) => {
+    if (result.done !== true) {
+      tracker.request(result.value);
+    }
+    return result;
+  });
 }
 
 /**

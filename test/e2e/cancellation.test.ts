@@ -2,7 +2,7 @@ import { EventEmitter, on } from "node:events";
 import { Code, RpcError, type ServerContext } from "grpckit";
 import { describe, expect, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
-import { deferred, serve, within } from "../support/serve.js";
+import { cancelOnceStarted, deferred, serve, within } from "../support/serve.js";
 
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -227,11 +227,7 @@ describe("aborting on the client", () => {
         return {};
       },
     });
-    const controller = new AbortController();
-    const call = client.getUser({ userId: "u1" }, { signal: controller.signal });
-    await started.promise;
-    controller.abort();
-    await expect(call).rejects.toMatchObject({ code: Code.CANCELLED });
+    await cancelOnceStarted((signal) => client.getUser({ userId: "u1" }, { signal }), started.promise);
     expect(await within(aborted.promise, "the handler's signal to abort")).toMatchObject({ code: Code.CANCELLED });
   });
 
@@ -250,11 +246,7 @@ describe("aborting on the client", () => {
         return {};
       },
     });
-    const controller = new AbortController();
-    const call = client.getUser({ userId: "u1" }, { signal: controller.signal });
-    await started.promise;
-    controller.abort();
-    await expect(call).rejects.toMatchObject({ code: Code.CANCELLED });
+    await cancelOnceStarted((signal) => client.getUser({ userId: "u1" }, { signal }), started.promise);
     cancelled.resolve();
     const { aborted, reason } = await within(seen.promise, "the handler to look at its signal");
     expect(aborted).toBe(true);

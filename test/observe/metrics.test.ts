@@ -3,7 +3,7 @@ import { clientMetrics, serveMetrics, serverMetrics } from "grpckit/metrics";
 import { Counter, type Histogram, Registry } from "prom-client";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
-import { collect, deferred, serve, within } from "../support/serve.js";
+import { cancelOnceStarted, collect, deferred, serve, within } from "../support/serve.js";
 
 /** The value of a counter (or a histogram's `_count`) for exactly these labels; 0 when absent. */
 async function sampleOf(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
@@ -151,11 +151,7 @@ describe("metrics", () => {
       },
     );
     onTestFinished(() => release.resolve());
-    const controller = new AbortController();
-    const call = client.getUser({ userId: "u1" }, { signal: controller.signal });
-    await started.promise;
-    controller.abort();
-    await expect(call).rejects.toMatchObject({ code: Code.CANCELLED });
+    await cancelOnceStarted((signal) => client.getUser({ userId: "u1" }, { signal }), started.promise);
     await within(aborted.promise, "the handler's signal to abort");
     const handled = (code: string) => sampleOf(registry, "grpc_server_handled_total", { ...getUser, grpc_code: code });
     expect(await handled("Canceled")).toBe(1);
@@ -182,11 +178,7 @@ describe("metrics", () => {
       { interceptors: [serverMetrics({ registry })] },
     );
     onTestFinished(() => release.resolve());
-    const controller = new AbortController();
-    const call = client.getUser({ userId: "u1" }, { signal: controller.signal });
-    await started.promise;
-    controller.abort();
-    await expect(call).rejects.toMatchObject({ code: Code.CANCELLED });
+    await cancelOnceStarted((signal) => client.getUser({ userId: "u1" }, { signal }), started.promise);
     const handled = () => sampleOf(registry, "grpc_server_handled_total", { ...getUser, grpc_code: "Canceled" });
     // The server hears of the cancellation (RST_STREAM) a moment after the client gives up.
     for (let i = 0; i < 100 && (await handled()) !== 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));

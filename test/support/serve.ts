@@ -1,6 +1,7 @@
 import {
   type ClientOf,
   type ClientOptions,
+  Code,
   closeClient,
   createClient,
   createServer,
@@ -9,7 +10,7 @@ import {
   type ServerOptions,
   type ServiceSpec,
 } from "grpckit";
-import { onTestFinished } from "vitest";
+import { expect, onTestFinished } from "vitest";
 
 /** How long `stop()` lets calls finish before it forces the server down. */
 const STOP_TIMEOUT_MS = 250;
@@ -95,4 +96,20 @@ export function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promis
     timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Starts a call with `call(signal)`, aborts the signal once `started`
+ * resolves (the handler is running), and checks that the caller sees
+ * CANCELLED.
+ */
+export async function cancelOnceStarted(
+  call: (signal: AbortSignal) => Promise<unknown>,
+  started: Promise<unknown>,
+): Promise<void> {
+  const controller = new AbortController();
+  const pending = call(controller.signal);
+  await started;
+  controller.abort();
+  await expect(pending).rejects.toMatchObject({ code: Code.CANCELLED });
 }
