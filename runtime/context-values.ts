@@ -40,22 +40,31 @@ export function createContextValues(): ContextValues {
   return new Values();
 }
 
-/* A class, so a call that never sets a value costs one small object; the map comes with the first set. */
+/* A class, so a call that never sets a value costs one small object; the record comes with the first set. */
 class Values implements ContextValues {
-  private map: Map<symbol, unknown> | undefined;
+  /*
+   * A plain object keyed by the keys' symbols rather than a Map: calls set
+   * the same few keys in the same order (the trace context, the trace id),
+   * so V8 keeps them in the object itself, where a Map makes a hash table
+   * per call.
+   */
+  private record: Record<symbol, unknown> | undefined;
 
   get<T>(key: ContextKey<T>): T {
-    return this.map?.has(key.id) === true ? (this.map.get(key.id) as T) : key.defaultValue;
+    const { record } = this;
+    return record !== undefined && key.id in record ? (record[key.id] as T) : key.defaultValue;
   }
 
   set<T>(key: ContextKey<T>, value: T): this {
-    this.map ??= new Map();
-    this.map.set(key.id, value);
+    this.record ??= {};
+    this.record[key.id] = value;
     return this;
   }
 
   delete(key: ContextKey<unknown>): this {
-    this.map?.delete(key.id);
+    if (this.record !== undefined) {
+      delete this.record[key.id];
+    }
     return this;
   }
 }

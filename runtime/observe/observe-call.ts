@@ -109,38 +109,6 @@ export function grpcType(kind: MethodKind): "unary" | "client_stream" | "server_
   }
 }
 
-/** Counts messages and ends once. */
-class Tracker {
-  requests = 0;
-  responses = 0;
-  private ended = false;
-
-  constructor(private readonly observer: CallObserver) {}
-
-  request(message: AnyMessage): void {
-    this.requests++;
-    this.observer.onRequest?.(message);
-  }
-
-  /** A response; `last`: the call's one response, its end comes next. */
-  response(message: unknown, last = false): void {
-    this.responses++;
-    if (last && !this.ended && this.observer instanceof ObserverGroup) {
-      this.observer.deferResponse(message);
-    } else {
-      this.observer.onResponse?.(message);
-    }
-  }
-
-  end(code: Code, error: unknown): void {
-    if (this.ended) {
-      return;
-    }
-    this.ended = true;
-    this.observer.onEnd({ code, error, requests: this.requests, responses: this.responses });
-  }
-}
-
 /** How one observing interceptor watches one call: its observer, and what to run the call in. */
 export interface Observation {
   readonly observer: CallObserver;
@@ -229,40 +197,19 @@ function fusedInterceptor(group: readonly unknown[]): (next: unknown) => (call: 
   const parts = group.map((interceptor) => observesOf(interceptor) as Observes<unknown, unknown, unknown>);
   const { observe } = parts[0] as Observes<unknown, unknown, unknown>;
   return (next) => (call) => {
-    const observers: CallObserver[] = [];
-    const runs: RunIn[] = [];
-    // One request: nested, each would see it right after it starts, before the next one starts.
-    const single = !(call as ServerCall | ClientCall).requestStream;
-    for (const part of parts) {
-      // Each starts inside the runs of those before it, as it would nested.
-      const begin = (): Observation => {
-        const started = part.start(call);
-        if (single) {
-          started.observer.onRequest?.((call as { request: AnyMessage }).request);
-        }
-        return started;
-      };
-      const { observer, run } = runs.length === 0 ? begin() : inRuns(runs, begin);
-      observers.push(observer);
-      if (run !== undefined) {
-        runs.push(run);
-      }
-    }
-    const run = runs.length <= 1 ? runs[0] : <T>(fn: () => T) => inRuns(runs, fn);
-    return observe(next, call, new ObserverGroup(observers, single), run);
+    const observers = new ObserverGroup(parts, call as ServerCall | ClientCall);
+    return observe(next, call, observers, observers.run());
   };
 }
 
 /** Runs `fn` inside each of `runs`, the first outermost. */
-function inRuns<T>(runs: readonly RunIn[], fn: () => T): T {
-  let wrapped = fn;
-  for (let i = runs.length - 1; i >= 0; i--) {
-    const run = runs[i] as RunIn;
-    const inner = wrapped;
-    wrapped = () => run(inner);
-  }
-  return wrapped();
+function inRuns<T>(runs: readonly RunIn[], fn: () => T, from = 0): T {
+  const run = runs[from];
+  return run === undefined ? fn() : run(() => inRuns(runs, fn, from + 1));
 }
+
+/** Marks that no response waits in an ObserverGroup. */
+const NO_RESPONSE: unique symbol = Symbol("no response");
 
 /**
  * One observer for several, in the order nested interceptors would see the
@@ -271,16 +218,59 @@ function inRuns<T>(runs: readonly RunIn[], fn: () => T): T {
  * error is thrown after.
  */
 class ObserverGroup implements CallObserver {
-  private pending: { message: unknown } | undefined;
+  private readonly observers: CallObserver[];
+  /** The runs of the observers that have one, outermost first. */
+  private runs: RunIn[] | undefined;
+  /** The observers saw the call's one request as they started: it is only counted. */
+  private requestSeen: boolean;
+  /** The call's one response, held back until its end (see {@link deferResponse}). */
+  private pending: unknown = NO_RESPONSE;
+
+  /** Starts the observers of `parts` for `call`, in order. */
+  constructor(parts: readonly Observes<unknown, unknown, unknown>[], call: ServerCall | ClientCall) {
+    this.observers = new Array<CallObserver>(parts.length);
+    this.requestSeen = !call.requestStream;
+    this.startFrom(parts, call, 0);
+  }
 
   /**
-   * @param requestSeen the observers saw the call's one request as they
-   * started (see fusedInterceptor): the request is only counted.
+   * Starts the observers from `from` on. Each starts inside the runs of those
+   * before it and, for a call with one request, sees it right after it
+   * starts, before the next one starts: as it would nested.
    */
-  constructor(
-    private readonly observers: readonly CallObserver[],
-    private requestSeen: boolean,
-  ) {}
+  private startFrom(
+    parts: readonly Observes<unknown, unknown, unknown>[],
+    call: ServerCall | ClientCall,
+    from: number,
+  ) {
+    for (let i = from; i < parts.length; i++) {
+      const { observer, run } = (parts[i] as Observes<unknown, unknown, unknown>).start(call);
+      if (!call.requestStream) {
+        observer.onRequest?.(call.request);
+      }
+      this.observers[i] = observer;
+      if (run !== undefined) {
+        if (this.runs === undefined) {
+          this.runs = [run];
+        } else {
+          this.runs.push(run);
+        }
+        if (i + 1 < parts.length) {
+          run(() => this.startFrom(parts, call, i + 1));
+        }
+        return;
+      }
+    }
+  }
+
+  /** What to run the rest of the call in: the observers' runs, the first outermost. */
+  run(): RunIn | undefined {
+    const { runs } = this;
+    if (runs === undefined || runs.length <= 1) {
+      return runs?.[0];
+    }
+    return (fn) => inRuns(runs, fn);
+  }
 
   onRequest(message: AnyMessage): void {
     if (this.requestSeen) {
@@ -300,19 +290,20 @@ class ObserverGroup implements CallObserver {
 
   /** The call's one response: each observer sees it right before its end, as nested. */
   deferResponse(message: unknown): void {
-    this.pending = { message };
+    this.pending = message;
   }
 
   onEnd(end: CallEnd): void {
     const { pending } = this;
-    this.pending = undefined;
+    this.pending = NO_RESPONSE;
     let failure: { error: unknown } | undefined;
     for (let i = this.observers.length - 1; i >= 0; i--) {
+      const observer = this.observers[i] as CallObserver;
       try {
-        if (pending !== undefined) {
-          this.observers[i]?.onResponse?.(pending.message);
+        if (pending !== NO_RESPONSE) {
+          observer.onResponse?.(pending);
         }
-        this.observers[i]?.onEnd(end);
+        observer.onEnd(end);
       } catch (error) {
         failure ??= { error };
       }
@@ -320,6 +311,73 @@ class ObserverGroup implements CallObserver {
     if (failure !== undefined) {
       throw failure.error;
     }
+  }
+}
+
+/**
+ * One observed call: counts its messages and reports its end once, to
+ * `observer`; `run` (when not the identity) wraps the call of the next step
+ * and each pull of a response. One object per call, whose methods the
+ * promise reactions call, rather than a closure per event.
+ */
+class ObservedCall {
+  requests = 0;
+  responses = 0;
+  private ended = false;
+  /** Stops listening for the call being cut short (a server's). */
+  stopWatching: (() => void) | undefined;
+
+  constructor(
+    private readonly observer: CallObserver,
+    readonly run: RunIn | undefined,
+    /** The code a failure ends the call with. */
+    readonly codeOf: (error: unknown) => Code,
+    /** A client's: its failures are reported as RpcErrors. */
+    private readonly client: boolean,
+  ) {}
+
+  request(message: AnyMessage): void {
+    this.requests++;
+    this.observer.onRequest?.(message);
+  }
+
+  /** A response; `last`: the call's one response, its end comes next. */
+  response(message: unknown, last = false): void {
+    this.responses++;
+    if (last && !this.ended && this.observer instanceof ObserverGroup) {
+      this.observer.deferResponse(message);
+    } else {
+      this.observer.onResponse?.(message);
+    }
+  }
+
+  end(code: Code, error: unknown): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    this.stopWatching?.();
+    this.observer.onEnd({ code, error, requests: this.requests, responses: this.responses });
+  }
+
+  /** The call (the next step, or its result) failed with `error`. */
+  failed(error: unknown): void {
+    if (this.client) {
+      const failure = RpcError.from(error);
+      this.end(failure.code, failure);
+    } else {
+      this.end(serverCodeOf(error), error);
+    }
+  }
+
+  /** The result of the next step: one response ends the call; a stream is observed as it is pulled. */
+  settled<R extends ServerResult | ClientResult>(result: R): R {
+    if (!result.responseStream) {
+      this.response(result.response, true);
+      this.end(Code.OK, undefined);
+      return result;
+    }
+    return { responseStream: true, responses: observedResponses(result.responses, this) } as R;
   }
 }
 
@@ -338,14 +396,10 @@ export function observeServerCall(
   observer: CallObserver,
   run: RunIn = direct,
 ): Promise<ServerResult> {
-  const tracker = new Tracker(observer);
+  const observed = new ObservedCall(observer, run === direct ? undefined : run, serverCodeOf, false);
   // A call cut short ends now, even if its handler goes on.
-  const stopWatching = whenCutShort(call.context, (reason) => tracker.end(serverCodeOf(reason), reason));
-  const end = (code: Code, error: unknown) => {
-    stopWatching();
-    tracker.end(code, error);
-  };
-  return observe(next, call, tracker, run, end, serverCodeOf, (error) => end(serverCodeOf(error), error));
+  observed.stopWatching = whenCutShort(call.context, (reason) => observed.end(serverCodeOf(reason), reason));
+  return observe(next, call, observed);
 }
 
 /**
@@ -358,60 +412,44 @@ export function observeClientCall(
   observer: CallObserver,
   run: RunIn = direct,
 ): Promise<ClientResult> {
-  const tracker = new Tracker(observer);
-  const end = (code: Code, error: unknown) => tracker.end(code, error);
-  return observe(next, call, tracker, run, end, clientCodeOf, (error) => {
-    const failure = RpcError.from(error);
-    end(failure.code, failure);
-  });
+  return observe(next, call, new ObservedCall(observer, run === direct ? undefined : run, clientCodeOf, true));
 }
 
 /** What the two sides share: a call's request(s), result and end, observed. */
 function observe<C extends ServerCall | ClientCall, R extends ServerResult | ClientResult>(
   next: (call: C) => Promise<R>,
   call: C,
-  tracker: Tracker,
-  run: RunIn,
-  end: (code: Code, error: unknown) => void,
-  codeOf: (error: unknown) => Code,
-  endWith: (error: unknown) => void,
+  observed: ObservedCall,
 ): Promise<R> {
-  const failed = (error: unknown): never => {
-    endWith(error);
-    throw error;
-  };
   let pending: Promise<R>;
   try {
-    let observed: C;
+    let input: C;
     if (call.requestStream) {
-      observed = { ...call, requests: counted(call.requests, tracker) };
+      input = { ...call, requests: counted(call.requests, observed) };
     } else {
-      tracker.request(call.request);
-      observed = call;
+      observed.request(call.request);
+      input = call;
     }
-    pending = run(() => next(observed));
+    const { run } = observed;
+    pending = run === undefined ? next(input) : run(() => next(input));
   } catch (error) {
-    endWith(error);
+    observed.failed(error);
     return Promise.reject(error);
   }
-  return pending.then((result) => {
-    if (!result.responseStream) {
-      tracker.response(result.response, true);
-      end(Code.OK, undefined);
-      return result;
-    }
-    return {
-      responseStream: true,
-      responses: observedResponses(result.responses, tracker, run, end, codeOf),
-    } as R;
-  }, failed);
+  return pending.then(
+    (result) => observed.settled(result),
+    (error: unknown) => {
+      observed.failed(error);
+      throw error;
+    },
+  );
 }
 
 /** The requests, each counted as the handler (server) or the transport (client) pulls it. */
-function counted(requests: AsyncIterable<AnyMessage>, tracker: Tracker): AsyncIterable<AnyMessage> {
+function counted(requests: AsyncIterable<AnyMessage>, observed: ObservedCall): AsyncIterable<AnyMessage> {
   return relay(requests, (result) => {
     if (result.done !== true) {
-      tracker.request(result.value);
+      observed.request(result.value);
     }
     return result;
   });
@@ -421,13 +459,8 @@ function counted(requests: AsyncIterable<AnyMessage>, tracker: Tracker): AsyncIt
  * The responses, counted; their end, error or early close ends the call. An
  * iterator object rather than a generator, so that each pull runs in `run`.
  */
-function observedResponses<T>(
-  responses: AsyncIterable<T>,
-  tracker: Tracker,
-  run: RunIn,
-  end: (code: Code, error: unknown) => void,
-  codeOf: (error: unknown) => Code,
-): AsyncIterable<T> {
+function observedResponses<T>(responses: AsyncIterable<T>, observed: ObservedCall): AsyncIterable<T> {
+  const run = observed.run ?? direct;
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const iterator = responses[Symbol.asyncIterator]();
@@ -435,14 +468,14 @@ function observedResponses<T>(
       // every observing interceptor wraps the stream once.
       const settled = (result: IteratorResult<T>): IteratorResult<T> => {
         if (result.done === true) {
-          end(Code.OK, undefined);
+          observed.end(Code.OK, undefined);
         } else {
-          tracker.response(result.value);
+          observed.response(result.value);
         }
         return result;
       };
       const failed = (error: unknown): never => {
-        end(codeOf(error), error);
+        observed.end(observed.codeOf(error), error);
         throw error;
       };
       const pull = () => iterator.next();
@@ -452,14 +485,14 @@ function observedResponses<T>(
           try {
             pulled = run(pull);
           } catch (error) {
-            end(codeOf(error), error);
+            observed.end(observed.codeOf(error), error);
             return Promise.reject(error);
           }
           return pulled.then(settled, failed);
         },
         async return(value?: unknown) {
           // Closed before its end: the call was cancelled (or its reader stopped).
-          end(Code.CANCELLED, new RpcError(Code.CANCELLED, "the response stream was closed before its end"));
+          observed.end(Code.CANCELLED, new RpcError(Code.CANCELLED, "the response stream was closed before its end"));
           if (iterator.return === undefined) {
             return { done: true, value: undefined };
           }

@@ -27,7 +27,7 @@ export interface ServerSurfaceCall {
   getAuthContext(): AuthContext;
   getDeadline(): Date | number;
   sendMetadata(metadata: Metadata): void;
-  once(event: "cancelled", listener: () => void): unknown;
+  on(event: "cancelled", listener: () => void): unknown;
 }
 
 /** Receives the unexpected errors of handlers. */
@@ -208,9 +208,14 @@ export class CallState {
     this.watch();
     // A list, not a Set: most calls have one listener (the observers'), and
     // a Set's table would be most of what this costs per call.
-    const wakers = this.wakers ?? [];
-    this.wakers = wakers;
-    wakers.push(listener);
+    let { wakers } = this;
+    if (wakers === undefined) {
+      // A literal: an empty array's first push would grow it to 16 slots.
+      wakers = [listener];
+      this.wakers = wakers;
+    } else {
+      wakers.push(listener);
+    }
     return () => {
       const at = wakers.indexOf(listener);
       if (at !== -1) {
@@ -225,7 +230,9 @@ export class CallState {
       return;
     }
     this.listening = true;
-    this.call.once("cancelled", () => {
+    // `on` rather than `once`: the event comes once per call, and `once`
+    // would wrap the listener in a state object and a bound function.
+    this.call.on("cancelled", () => {
       if (!this.finished) {
         this.abort(this.cancellationReason());
       }

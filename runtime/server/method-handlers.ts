@@ -74,10 +74,18 @@ export function handlerStep(bound: Pick<BoundHandler, "fn" | "self" | "method">)
       return { responseStream: true, responses: responses as AsyncIterable<AnyMessage> };
     };
   }
-  return async (call) => {
-    const response = await fn.call(self, inputOf(call), call.context);
+  const answered = (response: unknown): ServerResult => {
     checkResponse(method, response);
     return { responseStream: false, response: response as AnyMessage };
+  };
+  // Not async: one reaction on the handler's promise, no frame of its own.
+  return (call) => {
+    try {
+      const response = fn.call(self, inputOf(call), call.context);
+      return isThenable(response) ? Promise.resolve(response).then(answered) : Promise.resolve(answered(response));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

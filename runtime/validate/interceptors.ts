@@ -1,6 +1,13 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { Code, RpcError } from "../errors.js";
-import type { AnyMessage, ClientInterceptor, ServerInterceptor, ServerResult } from "../interceptor.js";
+import type {
+  AnyMessage,
+  ClientInterceptor,
+  ServerCall,
+  ServerInterceptor,
+  ServerResult,
+  ServerStep,
+} from "../interceptor.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import { encodeBadRequestStatus, STATUS_DETAILS_KEY } from "../status-details.js";
 import type { Validator } from "./validator.js";
@@ -89,29 +96,36 @@ class CheckedStream {
  * when the handler catches it: the call's outcome is the validation error.
  */
 export function requestValidation(validator: Validator): ServerInterceptor {
-  return (next) => async (call) => {
-    if (!call.requestStream) {
-      const failure = check(validator, call.request, undefined);
-      if (failure !== undefined) {
-        throw failure;
-      }
-      return next(call);
+  // Not async for one request: a valid one goes straight on, without a frame or a hop of its own.
+  return (next) => (call) => {
+    if (call.requestStream) {
+      return validatedStream(validator, next, call);
     }
-    const stream = new CheckedStream(validator, call.requests);
-    let result: ServerResult;
-    try {
-      result = await next({ ...call, requests: stream.messages() });
-    } catch (error) {
-      throw stream.failure ?? error;
-    }
-    if (stream.failure !== undefined) {
-      throw stream.failure;
-    }
-    if (!result.responseStream) {
-      return result;
-    }
-    return { responseStream: true, responses: stream.responses(result.responses) as StreamResult["responses"] };
+    const failure = check(validator, call.request, undefined);
+    return failure === undefined ? next(call) : Promise.reject(failure);
   };
+}
+
+/** Checks each message of a request stream as the handler reads it. */
+async function validatedStream(
+  validator: Validator,
+  next: ServerStep,
+  call: Extract<ServerCall, { requestStream: true }>,
+): Promise<ServerResult> {
+  const stream = new CheckedStream(validator, call.requests);
+  let result: ServerResult;
+  try {
+    result = await next({ ...call, requests: stream.messages() });
+  } catch (error) {
+    throw stream.failure ?? error;
+  }
+  if (stream.failure !== undefined) {
+    throw stream.failure;
+  }
+  if (!result.responseStream) {
+    return result;
+  }
+  return { responseStream: true, responses: stream.responses(result.responses) as StreamResult["responses"] };
 }
 
 // Every method whose request declares rules is validated by the server,

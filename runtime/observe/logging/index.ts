@@ -6,6 +6,7 @@ import type { MethodSpec } from "../../service.js";
 import { traceIdKey } from "../keys.js";
 import {
   type CallEnd,
+  type CallObserver,
   codeName,
   grpcType,
   observingClientInterceptor,
@@ -108,21 +109,7 @@ export const LOG_MESSAGE = "finished call";
  */
 export function serverLogging(options: LoggingOptions): ServerInterceptor {
   const line = lineWriter(options, "server");
-  return observingServerInterceptor((call) => {
-    const started = performance.now();
-    const bodies = options.logBodies === true ? new Bodies(call.method, options) : undefined;
-    return {
-      observer: {
-        onRequest: bodies && ((message) => bodies.request(message)),
-        onResponse: bodies && ((message) => bodies.response(message)),
-        onEnd: (end) =>
-          line(call, end, started, bodies, {
-            "peer.address": call.context.peer,
-            trace_id: call.context.values.get(traceIdKey),
-          }),
-      },
-    };
-  });
+  return observingServerInterceptor((call) => ({ observer: new CallLog(line, call, options) }));
 }
 
 /**
@@ -135,31 +122,44 @@ export function serverLogging(options: LoggingOptions): ServerInterceptor {
  */
 export function clientLogging(options: LoggingOptions): ClientInterceptor {
   const line = lineWriter(options, "client");
-  return observingClientInterceptor((call) => {
-    const started = performance.now();
-    const bodies = options.logBodies === true ? new Bodies(call.method, options) : undefined;
-    return {
-      observer: {
-        onRequest: bodies && ((message) => bodies.request(message)),
-        onResponse: bodies && ((message) => bodies.response(message)),
-        onEnd: (end) => line(call, end, started, bodies, { trace_id: call.values.get(traceIdKey) }),
-      },
-    };
-  });
+  return observingClientInterceptor((call) => ({ observer: new CallLog(line, call, options) }));
 }
 
-type Line = (
-  call: ServerCall | ClientCall,
-  end: CallEnd,
-  started: number,
-  bodies: Bodies | undefined,
-  extra: Record<string, unknown>,
-) => void;
+/**
+ * One call's line, written when it ends; with `logBodies`, its bodies.
+ * One object per call, its methods on the prototype.
+ */
+class CallLog implements CallObserver {
+  private readonly started = performance.now();
+  private readonly bodies: Bodies | undefined;
+
+  constructor(
+    private readonly line: Line,
+    private readonly call: ServerCall | ClientCall,
+    options: LoggingOptions,
+  ) {
+    this.bodies = options.logBodies === true ? new Bodies(call.method, options) : undefined;
+  }
+
+  onRequest(message: AnyMessage): void {
+    this.bodies?.request(message);
+  }
+
+  onResponse(message: unknown): void {
+    this.bodies?.response(message);
+  }
+
+  onEnd(end: CallEnd): void {
+    this.line(this.call, end, this.started, this.bodies);
+  }
+}
+
+type Line = (call: ServerCall | ClientCall, end: CallEnd, started: number, bodies: Bodies | undefined) => void;
 
 function lineWriter(options: LoggingOptions, component: "server" | "client"): Line {
   const { logger } = options;
   const levelFor = options.levelFor ?? defaultLevelFor;
-  return (call, end, started, bodies, extra) => {
+  return (call, end, started, bodies) => {
     const level = levelFor(end.code);
     if (level === "off") {
       return;
@@ -173,10 +173,19 @@ function lineWriter(options: LoggingOptions, component: "server" | "client"): Li
       "grpc.code": codeName(end.code),
       "grpc.time_ms": Math.round((performance.now() - started) * 1000) / 1000,
     };
-    for (const [key, value] of Object.entries(extra)) {
-      if (value !== undefined) {
-        fields[key] = value;
+    let traceId: string | undefined;
+    if (component === "server") {
+      const { context } = call as ServerCall;
+      const { peer } = context;
+      if (peer !== undefined) {
+        fields["peer.address"] = peer;
       }
+      traceId = context.values.get(traceIdKey);
+    } else {
+      traceId = (call as ClientCall).values.get(traceIdKey);
+    }
+    if (traceId !== undefined) {
+      fields.trace_id = traceId;
     }
     if (method.kind !== "unary") {
       fields["grpc.request.count"] = end.requests;

@@ -50,17 +50,23 @@ export function recovery(options: RecoveryOptions = {}): ServerInterceptor {
     }
     return options.toRpcError?.(error, call) ?? internalError(error);
   };
-  return (next) => async (call) => {
-    let result: Awaited<ReturnType<typeof next>>;
+  // Promise reactions rather than an async function: no frame of its own per call.
+  return (next) => (call) => {
+    let pending: ReturnType<typeof next>;
     try {
-      result = await next(call);
+      pending = next(call);
     } catch (error) {
-      throw recover(error, call);
+      return Promise.reject(recover(error, call));
     }
-    if (!result.responseStream) {
-      return result;
-    }
-    return { responseStream: true, responses: recovered(result.responses, (error) => recover(error, call)) };
+    return pending.then(
+      (result) =>
+        result.responseStream
+          ? { responseStream: true, responses: recovered(result.responses, (error) => recover(error, call)) }
+          : result,
+      (error: unknown) => {
+        throw recover(error, call);
+      },
+    );
   };
 }
 

@@ -14,9 +14,11 @@ import {
   ROOT_CONTEXT,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type TextMapGetter,
   type TextMapSetter,
+  type Tracer,
   type TracerProvider,
   trace,
 } from "@opentelemetry/api";
@@ -25,7 +27,13 @@ import { Code, RpcError } from "../../errors.js";
 import type { ClientInterceptor, ServerInterceptor } from "../../interceptor.js";
 import type { MethodSpec, ServerContext, ServiceSpec } from "../../service.js";
 import { traceIdKey } from "../keys.js";
-import { type CallEnd, codeName, observingClientInterceptor, observingServerInterceptor } from "../observe-call.js";
+import {
+  type CallEnd,
+  type CallObserver,
+  codeName,
+  observingClientInterceptor,
+  observingServerInterceptor,
+} from "../observe-call.js";
 
 /** What injects and extracts trace context: a TextMapPropagator, or the global `propagation` API. */
 export interface Propagator {
@@ -97,20 +105,19 @@ const SERVER_ERROR_CODES = new Set<Code>([
 export function serverTracing(options: TracingOptions = {}): ServerInterceptor {
   const tracerOf = tracerLookup(options);
   const propagator = options.propagator ?? propagation;
+  const templateOf = spanTemplates(SpanKind.SERVER);
   return observingServerInterceptor((call) => {
     const parent = propagator.extract(ROOT_CONTEXT, call.context.metadata, metadataGetter);
-    const span = tracerOf().startSpan(
-      spanName(call.method),
-      { kind: SpanKind.SERVER, attributes: attributesOf(call.service, call.method) },
-      parent,
-    );
+    const { name, options: spanOptions } = templateOf(call.service, call.method);
+    const span = tracerOf().startSpan(name, spanOptions, parent);
     const active = trace.setSpan(parent, span);
-    call.context.values.set(otelContextKey, active);
-    setTraceId(span, (id) => call.context.values.set(traceIdKey, id));
-    return {
-      observer: { onEnd: (end) => endSpan(span, end, SERVER_ERROR_CODES.has(end.code)) },
-      run: (fn) => context.with(active, fn),
-    };
+    const { values } = call.context;
+    values.set(otelContextKey, active);
+    const traceId = traceIdOf(span);
+    if (traceId !== undefined) {
+      values.set(traceIdKey, traceId);
+    }
+    return { observer: new SpanEnd(span, SERVER_ERROR_CODES), run: (fn) => context.with(active, fn) };
   });
 }
 
@@ -127,20 +134,18 @@ export function serverTracing(options: TracingOptions = {}): ServerInterceptor {
 export function clientTracing(options: TracingOptions = {}): ClientInterceptor {
   const tracerOf = tracerLookup(options);
   const propagator = options.propagator ?? propagation;
+  const templateOf = spanTemplates(SpanKind.CLIENT);
   return observingClientInterceptor((call) => {
     const parent = parentContext(call.options.parent) ?? context.active();
-    const span = tracerOf().startSpan(
-      spanName(call.method),
-      { kind: SpanKind.CLIENT, attributes: attributesOf(call.service, call.method) },
-      parent,
-    );
+    const { name, options: spanOptions } = templateOf(call.service, call.method);
+    const span = tracerOf().startSpan(name, spanOptions, parent);
     const active = trace.setSpan(parent, span);
     propagator.inject(active, call.metadata, metadataSetter);
-    setTraceId(span, (id) => call.values.set(traceIdKey, id));
-    return {
-      observer: { onEnd: (end) => endSpan(span, end, end.code !== Code.OK) },
-      run: (fn) => context.with(active, fn),
-    };
+    const traceId = traceIdOf(span);
+    if (traceId !== undefined) {
+      call.values.set(traceIdKey, traceId);
+    }
+    return { observer: new SpanEnd(span, undefined), run: (fn) => context.with(active, fn) };
   });
 }
 
@@ -153,39 +158,71 @@ function parentContext(parent: ServerContext | undefined): Context | undefined {
   return parent === undefined ? undefined : traceContextOf(parent);
 }
 
-function tracerLookup(options: TracingOptions) {
+function tracerLookup(options: TracingOptions): () => Tracer {
   const { tracerProvider } = options;
   if (tracerProvider !== undefined) {
     const tracer = tracerProvider.getTracer(TRACER_NAME);
     return () => tracer;
   }
-  // The global provider may be registered after the interceptor is made.
-  return () => trace.getTracer(TRACER_NAME);
+  // The global provider may be registered after the interceptor is made. The
+  // API's global is a proxy whose tracers find the SDK's once it registers,
+  // so a tracer is looked up again only when the global itself changes
+  // (after `trace.disable()`); the proxy makes a new tracer on every lookup.
+  let provider: TracerProvider | undefined;
+  let tracer: Tracer | undefined;
+  return () => {
+    const current = trace.getTracerProvider();
+    if (current !== provider || tracer === undefined) {
+      provider = current;
+      tracer = current.getTracer(TRACER_NAME);
+    }
+    return tracer;
+  };
 }
 
-function spanName(method: MethodSpec): string {
-  return method.path.slice(1);
+/** A method's span name and start options: the same for every call, made on its first. */
+interface SpanTemplate {
+  readonly name: string;
+  readonly options: SpanOptions;
 }
 
-function attributesOf(service: ServiceSpec, method: MethodSpec) {
-  return { "rpc.system": "grpc", "rpc.service": service.typeName, "rpc.method": method.name };
+function spanTemplates(kind: SpanKind): (service: ServiceSpec, method: MethodSpec) => SpanTemplate {
+  const cache = new WeakMap<MethodSpec, SpanTemplate>();
+  return (service, method) => {
+    let template = cache.get(method);
+    if (template === undefined) {
+      // Shared by the spans of the method: tracers copy what they keep (the SDK sanitizes the attributes into a new object).
+      const attributes = { "rpc.system": "grpc", "rpc.service": service.typeName, "rpc.method": method.name };
+      template = { name: method.path.slice(1), options: { kind, attributes } };
+      cache.set(method, template);
+    }
+    return template;
+  };
 }
 
-function setTraceId(span: Span, set: (traceId: string) => void): void {
+/** The trace id of `span`, when its context is valid (not with the API's no-op tracer). */
+function traceIdOf(span: Span): string | undefined {
   const spanContext = span.spanContext();
-  if (isSpanContextValid(spanContext)) {
-    set(spanContext.traceId);
-  }
+  return isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }
 
-function endSpan(span: Span, end: CallEnd, isError: boolean): void {
-  span.setAttribute("rpc.grpc.status_code", end.code);
-  if (isError) {
-    const message = end.error instanceof RpcError ? end.error.rawMessage : codeName(end.code);
-    span.setStatus({ code: SpanStatusCode.ERROR, message });
+/** Ends a call's span with its status code; `errorCodes`: the codes that make it an error, all but OK when undefined. */
+class SpanEnd implements CallObserver {
+  constructor(
+    private readonly span: Span,
+    private readonly errorCodes: ReadonlySet<Code> | undefined,
+  ) {}
+
+  onEnd(end: CallEnd): void {
+    const { span } = this;
+    span.setAttribute("rpc.grpc.status_code", end.code);
+    if (this.errorCodes === undefined ? end.code !== Code.OK : this.errorCodes.has(end.code)) {
+      const message = end.error instanceof RpcError ? end.error.rawMessage : codeName(end.code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
+    if (end.error !== undefined && !(end.error instanceof RpcError)) {
+      span.recordException(end.error instanceof Error ? end.error : String(end.error));
+    }
+    span.end();
   }
-  if (end.error !== undefined && !(end.error instanceof RpcError)) {
-    span.recordException(end.error instanceof Error ? end.error : String(end.error));
-  }
-  span.end();
 }
