@@ -1,6 +1,6 @@
 import { Code, RpcError } from "grpckit";
 import { clientMetrics, serveMetrics, serverMetrics } from "grpckit/metrics";
-import { Counter, type Histogram, Registry } from "prom-client";
+import { Counter, Histogram, Registry } from "prom-client";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { cancelOnceStarted, collect, deferred, serve, within } from "../support/serve.js";
@@ -215,7 +215,7 @@ describe("metrics", () => {
     expect((await fetch(new URL("/other", endpoint.url))).status).toBe(404);
   });
 
-  test("counts are exact however often they are read, and a counter registered beforehand is used as it is", async () => {
+  test("counts are exact however often they are read, and a metric registered beforehand is used as it is", async () => {
     const registry = new Registry();
     // A counter of grpckit's name that the application registered itself: counted into directly.
     const ownStarted = new Counter({
@@ -236,5 +236,28 @@ describe("metrics", () => {
     );
     expect(await handledOk()).toBe(3);
     expect((await ownStarted.get()).values.find((v) => v.labels.grpc_method === "GetUser")?.value).toBe(3);
+    // The histogram: each call's duration is in it when it is read.
+    expect(await sampleOf(registry, "grpc_server_handling_seconds_count", getUser)).toBe(3);
+    for (let i = 0; i < 70; i++) await client.getUser({ userId: `v${i}` });
+    expect(await sampleOf(registry, "grpc_server_handling_seconds_count", getUser)).toBe(73);
+    expect(await sampleOf(registry, "grpc_client_handling_seconds_count", getUser)).toBe(73);
+  });
+
+  test("a histogram registered beforehand is observed into as it is", async () => {
+    const registry = new Registry();
+    const own = new Histogram({
+      name: "grpc_server_handling_seconds",
+      help: "registered by the application",
+      labelNames: ["grpc_type", "grpc_service", "grpc_method"],
+      buckets: [1],
+      registers: [registry],
+    });
+    const { client } = await serveShop(registry);
+    await client.getUser({ userId: "u1" });
+    await client.getUser({ userId: "u2" });
+    const count = (await own.get()).values.find(
+      (v) => (v as { metricName?: string }).metricName === "grpc_server_handling_seconds_count",
+    );
+    expect(count?.value).toBe(2);
   });
 });

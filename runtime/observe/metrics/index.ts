@@ -38,11 +38,11 @@ const HANDLED_LABELS = [...LABELS, "grpc_code"] as const;
 
 /** The five metrics of one side, in one registry. */
 interface SideMetrics {
-  readonly started: Counter<(typeof LABELS)[number]>;
-  readonly handled: Counter<(typeof HANDLED_LABELS)[number]>;
-  readonly received: Counter<(typeof LABELS)[number]>;
-  readonly sent: Counter<(typeof LABELS)[number]>;
-  readonly seconds: Histogram<(typeof LABELS)[number]>;
+  readonly started: Batched<Tally>;
+  readonly handled: Batched<Tally>;
+  readonly received: Batched<Tally>;
+  readonly sent: Batched<Tally>;
+  readonly seconds: Batched<Timings>;
 }
 
 const HELP = {
@@ -87,9 +87,9 @@ const HELP = {
  */
 export function serverMetrics(options: MetricsOptions): ServerInterceptor {
   const metrics = sideMetrics("server", options);
-  const labelsOf = labeller();
+  const talliesOf = tallier(metrics, metrics.received, metrics.sent);
   return observingServerInterceptor((call) => ({
-    observer: new CallMetrics(metrics, labelsOf(call.service, call.method), metrics.received, metrics.sent),
+    observer: new CallMetrics(talliesOf(call.service, call.method)),
   }));
 }
 
@@ -105,9 +105,9 @@ export function serverMetrics(options: MetricsOptions): ServerInterceptor {
  */
 export function clientMetrics(options: MetricsOptions): ClientInterceptor {
   const metrics = sideMetrics("client", options);
-  const labelsOf = labeller();
+  const talliesOf = tallier(metrics, metrics.sent, metrics.received);
   return observingClientInterceptor((call) => ({
-    observer: new CallMetrics(metrics, labelsOf(call.service, call.method), metrics.sent, metrics.received),
+    observer: new CallMetrics(talliesOf(call.service, call.method)),
   }));
 }
 
@@ -119,92 +119,242 @@ export function clientMetrics(options: MetricsOptions): ClientInterceptor {
 class CallMetrics implements CallObserver {
   private readonly startedAt = performance.now();
 
-  constructor(
-    private readonly metrics: SideMetrics,
-    private readonly labels: MethodLabels,
-    /** Counts requests: received on a server, sent on a client. */
-    private readonly requests: Counter<(typeof LABELS)[number]>,
-    /** Counts responses: sent on a server, received on a client. */
-    private readonly responses: Counter<(typeof LABELS)[number]>,
-  ) {
-    metrics.started.inc(labels.method);
+  constructor(private readonly tallies: MethodTallies) {
+    tallies.started.add();
   }
 
   onRequest(): void {
-    this.requests.inc(this.labels.method);
+    this.tallies.requests.add();
   }
 
   onResponse(): void {
-    this.responses.inc(this.labels.method);
+    this.tallies.responses.add();
   }
 
   onEnd({ code }: CallEnd): void {
-    const { metrics, labels } = this;
-    metrics.seconds.observe(labels.method, (performance.now() - this.startedAt) / 1000);
-    metrics.handled.inc(labels.handled(code));
+    const { tallies } = this;
+    tallies.seconds.add((performance.now() - this.startedAt) / 1000);
+    tallies.handled(code).add();
   }
 }
 
 type Labels = Readonly<Record<(typeof LABELS)[number], string>>;
-type HandledLabels = Readonly<Record<(typeof HANDLED_LABELS)[number], string>>;
 
-/** The label sets of one method, made once: its own, and with each code it ended with. */
-interface MethodLabels {
-  readonly method: Labels;
-  readonly handled: (code: Code) => HandledLabels;
+/** What one method's calls count into, made once per method. */
+interface MethodTallies {
+  readonly started: Tally;
+  /** Requests: received on a server, sent on a client. */
+  readonly requests: Tally;
+  /** Responses: sent on a server, received on a client. */
+  readonly responses: Tally;
+  /** The handled count of the calls that ended with `code`. */
+  readonly handled: (code: Code) => Tally;
+  /** The calls' durations. */
+  readonly seconds: Timings;
 }
 
-/** The labels of each method, made once. */
-function labeller(): (service: ServiceSpec, method: MethodSpec) => MethodLabels {
-  const cache = new WeakMap<MethodSpec, MethodLabels>();
+/** The tallies of each method, made on its first call. */
+function tallier(
+  metrics: SideMetrics,
+  requests: Batched<Tally>,
+  responses: Batched<Tally>,
+): (service: ServiceSpec, method: MethodSpec) => MethodTallies {
+  const cache = new WeakMap<MethodSpec, MethodTallies>();
   return (service, method) => {
-    let labels = cache.get(method);
-    if (labels === undefined) {
-      const base: Labels = Object.freeze({
+    let tallies = cache.get(method);
+    if (tallies === undefined) {
+      const labels: Labels = Object.freeze({
         grpc_type: grpcType(method.kind),
         grpc_service: service.typeName,
         grpc_method: method.name,
       });
-      const byCode: HandledLabels[] = [];
-      labels = {
-        method: base,
+      const byCode: Tally[] = [];
+      tallies = {
+        started: metrics.started.of(labels),
+        requests: requests.of(labels),
+        responses: responses.of(labels),
         handled: (code) => {
           let handled = byCode[code];
           if (handled === undefined) {
-            handled = Object.freeze({ ...base, grpc_code: codeName(code) });
+            handled = metrics.handled.of(Object.freeze({ ...labels, grpc_code: codeName(code) }));
             byCode[code] = handled;
           }
           return handled;
         },
+        seconds: metrics.seconds.of(labels),
       };
-      cache.set(method, labels);
+      cache.set(method, tallies);
     }
-    return labels;
+    return tallies;
   };
+}
+
+/*
+ * Batching. A prom-client counter's `inc` and a histogram's `observe` build
+ * and look up a string key of their labels on every call, which cost more
+ * than anything else these interceptors do per call. So a call adds to a
+ * plain number (a counter) or to a buffer of durations (the histogram) kept
+ * per label set, and the batches reach prom-client when the metric is read:
+ * the `collect` hook, which prom-client runs on every read
+ * (`registry.metrics()`, the /metrics endpoint, `metric.get()`), flushes
+ * them first, so what a read returns is exact. A metric found in the
+ * registry that this module did not make (no hook of ours) is counted into
+ * at once instead. (After `registry.resetMetrics()`, what was counted since
+ * the last read arrives with the next.)
+ */
+
+/** The values of a metric's labels. */
+type LabelSet = Readonly<Record<string, string>>;
+
+/** What a label set of a metric accumulates until the metric is read. */
+interface Accumulator {
+  flush(): void;
+}
+
+/** The count of one label set of a counter. */
+class Tally implements Accumulator {
+  private count = 0;
+
+  constructor(
+    private readonly counter: Counter<string>,
+    private readonly labels: LabelSet,
+    private readonly batched: boolean,
+  ) {}
+
+  add(): void {
+    if (this.batched) {
+      this.count++;
+    } else {
+      this.counter.inc(this.labels);
+    }
+  }
+
+  flush(): void {
+    const { count } = this;
+    if (count > 0) {
+      this.count = 0;
+      this.counter.inc(this.labels, count);
+    }
+  }
+}
+
+/**
+ * Durations kept before they are observed, 8 bytes each: few enough that the
+ * call that flushes them is not noticeably slower than the others.
+ */
+const TIMINGS_BATCH = 64;
+
+/** The durations of one label set of the histogram; observed when read, or once 64 wait. */
+class Timings implements Accumulator {
+  private readonly pending = new Float64Array(TIMINGS_BATCH);
+  private length = 0;
+
+  constructor(
+    private readonly histogram: Histogram<string>,
+    private readonly labels: LabelSet,
+    private readonly batched: boolean,
+  ) {}
+
+  add(seconds: number): void {
+    if (!this.batched) {
+      this.histogram.observe(this.labels, seconds);
+      return;
+    }
+    this.pending[this.length++] = seconds;
+    if (this.length === TIMINGS_BATCH) {
+      this.flush();
+    }
+  }
+
+  flush(): void {
+    const { length, pending, histogram, labels } = this;
+    this.length = 0;
+    for (let i = 0; i < length; i++) {
+      histogram.observe(labels, pending[i] as number);
+    }
+  }
+}
+
+/** A metric and the accumulators of its label sets: one per label set, whichever interceptor asks. */
+class Batched<A extends Accumulator> {
+  private readonly accumulators = new Map<string, A>();
+
+  constructor(private readonly make: (labels: LabelSet) => A) {}
+
+  of(labels: LabelSet): A {
+    const key = JSON.stringify(labels);
+    let accumulator = this.accumulators.get(key);
+    if (accumulator === undefined) {
+      accumulator = this.make(labels);
+      this.accumulators.set(key, accumulator);
+    }
+    return accumulator;
+  }
+
+  flush(): void {
+    for (const accumulator of this.accumulators.values()) {
+      accumulator.flush();
+    }
+  }
+}
+
+/** The batches of the metrics this module made, by metric: shared by every interceptor of a registry. */
+const batches = new WeakMap<object, Batched<Accumulator>>();
+
+/**
+ * The metric `name` of `registry` with its batches: made by `create` with a
+ * `collect` hook that flushes them if the registry does not have it yet.
+ */
+function batched<M extends object, A extends Accumulator>(
+  registry: Registry,
+  name: string,
+  kind: abstract new (...args: never[]) => M,
+  create: (collect: () => void) => M,
+  accumulator: (metric: M, labels: LabelSet, batched: boolean) => A,
+): Batched<A> {
+  const found = existing<M>(registry, name, kind);
+  if (found !== undefined) {
+    return (batches.get(found) as Batched<A> | undefined) ?? new Batched((labels) => accumulator(found, labels, false));
+  }
+  const metric = create(() => batch.flush());
+  const batch = new Batched((labels) => accumulator(metric, labels, true));
+  batches.set(metric, batch);
+  return batch;
 }
 
 function sideMetrics(side: Side, options: MetricsOptions): SideMetrics {
   const { registry } = options;
   const help = HELP[side];
   const name = (suffix: string) => `grpc_${side}_${suffix}`;
-  const counter = <L extends string>(suffix: string, helpText: string, labelNames: readonly L[]): Counter<L> =>
-    existing<Counter<L>>(registry, name(suffix), Counter) ??
-    new Counter({ name: name(suffix), help: helpText, labelNames, registers: [registry] });
+  const counter = (suffix: string, helpText: string, labelNames: readonly string[]) =>
+    batched(
+      registry,
+      name(suffix),
+      Counter,
+      (collect) => new Counter({ name: name(suffix), help: helpText, labelNames, registers: [registry], collect }),
+      (metric, labels, batchedHere) => new Tally(metric, labels, batchedHere),
+    );
   const histogramName = name("handling_seconds");
   return {
     started: counter("started_total", help.started, LABELS),
     handled: counter("handled_total", help.handled, HANDLED_LABELS),
     received: counter("msg_received_total", help.received, LABELS),
     sent: counter("msg_sent_total", help.sent, LABELS),
-    seconds:
-      existing<Histogram<(typeof LABELS)[number]>>(registry, histogramName, Histogram) ??
-      new Histogram({
-        name: histogramName,
-        help: help.seconds,
-        labelNames: LABELS,
-        registers: [registry],
-        ...(options.buckets === undefined ? {} : { buckets: [...options.buckets] }),
-      }),
+    seconds: batched(
+      registry,
+      histogramName,
+      Histogram,
+      (collect) =>
+        new Histogram({
+          name: histogramName,
+          help: help.seconds,
+          labelNames: LABELS,
+          registers: [registry],
+          collect,
+          ...(options.buckets === undefined ? {} : { buckets: [...options.buckets] }),
+        }),
+      (metric, labels, batchedHere) => new Timings(metric, labels, batchedHere),
+    ),
   };
 }
 
