@@ -31,6 +31,7 @@ import {
   type CallEnd,
   type CallObserver,
   codeName,
+  type Observation,
   observingClientInterceptor,
   observingServerInterceptor,
 } from "../observe-call.js";
@@ -97,6 +98,8 @@ const SERVER_ERROR_CODES = new Set<Code>([
  * The handler runs with the span active, so calls it makes are traced as its
  * children; `CallOptions.parent` does the same explicitly. The call's trace id
  * is set under `traceIdKey` for the logging interceptors after this one.
+ * With the API's no-op tracer (no SDK) and no trace context received, there
+ * is no span to make active: the call costs the no-op span's start only.
  *
  * @example
  * import { serverTracing } from "grpckit/tracing";
@@ -110,10 +113,14 @@ export function serverTracing(options: TracingOptions = {}): ServerInterceptor {
     const parent = propagator.extract(ROOT_CONTEXT, call.context.metadata, metadataGetter);
     const { name, options: spanOptions } = templateOf(call.service, call.method);
     const span = tracerOf().startSpan(name, spanOptions, parent);
+    const traceId = traceIdOf(span);
+    if (traceId === undefined && parent === ROOT_CONTEXT && !span.isRecording()) {
+      // No SDK and nothing extracted: no context to run the handler in.
+      return UNTRACED;
+    }
     const active = trace.setSpan(parent, span);
     const { values } = call.context;
     values.set(otelContextKey, active);
-    const traceId = traceIdOf(span);
     if (traceId !== undefined) {
       values.set(traceIdKey, traceId);
     }
@@ -139,9 +146,14 @@ export function clientTracing(options: TracingOptions = {}): ClientInterceptor {
     const parent = parentContext(call.options.parent) ?? context.active();
     const { name, options: spanOptions } = templateOf(call.service, call.method);
     const span = tracerOf().startSpan(name, spanOptions, parent);
+    const traceId = traceIdOf(span);
+    if (traceId === undefined && !span.isRecording()) {
+      // No SDK: the caller's context (its baggage, say) is all there is to send.
+      propagator.inject(parent, call.metadata, metadataSetter);
+      return UNTRACED;
+    }
     const active = trace.setSpan(parent, span);
     propagator.inject(active, call.metadata, metadataSetter);
-    const traceId = traceIdOf(span);
     if (traceId !== undefined) {
       call.values.set(traceIdKey, traceId);
     }
@@ -179,6 +191,15 @@ function tracerLookup(options: TracingOptions): () => Tracer {
     return tracer;
   };
 }
+
+/**
+ * How a call is observed when its span is the API's no-op span (no SDK
+ * registered, no trace context received): its end records nothing and the
+ * call runs in the context it has. Tracing then costs a call the span's
+ * start and nothing else, for services that install the interceptor
+ * whether or not an SDK is set up.
+ */
+const UNTRACED: Observation = Object.freeze({ observer: Object.freeze({ onEnd() {} }) });
 
 /** A method's span name and start options: the same for every call, made on its first. */
 interface SpanTemplate {
