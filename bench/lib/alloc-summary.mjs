@@ -7,6 +7,7 @@
 // did the same work (the stream suite's workloads have fixed sizes) compare
 // directly. Used to write the findings in bench/README.md; not part of any suite.
 import { readFileSync } from "node:fs";
+import { allocationsBySite } from "./heap-profile.mjs";
 
 const args = process.argv.slice(2);
 const perAt = args.indexOf("--per");
@@ -17,22 +18,7 @@ if (file === undefined || !(per > 0)) {
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
-const { head } = JSON.parse(readFileSync(file, "utf8"));
-
-const self = new Map();
-let total = 0;
-const pending = [head];
-while (pending.length > 0) {
-  const node = pending.pop();
-  const { functionName, url, lineNumber } = node.callFrame;
-  const where = url ? ` ${url.split("/").slice(-2).join("/")}:${lineNumber + 1}` : "";
-  const name = `${functionName || "(anonymous)"}${where}`;
-  const entry = self.get(name) ?? { bytes: 0, url };
-  entry.bytes += node.selfSize;
-  self.set(name, entry);
-  total += node.selfSize;
-  pending.push(...node.children);
-}
+const { total, sites: self } = allocationsBySite(JSON.parse(readFileSync(file, "utf8")));
 
 const unit = per === 1 ? "bytes" : `bytes per unit (1/${per})`;
 const format = (bytes) => (bytes / per).toFixed(per === 1 ? 0 : 1);

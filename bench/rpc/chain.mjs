@@ -13,7 +13,7 @@ const ISSUER = "https://id.bench.example/";
 const AUDIENCE = "bench";
 
 /** A Logger that drops every line: what the logging interceptor costs, without the cost of a sink. */
-const nullLogger = { info() {}, warn() {}, error() {} };
+export const nullLogger = { info() {}, warn() {}, error() {} };
 
 async function observability(runtime, side) {
   const { serverMetrics, clientMetrics } = await import(new URL("observe/metrics/index.js", runtime).href);

@@ -2,8 +2,8 @@
 // suite (the parent) drives them with requests over Node's IPC channel.
 import { fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector";
 import { join } from "node:path";
+import { startAllocationSampling } from "../lib/heap-profile.mjs";
 
 /**
  * Starts `script` with Node (--expose-gc, so that memory can be read after a
@@ -104,19 +104,15 @@ export function answerRequests(handlers, hello) {
  */
 function sampleAllocations(file) {
   if (!file) return (done) => done();
-  const session = new Session();
-  session.connect();
-  session.post("HeapProfiler.enable");
-  session.post("HeapProfiler.startSampling", {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
+  const stop = startAllocationSampling(1024);
   return (done) =>
-    session.post("HeapProfiler.stopSampling", (error, result) => {
-      if (!error) writeFileSync(file, JSON.stringify(result.profile));
-      done();
-    });
+    stop().then(
+      (profile) => {
+        writeFileSync(file, JSON.stringify(profile));
+        done();
+      },
+      () => done(),
+    );
 }
 
 /** CPU time (user + system) this process has used, in µs. */
