@@ -7,6 +7,7 @@ import { createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
 import { type AnyMessage, type ClientCall, type ClientInterceptor, type ClientStep, chain } from "../interceptor.js";
 import { toMetadata } from "../metadata.js";
+import { interceptorsFor } from "../selector.js";
 import type { CallOptions, ClientOf, MethodSpec, RequestStream, ServiceSpec } from "../service.js";
 import { callBidiStreaming, callClientStreaming, callServerStreaming, callUnary, type GrpcMethod } from "./calls.js";
 import { createPool, type PoolOptions } from "./pool.js";
@@ -114,13 +115,14 @@ export function createClient<S extends ServiceSpec>(
       throw new Error(`no grpc definition for ${method.path}`);
     }
     const defaults = withFallback(callDefaults(service, method), clientDefaults);
+    const applied = interceptorsFor(interceptors, method, service);
     const call =
-      interceptors.length === 0
+      applied.length === 0
         ? callFunction(transport, method, methodDefinition, defaults)
         : interceptedCallFunction(
             service,
             method,
-            chain(interceptors, transportStep(transport, method, methodDefinition)),
+            chain(applied, transportStep(transport, method, methodDefinition)),
             defaults,
           );
     Object.defineProperty(client, localName, { value: call, enumerable: true });

@@ -7,6 +7,7 @@ import { chain, type ServerInterceptor } from "../interceptor.js";
 import { createHealth, Health, type HealthStatus, OVERALL_HEALTH, ServingStatus } from "../ops/health/index.js";
 import { type ServerLimits, serverChannelOptions } from "../ops/limits.js";
 import { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "../ops/reflection/index.js";
+import { interceptorsFor } from "../selector.js";
 import type { HandlersOf, ServerContext, ServiceSpec } from "../service.js";
 import type { CallState } from "./call-state.js";
 import { type BoundHandler, grpcHandler, handlerStep, passThrough } from "./method-handlers.js";
@@ -154,7 +155,7 @@ export function createServer(options: ServerOptions = {}): Server {
         const own = schemaInterceptors
           .map((factory) => factory(method, { service, options }))
           .filter((i) => i !== undefined);
-        const all = own.length === 0 ? interceptors : [...interceptors, ...own];
+        const all = interceptorsFor(own.length === 0 ? interceptors : [...interceptors, ...own], method, service);
         // No interceptors, no chain: the handler is called directly.
         bound.push(all.length === 0 ? handler : { ...handler, step: chain(all, handlerStep(handler)) });
       }

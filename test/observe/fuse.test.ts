@@ -6,6 +6,7 @@ import {
   type RunIn,
   type ServerCall,
   type ServerInterceptor,
+  selector,
 } from "grpckit";
 import { describe, expect, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
@@ -55,7 +56,7 @@ const nested =
     return observeServerCall(next, call, observer, run);
   };
 
-async function eventsOf(make: typeof fused | typeof nested): Promise<Events> {
+async function eventsOf(make: typeof nested): Promise<Events> {
   const events: Events = [];
   const depth = { value: 0 };
   const { client } = await serve(
@@ -114,6 +115,19 @@ describe("neighbouring observers run as one", () => {
       "inner end 0 2/2",
       "middle end 0 2/2",
       "outer end 0 2/2",
+    ]);
+  });
+
+  test("observers applied by selector() see the same, on the methods selected only", async () => {
+    const onGetUser = (make: typeof nested) => (name: string, events: Events, depth: { value: number }) =>
+      selector(make(name, events, depth), { method: "GetUser" });
+    const selected = await eventsOf(onGetUser(fused));
+    expect(selected).toEqual(await eventsOf(onGetUser(nested)));
+    expect(selected.some((e) => e.includes("ChatWithUsers"))).toBe(false);
+    expect(selected.slice(0, 3)).toEqual([
+      "outer start GetUser depth=0",
+      "outer request true",
+      "middle start GetUser depth=1",
     ]);
   });
 

@@ -60,3 +60,25 @@ test("selector works for client interceptors", async () => {
   await client.getUser({ userId: "u1" });
   expect(seen).toEqual(["CreateUser", "GetUser"]);
 });
+
+test("selector decides each method once, when the service is added, not per call", async () => {
+  const asked: string[] = [];
+  const { client } = await serve(UserService, userHandlers(), {
+    interceptors: [
+      selector(recording([]), (method) => {
+        asked.push(method.name);
+        return method.name === "GetUser";
+      }),
+    ],
+  });
+  expect(asked.sort()).toEqual(
+    Object.values(UserService.methods)
+      .map((m) => m.name)
+      .sort(),
+  );
+  const { user } = await client.createUser({ email: "a@example.com", displayName: "A" });
+  await client.getUser({ userId: user?.userId ?? "" });
+  await client.getUser({ userId: user?.userId ?? "" });
+  await collect(client.listUsers({}));
+  expect(asked).toHaveLength(Object.keys(UserService.methods).length);
+});
