@@ -4,7 +4,7 @@ import type { AnyMessage, ServerInterceptor, ServerResult } from "../interceptor
 import { iterationDone, relay } from "../internal/streams.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { MethodSpec, ResponseInit } from "../service.js";
-import { invalidArgument } from "../validate/interceptors.js";
+import { type CheckedRequestStream, invalidArgument, withCheckedRequests } from "../validate/interceptors.js";
 import type { FieldViolation } from "../validate/violation.js";
 import { maskViolations } from "./errors.js";
 import { parseReadMask, type ReadMask } from "./read-mask.js";
@@ -42,7 +42,6 @@ export interface UpdateMaskSpec {
 
 type Raw = Record<string, unknown>;
 type Maskable = (response: ResponseInit<DescMessage>, mask: ReadMask) => AnyMessage;
-type StreamResult = Extract<ServerResult, { responseStream: true }>;
 
 /**
  * The server interceptor of a method's masks and REQUIRED fields, or
@@ -70,24 +69,11 @@ export function fieldMaskInterceptor(method: MethodSpec): ServerInterceptor | un
 
   if (requestStream) {
     const check = required as NonNullable<typeof required>;
-    return (next) => async (call) => {
+    return (next) => (call) => {
       if (!call.requestStream) {
         return next(call);
       }
-      const stream = new CheckedRequests(what, check, call.requests);
-      let result: ServerResult;
-      try {
-        result = await next({ ...call, requests: stream.messages() });
-      } catch (error) {
-        throw stream.failure ?? error;
-      }
-      if (stream.failure !== undefined) {
-        throw stream.failure;
-      }
-      if (!result.responseStream) {
-        return result;
-      }
-      return { responseStream: true, responses: stream.responses(result.responses) as StreamResult["responses"] };
+      return withCheckedRequests(next, call, new CheckedRequests(what, check, call.requests));
     };
   }
 
@@ -247,7 +233,7 @@ function maskable(output: DescMessage, target: DescField | undefined): Maskable 
  * throws its error instead, and the call ends with that error even if the
  * handler catches it (as request validation does).
  */
-class CheckedRequests {
+class CheckedRequests implements CheckedRequestStream {
   failure: RpcError | undefined;
 
   constructor(

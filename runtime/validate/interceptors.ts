@@ -48,7 +48,7 @@ function check(validator: Validator, message: AnyMessage, position: number | und
  * invalid one is never handed out: the stream throws its error instead, and
  * keeps throwing it.
  */
-class CheckedStream {
+class CheckedStream implements CheckedRequestStream {
   failure: RpcError | undefined;
 
   constructor(
@@ -107,12 +107,35 @@ export function requestValidation(validator: Validator): ServerInterceptor {
 }
 
 /** Checks each message of a request stream as the handler reads it. */
-async function validatedStream(
+function validatedStream(
   validator: Validator,
   next: ServerStep,
   call: Extract<ServerCall, { requestStream: true }>,
 ): Promise<ServerResult> {
-  const stream = new CheckedStream(validator, call.requests);
+  return withCheckedRequests(next, call, new CheckedStream(validator, call.requests));
+}
+
+/**
+ * A request stream checked as the handler pulls it (request validation, the
+ * REQUIRED fields of the field-mask interceptor): its first failure, and
+ * the responses, cut off at that failure.
+ */
+export interface CheckedRequestStream {
+  readonly failure: RpcError | undefined;
+  messages(): AsyncIterable<AnyMessage>;
+  responses(source: AsyncIterable<unknown>): AsyncIterable<unknown>;
+}
+
+/**
+ * Calls `next` with the requests of `stream`. The first failed check is the
+ * call's error, whatever the handler made of it (caught it, answered anyway,
+ * or failed with an error of its own).
+ */
+export async function withCheckedRequests(
+  next: ServerStep,
+  call: Extract<ServerCall, { requestStream: true }>,
+  stream: CheckedRequestStream,
+): Promise<ServerResult> {
   let result: ServerResult;
   try {
     result = await next({ ...call, requests: stream.messages() });
