@@ -32,17 +32,24 @@ export interface Shop {
  */
 export interface ServeExampleOptions {
   readonly auth?: ServerAuth | undefined;
+  /** The admin's token the clients send, for an `auth` other than the example's (default: one it mints). */
+  readonly adminToken?: string | undefined;
 }
 
 /**
  * The served service with its client replaced by one that sends an admin's
  * token (who may call every method), when the server checks tokens.
  */
-async function asAdmin<S extends ServiceSpec>(served: Served<S>, service: S, auth: ServerAuth): Promise<Served<S>> {
+async function asAdmin<S extends ServiceSpec>(
+  served: Served<S>,
+  service: S,
+  auth: ServerAuth,
+  adminToken: string | undefined,
+): Promise<Served<S>> {
   if (auth === false) {
     return served;
   }
-  const token = await mintToken("test-admin", ["admin"]);
+  const token = adminToken ?? (await mintToken("test-admin", ["admin"]));
   return { ...served, client: served.connect(service, { token, allowInsecureToken: true }) };
 }
 
@@ -66,7 +73,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
       },
     },
     { auth },
-  ).then((served) => asAdmin(served, UserService, auth));
+  ).then((served) => asAdmin(served, UserService, auth, options.adminToken));
   const products = await serve(
     ProductService,
     {
@@ -77,7 +84,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
       },
     },
     { auth },
-  ).then((served) => asAdmin(served, ProductService, auth));
+  ).then((served) => asAdmin(served, ProductService, auth, options.adminToken));
   const orders = await serve(
     OrderService,
     {
@@ -88,7 +95,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
       },
     },
     { auth },
-  ).then((served) => asAdmin(served, OrderService, auth));
+  ).then((served) => asAdmin(served, OrderService, auth, options.adminToken));
   return { store, users, products, orders, contexts };
 }
 
@@ -112,7 +119,12 @@ export async function serveGateway(
       closeClient(client);
     }
   });
-  return asAdmin(await serve(GatewayService, gatewayService(backends), { auth }), GatewayService, auth);
+  return asAdmin(
+    await serve(GatewayService, gatewayService(backends), { auth }),
+    GatewayService,
+    auth,
+    options.adminToken,
+  );
 }
 
 /** Resolves with the signal's reason once it aborts. */

@@ -23,8 +23,11 @@ export interface Pki {
   readonly ca: Issued;
   /** The server's certificate: CN=localhost, SAN DNS:localhost, IP:127.0.0.1. */
   readonly server: Issued;
-  /** Issues a client certificate signed by `ca` (or another CA). */
-  client(name: string, options?: { san?: string; by?: Issued }): Issued;
+  /**
+   * Issues a client certificate signed by `ca` (or another CA), valid for
+   * `days` (default 1; -1: expired since yesterday).
+   */
+  client(name: string, options?: { san?: string; by?: Issued; days?: number }): Issued;
   /** A CA the server does not trust. */
   readonly otherCa: Issued;
   remove(): void;
@@ -68,7 +71,7 @@ function makeCa(dir: string, name: string): Issued {
   return issued(dir, name);
 }
 
-function makeLeaf(dir: string, name: string, cn: string, extensions: string, ca: Issued): Issued {
+function makeLeaf(dir: string, name: string, cn: string, extensions: string, ca: Issued, days = 1): Issued {
   openssl(
     [
       "req",
@@ -100,7 +103,7 @@ function makeLeaf(dir: string, name: string, cn: string, extensions: string, ca:
       ca.keyFile,
       "-CAcreateserial",
       "-days",
-      "1",
+      String(days),
       "-extfile",
       `${name}.ext`,
       "-out",
@@ -131,7 +134,14 @@ export function makePki(): Pki {
     otherCa,
     client(name, options = {}) {
       const san = options.san === undefined ? "" : `subjectAltName=${options.san}\n`;
-      return makeLeaf(dir, `client-${clients++}`, name, `${san}extendedKeyUsage=clientAuth\n`, options.by ?? ca);
+      return makeLeaf(
+        dir,
+        `client-${clients++}`,
+        name,
+        `${san}extendedKeyUsage=clientAuth\n`,
+        options.by ?? ca,
+        options.days,
+      );
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });
