@@ -12,7 +12,18 @@ const root = fileURLToPath(new URL("../", import.meta.url));
  * Each suite is a module of bench/suites/ exporting `run({ root, rows, progress, quick })`;
  * it may resolve with { results: name } to write bench/results/<name>.json instead.
  */
-const suites = ["generate", "typecheck", "unary", "stream", "memory", "validate", "mask", "pool", "scaffold", "hostile"];
+const suites = [
+  "generate",
+  "typecheck",
+  "unary",
+  "stream",
+  "memory",
+  "validate",
+  "mask",
+  "pool",
+  "scaffold",
+  "hostile",
+];
 
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : suites;
 for (const suite of wanted) {

@@ -6,6 +6,8 @@
 import { connect as connectHttp2, constants } from "node:http2";
 import { connect as connectTcp } from "node:net";
 import { join } from "node:path";
+import { Duplex } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { runtimeDir } from "../lib/snapshot.mjs";
@@ -62,23 +64,59 @@ function frame(message) {
 }
 
 /**
- * An HTTP/2 connection on a socket of its own, whose byte counters are the
- * bytes on the wire. The attacker takes headers and trailers of any size
- * (a peer's limit is what it says it is: an attacker says "no limit").
+ * An HTTP/2 connection whose bytes are counted on the TCP socket, beneath
+ * node:http2: `wire.sent` and `wire.received` are the bytes on the wire, and
+ * the socket goes on reading (and counting) what the server sends even after
+ * the HTTP/2 session has given up on the connection (nghttp2, under every
+ * Node gRPC client, refuses a header field over 64 KiB with a
+ * COMPRESSION_ERROR, whatever the settings say). The attacker announces no
+ * limit on headers. `close()` ends both.
  */
 async function open() {
   const [host, port] = address.split(":");
   const socket = connectTcp(Number(port), host);
   await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const wire = { sent: 0, received: 0, lastAt: Date.now(), closed: false };
+  const http2Side = new Duplex({
+    read() {},
+    write(chunk, _encoding, callback) {
+      wire.sent += chunk.length;
+      socket.write(chunk, callback);
+    },
+    destroy(error, callback) {
+      callback(error); // the socket stays open, counting
+    },
+  });
+  socket.on("data", (chunk) => {
+    wire.received += chunk.length;
+    wire.lastAt = Date.now();
+    if (!http2Side.destroyed) http2Side.push(chunk);
+  });
+  socket.on("error", () => {});
+  socket.on("close", () => {
+    wire.closed = true;
+    http2Side.destroy();
+  });
   const session = connectHttp2(`http://${address}`, {
-    createConnection: () => socket,
+    createConnection: () => http2Side,
     settings: { maxHeaderListSize: 2 ** 32 - 1, initialWindowSize: 2 ** 31 - 1 },
     maxHeaderListPairs: 100_000,
     maxSessionMemory: 1_000,
   });
   session.on("error", () => {});
   await new Promise((resolve, reject) => session.once("remoteSettings", resolve).once("error", reject));
-  return { session, socket };
+  return {
+    session,
+    wire,
+    /** Resolves once the server has sent nothing for `ms` (or has closed the connection). */
+    async quiet(ms = 200) {
+      while (!wire.closed && Date.now() - wire.lastAt < ms) await sleep(ms / 4);
+    },
+    close() {
+      session.destroy();
+      socket.destroy();
+    },
+  };
 }
 
 /** How long a call may go unanswered before the attacker cancels it (and notes that it had no answer). */
@@ -145,28 +183,39 @@ async function answers({ names }) {
   const out = {};
   for (const name of names) {
     const { path, message } = requests[name];
-    // A connection of its own each: an answer that fails may leave its connection unusable.
-    const { session: s, socket } = await open();
+    // A connection of its own each: an answer may cost the connection.
+    const connection = await open();
+    const { session: s, wire } = connection;
     try {
-      // A first call warms the HPACK tables and the flow-control windows; the second is measured.
-      let sent = socket.bytesWritten;
-      let received = socket.bytesRead;
+      let sent = wire.sent;
+      let received = wire.received;
       let answer = await call(s, path, message);
-      if (!answer.timedOut) {
-        sent = socket.bytesWritten;
-        received = socket.bytesRead;
+      let calls = 1;
+      if (!answer.timedOut && !s.destroyed) {
+        calls++;
+        await connection.quiet();
+        sent = wire.sent;
+        received = wire.received;
         answer = await call(s, path, message);
       }
+      // Everything the server sent for it, also what came after the HTTP/2 session gave up.
+      await connection.quiet();
+      const requestBytes = wire.sent - sent;
+      const responseBytes = wire.received - received;
       // And then an honest call on the same connection: does it still serve?
-      const honest = await call(s, requests["GetUser, found"].path, requests["GetUser, found"].message);
+      const honest = s.destroyed
+        ? { status: -1 }
+        : await call(s, requests["GetUser, found"].path, requests["GetUser, found"].message, 2_000);
       out[name] = {
         ...answer,
-        requestBytes: socket.bytesWritten - sent,
-        responseBytes: socket.bytesRead - received,
+        calls,
+        requestBytes,
+        responseBytes,
+        sessionFailed: s.destroyed || s.closed,
         connectionServesAfter: honest.status === 0,
       };
     } finally {
-      s.destroy();
+      connection.close();
     }
   }
   return out;
@@ -179,8 +228,9 @@ async function answers({ names }) {
  * the handler), or after `waitMs`, with how many are open.
  */
 async function openIdle({ count, waitMs }) {
-  const { session: s } = await open();
-  idle.push(s);
+  const connection = await open();
+  const { session: s } = connection;
+  idle.push(connection);
   let answered = 0;
   let closed = 0;
   const all = [];
@@ -211,7 +261,7 @@ async function openIdle({ count, waitMs }) {
 }
 
 function closeIdle() {
-  for (const s of idle.splice(0)) s.destroy();
+  for (const connection of idle.splice(0)) connection.close();
 }
 
 /**
@@ -231,11 +281,11 @@ async function repeat({ name, durationMs, inFlight }) {
       calls++;
       if (answer.timedOut) {
         unanswered++;
-        current.session.destroy();
+        current.close();
         current = await open();
       }
     }
-    current.session.destroy();
+    current.close();
   };
   await Promise.all(Array.from({ length: inFlight }, attacker));
   return { calls, unanswered };

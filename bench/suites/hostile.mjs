@@ -80,13 +80,14 @@ async function errorAnswers({ rows, progress, server, attacker, notes }) {
     progress(`error answers: ${name}`);
     const before = await server.request("cpu");
     const answer = (await attacker.request("answers", { names: [name] }))[name];
-    // The warm-up call and the measured one (one, if the first went unanswered); the honest call after them is cheap.
-    costs[name] = ((await server.request("cpu")) - before) / (answer.timedOut ? 1 : 2);
+    // The warm-up call and the measured one (only one, if the first cost the connection); the honest call after them is cheap.
+    costs[name] = ((await server.request("cpu")) - before) / answer.calls;
     const note =
-      `${answer.timedOut ? "no answer in 5 s (cancelled)" : (CODES[answer.status] ?? `status ${answer.status}`)}` +
+      `${answer.timedOut ? "no answer in 5 s (cancelled)" : answer.status === -1 ? "no status received" : CODES[answer.status]}` +
       `${answer.rstCode ? `, RST_STREAM ${answer.rstCode}` : ""}; ` +
       `request ${answer.requestBytes} B, response ${answer.responseBytes} B ` +
       `(grpc-message ${answer.grpcMessageBytes} B, grpc-status-details-bin ${answer.detailsBytes} B, body ${answer.bodyBytes} B); ` +
+      `${answer.sessionFailed ? "the HTTP/2 client gave the connection up (nghttp2 refuses a header field over 64 KiB); " : ""}` +
       `the connection ${answer.connectionServesAfter ? "serves" : "does NOT serve"} an honest call after it`;
     progress(`${name}: ${note}`);
     notes.push(`${name}: ${note}`);
