@@ -90,7 +90,7 @@ export function channelTo(address: string, options: TransportOptions = {}): Atta
   return {
     transport,
     client<S extends ServiceSpec>(service: S, token?: string) {
-      return createClientOn(service, transport, token);
+      return createClient(service, transport, token === undefined ? {} : { token, allowInsecureToken: true });
     },
     raw(path, bytes, metadata = new Metadata()) {
       return new Promise<Buffer>((resolve, reject) => {
@@ -112,17 +112,6 @@ export function channelTo(address: string, options: TransportOptions = {}): Atta
       });
     },
   };
-}
-
-function createClientOn<S extends ServiceSpec>(service: S, transport: ChannelTransport, token?: string): ClientOf<S> {
-  return createClient(service, transport, token === undefined ? {} : { token, allowInsecureToken: true });
-}
-
-/** Metadata with `authorization: Bearer <token>`. */
-export function bearerMetadata(token: string): Metadata {
-  const metadata = new Metadata();
-  metadata.set("authorization", `Bearer ${token}`);
-  return metadata;
 }
 
 /**
