@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, RpcError } from "grpckit";
+import { Code, hasAnyRole, RpcError, requirePrincipal, type ServerContext } from "grpckit";
 import type { OrderServiceHandlers } from "../../generated-example/ecommerce/v1/order_grpckit.js";
-import { OrderSchema, OrderStatus } from "../../generated-example/ecommerce/v1/order_pb.js";
+import { type Order, OrderSchema, OrderStatus } from "../../generated-example/ecommerce/v1/order_pb.js";
 import { totalOf } from "../lib/money.js";
 import type { Store } from "../store/repositories.js";
 
@@ -17,6 +17,31 @@ const NEXT_STATUSES: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
 
 function isFinal(status: OrderStatus): boolean {
   return NEXT_STATUSES[status].length === 0;
+}
+
+/** The roles that may read every order (see GetOrder in order.proto); others read their own. */
+export const ORDER_READER_ROLES: readonly string[] = ["admin", "support"];
+
+/**
+ * The answer for an order the caller may not see: the same code and message
+ * whether it does not exist or belongs to someone else, so that asking
+ * tells nothing about the orders of others.
+ */
+function orderNotFound(orderId: string): RpcError {
+  return new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+}
+
+/**
+ * Whether the caller may read `order`: its owner, or a holder of one of
+ * {@link ORDER_READER_ROLES}. The .proto cannot say it (the owner is known
+ * only once the order is read), so the handlers check it after the lookup;
+ * see docs/auth.md, "Ownership the .proto cannot express". A call without a
+ * principal (a server that enforces no auth) reads nothing: the check fails
+ * closed.
+ */
+function mayRead(order: Order, context: ServerContext): boolean {
+  const caller = requirePrincipal(context);
+  return order.userId === caller.subject || hasAnyRole(caller, ORDER_READER_ROLES);
 }
 
 /** OrderService over the shop's store: orders take their products out of stock. */
@@ -51,10 +76,10 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
     },
 
     // The server prunes the order to the request's read mask (see order.proto).
-    async getOrder({ orderId }, { signal }) {
-      const order = await orders.get(orderId, signal);
-      if (order === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+    async getOrder({ orderId }, context) {
+      const order = await orders.get(orderId, context.signal);
+      if (order === undefined || !mayRead(order, context)) {
+        throw orderNotFound(orderId);
       }
       return { order };
     },
@@ -62,7 +87,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
     async updateOrderStatus({ orderId, status }, { signal }) {
       const order = await orders.get(orderId, signal);
       if (order === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+        throw orderNotFound(orderId);
       }
       if (!NEXT_STATUSES[order.status].includes(status)) {
         throw new RpcError(
@@ -78,13 +103,13 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
       return { order: updated };
     },
 
-    async *streamOrderUpdates({ orderId }, { signal }) {
+    async *streamOrderUpdates({ orderId }, context) {
       // Listen before reading the order, so that no change falls in between.
-      const changes = orders.changes(orderId, signal);
+      const changes = orders.changes(orderId, context.signal);
       try {
-        let last = await orders.get(orderId, signal);
-        if (last === undefined) {
-          throw new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+        let last = await orders.get(orderId, context.signal);
+        if (last === undefined || !mayRead(last, context)) {
+          throw orderNotFound(orderId);
         }
         yield { order: last };
         if (isFinal(last.status)) {

@@ -47,6 +47,19 @@ async function asAdmin<S extends ServiceSpec>(served: Served<S>, service: S, aut
 }
 
 /**
+ * A client of `served` on a channel of its own, calling as `subject` with
+ * `roles` (a token of the example's issuer).
+ */
+export async function connectAs<S extends ServiceSpec>(
+  served: Served<S>,
+  service: S,
+  subject: string,
+  roles: readonly string[] = ["customer"],
+): Promise<Served<S>["client"]> {
+  return served.connect(service, { token: await mintToken(subject, roles), allowInsecureToken: true });
+}
+
+/**
  * Serves the example's services on 127.0.0.1, port 0, until the test ends,
  * with the example's auth; their clients call as an admin.
  */
