@@ -2,8 +2,9 @@ import { create } from "@bufbuild/protobuf";
 import { Code, hasAnyRole, RpcError, requirePrincipal, type ServerContext } from "grpckit";
 import type { OrderServiceHandlers } from "../../generated-example/ecommerce/v1/order_grpckit.js";
 import { type Order, OrderSchema, OrderStatus } from "../../generated-example/ecommerce/v1/order_pb.js";
+import type { Product } from "../../generated-example/ecommerce/v1/product_pb.js";
 import { totalOf } from "../lib/money.js";
-import type { Store } from "../store/repositories.js";
+import type { StockLine, Store } from "../store/repositories.js";
 
 /** Where an order may go from each status; DELIVERED and CANCELLED are final. */
 const NEXT_STATUSES: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
@@ -44,23 +45,47 @@ function mayRead(order: Order, context: ServerContext): boolean {
   return order.userId === caller.subject || hasAnyRole(caller, ORDER_READER_ROLES);
 }
 
+/** The lines of an order, priced from `catalogue`: FAILED_PRECONDITION for a product without a price. */
+function linesOf(items: readonly StockLine[], catalogue: ReadonlyMap<string, Product>) {
+  return items.map(({ productId, quantity }) => {
+    const unitPrice = catalogue.get(productId)?.price;
+    if (unitPrice === undefined) {
+      throw new RpcError(Code.FAILED_PRECONDITION, `product ${productId} has no price`);
+    }
+    return { productId, quantity, unitPrice };
+  });
+}
+
 /** OrderService over the shop's store: orders take their products out of stock. */
 export function orderService({ orders, products, users }: Store): OrderServiceHandlers {
+  /** The products of `items` as the catalogue has them now, by id: NOT_FOUND for one it does not have. */
+  async function catalogue(items: readonly StockLine[], signal: AbortSignal): Promise<Map<string, Product>> {
+    const found = new Map<string, Product>();
+    for (const { productId } of items) {
+      if (!found.has(productId)) {
+        const product = await products.get(productId, signal);
+        if (product === undefined) {
+          throw new RpcError(Code.NOT_FOUND, `product ${productId} not found`);
+        }
+        found.set(productId, product);
+      }
+    }
+    return found;
+  }
+
   return {
     async createOrder({ userId, items, shippingAddress }, { signal }) {
       if ((await users.get(userId, signal)) === undefined) {
         throw new RpcError(Code.NOT_FOUND, `user ${userId} not found`);
       }
+      // An order that has no total (a product without a price, several
+      // currencies, more than an amount holds) is refused before anything is
+      // taken out of stock: a refused order changes nothing.
+      totalOf(linesOf(items, await catalogue(items, signal)));
       const reserved = await products.reserve(items);
       try {
-        // Prices come from the catalogue, whatever unit_price the request says.
-        const lines = items.map(({ productId, quantity }) => {
-          const unitPrice = reserved.get(productId)?.price;
-          if (unitPrice === undefined) {
-            throw new RpcError(Code.FAILED_PRECONDITION, `product ${productId} has no price`);
-          }
-          return { productId, quantity, unitPrice };
-        });
+        // Prices come from the catalogue as reserved, whatever unit_price the request says.
+        const lines = linesOf(items, reserved);
         const order = create(OrderSchema, {
           userId,
           items: lines,

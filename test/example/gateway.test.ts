@@ -75,13 +75,14 @@ describe("the example's GatewayService", () => {
       price: { currencyCode: "EUR", units: 1n },
       stock: 1,
     });
-    products.gatedId = slow?.productId ?? "";
+    const slowId = slow?.productId ?? "";
     // The slow product comes first: looked up one after another, none of the others would start.
     const { order } = await shop.orders.client.createOrder({
       userId: user.userId,
       shippingAddress: HOME,
-      items: [products.gatedId, ...others].map((productId) => ({ productId, quantity: 1 })),
+      items: [slowId, ...others].map((productId) => ({ productId, quantity: 1 })),
     });
+    products.gatedId = slowId;
 
     const details = gateway.client.getOrderDetails({ orderId: order?.orderId ?? "" });
     await within(products.gateReached.promise, "the slow product's lookup to start");

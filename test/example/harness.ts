@@ -61,7 +61,8 @@ export async function connectAs<S extends ServiceSpec>(
 
 /**
  * Serves the example's services on 127.0.0.1, port 0, until the test ends,
- * with the example's auth; their clients call as an admin.
+ * with the example's auth and server reflection, as startShop serves them; their
+ * clients call as an admin.
  */
 export async function serveShop(store: Store = createMemoryStore(), options: ServeExampleOptions = {}): Promise<Shop> {
   const auth = options.auth ?? exampleAuth();
@@ -78,7 +79,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
         return userHandlers.getUser(request, context);
       },
     },
-    { auth },
+    { auth, reflection: true },
   ).then((served) => asAdmin(served, UserService, auth));
   const products = await serve(
     ProductService,
@@ -89,7 +90,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
         return productHandlers.getProduct(request, context);
       },
     },
-    { auth },
+    { auth, reflection: true },
   ).then((served) => asAdmin(served, ProductService, auth));
   const orders = await serve(
     OrderService,
@@ -100,7 +101,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
         return orderHandlers.getOrder(request, context);
       },
     },
-    { auth },
+    { auth, reflection: true },
   ).then((served) => asAdmin(served, OrderService, auth));
   return { store, users, products, orders, contexts };
 }
@@ -125,7 +126,11 @@ export async function serveGateway(
       closeClient(client);
     }
   });
-  return asAdmin(await serve(GatewayService, gatewayService(backends), { auth }), GatewayService, auth);
+  return asAdmin(
+    await serve(GatewayService, gatewayService(backends), { auth, reflection: true }),
+    GatewayService,
+    auth,
+  );
 }
 
 /** Resolves with the signal's reason once it aborts. */
@@ -139,9 +144,10 @@ export function abortedWith(signal: AbortSignal): Promise<unknown> {
 }
 
 /**
- * A catalogue in which getting one product (`gatedId`) waits until the test
- * calls `open()`, or until the call's signal aborts; it reports when each get
- * returns. For checking the gateway's concurrency and cancellation.
+ * A catalogue in which, once `gatedId` is set, getting that product waits
+ * until the test calls `open()`, or until the call's signal aborts; from
+ * then on, it reports when each get returns. For checking the gateway's
+ * concurrency and cancellation.
  */
 export class GatedProducts extends MemoryProducts {
   gatedId = "";
@@ -167,7 +173,9 @@ export class GatedProducts extends MemoryProducts {
       callSignal.throwIfAborted();
     }
     const product = await super.get(productId);
-    this.#returnedOf(productId).resolve();
+    if (this.gatedId !== "") {
+      this.#returnedOf(productId).resolve();
+    }
     return product;
   }
 
