@@ -240,5 +240,10 @@ describe("the example's UserService", () => {
     expect(await within(agent.call.next(), "the agent's call to end")).toMatchObject({ done: true });
     ada.done.resolve();
     expect(await within(ada.call.next(), "Ada's call to end")).toMatchObject({ done: true });
+
+    // An agent writing to a customer who is not connected is told so.
+    expect(await collect(asAgent.chatWithUsers([{ userId: "u2", message: "still there?" }]))).toMatchObject([
+      { userId: SUPPORT_BOT, message: "u2 is not in the chat" },
+    ]);
   });
 });
