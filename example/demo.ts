@@ -1,5 +1,5 @@
 import { toJsonString } from "@bufbuild/protobuf";
-import { type ClientOf, Code, closeClient, createClient, RpcError, type ServiceSpec } from "grpckit";
+import { type ClientOf, Code, closeClient, createClient, RpcError, ServerReflection, type ServiceSpec } from "grpckit";
 import { GatewayService } from "../generated-example/ecommerce/v1/gateway_grpckit.js";
 import type { OrderDetails } from "../generated-example/ecommerce/v1/gateway_pb.js";
 import { OrderService } from "../generated-example/ecommerce/v1/order_grpckit.js";
@@ -317,6 +317,35 @@ export async function runDemo(addresses: DemoAddresses, out: DemoOutput = consol
     );
     show(`refused as expected: ${Code[notStaff.code]}: ${notStaff.rawMessage}`);
 
+    step("GetOrder", "unary", `Ada reads an order of ${alan.userId} (rule: its owner, or admin or support)`);
+    const { order: alansOrder = absent("order") } = await admin.orders.createOrder({
+      userId: alan.userId,
+      items: [{ productId: mug.productId, quantity: 1 }],
+      shippingAddress: home,
+    });
+    const notHerOrder = await failure(asAda.orders.getOrder({ orderId: alansOrder.orderId }));
+    show(`refused as if it did not exist: ${Code[notHerOrder.code]}: ${notHerOrder.rawMessage}`);
+    show(`(order ids are random: ${alansOrder.orderId} tells nothing of the others)`);
+
+    step("ChatWithUsers", "bidi streaming", `Ada writes to support as ${alan.userId}`);
+    const impersonation = await failure(
+      drain(asAda.users.chatWithUsers([{ userId: alan.userId, message: "Hi, Alan here" }])),
+    );
+    show(`refused as expected: ${Code[impersonation.code]}: ${impersonation.rawMessage}`);
+
+    step("ServerReflectionInfo", "bidi streaming", "lists the order server's services, as Ada and as admin");
+    const listServices = [{ messageRequest: { case: "listServices", value: "" } } as const];
+    const adaReflects = await failure(
+      drain(connect(ServerReflection, addresses.orders, adaToken).serverReflectionInfo(listServices)),
+    );
+    show(`Ada: refused as expected: ${Code[adaReflects.code]}: ${adaReflects.rawMessage}`);
+    const [listing] = await drain(
+      connect(ServerReflection, addresses.orders, adminToken).serverReflectionInfo(listServices),
+    );
+    const services =
+      listing?.messageResponse.case === "listServicesResponse" ? listing.messageResponse.value.service : [];
+    show(`admin: ${services.map((service) => service.name).join(", ")}`);
+
     step("GetUser", "unary", `a guest without a token reads ${ada.userId}`);
     const noToken = await failure(guest.users.getUser({ userId: ada.userId }));
     show(`refused as expected: ${Code[noToken.code]}: ${noToken.rawMessage}`);
@@ -358,6 +387,15 @@ async function failure(call: Promise<unknown>): Promise<RpcError> {
     throw error;
   }
   throw new Error("the call was expected to fail");
+}
+
+/** Every item of a stream. */
+async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of stream) {
+    items.push(item);
+  }
+  return items;
 }
 
 /** The first `count` items of a stream; leaving the loop then cancels the call. */

@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { closeClient, createClient, createServer, jwt, type Server, type ServerAuth } from "grpckit";
+import {
+  closeClient,
+  createClient,
+  createServer,
+  jwt,
+  type Server,
+  type ServerAuth,
+  type ServerAuthOptions,
+  ServerReflection,
+  ServerReflectionV1alpha,
+} from "grpckit";
 import { SignJWT } from "jose";
 import { GatewayService } from "../generated-example/ecommerce/v1/gateway_grpckit.js";
 import { OrderService } from "../generated-example/ecommerce/v1/order_grpckit.js";
@@ -31,9 +41,21 @@ const SECRET_ENV = "GRPCKIT_EXAMPLE_JWT_SECRET";
 process.env[SECRET_ENV] ??= randomBytes(32).toString("base64url");
 const secret = Buffer.from(process.env[SECRET_ENV] ?? "", "base64url");
 
-/** The example servers' authenticator: the tokens of {@link mintToken}. */
-export function exampleAuth(): ServerAuth {
-  return jwt({ secret, algorithms: ["HS256"], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
+/**
+ * The example servers' auth: the tokens of {@link mintToken}, and server
+ * reflection for admins only. Reflection hands its caller every method,
+ * message and auth rule of the server, role names included: the shop's
+ * customers have no use for that, and an attacker would. A choice: a server
+ * only operators reach may leave it to any authenticated caller (the
+ * default), and one exposed to the Internet may not serve it at all.
+ */
+export function exampleAuth(): ServerAuthOptions {
+  return {
+    authenticator: jwt({ secret, algorithms: ["HS256"], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE }),
+    rules: [
+      { match: { service: [ServerReflection.typeName, ServerReflectionV1alpha.typeName] }, rule: { roles: ["admin"] } },
+    ],
+  };
 }
 
 /** Mints a token of the example's issuer for `subject` with `roles`, valid for an hour. */
@@ -74,9 +96,10 @@ export async function startShop(
   const store = options.store ?? createMemoryStore();
   const listen = { users: "127.0.0.1:0", products: "127.0.0.1:0", orders: "127.0.0.1:0", ...options.listen };
   const auth = options.auth ?? exampleAuth();
-  const users = createServer({ auth }).add(UserService, userService(store.users));
-  const products = createServer({ auth }).add(ProductService, productService(store.products));
-  const orders = createServer({ auth }).add(OrderService, orderService(store));
+  // With reflection, so that grpcurl and grpcui work without the .proto files (for admins: see exampleAuth).
+  const users = createServer({ auth, reflection: true }).add(UserService, userService(store.users));
+  const products = createServer({ auth, reflection: true }).add(ProductService, productService(store.products));
+  const orders = createServer({ auth, reflection: true }).add(OrderService, orderService(store));
   const stop = () => stopAll([users, products, orders]);
   try {
     const addresses = {
@@ -104,7 +127,10 @@ export async function startGateway(
     products: createClient(ProductService, backends.products),
     orders: createClient(OrderService, backends.orders),
   };
-  const server = createServer({ auth: options.auth ?? exampleAuth() }).add(GatewayService, gatewayService(clients));
+  const server = createServer({ auth: options.auth ?? exampleAuth(), reflection: true }).add(
+    GatewayService,
+    gatewayService(clients),
+  );
   const stop = async () => {
     await stopAll([server]);
     for (const client of Object.values(clients)) {

@@ -8,6 +8,9 @@ import { type Money, MoneySchema } from "../../generated-example/ecommerce/v1/co
 
 const NANOS_PER_UNIT = 1_000_000_000n;
 
+/** The most whole units a Money holds: its `units` is an int64. */
+const MAX_UNITS = 2n ** 63n - 1n;
+
 function toNanos(amount: Money): bigint {
   return amount.units * NANOS_PER_UNIT + BigInt(amount.nanos);
 }
@@ -19,7 +22,9 @@ function fromNanos(currencyCode: string, nanos: bigint): Money {
 
 /**
  * The sum of `price × quantity` over `lines`, in their one currency. Lines in
- * different currencies have no total: FAILED_PRECONDITION.
+ * different currencies have no total: FAILED_PRECONDITION. A total past what
+ * a Money holds (int64 units) is INVALID_ARGUMENT: the quantities asked for
+ * are too large; encoding it would fail the call with INTERNAL instead.
  */
 export function totalOf(lines: readonly { unitPrice: Money; quantity: number }[]): Money {
   const currencies = new Set(lines.map((line) => line.unitPrice.currencyCode));
@@ -31,6 +36,12 @@ export function totalOf(lines: readonly { unitPrice: Money; quantity: number }[]
   }
   const [currencyCode = ""] = currencies;
   const nanos = lines.reduce((sum, line) => sum + toNanos(line.unitPrice) * BigInt(line.quantity), 0n);
+  if (nanos / NANOS_PER_UNIT > MAX_UNITS) {
+    throw new RpcError(
+      Code.INVALID_ARGUMENT,
+      `the order's total is more than an amount can hold (${MAX_UNITS} ${currencyCode}): order fewer items`,
+    );
+  }
   return fromNanos(currencyCode, nanos);
 }
 

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { Code, RpcError } from "grpckit";
+import { Code, hasAnyRole, RpcError, requirePrincipal } from "grpckit";
 import { applyUserUpdateMask, type UserServiceHandlers } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import {
   type ChatWithUsersRequest,
@@ -13,7 +13,7 @@ import {
 } from "../../generated-example/ecommerce/v1/user_pb.js";
 import type { Mailbox } from "../lib/mailbox.js";
 import type { UserRepository } from "../store/repositories.js";
-import { type ChatLine, ChatRoom } from "./chat-room.js";
+import { type ChatLine, type ChatMember, ChatRoom } from "./chat-room.js";
 
 /** ListUsers sends at most this many users when the request's page_size is 0... */
 const DEFAULT_LIST_SIZE = 50;
@@ -22,6 +22,9 @@ const MAX_LIST_SIZE = 1_000;
 
 /** The user id the support chat's automatic answers come from. */
 export const SUPPORT_BOT = "support-bot";
+
+/** The roles that answer customers in the support chat. */
+export const SUPPORT_AGENT_ROLES: readonly string[] = ["support", "admin"];
 
 /** UserService over a user repository. */
 export function userService(users: UserRepository): UserServiceHandlers {
@@ -35,10 +38,11 @@ export function userService(users: UserRepository): UserServiceHandlers {
     return user;
   }
 
-  /** The support bot's answer, for when no one else is in the chat room. */
-  async function botAnswer({ userId, message }: ChatWithUsersRequest, signal: AbortSignal): Promise<ChatLine> {
-    const user = await users.get(userId, signal);
-    const name = user?.displayName || userId;
+  /** The support bot's answer to a customer, for when no agent is in the chat room. */
+  async function botAnswer(customer: string, message: string, signal: AbortSignal): Promise<ChatLine> {
+    // The name of the caller, whose id comes from their credentials: never of an id a message names.
+    const user = await users.get(customer, signal);
+    const name = user?.displayName || customer;
     return {
       userId: SUPPORT_BOT,
       message: `Hi ${name}! No one from support is online right now; we will answer "${message}" as soon as we are back.`,
@@ -47,19 +51,31 @@ export function userService(users: UserRepository): UserServiceHandlers {
   }
 
   /**
-   * Posts what a user sends to the chat room, until they stop sending; then
-   * closes their inbox, which ends their call once it is read.
+   * Posts what `caller` sends to the chat room, until they stop sending; then
+   * closes their inbox, which ends their call once it is read. Each line is
+   * sent as the caller. A customer's lines go to the agents, and must name the
+   * customer themself: a self rule cannot check a request stream (its
+   * messages arrive one by one), so this does, for each message. An agent's
+   * lines go to the customer they name.
    */
-  async function relay(messages: AsyncIterable<ChatWithUsersRequest>, inbox: Mailbox<ChatLine>, signal: AbortSignal) {
+  async function relay(
+    messages: AsyncIterable<ChatWithUsersRequest>,
+    inbox: Mailbox<ChatLine>,
+    caller: ChatMember,
+    signal: AbortSignal,
+  ) {
     try {
-      for await (const request of messages) {
-        const delivered = chat.post(inbox, {
-          userId: request.userId,
-          message: request.message,
-          sendTime: timestampNow(),
-        });
-        if (delivered === 0) {
-          inbox.push(await botAnswer(request, signal));
+      for await (const { userId, message } of messages) {
+        if (!caller.agent && userId !== caller.subject) {
+          throw new RpcError(Code.PERMISSION_DENIED, "permission denied: user_id must be your own user id");
+        }
+        const line = { userId: caller.subject, message, sendTime: timestampNow() };
+        if (caller.agent) {
+          if (chat.post(inbox, line, (member) => member.subject === userId) === 0) {
+            inbox.push({ userId: SUPPORT_BOT, message: `${userId} is not in the chat`, sendTime: timestampNow() });
+          }
+        } else if (chat.post(inbox, line, (member) => member.agent) === 0) {
+          inbox.push(await botAnswer(caller.subject, message, signal));
         }
       }
       inbox.close();
@@ -126,11 +142,13 @@ export function userService(users: UserRepository): UserServiceHandlers {
     },
 
     async *chatWithUsers(messages, context) {
-      const inbox = chat.join(context.signal);
+      const principal = requirePrincipal(context);
+      const caller = { subject: principal.subject, agent: hasAnyRole(principal, SUPPORT_AGENT_ROLES) };
+      const inbox = chat.join(caller, context.signal);
       // Headers now tell the client it is in the room.
       context.sendHeader({});
       // Reads what the user sends while the loop below sends what the room says.
-      void relay(messages, inbox, context.signal);
+      void relay(messages, inbox, caller, context.signal);
       try {
         yield* inbox;
       } finally {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { clone, equals } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, RpcError } from "grpckit";
@@ -23,8 +24,14 @@ import type {
  * The embedded store: Maps in this process. Each method runs without an
  * await between its reads and its writes, which makes it atomic here as a
  * transaction would in a database. Reads of one item finish at once, so they
- * have no use for the caller's AbortSignal; scans check it. Ids are short and sequential (u1, p1, o1)
- * so the demo's output is easy to follow.
+ * have no use for the caller's AbortSignal; scans check it.
+ *
+ * Order ids are random UUIDs: an id that can be guessed invites asking for
+ * the orders of others (the service answers them NOT_FOUND anyway, but the
+ * id should not be the only thing to find). Users and products keep short
+ * sequential ids (u1, p1) so that the demo's output is easy to follow: the
+ * catalogue is public, and every user method checks who calls before it
+ * looks a user up. A real store would make all of them random.
  */
 
 /** A new in-memory store. */
@@ -224,7 +231,6 @@ function matchesCriteria(product: Product, { words, category, minPrice, maxPrice
 export class MemoryOrders implements OrderRepository {
   readonly #orders = new Map<string, Order>();
   readonly #changes = new Topic<Order>();
-  #lastId = 0;
 
   async get(orderId: string): Promise<Order | undefined> {
     const order = this.#orders.get(orderId);
@@ -234,11 +240,16 @@ export class MemoryOrders implements OrderRepository {
   async create(order: Order): Promise<Order> {
     const now = timestampNow();
     const stored = clone(OrderSchema, order);
-    stored.orderId = `o${++this.#lastId}`;
+    stored.orderId = randomUUID();
     stored.createTime = now;
     stored.updateTime = now;
     this.#orders.set(stored.orderId, stored);
     return clone(OrderSchema, stored);
+  }
+
+  /** Every order, oldest first: not part of OrderRepository (the services never list orders), for tests. */
+  all(): Order[] {
+    return [...this.#orders.values()].map((order) => clone(OrderSchema, order));
   }
 
   async setStatus(orderId: string, from: OrderStatus, to: OrderStatus): Promise<Order> {

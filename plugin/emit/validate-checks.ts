@@ -46,6 +46,8 @@ export type RuntimeHelper =
   | "isIpv6"
   | "isUri"
   | "isUuid"
+  | "isValidDuration"
+  | "isValidTimestamp"
   | "isWithinOfNow"
   | "moreCharsThan"
   | "moreUtf8BytesThan";
@@ -452,8 +454,24 @@ function fraction(nanos: number): string {
 
 function timeChecks(r: TimeValueRules, ctx: CheckContext): Check[] {
   const k = r.kind;
-  const checks: Check[] = [];
   const show = k === "timestamp" ? formatTimestamp : formatDuration;
+  // First, that the value is a Timestamp (Duration) at all; the other rules
+  // compare values, and a value with nanos of -1 or in the year 10000 is none:
+  // it gets this violation alone.
+  const isValid = ctx.helper(k === "timestamp" ? "isValidTimestamp" : "isValidDuration");
+  const valid =
+    k === "timestamp"
+      ? check(
+          "timestamp.valid",
+          "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999",
+          (v) => `!${isValid}(${v})`,
+        )
+      : check(
+          "duration.valid",
+          "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds",
+          (v) => `!${isValid}(${v})`,
+        );
+  const checks: Check[] = [];
   const cmp = (t: TimeValue, op: string) => (v: string) =>
     `${ctx.helper("compareTime")}(${v}, ${t.seconds}n, ${t.nanos}) ${op} 0`;
   const words =
@@ -488,7 +506,7 @@ function timeChecks(r: TimeValueRules, ctx: CheckContext): Check[] {
       ),
     );
   }
-  return checks;
+  return [valid, ...checks.map((c) => ({ ...c, violated: (v: string) => `${isValid}(${v}) && ${c.violated(v)}` }))];
 }
 
 /** A condition that the value `v` of `type` is its zero value. */

@@ -11,6 +11,8 @@ import {
 } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { Edition, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+// The same validity the generated checks apply to values, applied here to the rules' own values.
+import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks.js";
 import {
   type BytesRules,
   type DurationRules,
@@ -1041,12 +1043,7 @@ function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationR
 }
 
 function isValidTime(kind: "timestamp" | "duration", v: TimeValue): boolean {
-  if (kind === "timestamp") {
-    // 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z
-    return v.seconds >= -62135596800n && v.seconds <= 253402300799n && v.nanos >= 0 && v.nanos <= 999_999_999;
-  }
-  const sameSign = v.seconds === 0n || v.nanos === 0 || v.seconds > 0n === v.nanos > 0;
-  return v.seconds >= -315576000000n && v.seconds <= 315576000000n && Math.abs(v.nanos) <= 999_999_999 && sameSign;
+  return kind === "timestamp" ? isValidTimestamp(v) : isValidDuration(v);
 }
 
 function checkDisjoint<T>(

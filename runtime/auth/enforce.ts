@@ -6,7 +6,7 @@ import { registerSchemaInterceptor, type SchemaInterceptorContext } from "../ser
 import type { MethodSpec, ServerContext, ServiceSpec } from "../service.js";
 import { type Authenticator, AuthFailure } from "./authenticator.js";
 import { PERMISSION_DENIED_MESSAGE, type Principal, principalKey, UNAUTHENTICATED_MESSAGE } from "./principal.js";
-import { compileRule } from "./rule.js";
+import { type AuthRule, compileRule } from "./rule.js";
 
 /** Where the server writes why it refused a call: a pino logger, or anything with this `warn`. */
 export interface AuthLogger {
@@ -25,10 +25,32 @@ export interface ServerAuthOptions {
    */
   publicMethods?: MethodMatch | undefined;
   /**
+   * Rules of methods whose schema declares none: the built-in services
+   * (server reflection) and services generated without rules. The first
+   * entry whose `match` selects a method gives its rule; a method no entry
+   * selects needs an authenticated caller, as before. A method whose schema
+   * declares a rule keeps it, so an entry can never weaken the schema; and
+   * `publicMethods` wins over an entry.
+   *
+   * @example
+   * // Reflection lists every method and message: for admins only.
+   * rules: [{ match: { service: ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"] },
+   *           rule: { roles: ["admin"] } }]
+   */
+  rules?: readonly MethodRule[] | undefined;
+  /**
    * Receives one line per refused call, with the reason the caller is not
    * told (`auth.reason`). Default: `console.warn`.
    */
   logger?: AuthLogger | undefined;
+}
+
+/** An auth rule given to the server for methods whose schema declares none; see {@link ServerAuthOptions.rules}. */
+export interface MethodRule {
+  /** The methods it applies to: a predicate or criteria, as for `selector`. */
+  readonly match: MethodMatch;
+  /** Their rule, as `(grpckit.v1.method).auth` declares one. */
+  readonly rule: AuthRule;
 }
 
 /**
@@ -54,6 +76,8 @@ const consoleLogger: AuthLogger = {
 interface Settings {
   readonly authenticator: Authenticator;
   readonly isPublic: (method: MethodSpec, service: ServiceSpec) => boolean;
+  /** The rule of a method whose schema declares none, from the `rules` option. */
+  readonly ruleOf: (method: MethodSpec, service: ServiceSpec) => AuthRule | undefined;
   readonly logger: AuthLogger;
 }
 
@@ -66,9 +90,11 @@ function settingsOf(auth: Authenticator | ServerAuthOptions): Settings {
     if (typeof full.authenticator?.authenticate !== "function") {
       throw new TypeError("createServer(): auth must be an authenticator, such as jwt(...), or { authenticator, ... }");
     }
+    const rules = (full.rules ?? []).map(({ match, rule }) => ({ matches: matcher(match), rule }));
     settings = {
       authenticator: full.authenticator,
       isPublic: matcher(full.publicMethods ?? defaultPublic),
+      ruleOf: (method, service) => rules.find((r) => r.matches(method, service))?.rule,
       logger: full.logger ?? consoleLogger,
     };
     settingsCache.set(auth, settings);
@@ -117,7 +143,7 @@ export function authInterceptor(
     return undefined;
   }
   const settings = settingsOf(auth);
-  const rule = compileRule(method, method.auth);
+  const rule = compileRule(method, method.auth ?? settings.ruleOf(method, service));
   const isPublic = rule.public || settings.isPublic(method, service);
   return (next) => async (call) => {
     const { context } = call;

@@ -8,7 +8,7 @@
 import "./enforce.js";
 
 export { type Authenticator, AuthFailure, allOf, anyOf } from "./authenticator.js";
-export type { AuthLogger, ServerAuth, ServerAuthOptions } from "./enforce.js";
+export type { AuthLogger, MethodRule, ServerAuth, ServerAuthOptions } from "./enforce.js";
 export { type JwksSource, type JwtAlgorithm, type JwtOptions, jwt } from "./jwt.js";
 export { type MtlsOptions, mtls, type SubjectAltName } from "./mtls.js";
 export {

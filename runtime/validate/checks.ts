@@ -145,6 +145,32 @@ export interface SecondsAndNanos {
 }
 
 /**
+ * Whether a Timestamp is one google.protobuf.Timestamp allows: from
+ * 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos from 0 to
+ * 999,999,999. A field with Timestamp rules is checked with it first: other
+ * rules compare values, which an invalid one is not.
+ */
+export function isValidTimestamp(value: SecondsAndNanos): boolean {
+  return (
+    value.seconds >= -62_135_596_800n &&
+    value.seconds <= 253_402_300_799n &&
+    value.nanos >= 0 &&
+    value.nanos <= 999_999_999
+  );
+}
+
+/**
+ * Whether a Duration is one google.protobuf.Duration allows: at most
+ * 315,576,000,000 seconds (10,000 years) either way, nanos below one second
+ * and of the same sign as seconds.
+ */
+export function isValidDuration(value: SecondsAndNanos): boolean {
+  const { seconds, nanos } = value;
+  const sameSign = seconds === 0n || nanos === 0 || seconds > 0n === nanos > 0;
+  return seconds >= -315_576_000_000n && seconds <= 315_576_000_000n && Math.abs(nanos) <= 999_999_999 && sameSign;
+}
+
+/**
  * Compares a Timestamp or Duration to `seconds` + `nanos`: negative if it is
  * earlier (shorter), 0 if equal, positive if later (longer).
  */

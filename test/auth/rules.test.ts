@@ -7,6 +7,8 @@ import {
   principalKey,
   requirePrincipal,
   type ServerInterceptor,
+  ServerReflection,
+  ServerReflectionV1alpha,
 } from "grpckit";
 import { afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
@@ -205,6 +207,35 @@ describe("secure by default", () => {
     const s = await serveUsers(authenticator(), { publicMethods: { method: "ListUsers" } });
     expect((await drain(s.client.listUsers({}))).length).toBe(1);
     await failure(s.client.deleteUser({ userId: "u1" }), Code.UNAUTHENTICATED);
+  });
+
+  it("gives the rules option's rule to methods the schema leaves without one, reflection among them", async () => {
+    const reflectionServices = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
+    const s = await serveUsers(authenticator(), {
+      rules: [
+        { match: { service: reflectionServices }, rule: { roles: ["admin"] } },
+        // Matches every method of Users too, but only ListUsers has no rule of its schema.
+        { match: { service: "ecommerce.v1.UserService" }, rule: { roles: ["staff"] } },
+      ],
+      server: { reflection: true },
+    });
+    const list = { messageRequest: { case: "listServices", value: "" } } as const;
+    const customer = await tokenFor("u1", { roles: ["customer"] });
+    const admin = await tokenFor("root", { roles: ["admin"] });
+    for (const service of [ServerReflection, ServerReflectionV1alpha]) {
+      const reflection = s.served.connect(service);
+      await failure(drain(reflection.serverReflectionInfo([list], bearer(customer))), Code.PERMISSION_DENIED);
+      await failure(drain(reflection.serverReflectionInfo([list])), Code.UNAUTHENTICATED);
+      // The same channel still serves a caller the rule allows.
+      const [answer] = await drain(reflection.serverReflectionInfo([list], bearer(admin)));
+      expect(answer?.messageResponse.case).toBe("listServicesResponse");
+    }
+    // The rule of the schema stays: GetUser is still the user themself's, whatever the entry says.
+    expect((await s.client.getUser({ userId: "u1" }, bearer(customer))).user?.displayName).toBe("u1");
+    // ListUsers had none: it takes the entry's.
+    await failure(drain(s.client.listUsers({}, bearer(customer))), Code.PERMISSION_DENIED);
+    expect(await drain(s.client.listUsers({}, bearer(await tokenFor("clerk", { roles: ["staff"] }))))).toHaveLength(1);
+    expect(s.seen.calls).toEqual(["getUser", "listUsers"]);
   });
 });
 

@@ -54,8 +54,22 @@ async function asAdmin<S extends ServiceSpec>(
 }
 
 /**
+ * A client of `served` on a channel of its own, calling as `subject` with
+ * `roles` (a token of the example's issuer).
+ */
+export async function connectAs<S extends ServiceSpec>(
+  served: Served<S>,
+  service: S,
+  subject: string,
+  roles: readonly string[] = ["customer"],
+): Promise<Served<S>["client"]> {
+  return served.connect(service, { token: await mintToken(subject, roles), allowInsecureToken: true });
+}
+
+/**
  * Serves the example's services on 127.0.0.1, port 0, until the test ends,
- * with the example's auth; their clients call as an admin.
+ * with the example's auth and server reflection, as startShop serves them; their
+ * clients call as an admin.
  */
 export async function serveShop(store: Store = createMemoryStore(), options: ServeExampleOptions = {}): Promise<Shop> {
   const auth = options.auth ?? exampleAuth();
@@ -72,7 +86,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
         return userHandlers.getUser(request, context);
       },
     },
-    { auth },
+    { auth, reflection: true },
   ).then((served) => asAdmin(served, UserService, auth, options.adminToken));
   const products = await serve(
     ProductService,
@@ -83,7 +97,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
         return productHandlers.getProduct(request, context);
       },
     },
-    { auth },
+    { auth, reflection: true },
   ).then((served) => asAdmin(served, ProductService, auth, options.adminToken));
   const orders = await serve(
     OrderService,
@@ -94,7 +108,7 @@ export async function serveShop(store: Store = createMemoryStore(), options: Ser
         return orderHandlers.getOrder(request, context);
       },
     },
-    { auth },
+    { auth, reflection: true },
   ).then((served) => asAdmin(served, OrderService, auth, options.adminToken));
   return { store, users, products, orders, contexts };
 }
@@ -120,7 +134,7 @@ export async function serveGateway(
     }
   });
   return asAdmin(
-    await serve(GatewayService, gatewayService(backends), { auth }),
+    await serve(GatewayService, gatewayService(backends), { auth, reflection: true }),
     GatewayService,
     auth,
     options.adminToken,
@@ -138,9 +152,10 @@ export function abortedWith(signal: AbortSignal): Promise<unknown> {
 }
 
 /**
- * A catalogue in which getting one product (`gatedId`) waits until the test
- * calls `open()`, or until the call's signal aborts; it reports when each get
- * returns. For checking the gateway's concurrency and cancellation.
+ * A catalogue in which, once `gatedId` is set, getting that product waits
+ * until the test calls `open()`, or until the call's signal aborts; from
+ * then on, it reports when each get returns. For checking the gateway's
+ * concurrency and cancellation.
  */
 export class GatedProducts extends MemoryProducts {
   gatedId = "";
@@ -166,7 +181,9 @@ export class GatedProducts extends MemoryProducts {
       callSignal.throwIfAborted();
     }
     const product = await super.get(productId);
-    this.#returnedOf(productId).resolve();
+    if (this.gatedId !== "") {
+      this.#returnedOf(productId).resolve();
+    }
     return product;
   }
 

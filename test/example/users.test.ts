@@ -4,9 +4,10 @@ import { Code } from "grpckit";
 import { describe, expect, test } from "vitest";
 import { SUPPORT_BOT } from "../../example/services/users.js";
 import { MemoryUsers } from "../../example/store/memory.js";
+import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { UserSchema } from "../../generated-example/ecommerce/v1/user_pb.js";
 import { collect, deferred, within } from "../support/serve.js";
-import { serveShop } from "./harness.js";
+import { connectAs, serveShop } from "./harness.js";
 
 describe("the example's UserService", () => {
   test("creates, reads with a read mask, and deletes users", async () => {
@@ -182,57 +183,67 @@ describe("the example's UserService", () => {
     expect(errors[0]?.message).toContain("ADA@example.com");
   });
 
-  test("ChatWithUsers: the bot answers a user alone; with someone else in the room, messages go to them", async () => {
+  test("ChatWithUsers: the bot answers a customer alone; an agent gets what customers say, and answers one of them", async () => {
     const { users } = await serveShop();
     await users.client.createUser({ email: "ada@example.com", displayName: "Ada" });
+    await users.client.createUser({ email: "grace@example.com", displayName: "Grace" });
+    const asAda = await connectAs(users, UserService, "u1");
+    const asGrace = await connectAs(users, UserService, "u2");
+    const asAgent = await connectAs(users, UserService, "agent-7", ["support"]);
 
-    const alone = await collect(users.client.chatWithUsers([{ userId: "u1", message: "hello?" }]));
+    const alone = await collect(asAda.chatWithUsers([{ userId: "u1", message: "hello?" }]));
     expect(alone).toHaveLength(1);
     expect(alone[0]).toMatchObject({ userId: SUPPORT_BOT });
     expect(alone[0]?.message).toContain("Hi Ada!");
     expect(alone[0]?.message).toContain('"hello?"');
     expect(alone[0]?.sendTime).toBeDefined();
 
-    // An agent joins first; the headers say it is in the room.
-    const agentJoined = deferred();
+    /** Joins the chat as `client`, sending `first` and then nothing until `done` resolves. */
+    const join = async (client: typeof asAda, first: { userId: string; message: Promise<string> } | undefined) => {
+      const joined = deferred();
+      const done = deferred();
+      const call = client
+        .chatWithUsers(
+          (async function* () {
+            if (first !== undefined) {
+              yield { userId: first.userId, message: await first.message };
+            }
+            await done.promise;
+          })(),
+          { onHeader: () => joined.resolve() },
+        )
+        [Symbol.asyncIterator]();
+      const heard = call.next();
+      await within(joined.promise, "joining the chat");
+      return { call, heard, done };
+    };
+    // An agent and Grace join first; the headers say they are in the room.
     const agentSays = deferred<string>();
-    const agent = users.client
-      .chatWithUsers(
-        (async function* () {
-          yield { userId: "agent", message: await agentSays.promise };
-        })(),
-        { onHeader: () => agentJoined.resolve() },
-      )
-      [Symbol.asyncIterator]();
-    const agentHears = agent.next();
-    await within(agentJoined.promise, "the agent to join");
+    const agent = await join(asAgent, { userId: "u1", message: agentSays.promise });
+    const grace = await join(asGrace, undefined);
+    const ada = await join(asAda, { userId: "u1", message: Promise.resolve("my lamp is broken") });
 
-    const adaJoined = deferred();
-    const adaSaysBye = deferred();
-    const ada = users.client
-      .chatWithUsers(
-        (async function* () {
-          yield { userId: "u1", message: "my lamp is broken" };
-          await adaSaysBye.promise;
-        })(),
-        { onHeader: () => adaJoined.resolve() },
-      )
-      [Symbol.asyncIterator]();
-    const adaHears = ada.next();
-    await within(adaJoined.promise, "Ada to join");
-
-    expect((await within(agentHears, "the agent to hear Ada")).value).toMatchObject({
+    // The line says who sent it, as the credentials say.
+    expect((await within(agent.heard, "the agent to hear Ada")).value).toMatchObject({
       userId: "u1",
       message: "my lamp is broken",
     });
     agentSays.resolve("sorry to hear that, a new one is on its way");
-    expect((await within(adaHears, "Ada to hear the agent")).value).toMatchObject({
-      userId: "agent",
+    expect((await within(ada.heard, "Ada to hear the agent")).value).toMatchObject({
+      userId: "agent-7",
       message: "sorry to hear that, a new one is on its way",
     });
-    // Each side ends its call by ending what it sends.
-    expect(await within(agent.next(), "the agent's call to end")).toMatchObject({ done: true });
-    adaSaysBye.resolve();
-    expect(await within(ada.next(), "Ada's call to end")).toMatchObject({ done: true });
+    // Each side ends its call by ending what it sends. Grace heard nothing of Ada's conversation.
+    grace.done.resolve();
+    expect(await within(grace.heard, "Grace's call to end")).toMatchObject({ done: true });
+    agent.done.resolve();
+    expect(await within(agent.call.next(), "the agent's call to end")).toMatchObject({ done: true });
+    ada.done.resolve();
+    expect(await within(ada.call.next(), "Ada's call to end")).toMatchObject({ done: true });
+
+    // An agent writing to a customer who is not connected is told so.
+    expect(await collect(asAgent.chatWithUsers([{ userId: "u2", message: "still there?" }]))).toMatchObject([
+      { userId: SUPPORT_BOT, message: "u2 is not in the chat" },
+    ]);
   });
 });

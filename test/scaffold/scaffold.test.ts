@@ -84,7 +84,7 @@ describe("grpckit scaffold", () => {
     expect(added).toContain(
       "    async *listUsers(request: ListUsersRequest, context: ServerContext): AsyncIterable<ResponseInit<typeof ListUsersResponseSchema>> {",
     );
-    expect(added).toContain("     * ChatWithUsers is a bidirectional chat between support and users.");
+    expect(added).toContain("     * ChatWithUsers is a bidirectional chat between support and users. Each");
     // Only names the file did not import yet are imported, in a statement of their own.
     expect(added.some((l) => l.includes("GetUserRequest"))).toBe(false);
     expect(added.some((l) => /^import .*\bCode\b/.test(l))).toBe(false);

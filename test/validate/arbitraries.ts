@@ -168,6 +168,9 @@ const secondsArb = fc.oneof(
     NOW_SECONDS + 3601n,
     -62135596800n,
     253402300799n,
+    // Out of a Timestamp's range: only timestamp.valid tells them apart.
+    -62135596801n,
+    253402300800n,
     30n,
     31n,
     59n,
@@ -177,6 +180,8 @@ const secondsArb = fc.oneof(
 );
 const nanosArb = fc.oneof(
   fc.constantFrom(0, 1, 999_999, 1_000_000, 499_999_999, 500_000_000, 500_000_001, 999_999_999),
+  // Invalid for a Timestamp (and, but for -1 with negative seconds, a Duration).
+  fc.constantFrom(-1, -999_999_999, 1_000_000_000),
   fc.integer({ min: 0, max: 999_999_999 }),
 );
 const timeArb = fc.record({ seconds: secondsArb, nanos: nanosArb });
@@ -283,7 +288,10 @@ function valueArb(field: DescField, baselines: Baselines, depth: number): fc.Arb
     const type = field.message.typeName;
     if (type === "google.protobuf.Timestamp" || type === "google.protobuf.Duration") {
       return type === "google.protobuf.Duration"
-        ? fc.record({ seconds: fc.constantFrom(-1n, 0n, 1n, 29n, 30n, 31n, 59n, 60n, 61n), nanos: nanosArb })
+        ? fc.record({
+            seconds: fc.constantFrom(-1n, 0n, 1n, 29n, 30n, 31n, 59n, 60n, 61n, 315576000000n, -315576000001n),
+            nanos: nanosArb,
+          })
         : timeArb;
     }
     if (depth <= 0) {

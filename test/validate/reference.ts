@@ -274,6 +274,11 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
       const name = typed.case;
       const lower = r.greaterThan;
       const upper = r.lessThan;
+      if (!isValidTime(typed.case, value as { seconds: bigint; nanos: number })) {
+        // An invalid value is not compared with anything.
+        fail(`${name}.valid`);
+        break;
+      }
       if (lower.case === "gt" && !(t > nanosOf(lower.value))) fail(`${name}.gt`);
       if (lower.case === "gte" && !(t >= nanosOf(lower.value))) fail(`${name}.gte`);
       if (lower.case === "gtNow" && !(t > nowNanos())) fail(`${name}.gt_now`);
@@ -302,4 +307,21 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
     }
   }
   return reasons;
+}
+
+/** Whether a Timestamp or Duration is one the well-known type allows (its documented ranges, spelled out again here). */
+function isValidTime(kind: "timestamp" | "duration", { seconds, nanos }: { seconds: bigint; nanos: number }): boolean {
+  if (kind === "timestamp") {
+    const min = BigInt(Date.parse("0001-01-01T00:00:00Z") / 1000);
+    const max = BigInt(Date.parse("9999-12-31T23:59:59Z") / 1000);
+    return seconds >= min && seconds <= max && nanos >= 0 && nanos < 1e9;
+  }
+  const limit = 10_000n * 31_557_600n; // 10,000 Julian years
+  return (
+    seconds >= -limit &&
+    seconds <= limit &&
+    nanos > -1e9 &&
+    nanos < 1e9 &&
+    (seconds === 0n || nanos === 0 || seconds > 0n === nanos > 0)
+  );
 }

@@ -68,7 +68,9 @@ export interface OrderServiceHandlers {
    */
   createOrder: UnaryHandler<typeof CreateOrderRequestSchema, typeof CreateOrderResponseSchema>;
   /**
-   * GetOrder returns one order.
+   * GetOrder returns one order: the caller's own, or any order to admin and
+   * support. An order of someone else answers NOT_FOUND, as a missing one
+   * does, so that asking tells nothing about the orders of others.
    *
    * @generated from rpc ecommerce.v1.OrderService.GetOrder
    */
@@ -81,7 +83,7 @@ export interface OrderServiceHandlers {
   updateOrderStatus: UnaryHandler<typeof UpdateOrderStatusRequestSchema, typeof UpdateOrderStatusResponseSchema>;
   /**
    * StreamOrderUpdates sends the order each time its status changes, until it
-   * is delivered or cancelled.
+   * is delivered or cancelled. Who may follow an order: as for GetOrder.
    *
    * @generated from rpc ecommerce.v1.OrderService.StreamOrderUpdates
    */
@@ -99,7 +101,9 @@ export interface OrderServiceClient {
    */
   createOrder: UnaryCall<typeof CreateOrderRequestSchema, typeof CreateOrderResponseSchema>;
   /**
-   * GetOrder returns one order.
+   * GetOrder returns one order: the caller's own, or any order to admin and
+   * support. An order of someone else answers NOT_FOUND, as a missing one
+   * does, so that asking tells nothing about the orders of others.
    *
    * @generated from rpc ecommerce.v1.OrderService.GetOrder
    */
@@ -112,7 +116,7 @@ export interface OrderServiceClient {
   updateOrderStatus: UnaryCall<typeof UpdateOrderStatusRequestSchema, typeof UpdateOrderStatusResponseSchema>;
   /**
    * StreamOrderUpdates sends the order each time its status changes, until it
-   * is delivered or cancelled.
+   * is delivered or cancelled. Who may follow an order: as for GetOrder.
    *
    * @generated from rpc ecommerce.v1.OrderService.StreamOrderUpdates
    */

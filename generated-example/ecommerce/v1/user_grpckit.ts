@@ -145,7 +145,11 @@ export interface UserServiceHandlers {
    */
   createUsers: ClientStreamingHandler<typeof CreateUsersRequestSchema, typeof CreateUsersResponseSchema>;
   /**
-   * ChatWithUsers is a bidirectional chat between support and users.
+   * ChatWithUsers is a bidirectional chat between support and users. Each
+   * message is sent as the authenticated caller, whatever it says. A
+   * customer's messages go to the support agents online (roles support and
+   * admin), and the support bot answers when there is none; an agent's go to
+   * the customer its user_id names. No customer reads another's messages.
    *
    * @generated from rpc ecommerce.v1.UserService.ChatWithUsers
    */
@@ -200,7 +204,11 @@ export interface UserServiceClient {
    */
   createUsers: ClientStreamingCall<typeof CreateUsersRequestSchema, typeof CreateUsersResponseSchema>;
   /**
-   * ChatWithUsers is a bidirectional chat between support and users.
+   * ChatWithUsers is a bidirectional chat between support and users. Each
+   * message is sent as the authenticated caller, whatever it says. A
+   * customer's messages go to the support agents online (roles support and
+   * admin), and the support bot answers when there is none; an agent's go to
+   * the customer its user_id names. No customer reads another's messages.
    *
    * @generated from rpc ecommerce.v1.UserService.ChatWithUsers
    */

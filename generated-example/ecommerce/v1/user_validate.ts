@@ -3,15 +3,16 @@
 /* eslint-disable */
 
 import type { Validator } from "grpckit/codegen";
-import { checkItem, checkNested, compareTimeToNow, defineValidator, fewerCharsThan, hasDuplicates, isEmail, isUri, mapEntryPath, moreCharsThan } from "grpckit/codegen";
+import { checkItem, checkNested, compareTimeToNow, defineValidator, fewerCharsThan, hasDuplicates, isEmail, isUri, isValidTimestamp, mapEntryPath, moreCharsThan } from "grpckit/codegen";
 import type { CreateUserError } from "./user_pb.js";
 import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, ProfileSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserSchema } from "./user_pb.js";
 import { AddressValidator, AddressZod } from "./common_validate.js";
 import { z } from "zod";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 
-const $pattern0 = new RegExp("^[a-z][a-z0-9_-]{0,31}$", "u");
-const $pattern1 = new RegExp("^\\+[1-9][0-9]{1,14}$", "u");
+const $pattern0 = new RegExp("^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$", "u");
+const $pattern1 = new RegExp("^[a-z][a-z0-9_-]{0,31}$", "u");
+const $pattern2 = new RegExp("^\\+[1-9][0-9]{1,14}$", "u");
 
 /**
  * Checks a `ecommerce.v1.User` against the rules of its .proto: pass it to
@@ -30,7 +31,10 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
   }
   {
     const v = m.displayName;
-    if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
+    if (!(v === "")) {
+      if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
+      if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", reason: "STRING_PATTERN" });
+    }
   }
   {
     const v = m.profile;
@@ -57,7 +61,7 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
     if (hasDuplicates(v)) out.push({ field: "roles", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
     let i = 0;
     for (const x of v) {
-      if (!$pattern0.test(x)) out.push({ field: `roles[${i}]`, description: "must match the pattern /^[a-z][a-z0-9_-]{0,31}$/", reason: "STRING_PATTERN" });
+      if (!$pattern1.test(x)) out.push({ field: `roles[${i}]`, description: "must match the pattern /^[a-z][a-z0-9_-]{0,31}$/", reason: "STRING_PATTERN" });
       i++;
     }
   }
@@ -79,13 +83,15 @@ export const ProfileValidator: Validator<typeof ProfileSchema> = defineValidator
   {
     const v = m.avatarUrl;
     if (!(v === "")) {
+      if (moreCharsThan(v, 2048)) out.push({ field: "avatar_url", description: "must be at most 2048 characters long", reason: "STRING_MAX_LEN" });
+      if (!v.startsWith("https://")) out.push({ field: "avatar_url", description: "must start with \"https://\"", reason: "STRING_PREFIX" });
       if (!isUri(v)) out.push({ field: "avatar_url", description: "must be a valid absolute URI", reason: "STRING_URI" });
     }
   }
   {
     const v = m.phoneNumber;
     if (!(v === "")) {
-      if (!$pattern1.test(v)) out.push({ field: "phone_number", description: "must match the pattern /^\\+[1-9][0-9]{1,14}$/", reason: "STRING_PATTERN" });
+      if (!$pattern2.test(v)) out.push({ field: "phone_number", description: "must match the pattern /^\\+[1-9][0-9]{1,14}$/", reason: "STRING_PATTERN" });
     }
   }
   {
@@ -133,6 +139,7 @@ export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchem
     const v = m.displayName;
     if (fewerCharsThan(v, 1)) out.push({ field: "display_name", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
     if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
+    if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", reason: "STRING_PATTERN" });
   }
   {
     const v = m.profile;
@@ -257,7 +264,8 @@ export const ListUsersRequestValidator: Validator<typeof ListUsersRequestSchema>
   {
     const v = m.createdAfter;
     if (v !== undefined) {
-      if (compareTimeToNow(v) >= 0) out.push({ field: "created_after", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
+      if (!isValidTimestamp(v)) out.push({ field: "created_after", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && compareTimeToNow(v) >= 0) out.push({ field: "created_after", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
     }
   }
 });
@@ -313,6 +321,7 @@ export const ChatWithUsersRequestValidator: Validator<typeof ChatWithUsersReques
   {
     const v = m.userId;
     if (fewerCharsThan(v, 1)) out.push({ field: "user_id", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
+    if (moreCharsThan(v, 64)) out.push({ field: "user_id", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
   }
   {
     const v = m.message;
@@ -338,7 +347,7 @@ export const UserZod: z.ZodObject<{
 }> = z.object({
   userId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
   email: z.string().refine((v) => v === "" || isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  displayName: z.string().refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
+  displayName: z.string().refine((v) => v === "" || !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || $pattern0.test(v), { message: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
   },
@@ -348,7 +357,7 @@ export const UserZod: z.ZodObject<{
       if (moreCharsThan(k, 63)) ctx.addIssue({ code: "custom", path: [k], message: "key must be at most 63 characters long", params: { reason: "MAP_KEYS_STRING_MAX_LEN" } });
     }
   }).refine((v) => !(Object.keys(v).length > 32), { message: "must have at most 32 entries", params: { reason: "MAP_MAX_PAIRS" } }).prefault({}),
-  roles: z.array(z.string().refine((v) => $pattern0.test(v), { message: "must match the pattern /^[a-z][a-z0-9_-]{0,31}$/", params: { reason: "STRING_PATTERN" } })).refine((v) => !(v.length > 16), { message: "must have at most 16 items", params: { reason: "REPEATED_MAX_ITEMS" } }).refine((v) => !(hasDuplicates(v)), { message: "must not contain duplicates", params: { reason: "REPEATED_UNIQUE" } }).prefault([]),
+  roles: z.array(z.string().refine((v) => $pattern1.test(v), { message: "must match the pattern /^[a-z][a-z0-9_-]{0,31}$/", params: { reason: "STRING_PATTERN" } })).refine((v) => !(v.length > 16), { message: "must have at most 16 items", params: { reason: "REPEATED_MAX_ITEMS" } }).refine((v) => !(hasDuplicates(v)), { message: "must not contain duplicates", params: { reason: "REPEATED_UNIQUE" } }).prefault([]),
   createTime: z.custom<Timestamp>().optional(),
   updateTime: z.custom<Timestamp>().optional(),
 });
@@ -367,8 +376,8 @@ export const ProfileZod: z.ZodObject<{
 }> = z.object({
   firstName: z.string().refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
   lastName: z.string().refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
-  avatarUrl: z.string().refine((v) => v === "" || isUri(v), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } }).prefault(""),
-  phoneNumber: z.string().refine((v) => v === "" || $pattern1.test(v), { message: "must match the pattern /^\\+[1-9][0-9]{1,14}$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
+  avatarUrl: z.string().refine((v) => v === "" || !(moreCharsThan(v, 2048)), { message: "must be at most 2048 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || v.startsWith("https://"), { message: "must start with \"https://\"", params: { reason: "STRING_PREFIX" } }).refine((v) => v === "" || isUri(v), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } }).prefault(""),
+  phoneNumber: z.string().refine((v) => v === "" || $pattern2.test(v), { message: "must match the pattern /^\\+[1-9][0-9]{1,14}$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get address(): z.ZodOptional<typeof AddressZod> {
     return AddressZod.optional();
   },
@@ -412,7 +421,7 @@ export const CreateUserRequestZod: z.ZodObject<{
   metadata: z.ZodPrefault<z.ZodRecord<z.ZodString, z.ZodString>>;
 }> = z.object({
   email: z.string().refine((v) => isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
+  displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => $pattern0.test(v), { message: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
   },
@@ -515,7 +524,7 @@ export const ListUsersRequestZod: z.ZodObject<{
 }> = z.object({
   filter: z.string().refine((v) => !(moreCharsThan(v, 256)), { message: "must be at most 256 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
   pageSize: z.int32().refine((v) => !(v < 0), { message: "must be greater than or equal to 0", params: { reason: "INT32_GTE" } }).refine((v) => !(v > 100), { message: "must be less than or equal to 100", params: { reason: "INT32_LTE" } }).prefault(0),
-  createdAfter: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
+  createdAfter: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
   readMask: z.custom<FieldMask>().optional(),
 });
 
@@ -569,6 +578,6 @@ export const ChatWithUsersRequestZod: z.ZodObject<{
   userId: z.ZodPrefault<z.ZodString>;
   message: z.ZodPrefault<z.ZodString>;
 }> = z.object({
-  userId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
+  userId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
   message: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 2000)), { message: "must be at most 2000 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
 });

@@ -26,7 +26,9 @@ export class OrderServiceImpl implements OrderServiceHandlers {
   }
 
   /**
-   * GetOrder returns one order.
+   * GetOrder returns one order: the caller's own, or any order to admin and
+   * support. An order of someone else answers NOT_FOUND, as a missing one
+   * does, so that asking tells nothing about the orders of others.
    */
   async getOrder(request: GetOrderRequest, context: ServerContext): Promise<ResponseInit<typeof GetOrderResponseSchema>> {
     throw new RpcError(Code.UNIMPLEMENTED, "ecommerce.v1.OrderService.GetOrder is not implemented");
@@ -41,7 +43,7 @@ export class OrderServiceImpl implements OrderServiceHandlers {
 
   /**
    * StreamOrderUpdates sends the order each time its status changes, until it
-   * is delivered or cancelled.
+   * is delivered or cancelled. Who may follow an order: as for GetOrder.
    */
   async *streamOrderUpdates(request: StreamOrderUpdatesRequest, context: ServerContext): AsyncIterable<ResponseInit<typeof StreamOrderUpdatesResponseSchema>> {
     throw new RpcError(Code.UNIMPLEMENTED, "ecommerce.v1.OrderService.StreamOrderUpdates is not implemented");

@@ -75,7 +75,11 @@ export class UserServiceImpl implements UserServiceHandlers {
   }
 
   /**
-   * ChatWithUsers is a bidirectional chat between support and users.
+   * ChatWithUsers is a bidirectional chat between support and users. Each
+   * message is sent as the authenticated caller, whatever it says. A
+   * customer's messages go to the support agents online (roles support and
+   * admin), and the support bot answers when there is none; an agent's go to
+   * the customer its user_id names. No customer reads another's messages.
    */
   async *chatWithUsers(requests: AsyncIterable<ChatWithUsersRequest>, context: ServerContext): AsyncIterable<ResponseInit<typeof ChatWithUsersResponseSchema>> {
     throw new RpcError(Code.UNIMPLEMENTED, "ecommerce.v1.UserService.ChatWithUsers is not implemented");

@@ -5,7 +5,7 @@
 /* eslint-disable */
 
 import type { Validator } from "grpckit/codegen";
-import { bytesIn, charCountIsNot, checkEntry, checkItem, checkNested, compareTime, compareTimeToNow, defineValidator, fewerCharsThan, fewerUtf8BytesThan, hasDuplicateBytes, hasDuplicates, isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid, isWithinOfNow, mapEntryPath, moreCharsThan, moreUtf8BytesThan } from "grpckit/codegen";
+import { bytesIn, charCountIsNot, checkEntry, checkItem, checkNested, compareTime, compareTimeToNow, defineValidator, fewerCharsThan, fewerUtf8BytesThan, hasDuplicateBytes, hasDuplicates, isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid, isValidDuration, isValidTimestamp, isWithinOfNow, mapEntryPath, moreCharsThan, moreUtf8BytesThan } from "grpckit/codegen";
 import type { Item, Plain, Unchecked } from "./rules_pb.js";
 import { BoolsSchema, BytesSchema, EnumsSchema, ItemSchema, ListsSchema, MapsSchema, MessagesSchema, NumbersSchema, OneofsSchema, StringsSchema, TimesSchema, TreeSchema } from "./rules_pb.js";
 import { SharedValidator, SharedZod } from "./shared_validate.js";
@@ -321,7 +321,8 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     const v = m.times;
     let i = 0;
     for (const x of v) {
-      if (compareTimeToNow(x) >= 0) out.push({ field: `times[${i}]`, description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
+      if (!isValidTimestamp(x)) out.push({ field: `times[${i}]`, description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(x) && compareTimeToNow(x) >= 0) out.push({ field: `times[${i}]`, description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
       i++;
     }
   }
@@ -504,46 +505,53 @@ export const TimesValidator: Validator<typeof TimesSchema> = defineValidator(Tim
   {
     const v = m.after;
     if (v !== undefined) {
-      if (compareTime(v, 946684800n, 0) <= 0) out.push({ field: "after", description: "must be after 2000-01-01T00:00:00Z", reason: "TIMESTAMP_GT" });
+      if (!isValidTimestamp(v)) out.push({ field: "after", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && compareTime(v, 946684800n, 0) <= 0) out.push({ field: "after", description: "must be after 2000-01-01T00:00:00Z", reason: "TIMESTAMP_GT" });
     }
   }
   {
     const v = m.range;
     if (v !== undefined) {
-      if (compareTime(v, 0n, 0) < 0) out.push({ field: "range", description: "must be at or after 1970-01-01T00:00:00Z", reason: "TIMESTAMP_GTE" });
-      if (compareTime(v, 4102444800n, 500000000) >= 0) out.push({ field: "range", description: "must be before 2100-01-01T00:00:00.500Z", reason: "TIMESTAMP_LT" });
+      if (!isValidTimestamp(v)) out.push({ field: "range", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && compareTime(v, 0n, 0) < 0) out.push({ field: "range", description: "must be at or after 1970-01-01T00:00:00Z", reason: "TIMESTAMP_GTE" });
+      if (isValidTimestamp(v) && compareTime(v, 4102444800n, 500000000) >= 0) out.push({ field: "range", description: "must be before 2100-01-01T00:00:00.500Z", reason: "TIMESTAMP_LT" });
     }
   }
   {
     const v = m.past;
     if (v !== undefined) {
-      if (compareTimeToNow(v) >= 0) out.push({ field: "past", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
+      if (!isValidTimestamp(v)) out.push({ field: "past", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && compareTimeToNow(v) >= 0) out.push({ field: "past", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
     }
   }
   {
     const v = m.future;
     if (v !== undefined) {
-      if (compareTimeToNow(v) <= 0) out.push({ field: "future", description: "must be in the future", reason: "TIMESTAMP_GT_NOW" });
+      if (!isValidTimestamp(v)) out.push({ field: "future", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && compareTimeToNow(v) <= 0) out.push({ field: "future", description: "must be in the future", reason: "TIMESTAMP_GT_NOW" });
     }
   }
   {
     const v = m.recent;
     if (v !== undefined) {
-      if (!isWithinOfNow(v, 3600n, 0)) out.push({ field: "recent", description: "must be within 3600s of now", reason: "TIMESTAMP_WITHIN" });
+      if (!isValidTimestamp(v)) out.push({ field: "recent", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && !isWithinOfNow(v, 3600n, 0)) out.push({ field: "recent", description: "must be within 3600s of now", reason: "TIMESTAMP_WITHIN" });
     }
   }
   {
     const v = m.timeout;
     if (v !== undefined) {
-      if (compareTime(v, 0n, 0) <= 0) out.push({ field: "timeout", description: "must be longer than 0s", reason: "DURATION_GT" });
-      if (compareTime(v, 30n, 0) > 0) out.push({ field: "timeout", description: "must be at most 30s", reason: "DURATION_LTE" });
+      if (!isValidDuration(v)) out.push({ field: "timeout", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
+      if (isValidDuration(v) && compareTime(v, 0n, 0) <= 0) out.push({ field: "timeout", description: "must be longer than 0s", reason: "DURATION_GT" });
+      if (isValidDuration(v) && compareTime(v, 30n, 0) > 0) out.push({ field: "timeout", description: "must be at most 30s", reason: "DURATION_LTE" });
     }
   }
   {
     const v = m.short;
     if (v !== undefined) {
-      if (compareTime(v, 0n, 1000000) < 0) out.push({ field: "short", description: "must be at least 0.001s", reason: "DURATION_GTE" });
-      if (compareTime(v, 60n, 0) >= 0) out.push({ field: "short", description: "must be shorter than 60s", reason: "DURATION_LT" });
+      if (!isValidDuration(v)) out.push({ field: "short", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
+      if (isValidDuration(v) && compareTime(v, 0n, 1000000) < 0) out.push({ field: "short", description: "must be at least 0.001s", reason: "DURATION_GTE" });
+      if (isValidDuration(v) && compareTime(v, 60n, 0) >= 0) out.push({ field: "short", description: "must be shorter than 60s", reason: "DURATION_LT" });
     }
   }
   {
@@ -551,7 +559,8 @@ export const TimesValidator: Validator<typeof TimesSchema> = defineValidator(Tim
     if (v === undefined) {
       out.push({ field: "required_time", description: "is required", reason: "REQUIRED" });
     } else {
-      if (compareTime(v, 4102444800n, 0) > 0) out.push({ field: "required_time", description: "must be at or before 2100-01-01T00:00:00Z", reason: "TIMESTAMP_LTE" });
+      if (!isValidTimestamp(v)) out.push({ field: "required_time", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && compareTime(v, 4102444800n, 0) > 0) out.push({ field: "required_time", description: "must be at or before 2100-01-01T00:00:00Z", reason: "TIMESTAMP_LTE" });
     }
   }
 });
@@ -724,7 +733,7 @@ export const ListsZod: z.ZodObject<{
   blobs: z.array(z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => !(v.length > 2), { message: "must be at most 2 bytes long", params: { reason: "BYTES_MAX_LEN" } })).refine((v) => !(hasDuplicateBytes(v)), { message: "must not contain duplicates", params: { reason: "REPEATED_UNIQUE" } }).prefault([]),
   ifNotEmpty: z.array(z.string()).refine((v) => v.length === 0 || !(v.length < 2), { message: "must have at least 2 items", params: { reason: "REPEATED_MIN_ITEMS" } }).prefault([]),
   skipEmptyItems: z.array(z.string().refine((v) => v === "" || !(fewerCharsThan(v, 2)), { message: "must be at least 2 characters long", params: { reason: "STRING_MIN_LEN" } })).prefault([]),
-  times: z.array(z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } })).prefault([]),
+  times: z.array(z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } })).prefault([]),
   colors: z.array(z.int32().refine((v) => !((v < 0 || v > 3)), { message: "must be a value of rules.v1.Color", params: { reason: "ENUM_DEFINED_ONLY" } })).prefault([]),
   unchecked: z.array(z.custom<Item>()).prefault([]),
 });
@@ -871,12 +880,12 @@ export const TimesZod: z.ZodObject<{
   short: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
   requiredTime: z.ZodPipe<z.ZodCustom<unknown, unknown>, z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
 }> = z.object({
-  after: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTime(v, 946684800n, 0) <= 0), { message: "must be after 2000-01-01T00:00:00Z", params: { reason: "TIMESTAMP_GT" } }).optional(),
-  range: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTime(v, 0n, 0) < 0), { message: "must be at or after 1970-01-01T00:00:00Z", params: { reason: "TIMESTAMP_GTE" } }).refine((v) => !(compareTime(v, 4102444800n, 500000000) >= 0), { message: "must be before 2100-01-01T00:00:00.500Z", params: { reason: "TIMESTAMP_LT" } }).optional(),
-  past: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
-  future: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTimeToNow(v) <= 0), { message: "must be in the future", params: { reason: "TIMESTAMP_GT_NOW" } }).optional(),
-  recent: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isWithinOfNow(v, 3600n, 0), { message: "must be within 3600s of now", params: { reason: "TIMESTAMP_WITHIN" } }).optional(),
-  timeout: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTime(v, 0n, 0) <= 0), { message: "must be longer than 0s", params: { reason: "DURATION_GT" } }).refine((v) => !(compareTime(v, 30n, 0) > 0), { message: "must be at most 30s", params: { reason: "DURATION_LTE" } }).optional(),
-  short: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTime(v, 0n, 1000000) < 0), { message: "must be at least 0.001s", params: { reason: "DURATION_GTE" } }).refine((v) => !(compareTime(v, 60n, 0) >= 0), { message: "must be shorter than 60s", params: { reason: "DURATION_LT" } }).optional(),
-  requiredTime: z.custom<unknown>((v) => v !== undefined, { message: "is required", params: { reason: "REQUIRED" }, abort: true }).pipe(z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => !(compareTime(v, 4102444800n, 0) > 0), { message: "must be at or before 2100-01-01T00:00:00Z", params: { reason: "TIMESTAMP_LTE" } })),
+  after: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 946684800n, 0) <= 0), { message: "must be after 2000-01-01T00:00:00Z", params: { reason: "TIMESTAMP_GT" } }).optional(),
+  range: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 0n, 0) < 0), { message: "must be at or after 1970-01-01T00:00:00Z", params: { reason: "TIMESTAMP_GTE" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 4102444800n, 500000000) >= 0), { message: "must be before 2100-01-01T00:00:00.500Z", params: { reason: "TIMESTAMP_LT" } }).optional(),
+  past: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
+  future: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) <= 0), { message: "must be in the future", params: { reason: "TIMESTAMP_GT_NOW" } }).optional(),
+  recent: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && !isWithinOfNow(v, 3600n, 0)), { message: "must be within 3600s of now", params: { reason: "TIMESTAMP_WITHIN" } }).optional(),
+  timeout: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 0n, 0) <= 0), { message: "must be longer than 0s", params: { reason: "DURATION_GT" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 30n, 0) > 0), { message: "must be at most 30s", params: { reason: "DURATION_LTE" } }).optional(),
+  short: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 0n, 1000000) < 0), { message: "must be at least 0.001s", params: { reason: "DURATION_GTE" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 60n, 0) >= 0), { message: "must be shorter than 60s", params: { reason: "DURATION_LT" } }).optional(),
+  requiredTime: z.custom<unknown>((v) => v !== undefined, { message: "is required", params: { reason: "REQUIRED" }, abort: true }).pipe(z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 4102444800n, 0) > 0), { message: "must be at or before 2100-01-01T00:00:00Z", params: { reason: "TIMESTAMP_LTE" } })),
 });
