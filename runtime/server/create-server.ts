@@ -4,6 +4,7 @@ import type { ServerAuth } from "../auth/enforce.js";
 import { decodeMessage } from "../codec.js";
 import { Code, RpcError } from "../errors.js";
 import { chain, type ServerInterceptor } from "../interceptor.js";
+import { installGrpcLogRedaction } from "../internal/grpc-log-redaction.js";
 import { createHealth, Health, type HealthStatus, OVERALL_HEALTH, ServingStatus } from "../ops/health/index.js";
 import { resolveServerLimits, type ServerLimits, serverChannelOptions } from "../ops/limits.js";
 import { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "../ops/reflection/index.js";
@@ -126,6 +127,7 @@ export interface Server {
  * const port = await server.listen("127.0.0.1:0");
  */
 export function createServer(options: ServerOptions = {}): Server {
+  installGrpcLogRedaction();
   const limits = resolveServerLimits(options.limits);
   const admitted = admission(limits);
   const channelOptions = options.channelOptions ?? {};
