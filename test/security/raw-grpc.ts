@@ -47,22 +47,25 @@ export function startCall(
   return stream;
 }
 
-/** Resolves with how the call on `stream` ended, from its headers or trailers. */
+/**
+ * Resolves with how the call on `stream` ended: as soon as its status comes
+ * (in headers or trailers), or when the stream closes without one. A server
+ * that answers before the request ended leaves the request side open (Node
+ * does not reset it): a raw client that goes on sending keeps the stream.
+ */
 export function outcome(stream: ClientHttp2Stream): Promise<RawOutcome> {
   return new Promise((resolve) => {
-    let status: number | undefined;
-    let message = "";
     const chunks: Buffer[] = [];
     const read = (headers: Record<string, unknown>) => {
       if (headers["grpc-status"] !== undefined) {
-        status = Number(headers["grpc-status"]);
-        message = decodeURIComponent(String(headers["grpc-message"] ?? ""));
+        const message = decodeURIComponent(String(headers["grpc-message"] ?? ""));
+        resolve({ status: Number(headers["grpc-status"]), message, data: Buffer.concat(chunks) });
       }
     };
     stream.on("response", read);
     stream.on("trailers", read);
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    stream.on("close", () => resolve({ status, message, data: Buffer.concat(chunks) }));
+    stream.on("close", () => resolve({ status: undefined, message: "", data: Buffer.concat(chunks) }));
   });
 }
 
