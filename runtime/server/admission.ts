@@ -28,6 +28,11 @@ interface MethodCount {
   readonly max: number;
 }
 
+/** The count of the server's open calls. */
+interface ServerCount {
+  open: number;
+}
+
 /** What {@link admission} makes: the interceptor, and the count it keeps. */
 export interface Admission {
   readonly interceptor: ServerInterceptor;
@@ -45,7 +50,7 @@ export function admission(limits: ResolvedServerLimits): Admission {
   const { maxConcurrentCalls, maxConcurrentCallsPerMethod: perMethod, requestIdleTimeoutMs } = limits;
   const methods = new Map<string, MethodCount | null>();
   const sweeper = Number.isFinite(requestIdleTimeoutMs) ? new IdleSweeper(requestIdleTimeoutMs) : undefined;
-  let open = 0;
+  const server: ServerCount = { open: 0 };
 
   const methodCount = (path: string): MethodCount | null => {
     let count = methods.get(path);
@@ -60,10 +65,10 @@ export function admission(limits: ResolvedServerLimits): Admission {
   const interceptor: ServerInterceptor = (method, call) => {
     const { path } = method;
     if (path === UNCOUNTED) {
-      return new AdmittedCall(call, sweeper, undefined);
+      return new AdmittedCall(call, sweeper, undefined, null);
     }
     const count = methodCount(path);
-    if (open >= maxConcurrentCalls) {
+    if (server.open >= maxConcurrentCalls) {
       return new RefusedCall(
         call,
         `the server has ${maxConcurrentCalls} calls in progress, its limit (maxConcurrentCalls): try again later`,
@@ -75,54 +80,59 @@ export function admission(limits: ResolvedServerLimits): Admission {
         `${path} has ${count.max} calls in progress, its limit (maxConcurrentCallsPerMethod): try again later`,
       );
     }
-    open += 1;
+    server.open += 1;
     if (count !== null) {
       count.open += 1;
     }
-    return new AdmittedCall(call, sweeper, () => {
-      open -= 1;
-      if (count !== null) {
-        count.open -= 1;
-      }
-    });
+    return new AdmittedCall(call, sweeper, server, count);
   };
-  return { interceptor, open: () => open, close: () => sweeper?.stop() };
+  return { interceptor, open: () => server.open, close: () => sweeper?.stop() };
 }
 
 /**
  * A call let in. Passes everything through to the call it wraps, without
  * grpc-js's responder machinery (nothing here changes a message): it only
- * watches the call's reads, writes and end.
+ * watches the call's reads, writes and end. It is its own listener of the
+ * call it wraps: no closures per call, on the path of every unary call.
  */
-class AdmittedCall extends ServerInterceptingCall {
+class AdmittedCall extends ServerInterceptingCall implements InterceptingServerListener {
   /** When the handler asked for a request that has not come yet (ms); -1 while it has not. */
   waitingSince = -1;
   private ended = false;
+  private listener: InterceptingServerListener | undefined;
 
   constructor(
     private readonly inner: ServerInterceptingCallInterface,
     private readonly sweeper: IdleSweeper | undefined,
-    private readonly release: (() => void) | undefined,
+    /** The counts the call is in: none for an uncounted call. */
+    private readonly server: ServerCount | undefined,
+    private readonly method: MethodCount | null,
   ) {
     super(inner);
   }
 
   override start(listener: InterceptingServerListener): void {
-    this.inner.start({
-      onReceiveMetadata: (metadata) => listener.onReceiveMetadata(metadata),
-      onReceiveMessage: (message) => {
-        this.received();
-        listener.onReceiveMessage(message);
-      },
-      onReceiveHalfClose: () => {
-        this.received();
-        listener.onReceiveHalfClose();
-      },
-      onCancel: () => {
-        this.end();
-        listener.onCancel();
-      },
-    });
+    this.listener = listener;
+    this.inner.start(this);
+  }
+
+  onReceiveMetadata(metadata: Metadata): void {
+    this.listener?.onReceiveMetadata(metadata);
+  }
+
+  onReceiveMessage(message: unknown): void {
+    this.received();
+    this.listener?.onReceiveMessage(message);
+  }
+
+  onReceiveHalfClose(): void {
+    this.received();
+    this.listener?.onReceiveHalfClose();
+  }
+
+  onCancel(): void {
+    this.end();
+    this.listener?.onCancel();
   }
 
   override startRead(): void {
@@ -170,7 +180,12 @@ class AdmittedCall extends ServerInterceptingCall {
     }
     this.ended = true;
     this.received();
-    this.release?.();
+    if (this.server !== undefined) {
+      this.server.open -= 1;
+    }
+    if (this.method !== null) {
+      this.method.open -= 1;
+    }
   }
 }
 
