@@ -1,4 +1,7 @@
-import { describe, expect, test } from "vitest";
+import { Metadata, setLogger } from "@grpc/grpc-js";
+import grpcLogging from "@grpc/grpc-js/build/src/logging.js";
+import { createServer } from "grpckit";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { redactGrpcLogMessage } from "../../runtime/internal/grpc-log-redaction.js";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl";
@@ -53,4 +56,18 @@ describe("redactGrpcLogMessage", () => {
       expect(redactGrpcLogMessage(line)).toBe(line);
     }
   });
+});
+
+test("once a server is made, grpc-js's own metadata parsing logs the redacted line to whatever logger is set", () => {
+  createServer();
+  const previous = grpcLogging.getLogger();
+  onTestFinished(() => setLogger(previous));
+  const lines: unknown[] = [];
+  setLogger({ error: (message: unknown) => lines.push(message) });
+  // What grpc-js does with the headers of every incoming call.
+  const metadata = Metadata.fromHttp2Headers({ authorization: `Bearer\t${TOKEN}`, "x-request-id": "r1" });
+  expect(metadata.get("authorization")).toEqual([]);
+  expect(lines).toEqual([
+    `Failed to add metadata entry authorization: [REDACTED] (the value contains illegal characters). ${MORE}`,
+  ]);
 });
