@@ -1,4 +1,5 @@
 import { type ChannelCredentials, type ChannelOptions, Client, credentials as grpcCredentials } from "@grpc/grpc-js";
+import { installGrpcLogRedaction } from "../internal/grpc-log-redaction.js";
 import { clientChannelOptions } from "../ops/limits.js";
 import type { Compression, ServiceSpec } from "../service.js";
 import { tlsChannel } from "./credentials.js";
@@ -129,6 +130,7 @@ export class ChannelSet {
       throw new TypeError(`size: ${size} channels? Give an integer of 1 or more`);
     }
     this.target = channelTarget(target);
+    installGrpcLogRedaction(); // a server's response headers are logged like a client's requests
     if (options.tls !== undefined && options.credentials !== undefined) {
       throw new TypeError("give either tls or credentials, not both");
     }

@@ -4,11 +4,13 @@ import type { ServerAuth } from "../auth/enforce.js";
 import { decodeMessage } from "../codec.js";
 import { Code, RpcError } from "../errors.js";
 import { chain, type ServerInterceptor } from "../interceptor.js";
+import { installGrpcLogRedaction } from "../internal/grpc-log-redaction.js";
 import { createHealth, Health, type HealthStatus, OVERALL_HEALTH, ServingStatus } from "../ops/health/index.js";
-import { type ServerLimits, serverChannelOptions } from "../ops/limits.js";
+import { resolveServerLimits, type ServerLimits, serverChannelOptions } from "../ops/limits.js";
 import { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "../ops/reflection/index.js";
 import { interceptorsFor } from "../selector.js";
 import type { HandlersOf, ServerContext, ServiceSpec } from "../service.js";
+import { admission } from "./admission.js";
 import type { CallState } from "./call-state.js";
 import { type BoundHandler, grpcHandler, handlerStep, passThrough } from "./method-handlers.js";
 import { schemaInterceptors } from "./schema-interceptors.js";
@@ -21,12 +23,14 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export interface ServerOptions {
   /**
    * grpc-js server options: flat `grpc.*` channel options, grpc-js
-   * interceptors. They win over what `limits` sets.
+   * interceptors (which run inside grpckit's admission of calls, see
+   * `limits.maxConcurrentCalls`). They win over what `limits` sets.
    */
   channelOptions?: GrpcServerOptions | undefined;
   /**
-   * Message sizes, concurrent streams, keepalive and connection age; each
-   * unset one has its default of `DEFAULT_SERVER_LIMITS`.
+   * Message sizes, concurrent streams and calls, idle requests, keepalive and
+   * connection age; each unset one has its default of `DEFAULT_SERVER_LIMITS`.
+   * A value of the wrong kind throws here, naming the field.
    */
   limits?: ServerLimits | undefined;
   /**
@@ -123,7 +127,16 @@ export interface Server {
  * const port = await server.listen("127.0.0.1:0");
  */
 export function createServer(options: ServerOptions = {}): Server {
-  const grpcServer = new GrpcServer({ ...serverChannelOptions(options.limits), ...options.channelOptions });
+  installGrpcLogRedaction();
+  const limits = resolveServerLimits(options.limits);
+  const admitted = admission(limits);
+  const channelOptions = options.channelOptions ?? {};
+  const grpcServer = new GrpcServer({
+    ...serverChannelOptions(limits),
+    ...channelOptions,
+    // grpc-js applies its interceptors in order, each around the one before: the last runs first.
+    interceptors: [...(channelOptions.interceptors ?? []), admitted.interceptor],
+  });
   const report = options.onError ?? logUnexpectedError;
   const interceptors = options.interceptors ?? [];
   const inFlight = new Set<CallState>();
@@ -182,6 +195,7 @@ export function createServer(options: ServerOptions = {}): Server {
     },
     shutdown(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS) {
       if (shuttingDown === undefined) {
+        admitted.close();
         // Watchers learn that the server is going, and stop holding it up.
         health?.shutdown();
         health?.endWatches();

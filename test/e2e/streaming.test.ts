@@ -133,14 +133,21 @@ test("500 concurrent unary calls on one client", async () => {
   const calls = 500;
   const allArrived = deferred();
   let arrived = 0;
-  const { client } = await serve(UserService, {
-    async getUser({ userId }) {
-      // Nobody answers before all calls are in: they are truly concurrent.
-      if (++arrived === calls) allArrived.resolve();
-      await allArrived.promise;
-      return { user: { userId } };
+  const { client } = await serve(
+    UserService,
+    {
+      async getUser({ userId }) {
+        // Nobody answers before all calls are in: they are truly concurrent.
+        if (++arrived === calls) allArrived.resolve();
+        await allArrived.promise;
+        return { user: { userId } };
+      },
     },
-  });
+    {
+      // Past the default of 100 streams per connection, the client would queue the rest, and the handlers wait for all.
+      limits: { maxConcurrentStreams: calls },
+    },
+  );
   const ids = Array.from({ length: calls }, (_, i) => `u${i}`);
   const responses = await within(
     Promise.all(ids.map((userId) => client.getUser({ userId }))),

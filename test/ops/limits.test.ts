@@ -1,7 +1,8 @@
 import { type ClientHttp2Session, connect as connectHttp2 } from "node:http2";
-import { Code, closeClient, createClient, DEFAULT_SERVER_LIMITS, RpcError } from "grpckit";
+import { Code, closeClient, createClient, createServer, DEFAULT_SERVER_LIMITS, RpcError } from "grpckit";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
+import { serverChannelOptions } from "../../runtime/ops/limits.js";
 import { collect, serve, within } from "../support/serve.js";
 
 /**
@@ -109,5 +110,68 @@ describe("connections", () => {
       "the server's settings",
     );
     expect(settings.maxConcurrentStreams).toBe(3);
+  });
+});
+
+describe("defaults and checks", () => {
+  test("by default, a connection may open 100 streams, announced in the HTTP/2 settings", async () => {
+    expect(DEFAULT_SERVER_LIMITS.maxConcurrentStreams).toBe(100);
+    const { address } = await serve(UserService, echo);
+    const session = rawSession(address);
+    const settings = await within(
+      new Promise<{ maxConcurrentStreams?: number }>((resolve) => session.once("remoteSettings", resolve)),
+      "the server's settings",
+    );
+    expect(settings.maxConcurrentStreams).toBe(100);
+  });
+
+  test("the defaults are set as grpc-js options; Infinity leaves an option out, which grpc-js reads as none", () => {
+    expect(serverChannelOptions()).toMatchObject({
+      "grpc.max_concurrent_streams": 100,
+      "grpc.max_connection_age_ms": 3_600_000,
+      "grpc.max_connection_age_grace_ms": 300_000,
+      "grpc.max_connection_idle_ms": 3_600_000,
+    });
+    const none = serverChannelOptions({
+      maxConcurrentStreams: Number.POSITIVE_INFINITY,
+      maxConnectionAgeMs: Number.POSITIVE_INFINITY,
+      maxConnectionAgeGraceMs: Number.POSITIVE_INFINITY,
+      maxConnectionIdleMs: Number.POSITIVE_INFINITY,
+    });
+    expect(none).not.toHaveProperty("grpc.max_concurrent_streams");
+    expect(none).not.toHaveProperty("grpc.max_connection_age_ms");
+    expect(none).not.toHaveProperty("grpc.max_connection_age_grace_ms");
+    expect(none).not.toHaveProperty("grpc.max_connection_idle_ms");
+    // grpckit's own limits are not grpc-js options.
+    expect(Object.keys(serverChannelOptions()).every((key) => key.startsWith("grpc."))).toBe(true);
+  });
+
+  test("a limit of the wrong kind is refused by createServer, naming the field", () => {
+    const bad: [object, RegExp][] = [
+      [{ maxConcurrentCalls: 0 }, /limits\.maxConcurrentCalls must be a whole number >= 1 or Infinity, not 0/],
+      [{ requestIdleTimeoutMs: -5 }, /limits\.requestIdleTimeoutMs .* not -5/],
+      [{ maxConcurrentStreams: 1.5 }, /limits\.maxConcurrentStreams .* not 1\.5/],
+      [{ maxReceiveMessageBytes: -2 }, /limits\.maxReceiveMessageBytes must be a whole number >= -1/],
+      [{ keepaliveTimeMs: "1000" }, /limits\.keepaliveTimeMs .* not "1000"/],
+      [{ maxConcurrentCallsPerMethod: { ListUsers: 5 } }, /"ListUsers" is not a method path/],
+      [
+        { maxConcurrentCallsPerMethod: { "/ecommerce.v1.UserService/ListUsers": 0 } },
+        /maxConcurrentCallsPerMethod\["\/ecommerce\.v1\.UserService\/ListUsers"\] must be/,
+      ],
+      [{ maxConcurrentCallsPerMethod: [5] }, /maxConcurrentCallsPerMethod must be a number or an object/],
+    ];
+    for (const [limits, message] of bad) {
+      expect(() => createServer({ limits: limits as never })).toThrow(message);
+    }
+    // -1 (no limit) stays valid for message sizes; Infinity for the others.
+    expect(() =>
+      createServer({
+        limits: {
+          maxReceiveMessageBytes: -1,
+          maxConcurrentCalls: Number.POSITIVE_INFINITY,
+          maxConcurrentCallsPerMethod: 10,
+        },
+      }),
+    ).not.toThrow();
   });
 });

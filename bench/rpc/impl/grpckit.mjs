@@ -43,7 +43,10 @@ export async function serve({ example, serverOptions = {}, runtime, schemaRules 
   const small = create(pb.ListUsersResponseSchema, { user: SMALL_USER });
   const large = create(pb.ListUsersResponseSchema, { user: LARGE_USER });
   const createResponse = create(pb.CreateUsersResponseSchema);
-  const server = createServer(serverOptions);
+  // No limit of streams per connection, as the grpc-js baseline: the memory suite opens 1,000 on one channel.
+  // (2^32 - 1, HTTP/2's largest value, rather than Infinity: earlier builds pass it to grpc-js as it is.)
+  const limits = { maxConcurrentStreams: 2 ** 32 - 1, ...serverOptions.limits };
+  const server = createServer({ ...serverOptions, limits });
   server.add(UserService, {
     async getUser() {
       return userResponse;

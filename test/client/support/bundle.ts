@@ -33,7 +33,8 @@ export function bundle(entry: string): Promise<string> {
       platform: "node",
       format: "esm",
       target: "node20",
-      alias: { grpckit: join(root, "runtime/index.ts") },
+      // Generated code imports grpckit/codegen too (see vitest.config.ts).
+      alias: { "grpckit/codegen": join(root, "runtime/codegen.ts"), grpckit: join(root, "runtime/index.ts") },
       // grpc-js is CommonJS and requires Node's modules: give the bundle a require.
       banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
       logLevel: "error",
