@@ -86,6 +86,12 @@ import { OrderService as OrderService$1, GetOrderRequestSchema, GetOrderResponse
       prelude: `import { readFileSync } from "node:fs";\nimport { createPool } from "grpckit";\ndeclare const addresses: string[];`,
     },
   ],
+  "deploy.md": [
+    {
+      contains: 'process.once("SIGTERM", stop)',
+      prelude: `import type { UserServiceHandlers } from "./gen/ecommerce/v1/user_grpckit.js";\ndeclare const userHandlers: UserServiceHandlers;`,
+    },
+  ],
   "field-masks.md": [
     {
       contains: "applyUserUpdateMask(current, patch, updateMask)",
