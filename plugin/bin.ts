@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { runNodeJs } from "@bufbuild/protoplugin";
-import { protocGenGrpckit } from "./plugin.js";
+import { oncePerBufRun } from "./once-per-run.js";
+import { createProtocGenGrpckit, printWarning } from "./plugin.js";
 
-runNodeJs(protocGenGrpckit);
+// buf starts one process per directory: the auth warning is printed by the first of them only.
+runNodeJs(createProtocGenGrpckit(oncePerBufRun(printWarning)));

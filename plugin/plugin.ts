@@ -2,54 +2,68 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
 import { renderFile } from "./emit/render-file.js";
 import { renderValidateFile } from "./emit/render-validate.js";
-import { noAuthRulesWarning } from "./model/auth-model.js";
+import { noAuthRulesWarning, type Unruled, usesGrpckitOptions } from "./model/auth-model.js";
 import { buildFileModel } from "./model/service-model.js";
 import { ValidationPlanner } from "./model/validation-model.js";
 import { validateFileName } from "./model/validation-names.js";
 import { parseOptions } from "./parameters.js";
 import { version } from "./version.js";
 
+/** Where the plugin's warnings go: one line each, without the `protoc-gen-grpckit: ` prefix. */
+export type WarningSink = (line: string) => void;
+
 /**
  * protoc-gen-grpckit: for each .proto file that declares services, writes
  * `<file>_grpckit.ts` beside protoc-gen-es's `<file>_pb.ts`, and for each
  * file with messages to validate (`grpckit.v1` rules), `<file>_validate.ts`.
  * A rule that makes no sense fails the run with one line naming it, and no
- * file is written; a service without auth rules gets a warning on stderr. `run(request)` is pure, so tests call it in-process.
+ * file is written. Services without auth rules, in files that use grpckit's
+ * options, get one warning line, given to `warn` (files that do not import
+ * grpckit/v1/options.proto are no concern of grpckit's auth). `run(request)`
+ * is pure apart from `warn`, so tests call it in-process.
  */
-export const protocGenGrpckit = createEcmaScriptPlugin({
-  name: "protoc-gen-grpckit",
-  version: `v${version}`,
-  parseOptions,
-  generateTs(schema) {
-    const validation = new ValidationPlanner();
-    const hasValidator = (desc: DescMessage) => validation.needsValidator(desc);
-    for (const file of schema.files) {
-      // Checks every rule of the file first: a bad one fails the whole run, before any output.
-      const rules = validation.fileModel(file);
-      if (rules.messages.length > 0) {
-        const f = schema.generateFile(validateFileName(file));
-        f.preamble(file);
-        renderValidateFile(f, rules, schema.options);
-      }
-      if (file.services.length > 0) {
-        const model = buildFileModel(file, hasValidator); // throws for an auth rule that cannot work
-        for (const service of model.services) {
-          if (!service.declaresAuthRules && schema.options.authWarnings) {
-            warn(noAuthRulesWarning(file, service.desc));
-          }
+export function createProtocGenGrpckit(warn: WarningSink = printWarning) {
+  return createEcmaScriptPlugin({
+    name: "protoc-gen-grpckit",
+    version: `v${version}`,
+    parseOptions,
+    generateTs(schema) {
+      const validation = new ValidationPlanner();
+      const hasValidator = (desc: DescMessage) => validation.needsValidator(desc);
+      const unruled: Unruled[] = [];
+      for (const file of schema.files) {
+        // Checks every rule of the file first: a bad one fails the whole run, before any output.
+        const rules = validation.fileModel(file);
+        if (rules.messages.length > 0) {
+          const f = schema.generateFile(validateFileName(file));
+          f.preamble(file);
+          renderValidateFile(f, rules, schema.options);
         }
-        const f = schema.generateFile(`${file.name}_grpckit.ts`);
-        f.preamble(file);
-        renderFile(f, model, schema.options);
+        if (file.services.length > 0) {
+          const model = buildFileModel(file, hasValidator); // throws for an auth rule that cannot work
+          if (usesGrpckitOptions(file)) {
+            for (const service of model.services) {
+              if (!service.declaresAuthRules) unruled.push({ file, service: service.desc });
+            }
+          }
+          const f = schema.generateFile(`${file.name}_grpckit.ts`);
+          f.preamble(file);
+          renderFile(f, model, schema.options);
+        }
       }
-    }
-  },
-});
+      // After the loop: a run that fails on a bad rule prints only its error.
+      if (unruled.length > 0 && schema.options.authWarnings) warn(noAuthRulesWarning(unruled));
+    },
+  });
+}
+
+/** The plugin, warning on stderr. */
+export const protocGenGrpckit = createProtocGenGrpckit();
 
 /**
  * Prints a warning: one line on stderr, which protoc and buf show as they
  * are. protoplugin has no warning channel; generation goes on.
  */
-function warn(line: string): void {
+export function printWarning(line: string): void {
   process.stderr.write(`protoc-gen-grpckit: ${line}\n`);
 }

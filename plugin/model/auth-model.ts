@@ -50,12 +50,59 @@ export function serviceAuthModel(service: DescService): ServiceAuthModel {
   return { declaresRules, rules };
 }
 
-/** The warning for a service without rules: one line, for stderr. */
-export function noAuthRulesWarning(file: DescFile, service: DescService): string {
+/** A service that declares no auth rules, and its file. */
+export interface Unruled {
+  readonly file: DescFile;
+  readonly service: DescService;
+}
+
+/** The services named in the warning; the rest are counted. */
+const namedInWarning = 5;
+
+/**
+ * The warning for services without rules: one line, for stderr, however many
+ * there are. A single service is named with its file; more are listed, up to
+ * {@link namedInWarning}, then counted.
+ */
+export function noAuthRulesWarning(unruled: readonly Unruled[]): string {
+  const fix = "Declare option (grpckit.v1.service).auth = {} (or {public: true}) to say so.";
+  const [first] = unruled;
+  if (unruled.length === 1 && first !== undefined) {
+    return (
+      `warning: ${first.file.proto.name}: service ${first.service.typeName} declares no auth rules; with an authenticator, ` +
+      `all its methods need an authenticated caller. ${fix}`
+    );
+  }
+  const named = unruled.slice(0, namedInWarning).map((u) => `${u.service.typeName} (${u.file.proto.name})`);
+  const more = unruled.length - named.length;
   return (
-    `warning: ${file.proto.name}: service ${service.typeName} declares no auth rules; with an authenticator, ` +
-    "all its methods need an authenticated caller. Declare option (grpckit.v1.service).auth = {} (or {public: true}) to say so."
+    `warning: ${unruled.length} services declare no auth rules: ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}; ` +
+    `with an authenticator, all their methods need an authenticated caller. ${fix}`
   );
+}
+
+/** grpckit's options file: a schema imports it to use any grpckit.v1 option. */
+const optionsFile = "grpckit/v1/options.proto";
+
+/**
+ * Whether `file` can use grpckit's options at all: it imports
+ * grpckit/v1/options.proto, directly or through `import public`. Options are
+ * extensions, usable only where their file is imported, so a file without the
+ * import (a vendored corpus such as Google's APIs) carries none.
+ */
+export function usesGrpckitOptions(file: DescFile): boolean {
+  return file.dependencies.some((dep) => exportsOptions(dep, new Set()));
+}
+
+/** Whether importing `file` brings grpckit's options: it is the options file, or imports it publicly (transitively). */
+function exportsOptions(file: DescFile, seen: Set<DescFile>): boolean {
+  if (file.proto.name === optionsFile) return true;
+  seen.add(file);
+  return file.proto.publicDependency.some((i) => {
+    const name = file.proto.dependency[i];
+    const dep = file.dependencies.find((d) => d.proto.name === name);
+    return dep !== undefined && !seen.has(dep) && exportsOptions(dep, seen);
+  });
 }
 
 class Where {

@@ -257,6 +257,7 @@ function update(
   const { source, node, style } = implementation;
   const file = display(source.getFilePath());
   const members = membersOf(node);
+  const unimplemented = markedUnimplemented(node);
   const rpcNames = new Set(service.methods.map((m) => m.localName));
   for (const [name, member] of members) {
     if (!rpcNames.has(name) && looksLikeHandler(member, style)) {
@@ -267,11 +268,27 @@ function update(
       });
     }
   }
+  for (const name of unimplemented) {
+    if (!rpcNames.has(name)) {
+      findings.push({
+        kind: "removed",
+        file,
+        message: `${name}: marked "${unimplementedMarker}", but ${service.typeName} has no RPC of this name (removed or renamed?); update the mark`,
+      });
+    } else if (members.has(name)) {
+      findings.push({
+        kind: "mismatch",
+        file,
+        message: `${name}: marked "${unimplementedMarker}", but implemented too; remove the mark or the method`,
+      });
+    }
+  }
   const missing: MethodModel[] = [];
   for (const method of service.methods) {
     const member = members.get(method.localName);
     if (member === undefined) {
-      missing.push(method);
+      // Left out on purpose: the server answers UNIMPLEMENTED.
+      if (!unimplemented.has(method.localName)) missing.push(method);
       continue;
     }
     const problem = signatureProblem(method, member);
@@ -382,6 +399,27 @@ function memberIndent(node: ClassDeclaration | ObjectLiteralExpression, source: 
     return closingIndent(full, first.getStart());
   }
   return `${closingIndent(full, node.getStart())}  `;
+}
+
+/** The mark of a handler left out on purpose, in a comment line of the class or object: `// grpckit: unimplemented deleteUser`. */
+export const unimplementedMarker = "grpckit: unimplemented";
+
+/**
+ * The handler names that comment lines of the class body or object literal
+ * mark unimplemented: `// grpckit: unimplemented name[, name...]`, then any
+ * text (a reason). Only comments on lines of their own among the members count,
+ * not those inside a method's body.
+ */
+export function markedUnimplemented(node: ClassDeclaration | ObjectLiteralExpression): Set<string> {
+  const names = new Set<string>();
+  const elements = Node.isClassDeclaration(node) ? node.getMembersWithComments() : node.getPropertiesWithComments();
+  for (const element of elements) {
+    if (!Node.isCommentNode(element)) continue;
+    const text = element.getText().replace(/^\/\/|^\/\*|\*\/$/g, "");
+    const match = /^\s*grpckit:\s*unimplemented\s+([\w$]+(?:\s*,\s*[\w$]+)*)/.exec(text);
+    for (const name of match?.[1]?.split(",") ?? []) names.add(name.trim());
+  }
+  return names;
 }
 
 /** A member of an implementation, as far as its signature goes. */

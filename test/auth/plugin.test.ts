@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { type CodeGeneratorRequest, CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { protocGenGrpckit } from "../../plugin/plugin.js";
-import { grpckitBin, requestFor, root } from "../support/codegen.js";
+import { bufBin, grpckitBin, requestFor, root } from "../support/codegen.js";
 
 /*
  * The plugin's side of auth: rules that cannot work stop generation with one
@@ -158,6 +159,15 @@ files["good/v1/method_only.proto"] = protoOf(
   "rpc Get(R) returns (R) { option (grpckit.v1.method).auth = {public: true}; }\n  rpc Put(R) returns (R);",
 );
 files["good/v1/unruled.proto"] = protoOf("good.v1.unruled", "rpc Get(R) returns (R);");
+files["good/v1/unruled_too.proto"] = protoOf("good.v1.unruled_too", "rpc Get(R) returns (R);");
+// No grpckit import: a corpus that has nothing to do with grpckit (Google's APIs, say).
+files["plain/v1/plain.proto"] =
+  'syntax = "proto3";\npackage plain.v1;\nservice P {\n  rpc Get(M) returns (M);\n}\nmessage M {}\n';
+// grpckit's options reach via_public.proto through an `import public`.
+files["good/v1/reexport.proto"] =
+  'syntax = "proto3";\npackage good.v1.reexport;\nimport public "grpckit/v1/options.proto";\n';
+files["good/v1/via_public.proto"] =
+  'syntax = "proto3";\npackage good.v1.via_public;\nimport "good/v1/reexport.proto";\nservice V {\n  rpc Get(M) returns (M);\n}\nmessage M {}\n';
 // One buf build for all the cases; each asks the plugin for its own file.
 const all = requestFor(protoTree("all", files), "target=ts");
 
@@ -224,6 +234,70 @@ describe("services without auth rules", () => {
     // Put has no rule of its own and no service default: nothing in its table row.
     expect(methodOnly).toContain("auth: { public: true },");
     expect(methodOnly.match(/auth:/g)).toHaveLength(1);
+  });
+
+  it("are named in one line, however many there are", () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    protocGenGrpckit.run(requestOf(["good/v1/unruled.proto", "good/v1/unruled_too.proto", "good/v1/via_public.proto"]));
+    expect(writes).toEqual([
+      "protoc-gen-grpckit: warning: 3 services declare no auth rules: good.v1.unruled.S (good/v1/unruled.proto), good.v1.unruled_too.S (good/v1/unruled_too.proto), good.v1.via_public.V (good/v1/via_public.proto); with an authenticator, all their methods need an authenticated caller. Declare option (grpckit.v1.service).auth = {} (or {public: true}) to say so.\n",
+    ]);
+  });
+
+  it("are not warned about in files that do not import grpckit's options", () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const response = protocGenGrpckit.run(requestOf(["plain/v1/plain.proto"]));
+    expect(writes).toEqual([]);
+    expect(response.file.map((f) => f.name)).toEqual(["plain/v1/plain_grpckit.ts"]);
+  });
+
+  it("warn on every run when the plugin's parent is not buf (protoc starts one process per run)", () => {
+    const input = toBinary(CodeGeneratorRequestSchema, requestOf(["good/v1/unruled.proto"]));
+    for (let i = 0; i < 2; i++) {
+      expect(spawnSync(grpckitBin, [], { input }).stderr.toString()).toBe(
+        warningOf("good/v1/unruled.proto", "good.v1.unruled.S"),
+      );
+    }
+  });
+
+  it("are warned about once per buf run, though buf starts a plugin process per directory", () => {
+    // Five directories (grpckit/v1 among them), so buf starts five plugin processes.
+    const dir = protoTree("buf-run", {
+      "good/v1/unruled.proto": files["good/v1/unruled.proto"] ?? "",
+      "good/v1/reexport.proto": files["good/v1/reexport.proto"] ?? "",
+      "other/v1/unruled_too.proto": files["good/v1/unruled_too.proto"] ?? "",
+      "third/v1/via_public.proto": files["good/v1/via_public.proto"] ?? "",
+      "plain/v1/plain.proto": files["plain/v1/plain.proto"] ?? "",
+    });
+    writeFileSync(join(dir, "buf.yaml"), "version: v2\n");
+    // Records each plugin process, then runs the plugin in it (its parent stays buf).
+    const pids = join(dir, "pids");
+    const wrapper = join(dir, "plugin.mjs");
+    writeFileSync(
+      wrapper,
+      `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(pids)}, process.pid + "\\n");\nawait import(${JSON.stringify(pathToFileURL(grpckitBin).href)});\n`,
+    );
+    writeFileSync(
+      join(dir, "buf.gen.yaml"),
+      `version: v2\nplugins:\n  - local: ["node", ${JSON.stringify(wrapper)}]\n    out: gen\n    opt: target=ts\n`,
+    );
+    const warnings = () => {
+      rmSync(pids, { force: true });
+      const run = spawnSync(bufBin, ["generate"], { cwd: dir, encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+      expect(new Set(readFileSync(pids, "utf8").trim().split("\n")).size).toBe(5);
+      return run.stderr.split("\n").filter((line) => line.includes("declares no auth rules"));
+    };
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()).toHaveLength(1); // a new run warns again
   });
 
   it("a service default applies to each method without a rule of its own", () => {

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Code, closeClient, ServerCredentials, type TlsOptions } from "grpckit";
 import { beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { requireTools } from "../support/tools.js";
 import { scratchDir } from "./support/bundle.js";
 import { fleetClient, replicaService } from "./support/fleet.js";
 import { serveReplica } from "./support/in-process.js";
@@ -28,6 +29,7 @@ function openssl(command: string): void {
 }
 
 beforeAll(() => {
+  requireTools("openssl");
   const file = (name: string) => join(scratchDir(), name);
   const newKey = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
   openssl(`req -x509 ${newKey} -keyout ${file("ca.key")} -out ${file("ca.pem")} -days 1 -subj /CN=grpckit-test-ca`);

@@ -9,6 +9,7 @@ import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { userHandlers } from "../support/in-memory-shop.js";
 import { serve, within } from "../support/serve.js";
+import { requireTools } from "../support/tools.js";
 
 const run = promisify(execFile);
 
@@ -59,6 +60,7 @@ describe("health", () => {
   });
 
   test("Python's grpcio checks our server's health", async () => {
+    requireTools("protoc", "python3-grpcio", "grpc-proto");
     const { address, server } = await serve(UserService, userHandlers(), { health: true });
     server.health?.set("ecommerce.v1.OrderService", ServingStatus.NOT_SERVING);
     // Stubs made now, from Debian's copy of the standard proto; not committed. The proto sits

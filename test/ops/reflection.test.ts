@@ -12,6 +12,7 @@ import { OrderService } from "../../generated-example/ecommerce/v1/order_grpckit
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { orderHandlers, userHandlers } from "../support/in-memory-shop.js";
 import { collect, serve } from "../support/serve.js";
+import { requireTools } from "../support/tools.js";
 
 const run = promisify(execFile);
 
@@ -106,6 +107,7 @@ describe("server reflection", () => {
   });
 
   test("Python's grpcio fetches a service's file and loads it, with its dependencies, into a descriptor pool", async () => {
+    requireTools("protoc", "python3-grpcio", "grpc-proto");
     const { address } = await serveWithReflection();
     const dir = mkdtempSync(join(tmpdir(), "grpckit-reflection-py-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));

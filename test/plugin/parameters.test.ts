@@ -15,11 +15,12 @@ describe("plugin parameters", () => {
   it("turns the warning for services without auth rules off with auth_warnings=false", () => {
     expect(parseOptions([{ key: "auth_warnings", value: "false" }]).authWarnings).toBe(false);
     expect(() => parseOptions([{ key: "auth_warnings", value: "no" }])).toThrow("auth_warnings expects true or false");
-    const request = requestFor(`${root}test/golden/no-package/proto`, "target=ts,auth_warnings=false");
+    // masks/library.proto imports grpckit's options and declares no auth rules.
+    const request = requestFor(`${root}test/golden/masks/proto`, "target=ts,auth_warnings=false");
     const run = spawnSync(grpckitBin, [], { input: toBinary(CodeGeneratorRequestSchema, request) });
     expect(run.status).toBe(0);
     expect(run.stderr.toString()).toBe("");
-    const noisy = requestFor(`${root}test/golden/no-package/proto`, "target=ts");
+    const noisy = requestFor(`${root}test/golden/masks/proto`, "target=ts");
     expect(
       spawnSync(grpckitBin, [], { input: toBinary(CodeGeneratorRequestSchema, noisy) }).stderr.toString(),
     ).toContain("declares no auth rules");

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bufBin, grpckitBin, protocGenEsBin, root } from "../support/codegen.js";
+import { requireTools } from "../support/tools.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "grpckit-regen-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -42,6 +43,7 @@ describe("the reference output", () => {
   });
 
   it("is byte-identical when protoc drives the plugins", () => {
+    requireTools("protoc", "protobuf-wkt");
     const out = join(scratch, "protoc");
     execFileSync("mkdir", ["-p", out]);
     const protos = [...fromBuf.keys()]

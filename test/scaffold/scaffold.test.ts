@@ -127,6 +127,52 @@ describe("grpckit scaffold", () => {
     expect(result.outOfDate).toBe(true);
   });
 
+  it("adds no stub for a method marked `// grpckit: unimplemented`, and --check passes", () => {
+    const dir = withFixtures("user-unimplemented");
+    const path = join(dir, "user-unimplemented.ts");
+    const before = readFileSync(path, "utf8");
+    expect(users(dir).findings).toEqual([]);
+    expect(readFileSync(path, "utf8")).toBe(before);
+    const lines: string[] = [];
+    const args = ["scaffold", `${root}proto`, "--path", "ecommerce/v1/user", "--out", dir, "--gen", gen, "--check"];
+    expect(
+      main(
+        args,
+        (l) => lines.push(l),
+        (l) => lines.push(l),
+      ),
+    ).toBe(0);
+    expect(lines).toEqual(["grpckit scaffold --check: up to date"]);
+  });
+
+  it("reports marks that name no RPC or an implemented one; comments inside a method are no marks", () => {
+    const dir = withFixtures("user-marks");
+    const path = join(dir, "user-marks.ts");
+    const before = readFileSync(path, "utf8");
+    const report = kinds(run(dir, true, "ecommerce/v1/user"), "user-marks.ts");
+    expect(report).toContainEqual(
+      'removed findUser: marked "grpckit: unimplemented", but ecommerce.v1.UserService has no RPC of this name (removed or renamed?); update the mark',
+    );
+    expect(report).toContainEqual(
+      'mismatch getUser: marked "grpckit: unimplemented", but implemented too; remove the mark or the method',
+    );
+    const missing = report.filter((k) => k.startsWith("missing-stub")).map((k) => k.split(" ")[1]);
+    expect(missing).toEqual([
+      "createUser:",
+      "updateUser:",
+      "batchGetUsers:",
+      "listUsers:",
+      "createUsers:",
+      "chatWithUsers:",
+    ]);
+    expect(readFileSync(path, "utf8")).toBe(before);
+    // Writing adds the same six stubs, none for deleteUser.
+    users(dir);
+    const added = addedLines(before, readFileSync(path, "utf8"));
+    expect(added.filter((l) => l.includes("UNIMPLEMENTED"))).toHaveLength(6);
+    expect(added.some((l) => l.includes("deleteUser"))).toBe(false);
+  });
+
   it("leaves a file it cannot parse alone, with a clear message", () => {
     const dir = withFixtures("broken");
     const before = readFileSync(join(dir, "broken.ts"), "utf8");

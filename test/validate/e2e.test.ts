@@ -14,7 +14,7 @@ import {
   type ServerInterceptor,
   STATUS_DETAILS_KEY,
 } from "grpckit";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService } from "../../generated-example/ecommerce/v1/order_grpckit.js";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { BadRequestSchema } from "../../runtime/gen/google/rpc/error_details_pb.js";
@@ -24,6 +24,7 @@ import { type ItemSchema, MessagesSchema } from "../golden/validate/gen/rules/v1
 import { root } from "../support/codegen.js";
 import { orderHandlers, userHandlers } from "../support/in-memory-shop.js";
 import { collect, serve } from "../support/serve.js";
+import { requireTools } from "../support/tools.js";
 
 /*
  * Requests that break the rules of test/golden/validate never reach their
@@ -288,6 +289,7 @@ describe("clientValidation()", () => {
 });
 
 describe("a foreign client", () => {
+  beforeAll(() => requireTools("protoc", "protobuf-wkt", "python3-grpcio"));
   const scratch = mkdtempSync(join(tmpdir(), "grpckit-python-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireTools } from "../../support/tools.js";
 
 /*
  * Certificates for the tests, made by openssl at test time in a scratch
@@ -116,6 +117,7 @@ function makeLeaf(dir: string, name: string, cn: string, extensions: string, ca:
 
 /** Makes a CA, a server certificate and another CA in a scratch folder. */
 export function makePki(): Pki {
+  requireTools("openssl");
   const dir = mkdtempSync(join(tmpdir(), "grpckit-pki-"));
   const ca = makeCa(dir, "test-ca");
   const otherCa = makeCa(dir, "other-ca");

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { afterAll } from "vitest";
 import { root } from "../../support/codegen.js";
 
@@ -15,6 +15,24 @@ const scratch = mkdtempSync(join(tmpdir(), "grpckit-client-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const bundles = new Map<string, Promise<string>>();
+
+/** The runtime's entry points, from source, as vitest.config.ts maps them (generated code imports grpckit/codegen). */
+const runtimeEntries: Record<string, string> = {
+  grpckit: "runtime/index.ts",
+  "grpckit/codegen": "runtime/codegen.ts",
+  "grpckit/metrics": "runtime/observe/metrics/index.ts",
+  "grpckit/tracing": "runtime/observe/tracing/index.ts",
+};
+
+const runtimeFromSource: Plugin = {
+  name: "grpckit-from-source",
+  setup(b) {
+    b.onResolve({ filter: /^grpckit(\/|$)/ }, (args) => {
+      const path = runtimeEntries[args.path];
+      return path === undefined ? undefined : { path: join(root, path) };
+    });
+  },
+};
 
 /** A scratch folder removed after the test file. */
 export function scratchDir(): string {
@@ -33,8 +51,7 @@ export function bundle(entry: string): Promise<string> {
       platform: "node",
       format: "esm",
       target: "node20",
-      // Generated code imports grpckit/codegen too (see vitest.config.ts).
-      alias: { "grpckit/codegen": join(root, "runtime/codegen.ts"), grpckit: join(root, "runtime/index.ts") },
+      plugins: [runtimeFromSource],
       // grpc-js is CommonJS and requires Node's modules: give the bundle a require.
       banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
       logLevel: "error",
