@@ -38,9 +38,16 @@ declare const store: { get(userId: string, caller: Principal | undefined): Promi
     },
     {
       contains: "rules not enforced, on purpose",
-      prelude: `import { anyOf, createServer, jwt, mtls } from "grpckit";
+      prelude: `import { anyOf, createServer, jwt, mtls, ServerReflection, ServerReflectionV1alpha } from "grpckit";
 import pino from "pino";
 ${jwtOptions}`,
+    },
+    {
+      contains: "order.userId !== caller.subject",
+      prelude: `import type { Order } from "./gen/ecommerce/v1/order_pb.js";
+${order}
+${server}
+declare const orders: { get(orderId: string, signal: AbortSignal): Promise<Order | undefined> };`,
     },
     {
       contains: "requirePrincipal(ctx)",
