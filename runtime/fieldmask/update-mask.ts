@@ -7,6 +7,7 @@ import {
   isFieldSet,
   type MessageShape,
 } from "@bufbuild/protobuf";
+import { excerpt } from "../excerpt.js";
 import { invalidMask } from "./errors.js";
 import { describeProtection, hasProtectedFields, isRequired, protectionOf } from "./field-behavior.js";
 import {
@@ -101,7 +102,7 @@ function parse(schema: DescMessage, paths: readonly string[]): ParsedUpdateMask<
     const locked = fields.find((field) => protectionOf(field) !== undefined);
     if (locked !== undefined) {
       const protection = protectionOf(locked) as NonNullable<ReturnType<typeof protectionOf>>;
-      const what = locked === fields.at(-1) ? `"${path}"` : `"${path}" (in ${locked.name})`;
+      const what = locked === fields.at(-1) ? `"${excerpt(path)}"` : `"${excerpt(path)}" (in ${locked.name})`;
       problems.push({
         index,
         path,

@@ -1,5 +1,7 @@
 import type { ChannelOptions } from "@grpc/grpc-js";
+import { type AnswerLimits, DEFAULT_ANSWER_LIMITS } from "../server/bounded-answer.js";
 import type { Compression } from "../service.js";
+import { DEFAULT_MAX_VIOLATIONS } from "../validate/violation.js";
 
 /*
  * Named, documented limits over grpc-js's flat `grpc.*` channel options. Each
@@ -43,6 +45,26 @@ export interface ServerLimits {
   maxConnectionAgeGraceMs?: number | undefined;
   /** Closes a connection without calls for this long. `grpc.max_connection_idle_ms`; undefined: never. */
   maxConnectionIdleMs?: number | undefined;
+  /**
+   * Largest status message sent (`grpc-message`, percent-encoded), in bytes;
+   * a longer one is cut, with a marker. See "Bounded answers" in
+   * docs/operations.md.
+   */
+  maxStatusMessageBytes?: number | undefined;
+  /**
+   * Largest trailer block of a status, in bytes, as HTTP/2 counts it (name +
+   * value + 32 per entry): status message, status details and trailers
+   * together. Over it, violations are dropped from the details; trailers
+   * still too large turn the status into INTERNAL, reported to `onError`.
+   */
+  maxTrailerBytes?: number | undefined;
+  /**
+   * Most field violations a validation error (request validation, masks,
+   * REQUIRED fields) collects and sends; the validator stops once it has
+   * them, so a request with a million bad items costs what one with this
+   * many does.
+   */
+  maxViolations?: number | undefined;
 }
 
 /**
@@ -63,7 +85,19 @@ export const DEFAULT_SERVER_LIMITS = Object.freeze({
   maxConnectionAgeMs: undefined,
   maxConnectionAgeGraceMs: undefined,
   maxConnectionIdleMs: undefined,
+  /** 1 KiB. */
+  maxStatusMessageBytes: DEFAULT_ANSWER_LIMITS.maxStatusMessageBytes,
+  /** 7 KiB: under the 8 KiB of trailers that grpc-java and gRPC C-core clients accept by default. */
+  maxTrailerBytes: DEFAULT_ANSWER_LIMITS.maxTrailerBytes,
+  /** 100. */
+  maxViolations: DEFAULT_MAX_VIOLATIONS,
 } satisfies ServerLimits);
+
+/** The limits of what a server answers, the defaults filled in. */
+export function answerLimits(limits: ServerLimits = {}): AnswerLimits {
+  const l = { ...DEFAULT_SERVER_LIMITS, ...defined(limits) };
+  return { maxStatusMessageBytes: l.maxStatusMessageBytes, maxTrailerBytes: l.maxTrailerBytes };
+}
 
 /** Size, keepalive and idleness limits of a client's channel. See {@link DEFAULT_CLIENT_LIMITS}. */
 export interface ClientLimits {

@@ -2,9 +2,11 @@ import type { StatusObject } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { type ContextValues, createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
+import { type Answer, type AnswerHook, onAnswer } from "../internal/answered.js";
 import { type CutShortHook, onCutShort } from "../internal/cut-short.js";
 import { toMetadata } from "../metadata.js";
 import type { AuthContext, MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
+import { type AnswerLimits, boundStatus } from "./bounded-answer.js";
 import { INTERNAL_MESSAGE } from "./unexpected.js";
 
 function noop(): void {}
@@ -60,6 +62,8 @@ export class CallState {
   private finished = false;
   /** The context's trailers, once something asked for them. */
   trailer: Metadata | undefined;
+  /** Who waits for the status sent: {@link onAnswer} listeners (the observers). */
+  private answerListeners: ((answer: Answer) => void)[] | undefined;
 
   constructor(
     service: ServiceSpec,
@@ -67,6 +71,7 @@ export class CallState {
     readonly call: ServerSurfaceCall,
     private readonly inFlight: Set<CallState>,
     private readonly report: ErrorReporter,
+    private readonly limits: AnswerLimits,
     options: { watch: boolean },
   ) {
     this.context = new CallContext(this, service, method, call.metadata);
@@ -142,10 +147,58 @@ export class CallState {
   fail(error: unknown): StatusObject {
     const trailer = this.finish() ?? new Metadata();
     if (error instanceof RpcError) {
-      return error.toStatus(trailer);
+      return this.answer(error.toStatus(trailer), error);
     }
     this.reportError(error);
-    return { code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: trailer.clone() };
+    return this.answer({ code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: trailer.clone() }, error);
+  }
+
+  /**
+   * Marks the call as answered OK and returns the trailers to send (undefined:
+   * none), or, when they are too large to send, the INTERNAL status that
+   * replaces them (reported to `onError`).
+   */
+  succeed(): Metadata | StatusObject | undefined {
+    const trailer = this.finish();
+    if (trailer === undefined && this.answerListeners === undefined) {
+      return undefined;
+    }
+    const status = this.answer({ code: Code.OK, details: "", metadata: trailer ?? new Metadata() }, undefined);
+    return status.code === Code.OK ? trailer : status;
+  }
+
+  /**
+   * Every status a call sends passes here: bounded to the server's answer
+   * limits (a replaced one is reported), then told to the observers.
+   */
+  private answer(status: StatusObject, error: unknown): StatusObject {
+    const bounded = boundStatus(status, this.context.method.path, this.limits);
+    if (bounded.problem !== undefined) {
+      this.reportError(bounded.problem);
+    }
+    const listeners = this.answerListeners;
+    if (listeners !== undefined) {
+      this.answerListeners = undefined;
+      const { code, details } = bounded.status;
+      const answer: Answer = { code, message: details, error: bounded.problem ?? error };
+      for (const listener of listeners) {
+        try {
+          listener(answer);
+        } catch (failure) {
+          this.reportError(failure);
+        }
+      }
+    }
+    return bounded.status;
+  }
+
+  /** Calls `listener` with the status the call is answered with, when it is. */
+  whenAnswered(listener: (answer: Answer) => void): void {
+    if (this.answerListeners === undefined) {
+      this.answerListeners = [listener];
+    } else {
+      this.answerListeners.push(listener);
+    }
   }
 
   /** Hands an unexpected error to `onError`, which must not break the server. */
@@ -256,7 +309,7 @@ export class CallState {
  * see {@link CallState}. Its methods need no `this`, so they can be passed on
  * detached (`const { sendHeader } = context`).
  */
-class CallContext implements ServerContext, CutShortHook {
+class CallContext implements ServerContext, CutShortHook, AnswerHook {
   readonly #state: CallState;
   #deadline: Date | undefined | null = null;
   #peer: string | undefined;
@@ -300,6 +353,10 @@ class CallContext implements ServerContext, CutShortHook {
 
   [onCutShort](listener: (reason: unknown) => void): () => void {
     return this.#state.whenCutShort(listener);
+  }
+
+  [onAnswer](listener: (answer: Answer) => void): void {
+    this.#state.whenAnswered(listener);
   }
 
   getAuthContext = (): AuthContext => this.#state.call.getAuthContext();

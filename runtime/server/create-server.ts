@@ -5,7 +5,7 @@ import { decodeMessage } from "../codec.js";
 import { Code, RpcError } from "../errors.js";
 import { chain, type ServerInterceptor } from "../interceptor.js";
 import { createHealth, Health, type HealthStatus, OVERALL_HEALTH, ServingStatus } from "../ops/health/index.js";
-import { type ServerLimits, serverChannelOptions } from "../ops/limits.js";
+import { answerLimits, type ServerLimits, serverChannelOptions } from "../ops/limits.js";
 import { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "../ops/reflection/index.js";
 import { interceptorsFor } from "../selector.js";
 import type { HandlersOf, ServerContext, ServiceSpec } from "../service.js";
@@ -125,6 +125,7 @@ export interface Server {
 export function createServer(options: ServerOptions = {}): Server {
   const grpcServer = new GrpcServer({ ...serverChannelOptions(options.limits), ...options.channelOptions });
   const report = options.onError ?? logUnexpectedError;
+  const limits = answerLimits(options.limits);
   const interceptors = options.interceptors ?? [];
   const inFlight = new Set<CallState>();
   const served = new Set<string>();
@@ -151,7 +152,7 @@ export function createServer(options: ServerOptions = {}): Server {
         if (served.has(method.path)) {
           throw new Error(`${method.path} is already served`);
         }
-        const handler = { service, method, fn: fn as BoundHandler["fn"], self: handlers, inFlight, report };
+        const handler = { service, method, fn: fn as BoundHandler["fn"], self: handlers, inFlight, report, limits };
         const own = schemaInterceptors
           .map((factory) => factory(method, { service, options }))
           .filter((i) => i !== undefined);

@@ -17,6 +17,12 @@ export interface FieldViolation {
   readonly reason: string;
 }
 
+/**
+ * How many field violations a server's validation error carries by default:
+ * the validators stop collecting past it (`limits.maxViolations`).
+ */
+export const DEFAULT_MAX_VIOLATIONS = 100;
+
 /** Violations are built by generated code and prefixed while they bubble up. */
 type Mutable = { field: string };
 

@@ -26,9 +26,9 @@ export async function failureOf(promise: Promise<unknown>): Promise<RpcError> {
   return outcome;
 }
 
-/** What the HTTP/2 trailers of a status cost, counted as RFC 7541 does (name + value + 32 per entry). */
+/** What the HTTP/2 trailers of a status cost, counted as RFC 7541 does (name + value + 32 per entry); grpc-js percent-encodes the message with encodeURI. */
 export function wireBytes(error: RpcError): number {
-  let bytes = 32 + "grpc-status".length + 2 + 32 + "grpc-message".length + encodeURIComponent(error.rawMessage).length;
+  let bytes = 32 + "grpc-status".length + 2 + 32 + "grpc-message".length + encodeURI(error.rawMessage).length;
   for (const [key, values] of Object.entries(error.metadata.toHttp2Headers())) {
     for (const value of Array.isArray(values) ? values : [values]) {
       bytes += 32 + key.length + String(value).length;
