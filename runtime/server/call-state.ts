@@ -181,7 +181,8 @@ export class CallState {
       this.answerListeners = undefined;
       const { code, details } = bounded.status;
       const answer: Answer = { code, message: details, error: bounded.problem ?? error };
-      for (const listener of listeners) {
+      // Innermost first, as an outcome travels back through nested interceptors.
+      for (const listener of listeners.reverse()) {
         try {
           listener(answer);
         } catch (failure) {
