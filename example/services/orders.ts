@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, RpcError } from "grpckit";
+import { Code, excerpt, RpcError } from "grpckit";
 import type { OrderServiceHandlers } from "../../generated-example/ecommerce/v1/order_grpckit.js";
 import { OrderSchema, OrderStatus } from "../../generated-example/ecommerce/v1/order_pb.js";
 import { totalOf } from "../lib/money.js";
@@ -24,7 +24,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
   return {
     async createOrder({ userId, items, shippingAddress }, { signal }) {
       if ((await users.get(userId, signal)) === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `user ${userId} not found`);
+        throw new RpcError(Code.NOT_FOUND, `user ${excerpt(userId)} not found`);
       }
       const reserved = await products.reserve(items);
       try {
@@ -32,7 +32,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
         const lines = items.map(({ productId, quantity }) => {
           const unitPrice = reserved.get(productId)?.price;
           if (unitPrice === undefined) {
-            throw new RpcError(Code.FAILED_PRECONDITION, `product ${productId} has no price`);
+            throw new RpcError(Code.FAILED_PRECONDITION, `product ${excerpt(productId)} has no price`);
           }
           return { productId, quantity, unitPrice };
         });
@@ -54,7 +54,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
     async getOrder({ orderId }, { signal }) {
       const order = await orders.get(orderId, signal);
       if (order === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+        throw new RpcError(Code.NOT_FOUND, `order ${excerpt(orderId)} not found`);
       }
       return { order };
     },
@@ -62,7 +62,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
     async updateOrderStatus({ orderId, status }, { signal }) {
       const order = await orders.get(orderId, signal);
       if (order === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+        throw new RpcError(Code.NOT_FOUND, `order ${excerpt(orderId)} not found`);
       }
       if (!NEXT_STATUSES[order.status].includes(status)) {
         throw new RpcError(
@@ -84,7 +84,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
       try {
         let last = await orders.get(orderId, signal);
         if (last === undefined) {
-          throw new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+          throw new RpcError(Code.NOT_FOUND, `order ${excerpt(orderId)} not found`);
         }
         yield { order: last };
         if (isFinal(last.status)) {
