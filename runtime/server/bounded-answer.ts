@@ -113,6 +113,22 @@ export function boundStatus(status: StatusObject, path: string, limits: AnswerLi
   return { status: { code: Code.INTERNAL, details: OVERSIZED_MESSAGE, metadata: new Metadata() }, problem };
 }
 
+/**
+ * Throws an {@link OversizedAnswerError} when response headers (sent by
+ * `context.sendHeader`) would not fit `limits.maxTrailerBytes`: they are a
+ * header block too, and a client refuses a large one the same way.
+ */
+export function checkHeaders(headers: Metadata, path: string, limits: AnswerLimits): void {
+  const entries = headers.toHttp2Headers();
+  const size = sizeOf(entries);
+  if (size > limits.maxTrailerBytes) {
+    throw new OversizedAnswerError(
+      `the response headers of ${path} had ${size} bytes (${largest(entries)}), over the limit of ` +
+        `${limits.maxTrailerBytes} (limits.maxTrailerBytes); they were not sent`,
+    );
+  }
+}
+
 /** What an entry costs in a header list. */
 function entry(name: string, valueBytes: number): number {
   return ENTRY + name.length + valueBytes;

@@ -6,7 +6,7 @@ import { type Answer, type AnswerHook, onAnswer } from "../internal/answered.js"
 import { type CutShortHook, onCutShort } from "../internal/cut-short.js";
 import { toMetadata } from "../metadata.js";
 import type { AuthContext, MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
-import { type AnswerLimits, boundStatus } from "./bounded-answer.js";
+import { type AnswerLimits, boundStatus, checkHeaders } from "./bounded-answer.js";
 import { INTERNAL_MESSAGE } from "./unexpected.js";
 
 function noop(): void {}
@@ -193,6 +193,11 @@ export class CallState {
     return bounded.status;
   }
 
+  /** Throws if `headers` are too large to send (see {@link checkHeaders}). */
+  checkHeaders(headers: Metadata): void {
+    checkHeaders(headers, this.context.method.path, this.limits);
+  }
+
   /** Calls `listener` with the status the call is answered with, when it is. */
   whenAnswered(listener: (answer: Answer) => void): void {
     if (this.answerListeners === undefined) {
@@ -367,7 +372,10 @@ class CallContext implements ServerContext, CutShortHook, AnswerHook {
     if (this.#headerSent || state.isFinished || state.cancelled) {
       return;
     }
+    const headers = toMetadata(metadata);
+    // Throws before anything is sent: the handler fails (INTERNAL, reported) unless it catches it.
+    state.checkHeaders(headers);
     this.#headerSent = true;
-    state.call.sendMetadata(toMetadata(metadata));
+    state.call.sendMetadata(headers);
   };
 }

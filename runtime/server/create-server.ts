@@ -25,8 +25,9 @@ export interface ServerOptions {
    */
   channelOptions?: GrpcServerOptions | undefined;
   /**
-   * Message sizes, concurrent streams, keepalive and connection age; each
-   * unset one has its default of `DEFAULT_SERVER_LIMITS`.
+   * Message sizes, concurrent streams, keepalive and connection age, and the
+   * bounds of what the server answers (status message, trailers, field
+   * violations); each unset one has its default of `DEFAULT_SERVER_LIMITS`.
    */
   limits?: ServerLimits | undefined;
   /**
@@ -45,9 +46,12 @@ export interface ServerOptions {
   reflection?: boolean | undefined;
   /**
    * Receives each exception of a handler that is not an RpcError (the client
-   * gets `INTERNAL` without its message). Errors after the call was cancelled
-   * are not reported. Default: one `console.error` with the method's path and
-   * the error's stack.
+   * gets `INTERNAL` without its message), and each answer too large to send
+   * (an `OversizedAnswerError`: trailers or headers over
+   * `limits.maxTrailerBytes`, answered INTERNAL; see "Bounded answers" in
+   * docs/operations.md). Errors after the call was cancelled are not
+   * reported. Default: one `console.error` with the method's path and the
+   * error's stack.
    */
   onError?: ((error: unknown, context: ServerContext) => void) | undefined;
   /**

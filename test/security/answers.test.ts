@@ -50,7 +50,9 @@ describe("bounded error answers", () => {
     expect(error.fieldViolations.length).toBeGreaterThan(0);
     expect(error.fieldViolations.length).toBeLessThanOrEqual(100);
     expect(error.fieldViolations[0]).toMatchObject({ field: "product_ids", reason: "REPEATED_MAX_ITEMS" });
-    expect(error.rawMessage).toMatch(/more violations? (were )?not sent|and more/);
+    // Collecting stopped at the limit, and the answer dropped more to fit its budget: the message says both.
+    expect(error.rawMessage).toContain("and more not checked");
+    expect(error.rawMessage).toMatch(/\d+ more violations not sent/);
 
     expect(await inFlight).toHaveLength(1);
     expect((await client.getProduct({ productId: "p1" }, soon())).product?.name).toBe("Mug");
@@ -202,5 +204,71 @@ describe("a handler's own oversized metadata", () => {
     expect(error.code).toBe(Code.NOT_FOUND);
     expect(error.rawMessage).toBe("product p9 not found");
     expect(error.metadata.get("x-hint")).toEqual([long(2000)]);
+  });
+});
+
+describe("headers, odd messages and configured limits", () => {
+  test("response headers too large to send: the handler fails, INTERNAL, reported; nothing half-sent", async () => {
+    const reported: unknown[] = [];
+    const { client } = await serve(
+      ProductService,
+      {
+        async getProduct({ productId }, context: ServerContext) {
+          if (productId === "big") context.sendHeader({ "x-debug": long(200_000) });
+          return { product: { productId } };
+        },
+      },
+      { onError: (error) => reported.push(error) },
+    );
+    const error = await failureOf(client.getProduct({ productId: "big" }, soon()));
+    expectBounded(error, Code.INTERNAL);
+    expect(reported).toMatchObject([{ name: "OversizedAnswerError" }]);
+    expect((await client.getProduct({ productId: "p1" }, soon())).product?.productId).toBe("p1");
+  });
+
+  test("a message with a lone surrogate (which grpc-js cannot percent-encode) still answers its code", async () => {
+    const { client } = await serve(ProductService, {
+      async getProduct({ productId }) {
+        throw new RpcError(Code.NOT_FOUND, `product ${productId} not found`);
+      },
+    });
+    const error = await failureOf(client.getProduct({ productId: "p\ud800" }, soon()));
+    expect(error.code).toBe(Code.NOT_FOUND);
+    expect(error.rawMessage).toBe("product p\ufffd not found");
+    await expect(client.getProduct({ productId: "p2" }, soon())).rejects.toMatchObject({ code: Code.NOT_FOUND });
+  });
+
+  test("limits.maxViolations and limits.maxStatusMessageBytes configure the bounds", async () => {
+    const { handlers } = shop();
+    const { client } = await serve(ProductService, handlers, {
+      limits: { maxViolations: 5, maxStatusMessageBytes: 300 },
+    });
+    const error = await failureOf(
+      collect(client.streamProductUpdates({ productIds: Array.from({ length: 50 }, () => "") }, soon())),
+    );
+    expect(error.code).toBe(Code.INVALID_ARGUMENT);
+    expect(error.fieldViolations).toHaveLength(5);
+    expect(error.rawMessage).toMatch(/truncated\)$/);
+    expect(encodeURI(error.rawMessage).length).toBeLessThanOrEqual(300);
+  });
+
+  test("a proxy's shared channel to its backend survives one caller's 200 KB ids", async () => {
+    // The gateway pattern: every caller's calls share one channel to the backend.
+    const { handlers } = shop();
+    const backend = await serve(ProductService, handlers);
+    const shared = backend.client;
+    const front = await serve(ProductService, {
+      async getProduct(request) {
+        try {
+          return await shared.getProduct(request, soon());
+        } catch (error) {
+          throw RpcError.from(error);
+        }
+      },
+    });
+    const attacks = Array.from({ length: 5 }, () => failureOf(front.client.getProduct({ productId: long(200_000) })));
+    const others = Array.from({ length: 20 }, () => front.client.getProduct({ productId: "p1" }, soon()));
+    for (const error of await Promise.all(attacks)) expectBounded(error, Code.NOT_FOUND);
+    for (const answer of await Promise.all(others)) expect(answer.product?.name).toBe("Mug");
   });
 });
