@@ -11,6 +11,9 @@ import { INTERNAL_MESSAGE } from "./unexpected.js";
 
 function noop(): void {}
 
+/** What observers hear of a call answered OK without trailers. */
+const OK_ANSWER: Answer = Object.freeze({ code: Code.OK, message: "", error: undefined });
+
 /** What `CallState.race` resolves with when the call is cancelled first. */
 export const CANCELLED: unique symbol = Symbol("cancelled");
 
@@ -160,37 +163,46 @@ export class CallState {
    */
   succeed(): Metadata | StatusObject | undefined {
     const trailer = this.finish();
-    if (trailer === undefined && this.answerListeners === undefined) {
+    if (trailer === undefined) {
+      // Nothing to bound: an OK status without trailers is as small as a status gets.
+      this.tell(OK_ANSWER);
       return undefined;
     }
-    const status = this.answer({ code: Code.OK, details: "", metadata: trailer ?? new Metadata() }, undefined);
+    const status = this.answer({ code: Code.OK, details: "", metadata: trailer }, undefined);
     return status.code === Code.OK ? trailer : status;
   }
 
   /**
-   * Every status a call sends passes here: bounded to the server's answer
-   * limits (a replaced one is reported), then told to the observers.
+   * Every status a call sends with trailers passes here: bounded to the
+   * server's answer limits (a replaced one is reported), then told to the
+   * observers.
    */
   private answer(status: StatusObject, error: unknown): StatusObject {
     const bounded = boundStatus(status, this.context.method.path, this.limits);
     if (bounded.problem !== undefined) {
       this.reportError(bounded.problem);
     }
-    const listeners = this.answerListeners;
-    if (listeners !== undefined) {
-      this.answerListeners = undefined;
+    if (this.answerListeners !== undefined) {
       const { code, details } = bounded.status;
-      const answer: Answer = { code, message: details, error: bounded.problem ?? error };
-      // Innermost first, as an outcome travels back through nested interceptors.
-      for (const listener of listeners.reverse()) {
-        try {
-          listener(answer);
-        } catch (failure) {
-          this.reportError(failure);
-        }
-      }
+      this.tell({ code, message: details, error: bounded.problem ?? error });
     }
     return bounded.status;
+  }
+
+  /** Tells the observers the status sent, innermost first, as an outcome travels back through nested interceptors. */
+  private tell(answer: Answer): void {
+    const listeners = this.answerListeners;
+    if (listeners === undefined) {
+      return;
+    }
+    this.answerListeners = undefined;
+    for (let i = listeners.length - 1; i >= 0; i--) {
+      try {
+        (listeners[i] as (answer: Answer) => void)(answer);
+      } catch (failure) {
+        this.reportError(failure);
+      }
+    }
   }
 
   /** Throws if `headers` are too large to send (see {@link checkHeaders}). */
