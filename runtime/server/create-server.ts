@@ -120,7 +120,7 @@ export interface Server {
  * server.add(UserService, {
  *   async getUser(req) {
  *     const user = users.get(req.userId);
- *     if (!user) throw new RpcError(Code.NOT_FOUND, `user ${req.userId} not found`);
+ *     if (!user) throw new RpcError(Code.NOT_FOUND, `user ${excerpt(req.userId)} not found`);
  *     return { user };
  *   },
  * });
