@@ -70,6 +70,22 @@ describe("bounded error answers", () => {
     expect((await client.getProduct({ productId: "p1" }, soon())).product?.name).toBe("Mug");
   });
 
+  test("16 concurrent 2 MB requests of 1,000,000 empty ids: each answered INVALID_ARGUMENT, others served", async () => {
+    const { handlers } = shop();
+    const { client, connect } = await serve(ProductService, handlers);
+    const bystander = connect(ProductService);
+    const productIds = Array.from({ length: 1_000_000 }, () => "");
+    const attacks = Array.from({ length: 16 }, () =>
+      failureOf(collect(client.streamProductUpdates({ productIds }, { timeoutMs: 30_000 }))),
+    );
+    const served = bystander.getProduct({ productId: "p1" }, { timeoutMs: 30_000 });
+    for (const error of await Promise.all(attacks)) {
+      expectBounded(error, Code.INVALID_ARGUMENT);
+      expect(error.fieldViolations.length).toBeLessThanOrEqual(100);
+    }
+    expect((await served).product?.name).toBe("Mug");
+  });
+
   test("a 200 KB id echoed in NOT_FOUND is cut short with a marker; other calls go on", async () => {
     const { handlers } = shop();
     const { client } = await serve(ProductService, handlers);
