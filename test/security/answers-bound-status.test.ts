@@ -1,5 +1,5 @@
 import { Metadata } from "@grpc/grpc-js";
-import { boundStatus, Code, DEFAULT_ANSWER_LIMITS, fieldViolationsOf, invalidArgument } from "grpckit";
+import { boundStatus, Code, DEFAULT_ANSWER_LIMITS, excerpt, fieldViolationsOf, invalidArgument } from "grpckit";
 import { describe, expect, test } from "vitest";
 
 /*
@@ -76,5 +76,15 @@ describe("boundStatus", () => {
     const big = new Metadata();
     big.set("x-debug-bin", Buffer.alloc(10_000));
     expect(boundStatus({ code: Code.OK, details: "", metadata: big }, PATH, limits).status.code).toBe(Code.INTERNAL);
+  });
+});
+
+describe("excerpt", () => {
+  test("quotes short input whole, long input by its start and its length, never half a surrogate pair", () => {
+    expect(excerpt("u1")).toBe("u1");
+    expect(excerpt("x".repeat(64))).toBe("x".repeat(64));
+    expect(excerpt("x".repeat(200_000))).toBe(`${"x".repeat(64)}… (truncated: 200000 characters)`);
+    expect(excerpt(`${"x".repeat(63)}😀tail`)).toBe(`${"x".repeat(63)}… (truncated: 69 characters)`);
+    expect(excerpt("abcdef", 3)).toBe("abc… (truncated: 6 characters)");
   });
 });
