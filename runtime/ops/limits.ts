@@ -93,10 +93,23 @@ export const DEFAULT_SERVER_LIMITS = Object.freeze({
   maxViolations: DEFAULT_MAX_VIOLATIONS,
 } satisfies ServerLimits);
 
-/** The limits of what a server answers, the defaults filled in. */
+/**
+ * The limits of what a server answers, the defaults filled in. Throws a
+ * TypeError that names the field for a value that cannot work: a budget too
+ * small for a status message with its marker, or a violations limit below 1.
+ */
 export function answerLimits(limits: ServerLimits = {}): AnswerLimits {
   const l = { ...DEFAULT_SERVER_LIMITS, ...defined(limits) };
+  atLeast("maxViolations", l.maxViolations, 1);
+  atLeast("maxStatusMessageBytes", l.maxStatusMessageBytes, 128);
+  atLeast("maxTrailerBytes", l.maxTrailerBytes, l.maxStatusMessageBytes + 256);
   return { maxStatusMessageBytes: l.maxStatusMessageBytes, maxTrailerBytes: l.maxTrailerBytes };
+}
+
+function atLeast(field: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new TypeError(`limits.${field} must be an integer of at least ${min}, not ${String(value)}`);
+  }
 }
 
 /** Size, keepalive and idleness limits of a client's channel. See {@link DEFAULT_CLIENT_LIMITS}. */

@@ -1,5 +1,13 @@
 import { Metadata } from "@grpc/grpc-js";
-import { boundStatus, Code, DEFAULT_ANSWER_LIMITS, excerpt, fieldViolationsOf, invalidArgument } from "grpckit";
+import {
+  boundStatus,
+  Code,
+  createServer,
+  DEFAULT_ANSWER_LIMITS,
+  excerpt,
+  fieldViolationsOf,
+  invalidArgument,
+} from "grpckit";
 import { describe, expect, test } from "vitest";
 
 /*
@@ -86,5 +94,18 @@ describe("excerpt", () => {
     expect(excerpt("x".repeat(200_000))).toBe(`${"x".repeat(64)}… (truncated: 200000 characters)`);
     expect(excerpt(`${"x".repeat(63)}😀tail`)).toBe(`${"x".repeat(63)}… (truncated: 69 characters)`);
     expect(excerpt("abcdef", 3)).toBe("abc… (truncated: 6 characters)");
+  });
+});
+
+describe("the answer limits of createServer", () => {
+  test("a limit that cannot work is refused with the field's name", () => {
+    expect(() => createServer({ limits: { maxViolations: 0 } })).toThrow(
+      "limits.maxViolations must be an integer of at least 1, not 0",
+    );
+    expect(() => createServer({ limits: { maxStatusMessageBytes: 10 } })).toThrow(/limits\.maxStatusMessageBytes/);
+    expect(() => createServer({ limits: { maxTrailerBytes: 1000, maxStatusMessageBytes: 1000 } })).toThrow(
+      "limits.maxTrailerBytes must be an integer of at least 1256, not 1000",
+    );
+    expect(() => createServer({ limits: { maxViolations: 1.5 } })).toThrow(/maxViolations/);
   });
 });
