@@ -83,6 +83,7 @@ export function boundStatus(status: StatusObject, path: string, limits: AnswerLi
   let detailBytes = 0;
   const details = headers[STATUS_DETAILS_KEY] === undefined ? undefined : statusDetailsOf(metadata);
   if (headers[STATUS_DETAILS_KEY] !== undefined) {
+    // Details that do not decode as a google.rpc.Status cannot be shrunk: they are left out.
     trailers = metadata.clone();
     trailers.remove(STATUS_DETAILS_KEY);
     detailBytes = sizeOf({ [STATUS_DETAILS_KEY]: headers[STATUS_DETAILS_KEY] });

@@ -297,6 +297,10 @@ async function respondStreaming(
       } else {
         call.emit("error", trailer);
       }
+    } else if (!state.cancelled) {
+      // The stream was destroyed under the writer: no status will be sent, so
+      // the call ends as cut short (observers waiting for its answer hear it).
+      state.abort(new RpcError(Code.CANCELLED, "the call's stream closed"));
     }
   } catch (error) {
     if (!state.cancelled) {
