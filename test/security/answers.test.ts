@@ -1,4 +1,4 @@
-import { Code, createHealth, Health, RpcError, type ServerContext, ServingStatus } from "grpckit";
+import { Code, createHealth, Health, RpcError, type ServerContext, ServerReflection, ServingStatus } from "grpckit";
 import { describe, expect, test } from "vitest";
 import { ProductService } from "../../generated-example/ecommerce/v1/product_grpckit.js";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
@@ -151,6 +151,28 @@ describe("bounded answers of the health service", () => {
     expect((await checker.check({ service: "" }, soon())).status).toBe(ServingStatus.SERVING);
     // The other service on the server is unaffected.
     await expect(client.getUser({ userId: "u1" }, soon())).rejects.toMatchObject({ code: Code.UNIMPLEMENTED });
+  });
+});
+
+describe("bounded answers of reflection", () => {
+  test("a 1 MiB file name: the error response names an excerpt of it; the stream answers on", async () => {
+    const { connect } = await serve(UserService, {}, { reflection: true });
+    const reflection = connect(ServerReflection);
+    const responses = await collect(
+      reflection.serverReflectionInfo(
+        [
+          { messageRequest: { case: "fileByFilename", value: long(1024 * 1024) } },
+          { messageRequest: { case: "fileContainingSymbol", value: "ecommerce.v1.UserService" } },
+        ],
+        soon(),
+      ),
+    );
+    const [missing, found] = responses;
+    const error = missing?.messageResponse.case === "errorResponse" ? missing.messageResponse.value : undefined;
+    expect(error?.errorCode).toBe(Code.NOT_FOUND);
+    expect(error?.errorMessage).toContain("truncated");
+    expect(error?.errorMessage.length).toBeLessThan(200);
+    expect(found?.messageResponse.case).toBe("fileDescriptorResponse");
   });
 });
 
