@@ -28,11 +28,13 @@ export interface RpcErrorOptions {
  *
  * On a server, throw it from a handler to answer with that status; its
  * metadata goes out as trailers. Any other exception answers `INTERNAL` with a
- * generic message. On a client, every failed call rejects (or throws from its
+ * generic message. The server bounds what it sends (a long message is cut,
+ * metadata too large to send turns the status INTERNAL): quote caller input
+ * with `excerpt`. On a client, every failed call rejects (or throws from its
  * iterator) with an `RpcError` whose metadata holds the trailers received.
  *
  * @example
- * throw new RpcError(Code.NOT_FOUND, `user ${req.userId} not found`);
+ * throw new RpcError(Code.NOT_FOUND, `user ${excerpt(req.userId)} not found`);
  */
 export class RpcError extends Error {
   override name = "RpcError";

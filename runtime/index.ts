@@ -36,6 +36,7 @@ export {
   createContextValues,
 } from "./context-values.js";
 export { Code, RpcError, type RpcErrorOptions } from "./errors.js";
+export { DEFAULT_EXCERPT_CHARS, excerpt } from "./excerpt.js";
 export * from "./fieldmask/index.js";
 export {
   type AnyMessage,
@@ -92,6 +93,12 @@ export {
 } from "./ops/limits.js";
 export { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "./ops/reflection/index.js";
 export { type MethodMatch, selector } from "./selector.js";
+export {
+  type AnswerLimits,
+  boundStatus,
+  DEFAULT_ANSWER_LIMITS,
+  OversizedAnswerError,
+} from "./server/bounded-answer.js";
 export { createServer, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Server, type ServerOptions } from "./server/create-server.js";
 export type {
   AuthContext,

@@ -106,6 +106,9 @@ export interface ServerContext {
   /**
    * Sends the response headers now. Optional: without it, empty headers go
    * with the first response message. Only the first call has an effect.
+   * Throws an `OversizedAnswerError`, sending nothing, when the headers are
+   * larger than the server's `limits.maxTrailerBytes` (clients refuse large
+   * header blocks): uncaught, the call answers INTERNAL and `onError` hears it.
    */
   sendHeader(metadata: MetadataInit): void;
   /**

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, hasAnyRole, RpcError, requirePrincipal, type ServerContext } from "grpckit";
+import { Code, excerpt, hasAnyRole, RpcError, requirePrincipal, type ServerContext } from "grpckit";
 import type { OrderServiceHandlers } from "../../generated-example/ecommerce/v1/order_grpckit.js";
 import { type Order, OrderSchema, OrderStatus } from "../../generated-example/ecommerce/v1/order_pb.js";
 import type { Product } from "../../generated-example/ecommerce/v1/product_pb.js";
@@ -29,7 +29,7 @@ export const ORDER_READER_ROLES: readonly string[] = ["admin", "support"];
  * tells nothing about the orders of others.
  */
 function orderNotFound(orderId: string): RpcError {
-  return new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+  return new RpcError(Code.NOT_FOUND, `order ${excerpt(orderId)} not found`);
 }
 
 /**
@@ -50,7 +50,7 @@ function linesOf(items: readonly StockLine[], catalogue: ReadonlyMap<string, Pro
   return items.map(({ productId, quantity }) => {
     const unitPrice = catalogue.get(productId)?.price;
     if (unitPrice === undefined) {
-      throw new RpcError(Code.FAILED_PRECONDITION, `product ${productId} has no price`);
+      throw new RpcError(Code.FAILED_PRECONDITION, `product ${excerpt(productId)} has no price`);
     }
     return { productId, quantity, unitPrice };
   });
@@ -65,7 +65,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
       if (!found.has(productId)) {
         const product = await products.get(productId, signal);
         if (product === undefined) {
-          throw new RpcError(Code.NOT_FOUND, `product ${productId} not found`);
+          throw new RpcError(Code.NOT_FOUND, `product ${excerpt(productId)} not found`);
         }
         found.set(productId, product);
       }
@@ -76,7 +76,7 @@ export function orderService({ orders, products, users }: Store): OrderServiceHa
   return {
     async createOrder({ userId, items, shippingAddress }, { signal }) {
       if ((await users.get(userId, signal)) === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `user ${userId} not found`);
+        throw new RpcError(Code.NOT_FOUND, `user ${excerpt(userId)} not found`);
       }
       // An order that has no total (a product without a price, several
       // currencies, more than an amount holds) is refused before anything is

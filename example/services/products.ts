@@ -1,5 +1,5 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, RpcError } from "grpckit";
+import { Code, excerpt, RpcError } from "grpckit";
 import type { ProductServiceHandlers } from "../../generated-example/ecommerce/v1/product_grpckit.js";
 import {
   ProductSchema,
@@ -21,7 +21,7 @@ export function productService(products: ProductRepository): ProductServiceHandl
     async getProduct({ productId }, { signal }) {
       const product = await products.get(productId, signal);
       if (product === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `product ${productId} not found`);
+        throw new RpcError(Code.NOT_FOUND, `product ${excerpt(productId)} not found`);
       }
       return { product };
     },

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { Code, hasAnyRole, RpcError, requirePrincipal } from "grpckit";
+import { Code, excerpt, hasAnyRole, RpcError, requirePrincipal } from "grpckit";
 import { applyUserUpdateMask, type UserServiceHandlers } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import {
   type ChatWithUsersRequest,
@@ -33,7 +33,7 @@ export function userService(users: UserRepository): UserServiceHandlers {
   async function findUser(userId: string, signal: AbortSignal): Promise<User> {
     const user = await users.get(userId, signal);
     if (user === undefined) {
-      throw new RpcError(Code.NOT_FOUND, `user ${userId} not found`);
+      throw new RpcError(Code.NOT_FOUND, `user ${excerpt(userId)} not found`);
     }
     return user;
   }

@@ -5,7 +5,7 @@ import { validateModulePath, validationNames } from "../model/validation-names.j
 import type { GrpckitOptions } from "../parameters.js";
 import { type Slot, Slots } from "./slots.js";
 import { template } from "./templates.js";
-import { checkFunctionBody, type FunctionContext } from "./validate-function.js";
+import { checkFunction, type FunctionContext } from "./validate-function.js";
 import { type ZodContext, zodSchema } from "./validate-zod.js";
 
 interface ConstantView {
@@ -19,6 +19,8 @@ interface MessageView {
   readonly exportValidator: Slot;
   readonly schema: Slot;
   readonly body: string;
+  /** `m, out`, and `limit` when the body stops at the violations' limit (it has loops or nested messages). */
+  readonly params: string;
 }
 
 interface ZodView {
@@ -88,7 +90,7 @@ export function renderValidateFile(f: GeneratedFile, model: FileValidationModel,
       validatorName: names.validator,
       exportValidator: slots.put(f.export("const", names.validator)),
       schema: cached(`schema:${m.desc.typeName}`, () => f.importSchema(m.desc)),
-      body: checkFunctionBody(m, fn),
+      ...checkFunction(m, fn),
     };
   });
   let zodSchemas: ZodView[] = [];

@@ -31,13 +31,26 @@ export interface FunctionContext extends CheckContext {
 }
 
 /**
- * The body of a message's `check(m, out)` function: for each field with rules,
- * in field order, straight-line checks that push a violation when a rule is
- * broken. Nothing is allocated for a valid message; paths with list indexes
- * and map keys are built only for a violation.
+ * A message's `check(m, out, limit)` function: its parameters and its body.
+ * For each field with rules, in field order, straight-line checks that push
+ * a violation when a rule is broken. Nothing is allocated for a valid
+ * message; paths with list indexes and map keys are built only for a
+ * violation.
+ *
+ * Collecting stops once `out` holds `limit` violations: each loop over a list
+ * or a map returns at the top of an iteration, and nested validators get the
+ * limit. Between two such checks a message adds at most as many violations as
+ * its schema has rules, so a list of a million bad items costs about what
+ * `limit` of them cost; the caller cuts `out` to `limit`. `limit` is a
+ * parameter only when the body uses it (loops, nested messages).
  */
-export function checkFunctionBody(model: MessageValidationModel, ctx: FunctionContext): string {
+export function checkFunction(model: MessageValidationModel, ctx: FunctionContext): { params: string; body: string } {
   const out = new Lines();
+  writeCheckFunctionBody(out, model, ctx);
+  return { params: out.usesLimit ? "m, out, limit" : "m, out", body: out.text() };
+}
+
+function writeCheckFunctionBody(out: Lines, model: MessageValidationModel, ctx: FunctionContext): void {
   for (const field of model.fields) {
     if (model.ignored.has(field.desc) || !hasChecks(field)) {
       continue;
@@ -58,13 +71,20 @@ export function checkFunctionBody(model: MessageValidationModel, ctx: FunctionCo
     const { description, reason } = oneofRequiredViolation(oneof);
     out.line(`if (m.${oneof.localName}.case === undefined) ${push(JSON.stringify(oneof.name), description, reason)}`);
   }
-  return out.text();
 }
 
 /** Lines of code at an indentation, two spaces per level, starting inside the function. */
 class Lines {
   private readonly lines: string[] = [];
   private depth = 1;
+  /** Whether a line uses the `limit` parameter. */
+  usesLimit = false;
+
+  /** A line that uses `limit`. */
+  limited(code: string): void {
+    this.usesLimit = true;
+    this.line(code);
+  }
 
   line(code: string): void {
     this.lines.push(`${"  ".repeat(this.depth)}${code}`);
@@ -96,6 +116,9 @@ class Lines {
     return this.lines.join("\n");
   }
 }
+
+/** The first line of each loop: stop once the violations reach the limit. */
+const STOP = "if (out.length >= limit) return;";
 
 function push(pathExpr: string, description: string, reason: string): string {
   return `out.push({ field: ${pathExpr}, description: ${JSON.stringify(description)}, reason: ${JSON.stringify(reason)} });`;
@@ -132,7 +155,7 @@ function writeValue(
       writeChecks(out, valueChecks(value.rules, ctx), v, pathExpr);
     }
     if (value.nested !== undefined) {
-      out.line(nested(ctx.validator(value.nested)));
+      out.limited(nested(ctx.validator(value.nested)));
     }
   };
   if (value.ignoreZero && value.type.kind !== "message") {
@@ -149,7 +172,7 @@ function fieldPath(field: DescField): string {
 function singular(out: Lines, field: SingularFieldModel, ctx: FunctionContext): void {
   const { desc, value } = field;
   const path = fieldPath(desc);
-  const nested = (validator: string) => `${ctx.runtime("checkNested")}(${validator}, v, out, ${path});`;
+  const nested = (validator: string) => `${ctx.runtime("checkNested")}(${validator}, v, out, ${path}, limit);`;
   const oneof = desc.oneof;
   if (oneof !== undefined) {
     out.block(`if (m.${oneof.localName}.case === ${JSON.stringify(desc.localName)})`, () => {
@@ -196,13 +219,14 @@ function list(out: Lines, field: ListFieldModel, ctx: FunctionContext): void {
       }
       out.line("let i = 0;");
       out.block("for (const x of v)", () => {
+        out.limited(STOP);
         writeValue(
           out,
           items,
           "x",
           `\`${desc.name}[\${i}]\``,
           ctx,
-          (validator) => `${ctx.runtime("checkItem")}(${validator}, x, out, ${path}, i);`,
+          (validator) => `${ctx.runtime("checkItem")}(${validator}, x, out, ${path}, i, limit);`,
         );
         out.line("i++;");
       });
@@ -238,6 +262,7 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
           return;
         }
         out.block("for (const k in v)", () => {
+          out.limited(STOP);
           if (checkKeys && keys.rules !== undefined) {
             const convert = keyConversion(keyScalar);
             let key = "k";
@@ -263,7 +288,7 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
                 "x",
                 entryPath,
                 ctx,
-                (validator) => `${ctx.runtime("checkEntry")}(${validator}, x, out, ${path}, k, ${quoted});`,
+                (validator) => `${ctx.runtime("checkEntry")}(${validator}, x, out, ${path}, k, ${quoted}, limit);`,
               ),
             );
           }

@@ -4,8 +4,13 @@ import type { AnyMessage, ServerInterceptor, ServerResult } from "../interceptor
 import { iterationDone, relay } from "../internal/streams.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { MethodSpec, ResponseInit } from "../service.js";
-import { type CheckedRequestStream, invalidArgument, withCheckedRequests } from "../validate/interceptors.js";
-import type { FieldViolation } from "../validate/violation.js";
+import {
+  type CheckedRequestStream,
+  invalidArgument,
+  type ValidationOptions,
+  withCheckedRequests,
+} from "../validate/interceptors.js";
+import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "../validate/violation.js";
 import { maskViolations } from "./errors.js";
 import { parseReadMask, type ReadMask } from "./read-mask.js";
 import { requiredCheck } from "./required.js";
@@ -49,9 +54,16 @@ type Maskable = (response: ResponseInit<DescMessage>, mask: ReadMask) => AnyMess
  * request are set, the update mask's paths name fields an update may change,
  * the read mask's paths name fields of the response; all the violations go
  * in one INVALID_ARGUMENT. After it: each response is pruned to the read
- * mask (every message of a stream).
+ * mask (every message of a stream). At most `options.maxViolations`
+ * violations are collected and sent (default 100).
  */
-export function fieldMaskInterceptor(method: MethodSpec): ServerInterceptor | undefined {
+export function fieldMaskInterceptor(
+  method: MethodSpec,
+  options: ValidationOptions = {},
+): ServerInterceptor | undefined {
+  const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
+  // One past the limit tells the error that there were more.
+  const collect = maxViolations + 1;
   const read = method.masks?.read;
   const update = method.masks?.update;
   const requestStream = method.kind === "client_streaming" || method.kind === "bidi_streaming";
@@ -73,7 +85,11 @@ export function fieldMaskInterceptor(method: MethodSpec): ServerInterceptor | un
       if (!call.requestStream) {
         return next(call);
       }
-      return withCheckedRequests(next, call, new CheckedRequests(what, check, call.requests));
+      return withCheckedRequests(
+        next,
+        call,
+        new CheckedRequests(what, (message) => check(message, collect), call.requests, maxViolations),
+      );
     };
   }
 
@@ -84,16 +100,16 @@ export function fieldMaskInterceptor(method: MethodSpec): ServerInterceptor | un
       return next(call);
     }
     const request = call.request as Raw;
-    const violations: FieldViolation[] = required === undefined ? [] : required(call.request);
+    const violations: FieldViolation[] = required === undefined ? [] : required(call.request, collect);
     if (update !== undefined && updateSchema !== undefined) {
-      const parsed = parseUpdateMask(updateSchema, pathsOf(request, update.field));
+      const parsed = parseUpdateMask(updateSchema, pathsOf(request, update.field), collect);
       if (Array.isArray(parsed)) {
         violations.push(...maskViolations(parsed, update.field.name));
       }
     }
     let mask: ReadMask | undefined;
     if (read !== undefined && readSchema !== undefined) {
-      const parsed = parseReadMask(readSchema, pathsOf(request, read.field));
+      const parsed = parseReadMask(readSchema, pathsOf(request, read.field), collect);
       if (Array.isArray(parsed)) {
         violations.push(...maskViolations(parsed, read.field.name));
       } else if (!parsed.everything) {
@@ -101,7 +117,7 @@ export function fieldMaskInterceptor(method: MethodSpec): ServerInterceptor | un
       }
     }
     if (violations.length > 0) {
-      return Promise.reject(invalidArgument(what, violations));
+      return Promise.reject(invalidArgument(what, violations, maxViolations));
     }
     if (mask === undefined || applyTo === undefined) {
       return next(call);
@@ -240,6 +256,7 @@ class CheckedRequests implements CheckedRequestStream {
     private readonly what: string,
     private readonly check: (message: MessageShape<DescMessage>) => FieldViolation[],
     private readonly source: AsyncIterable<AnyMessage>,
+    private readonly maxViolations: number,
   ) {}
 
   /**
@@ -261,7 +278,11 @@ class CheckedRequests implements CheckedRequestStream {
           const violations = this.check(result.value);
           if (violations.length > 0) {
             over = true;
-            this.failure = invalidArgument(`${this.what} (message ${position + 1} of the request stream)`, violations);
+            this.failure = invalidArgument(
+              `${this.what} (message ${position + 1} of the request stream)`,
+              violations,
+              this.maxViolations,
+            );
             void closeQuietly(iterator);
             throw this.failure;
           }
@@ -322,4 +343,6 @@ function closeQuietly(iterator: AsyncIterator<unknown>): Promise<unknown> {
 }
 
 // Innermost of the schema's interceptors: after auth and validation, right around the handler.
-registerSchemaInterceptor("masks", (method) => fieldMaskInterceptor(method));
+registerSchemaInterceptor("masks", (method, { options }) =>
+  fieldMaskInterceptor(method, { maxViolations: options.limits?.maxViolations }),
+);

@@ -1,4 +1,5 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { excerpt } from "../excerpt.js";
 
 /*
  * Field paths (AIP-161): resolving the dotted paths of a google.protobuf.FieldMask
@@ -72,18 +73,20 @@ export function fieldNamed(schema: DescMessage, name: string): DescField | undef
  */
 export function resolvePath(schema: DescMessage, path: string, index: number): DescField[] | PathProblem {
   const fields: DescField[] = [];
+  // Descriptions quote the path as the caller sent it: an excerpt, however long it is.
+  const quoted = excerpt(path);
   let message: DescMessage = schema;
   let parent: DescField | undefined;
   for (const name of path.split(".")) {
     if (name === "") {
-      return problem(index, path, `"${path}" is not a field path: it has an empty field name`, "INVALID_FIELD_PATH");
+      return problem(index, path, `"${quoted}" is not a field path: it has an empty field name`, "INVALID_FIELD_PATH");
     }
     if (parent !== undefined) {
       if (!canDescend(parent)) {
         return problem(
           index,
           path,
-          `"${path}" goes into ${describeLeaf(parent)}, which a path cannot go into`,
+          `"${quoted}" goes into ${describeLeaf(parent)}, which a path cannot go into`,
           "INVALID_FIELD_PATH",
         );
       }
@@ -91,8 +94,8 @@ export function resolvePath(schema: DescMessage, path: string, index: number): D
     }
     const field = fieldNamed(message, name);
     if (field === undefined) {
-      const where = message === schema ? "" : ` (${message.typeName} has no field "${name}")`;
-      return problem(index, path, `"${path}" is not a field of ${schema.typeName}${where}`, "UNKNOWN_FIELD");
+      const where = message === schema ? "" : ` (${message.typeName} has no field "${excerpt(name)}")`;
+      return problem(index, path, `"${quoted}" is not a field of ${schema.typeName}${where}`, "UNKNOWN_FIELD");
     }
     fields.push(field);
     parent = field;

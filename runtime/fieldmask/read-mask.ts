@@ -51,11 +51,13 @@ const identity = <T>(message: T): T => message;
 
 /**
  * Parses `paths` as a read mask of `schema`: the mask, or one problem per
- * path that names nothing. See paths.ts for what a path may be.
+ * path that names nothing, at most `maxProblems` of them (the first ones:
+ * parsing stops there). See paths.ts for what a path may be.
  */
 export function parseReadMask<Desc extends DescMessage>(
   schema: Desc,
   paths: readonly string[],
+  maxProblems = Number.POSITIVE_INFINITY,
 ): ReadMask<Desc> | PathProblem[] {
   if (paths.length === 0) {
     return everythingOf(schema);
@@ -77,8 +79,8 @@ export function parseReadMask<Desc extends DescMessage>(
     const fields = resolvePath(schema, path, i);
     if (Array.isArray(fields)) {
       resolved.push(fields);
-    } else {
-      problems.push(fields);
+    } else if (problems.push(fields) >= maxProblems) {
+      break;
     }
   }
   if (problems.length > 0) {

@@ -10,8 +10,12 @@ import { isWellKnownType } from "./paths.js";
  * not checked here: the update mask decides (see update-mask.ts).
  */
 
-/** Appends the violations of one message; `prefix` is its path from the request, with a trailing dot. */
-type Check = (message: Raw, out: FieldViolation[], prefix: string) => void;
+/**
+ * Appends the violations of one message; `prefix` is its path from the
+ * request, with a trailing dot. Stops going through lists and maps once
+ * `out` holds `limit` violations.
+ */
+type Check = (message: Raw, out: FieldViolation[], prefix: string, limit: number) => void;
 type Raw = Record<string, unknown>;
 
 const violation = (field: string): FieldViolation => ({ field, description: "is required", reason: "REQUIRED" });
@@ -20,11 +24,12 @@ const violation = (field: string): FieldViolation => ({ field, description: "is 
  * The check of the REQUIRED fields of a request type, or undefined when it
  * reaches none. `skip` is a field of the request not to go into (the
  * resource of an update); it is still checked itself if it is REQUIRED.
+ * The check stops soon after it found `limit` violations (default: all).
  */
 export function requiredCheck(
   schema: DescMessage,
   skip?: DescField,
-): ((message: MessageShape<DescMessage>) => FieldViolation[]) | undefined {
+): ((message: MessageShape<DescMessage>, limit?: number) => FieldViolation[]) | undefined {
   const reaching = typesReachingRequired(schema);
   if (!reaching.has(schema)) {
     return undefined;
@@ -38,14 +43,14 @@ export function requiredCheck(
     const required = desc.fields.filter(isRequired);
     const nested: { field: DescField; check: Check }[] = [];
     // Registered before its fields are compiled, so that a recursive type finds itself.
-    const check: Check = (message, out, prefix) => {
+    const check: Check = (message, out, prefix, limit) => {
       for (const field of required) {
         if (!isFieldSet(message as unknown as MessageShape<DescMessage>, field)) {
           out.push(violation(`${prefix}${field.name}`));
         }
       }
       for (const { field, check: inner } of nested) {
-        checkValues(field, message, out, prefix, inner);
+        checkValues(field, message, out, prefix, inner, limit);
       }
     };
     if (!top) {
@@ -68,18 +73,25 @@ export function requiredCheck(
     return undefined;
   }
   const root = checkOf(schema, true);
-  return (message) => {
+  return (message, limit = Number.POSITIVE_INFINITY) => {
     const out: FieldViolation[] = [];
-    root(message as unknown as Raw, out, "");
+    root(message as unknown as Raw, out, "", limit);
     return out;
   };
 }
 
-function checkValues(field: DescField, message: Raw, out: FieldViolation[], prefix: string, check: Check): void {
+function checkValues(
+  field: DescField,
+  message: Raw,
+  out: FieldViolation[],
+  prefix: string,
+  check: Check,
+  limit: number,
+): void {
   if (field.oneof !== undefined) {
     const value = message[field.oneof.localName] as { case: string | undefined; value?: unknown };
     if (value.case === field.localName) {
-      check(value.value as Raw, out, `${prefix}${field.name}.`);
+      check(value.value as Raw, out, `${prefix}${field.name}.`, limit);
     }
     return;
   }
@@ -89,17 +101,23 @@ function checkValues(field: DescField, message: Raw, out: FieldViolation[], pref
   }
   switch (field.fieldKind) {
     case "message":
-      check(value as Raw, out, `${prefix}${field.name}.`);
+      check(value as Raw, out, `${prefix}${field.name}.`, limit);
       break;
-    case "list":
-      (value as Raw[]).forEach((item, i) => {
-        check(item, out, `${prefix}${field.name}[${i}].`);
-      });
+    case "list": {
+      const items = value as Raw[];
+      for (let i = 0; i < items.length && out.length < limit; i++) {
+        check(items[i] as Raw, out, `${prefix}${field.name}[${i}].`, limit);
+      }
       break;
+    }
     case "map": {
       const quoted = field.mapKey === ScalarType.STRING;
-      for (const [key, item] of Object.entries(value as Record<string, Raw>)) {
-        check(item, out, `${prefix}${mapEntryPath(field.name, key, quoted)}.`);
+      for (const key in value as Record<string, Raw>) {
+        if (out.length >= limit) {
+          break;
+        }
+        const item = (value as Record<string, Raw>)[key] as Raw;
+        check(item, out, `${prefix}${mapEntryPath(field.name, key, quoted)}.`, limit);
       }
       break;
     }

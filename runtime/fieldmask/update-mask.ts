@@ -7,6 +7,8 @@ import {
   isFieldSet,
   type MessageShape,
 } from "@bufbuild/protobuf";
+import { excerpt } from "../excerpt.js";
+import { DEFAULT_MAX_VIOLATIONS } from "../validate/violation.js";
 import { invalidMask } from "./errors.js";
 import { describeProtection, hasProtectedFields, isRequired, protectionOf } from "./field-behavior.js";
 import {
@@ -61,15 +63,21 @@ const implied = new WeakMap<DescMessage, ParsedUpdateMask<DescMessage>>();
  * or one problem per refused path. A path is refused when it names nothing
  * (as in a read mask), or when it names, or goes through, a field marked
  * OUTPUT_ONLY, IMMUTABLE or IDENTIFIER with google.api.field_behavior.
+ * At most `maxProblems` problems, the first ones: parsing stops there.
  */
 export function parseUpdateMask<Desc extends DescMessage>(
   schema: Desc,
   paths: readonly string[],
+  maxProblems = Number.POSITIVE_INFINITY,
 ): UpdateMask<Desc> | PathProblem[] {
-  return parse(schema, paths) as UpdateMask<Desc> | PathProblem[];
+  return parse(schema, paths, maxProblems) as UpdateMask<Desc> | PathProblem[];
 }
 
-function parse(schema: DescMessage, paths: readonly string[]): ParsedUpdateMask<DescMessage> | PathProblem[] {
+function parse(
+  schema: DescMessage,
+  paths: readonly string[],
+  maxProblems = Number.POSITIVE_INFINITY,
+): ParsedUpdateMask<DescMessage> | PathProblem[] {
   if (paths.length === 0) {
     let mask = implied.get(schema);
     if (mask === undefined) {
@@ -93,6 +101,9 @@ function parse(schema: DescMessage, paths: readonly string[]): ParsedUpdateMask<
       wildcardIndex = index;
       continue;
     }
+    if (problems.length >= maxProblems) {
+      break;
+    }
     const fields = resolvePath(schema, path, index);
     if (!Array.isArray(fields)) {
       problems.push(fields);
@@ -101,7 +112,7 @@ function parse(schema: DescMessage, paths: readonly string[]): ParsedUpdateMask<
     const locked = fields.find((field) => protectionOf(field) !== undefined);
     if (locked !== undefined) {
       const protection = protectionOf(locked) as NonNullable<ReturnType<typeof protectionOf>>;
-      const what = locked === fields.at(-1) ? `"${path}"` : `"${path}" (in ${locked.name})`;
+      const what = locked === fields.at(-1) ? `"${excerpt(path)}"` : `"${excerpt(path)}" (in ${locked.name})`;
       problems.push({
         index,
         path,
@@ -188,7 +199,8 @@ export function applyUpdateMask<Desc extends DescMessage>(
 ): MessageShape<Desc> {
   const maskField = options.maskField ?? "update_mask";
   const what = options.what ?? `update mask of ${schema.typeName}`;
-  const parsed = parse(schema, mask?.paths ?? []);
+  // One problem past the limit tells the error that there were more.
+  const parsed = parse(schema, mask?.paths ?? [], DEFAULT_MAX_VIOLATIONS + 1);
   if (Array.isArray(parsed)) {
     throw invalidMask(what, parsed, maskField);
   }

@@ -10,8 +10,10 @@ import type {
   ServerResult,
   ServerStep,
 } from "../interceptor.js";
+import { type Answer, whenAnswered } from "../internal/answered.js";
 import { whenCutShort } from "../internal/cut-short.js";
 import { relay } from "../internal/streams.js";
+import { INTERNAL_MESSAGE } from "../server/unexpected.js";
 import type { MethodKind } from "../service.js";
 
 /*
@@ -24,8 +26,14 @@ import type { MethodKind } from "../service.js";
 
 /** How a call ended, as an observer sees it. */
 export interface CallEnd {
-  /** The status code the call ended with. */
+  /** The status code the call ended with: on a server, the code sent to the client. */
   readonly code: Code;
+  /**
+   * The status message the call ended with, empty for OK: on a server, the
+   * message sent to the client (an exception's own message never is); on a
+   * client, the message received.
+   */
+  readonly message: string;
   /**
    * The error the call ended with: an RpcError, or (on a server) the
    * exception that the client gets as INTERNAL; undefined for OK.
@@ -60,9 +68,9 @@ export function serverCodeOf(error: unknown): Code {
   return Code.INTERNAL;
 }
 
-/** The code a client sees for `error`. */
-export function clientCodeOf(error: unknown): Code {
-  return RpcError.from(error).code;
+/** The message a server answers for `error`: an RpcError's own, the generic one for anything else. */
+export function serverMessageOf(error: unknown): string {
+  return error instanceof RpcError ? error.rawMessage : INTERNAL_MESSAGE;
 }
 
 const GO_CODE_NAMES: readonly string[] = [
@@ -326,12 +334,20 @@ class ObservedCall {
   private ended = false;
   /** Stops listening for the call being cut short (a server's). */
   stopWatching: (() => void) | undefined;
+  /**
+   * A server's call whose end is the status the server tells (see
+   * {@link observeServerCall}): what this observer sees of the outcome only
+   * waits for it.
+   */
+  awaitsAnswer = false;
+  /** The error this observer saw the call fail with, while it awaits the answer. */
+  private seen: unknown;
+  /** The call's one response, held back until its end (see {@link response}). */
+  private pending: unknown = NO_RESPONSE;
 
   constructor(
     private readonly observer: CallObserver,
     readonly run: RunIn | undefined,
-    /** The code a failure ends the call with. */
-    readonly codeOf: (error: unknown) => Code,
     /** A client's: its failures are reported as RpcErrors. */
     private readonly client: boolean,
   ) {}
@@ -341,40 +357,74 @@ class ObservedCall {
     this.observer.onRequest?.(message);
   }
 
-  /** A response; `last`: the call's one response, its end comes next. */
+  /**
+   * A response; `last`: the call's one response, its end comes next. The
+   * observer sees that one right before the end, as nested interceptors
+   * would show it when the end waits for the server's answer.
+   */
   response(message: unknown, last = false): void {
     this.responses++;
     if (last && !this.ended && this.observer instanceof ObserverGroup) {
       this.observer.deferResponse(message);
+    } else if (last && !this.ended && this.awaitsAnswer) {
+      this.pending = message;
     } else {
       this.observer.onResponse?.(message);
     }
   }
 
-  end(code: Code, error: unknown): void {
+  end(code: Code, error: unknown, message: string): void {
     if (this.ended) {
       return;
     }
     this.ended = true;
     this.stopWatching?.();
-    this.observer.onEnd({ code, error, requests: this.requests, responses: this.responses });
+    const { pending } = this;
+    if (pending !== NO_RESPONSE) {
+      this.pending = NO_RESPONSE;
+      this.observer.onResponse?.(pending);
+    }
+    this.observer.onEnd({ code, message, error, requests: this.requests, responses: this.responses });
   }
 
-  /** The call (the next step, or its result) failed with `error`. */
-  failed(error: unknown): void {
-    if (this.client) {
-      const failure = RpcError.from(error);
-      this.end(failure.code, failure);
-    } else {
-      this.end(serverCodeOf(error), error);
+  /** The call (the next step, its result, or its response stream) succeeded. */
+  succeeded(): void {
+    if (!this.awaitsAnswer) {
+      this.end(Code.OK, undefined, "");
     }
+  }
+
+  /** The call (the next step, its result, or its response stream) failed with `error`. */
+  failed(error: unknown): void {
+    if (this.awaitsAnswer) {
+      this.seen ??= error;
+    } else if (this.client) {
+      const failure = RpcError.from(error);
+      this.end(failure.code, failure, failure.rawMessage);
+    } else {
+      this.end(serverCodeOf(error), error, serverMessageOf(error));
+    }
+  }
+
+  /** The response stream was closed before its end: the call was cancelled, or (on a server) failed outside it. */
+  closedEarly(): void {
+    if (!this.awaitsAnswer) {
+      const reason = new RpcError(Code.CANCELLED, "the response stream was closed before its end");
+      this.end(Code.CANCELLED, reason, reason.rawMessage);
+    }
+  }
+
+  /** The status the server answered: the end, with what this observer saw fail, if anything. */
+  answered(answer: Answer): void {
+    const error = answer.code === Code.OK ? undefined : (this.seen ?? answer.error);
+    this.end(answer.code, error, answer.message);
   }
 
   /** The result of the next step: one response ends the call; a stream is observed as it is pulled. */
   settled<R extends ServerResult | ClientResult>(result: R): R {
     if (!result.responseStream) {
       this.response(result.response, true);
-      this.end(Code.OK, undefined);
+      this.succeeded();
       return result;
     }
     return { responseStream: true, responses: observedResponses(result.responses, this) } as R;
@@ -396,9 +446,13 @@ export function observeServerCall(
   observer: CallObserver,
   run: RunIn = direct,
 ): Promise<ServerResult> {
-  const observed = new ObservedCall(observer, run === direct ? undefined : run, serverCodeOf, false);
+  const observed = new ObservedCall(observer, run === direct ? undefined : run, false);
   // A call cut short ends now, even if its handler goes on.
-  observed.stopWatching = whenCutShort(call.context, (reason) => observed.end(serverCodeOf(reason), reason));
+  observed.stopWatching = whenCutShort(call.context, (reason) =>
+    observed.end(serverCodeOf(reason), reason, serverMessageOf(reason)),
+  );
+  // Otherwise it ends with the status the server sends, once it is known.
+  observed.awaitsAnswer = whenAnswered(call.context, (answer) => observed.answered(answer));
   return observe(next, call, observed);
 }
 
@@ -412,7 +466,7 @@ export function observeClientCall(
   observer: CallObserver,
   run: RunIn = direct,
 ): Promise<ClientResult> {
-  return observe(next, call, new ObservedCall(observer, run === direct ? undefined : run, clientCodeOf, true));
+  return observe(next, call, new ObservedCall(observer, run === direct ? undefined : run, true));
 }
 
 /** What the two sides share: a call's request(s), result and end, observed. */
@@ -468,14 +522,14 @@ function observedResponses<T>(responses: AsyncIterable<T>, observed: ObservedCal
       // every observing interceptor wraps the stream once.
       const settled = (result: IteratorResult<T>): IteratorResult<T> => {
         if (result.done === true) {
-          observed.end(Code.OK, undefined);
+          observed.succeeded();
         } else {
           observed.response(result.value);
         }
         return result;
       };
       const failed = (error: unknown): never => {
-        observed.end(observed.codeOf(error), error);
+        observed.failed(error);
         throw error;
       };
       const pull = () => iterator.next();
@@ -485,14 +539,14 @@ function observedResponses<T>(responses: AsyncIterable<T>, observed: ObservedCal
           try {
             pulled = run(pull);
           } catch (error) {
-            observed.end(observed.codeOf(error), error);
+            observed.failed(error);
             return Promise.reject(error);
           }
           return pulled.then(settled, failed);
         },
         async return(value?: unknown) {
           // Closed before its end: the call was cancelled (or its reader stopped).
-          observed.end(Code.CANCELLED, new RpcError(Code.CANCELLED, "the response stream was closed before its end"));
+          observed.closedEarly();
           if (iterator.return === undefined) {
             return { done: true, value: undefined };
           }

@@ -1,5 +1,7 @@
 import type { ChannelOptions } from "@grpc/grpc-js";
+import { type AnswerLimits, DEFAULT_ANSWER_LIMITS } from "../server/bounded-answer.js";
 import type { Compression } from "../service.js";
+import { DEFAULT_MAX_VIOLATIONS } from "../validate/violation.js";
 
 /*
  * Named, documented limits over grpc-js's flat `grpc.*` channel options. Each
@@ -74,6 +76,26 @@ export interface ServerLimits {
   maxConnectionAgeGraceMs?: number | undefined;
   /** Closes a connection without calls for this long. `grpc.max_connection_idle_ms`. */
   maxConnectionIdleMs?: number | undefined;
+  /**
+   * Largest status message sent (`grpc-message`, percent-encoded), in bytes;
+   * a longer one is cut, with a marker. See "Bounded answers" in
+   * docs/operations.md.
+   */
+  maxStatusMessageBytes?: number | undefined;
+  /**
+   * Largest trailer block of a status, in bytes, as HTTP/2 counts it (name +
+   * value + 32 per entry): status message, status details and trailers
+   * together. Over it, violations are dropped from the details; trailers
+   * still too large turn the status into INTERNAL, reported to `onError`.
+   */
+  maxTrailerBytes?: number | undefined;
+  /**
+   * Most field violations a validation error (request validation, masks,
+   * REQUIRED fields) collects and sends; the validator stops once it has
+   * them, so a request with a million bad items costs what one with this
+   * many does.
+   */
+  maxViolations?: number | undefined;
 }
 
 /**
@@ -105,7 +127,32 @@ export const DEFAULT_SERVER_LIMITS = Object.freeze({
   maxConnectionAgeGraceMs: 5 * 60 * 1000,
   /** 1 hour: Envoy's connection idle_timeout. */
   maxConnectionIdleMs: 60 * 60 * 1000,
+  /** 1 KiB. */
+  maxStatusMessageBytes: DEFAULT_ANSWER_LIMITS.maxStatusMessageBytes,
+  /** 7 KiB: under the 8 KiB of trailers that grpc-java and gRPC C-core clients accept by default. */
+  maxTrailerBytes: DEFAULT_ANSWER_LIMITS.maxTrailerBytes,
+  /** 100. */
+  maxViolations: DEFAULT_MAX_VIOLATIONS,
 } satisfies ServerLimits);
+
+/**
+ * The limits of what a server answers, the defaults filled in. Throws a
+ * TypeError that names the field for a value that cannot work: a budget too
+ * small for a status message with its marker, or a violations limit below 1.
+ */
+export function answerLimits(limits: ServerLimits = {}): AnswerLimits {
+  const l = { ...DEFAULT_SERVER_LIMITS, ...defined(limits) };
+  atLeast("maxViolations", l.maxViolations, 1);
+  atLeast("maxStatusMessageBytes", l.maxStatusMessageBytes, 128);
+  atLeast("maxTrailerBytes", l.maxTrailerBytes, l.maxStatusMessageBytes + 256);
+  return { maxStatusMessageBytes: l.maxStatusMessageBytes, maxTrailerBytes: l.maxTrailerBytes };
+}
+
+function atLeast(field: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new TypeError(`limits.${field} must be an integer of at least ${min}, not ${String(value)}`);
+  }
+}
 
 /** Size, keepalive and idleness limits of a client's channel. See {@link DEFAULT_CLIENT_LIMITS}. */
 export interface ClientLimits {

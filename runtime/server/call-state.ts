@@ -2,12 +2,17 @@ import type { StatusObject } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { type ContextValues, createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
+import { type Answer, type AnswerHook, onAnswer } from "../internal/answered.js";
 import { type CutShortHook, onCutShort } from "../internal/cut-short.js";
 import { toMetadata } from "../metadata.js";
 import type { AuthContext, MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
+import { type AnswerLimits, boundStatus, checkHeaders } from "./bounded-answer.js";
 import { INTERNAL_MESSAGE } from "./unexpected.js";
 
 function noop(): void {}
+
+/** What observers hear of a call answered OK without trailers. */
+const OK_ANSWER: Answer = Object.freeze({ code: Code.OK, message: "", error: undefined });
 
 /** What `CallState.race` resolves with when the call is cancelled first. */
 export const CANCELLED: unique symbol = Symbol("cancelled");
@@ -60,6 +65,8 @@ export class CallState {
   private finished = false;
   /** The context's trailers, once something asked for them. */
   trailer: Metadata | undefined;
+  /** Who waits for the status sent: {@link onAnswer} listeners (the observers). */
+  private answerListeners: ((answer: Answer) => void)[] | undefined;
 
   constructor(
     service: ServiceSpec,
@@ -67,6 +74,7 @@ export class CallState {
     readonly call: ServerSurfaceCall,
     private readonly inFlight: Set<CallState>,
     private readonly report: ErrorReporter,
+    private readonly limits: AnswerLimits,
     options: { watch: boolean },
   ) {
     this.context = new CallContext(this, service, method, call.metadata);
@@ -142,10 +150,73 @@ export class CallState {
   fail(error: unknown): StatusObject {
     const trailer = this.finish() ?? new Metadata();
     if (error instanceof RpcError) {
-      return error.toStatus(trailer);
+      return this.answer(error.toStatus(trailer), error);
     }
     this.reportError(error);
-    return { code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: trailer.clone() };
+    return this.answer({ code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: trailer.clone() }, error);
+  }
+
+  /**
+   * Marks the call as answered OK and returns the trailers to send (undefined:
+   * none), or, when they are too large to send, the INTERNAL status that
+   * replaces them (reported to `onError`).
+   */
+  succeed(): Metadata | StatusObject | undefined {
+    const trailer = this.finish();
+    if (trailer === undefined) {
+      // Nothing to bound: an OK status without trailers is as small as a status gets.
+      this.tell(OK_ANSWER);
+      return undefined;
+    }
+    const status = this.answer({ code: Code.OK, details: "", metadata: trailer }, undefined);
+    return status.code === Code.OK ? trailer : status;
+  }
+
+  /**
+   * Every status a call sends with trailers passes here: bounded to the
+   * server's answer limits (a replaced one is reported), then told to the
+   * observers.
+   */
+  private answer(status: StatusObject, error: unknown): StatusObject {
+    const bounded = boundStatus(status, this.context.method.path, this.limits);
+    if (bounded.problem !== undefined) {
+      this.reportError(bounded.problem);
+    }
+    if (this.answerListeners !== undefined) {
+      const { code, details } = bounded.status;
+      this.tell({ code, message: details, error: bounded.problem ?? error });
+    }
+    return bounded.status;
+  }
+
+  /** Tells the observers the status sent, innermost first, as an outcome travels back through nested interceptors. */
+  private tell(answer: Answer): void {
+    const listeners = this.answerListeners;
+    if (listeners === undefined) {
+      return;
+    }
+    this.answerListeners = undefined;
+    for (let i = listeners.length - 1; i >= 0; i--) {
+      try {
+        (listeners[i] as (answer: Answer) => void)(answer);
+      } catch (failure) {
+        this.reportError(failure);
+      }
+    }
+  }
+
+  /** Throws if `headers` are too large to send (see {@link checkHeaders}). */
+  checkHeaders(headers: Metadata): void {
+    checkHeaders(headers, this.context.method.path, this.limits);
+  }
+
+  /** Calls `listener` with the status the call is answered with, when it is. */
+  whenAnswered(listener: (answer: Answer) => void): void {
+    if (this.answerListeners === undefined) {
+      this.answerListeners = [listener];
+    } else {
+      this.answerListeners.push(listener);
+    }
   }
 
   /** Hands an unexpected error to `onError`, which must not break the server. */
@@ -256,7 +327,7 @@ export class CallState {
  * see {@link CallState}. Its methods need no `this`, so they can be passed on
  * detached (`const { sendHeader } = context`).
  */
-class CallContext implements ServerContext, CutShortHook {
+class CallContext implements ServerContext, CutShortHook, AnswerHook {
   readonly #state: CallState;
   #deadline: Date | undefined | null = null;
   #peer: string | undefined;
@@ -302,6 +373,10 @@ class CallContext implements ServerContext, CutShortHook {
     return this.#state.whenCutShort(listener);
   }
 
+  [onAnswer](listener: (answer: Answer) => void): void {
+    this.#state.whenAnswered(listener);
+  }
+
   getAuthContext = (): AuthContext => this.#state.call.getAuthContext();
 
   sendHeader = (metadata: MetadataInit): void => {
@@ -309,7 +384,10 @@ class CallContext implements ServerContext, CutShortHook {
     if (this.#headerSent || state.isFinished || state.cancelled) {
       return;
     }
+    const headers = toMetadata(metadata);
+    // Throws before anything is sent: the handler fails (INTERNAL, reported) unless it catches it.
+    state.checkHeaders(headers);
     this.#headerSent = true;
-    state.call.sendMetadata(toMetadata(metadata));
+    state.call.sendMetadata(headers);
   };
 }

@@ -6,7 +6,7 @@ import { Code, RpcError } from "../errors.js";
 import { chain, type ServerInterceptor } from "../interceptor.js";
 import { installGrpcLogRedaction } from "../internal/grpc-log-redaction.js";
 import { createHealth, Health, type HealthStatus, OVERALL_HEALTH, ServingStatus } from "../ops/health/index.js";
-import { resolveServerLimits, type ServerLimits, serverChannelOptions } from "../ops/limits.js";
+import { answerLimits, resolveServerLimits, type ServerLimits, serverChannelOptions } from "../ops/limits.js";
 import { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "../ops/reflection/index.js";
 import { interceptorsFor } from "../selector.js";
 import type { HandlersOf, ServerContext, ServiceSpec } from "../service.js";
@@ -28,9 +28,11 @@ export interface ServerOptions {
    */
   channelOptions?: GrpcServerOptions | undefined;
   /**
-   * Message sizes, concurrent streams and calls, idle requests, keepalive and
-   * connection age; each unset one has its default of `DEFAULT_SERVER_LIMITS`.
-   * A value of the wrong kind throws here, naming the field.
+   * Message sizes, concurrent streams and calls, idle requests, keepalive,
+   * connection age, and the bounds of what the server answers (status
+   * message, trailers, field violations); each unset one has its default of
+   * `DEFAULT_SERVER_LIMITS`. A value of the wrong kind throws here, naming
+   * the field.
    */
   limits?: ServerLimits | undefined;
   /**
@@ -49,9 +51,12 @@ export interface ServerOptions {
   reflection?: boolean | undefined;
   /**
    * Receives each exception of a handler that is not an RpcError (the client
-   * gets `INTERNAL` without its message). Errors after the call was cancelled
-   * are not reported. Default: one `console.error` with the method's path and
-   * the error's stack.
+   * gets `INTERNAL` without its message), and each answer too large to send
+   * (an `OversizedAnswerError`: trailers or headers over
+   * `limits.maxTrailerBytes`, answered INTERNAL; see "Bounded answers" in
+   * docs/operations.md). Errors after the call was cancelled are not
+   * reported. Default: one `console.error` with the method's path and the
+   * error's stack.
    */
   onError?: ((error: unknown, context: ServerContext) => void) | undefined;
   /**
@@ -120,7 +125,7 @@ export interface Server {
  * server.add(UserService, {
  *   async getUser(req) {
  *     const user = users.get(req.userId);
- *     if (!user) throw new RpcError(Code.NOT_FOUND, `user ${req.userId} not found`);
+ *     if (!user) throw new RpcError(Code.NOT_FOUND, `user ${excerpt(req.userId)} not found`);
  *     return { user };
  *   },
  * });
@@ -138,6 +143,7 @@ export function createServer(options: ServerOptions = {}): Server {
     interceptors: [...(channelOptions.interceptors ?? []), admitted.interceptor],
   });
   const report = options.onError ?? logUnexpectedError;
+  const answers = answerLimits(options.limits);
   const interceptors = options.interceptors ?? [];
   const inFlight = new Set<CallState>();
   const served = new Set<string>();
@@ -164,7 +170,15 @@ export function createServer(options: ServerOptions = {}): Server {
         if (served.has(method.path)) {
           throw new Error(`${method.path} is already served`);
         }
-        const handler = { service, method, fn: fn as BoundHandler["fn"], self: handlers, inFlight, report };
+        const handler = {
+          service,
+          method,
+          fn: fn as BoundHandler["fn"],
+          self: handlers,
+          inFlight,
+          report,
+          limits: answers,
+        };
         const own = schemaInterceptors
           .map((factory) => factory(method, { service, options }))
           .filter((i) => i !== undefined);

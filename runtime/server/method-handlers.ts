@@ -9,11 +9,13 @@ import type {
   ServerWritableStream,
   UntypedHandleCall,
 } from "@grpc/grpc-js";
+import { Metadata } from "@grpc/grpc-js";
 import { encodeMessage } from "../codec.js";
 import { Code, RpcError } from "../errors.js";
 import type { AnyMessage, ServerCall, ServerResult, ServerStep } from "../interceptor.js";
 import { firstEvent, readMessages } from "../internal/streams.js";
 import type { MethodSpec, ServerContext, ServiceSpec } from "../service.js";
+import type { AnswerLimits } from "./bounded-answer.js";
 import { CANCELLED, CallState, type ErrorReporter, type ServerSurfaceCall } from "./call-state.js";
 
 type Message = MessageShape<DescMessage>;
@@ -26,6 +28,8 @@ export interface BoundHandler {
   readonly self: unknown;
   readonly inFlight: Set<CallState>;
   readonly report: ErrorReporter;
+  /** The size limits of what the call answers. */
+  readonly limits: AnswerLimits;
   /**
    * The method's interceptors composed around the handler (see
    * {@link handlerStep}); undefined when the method has none, and then the
@@ -168,7 +172,7 @@ export function passThrough(bytes: Buffer): Buffer {
  * listens only if its handler reads `context.signal` (see CallState).
  */
 function begin(bound: BoundHandler, call: ServerSurfaceCall, watch: boolean): CallState {
-  return new CallState(bound.service, bound.method, call, bound.inFlight, bound.report, { watch });
+  return new CallState(bound.service, bound.method, call, bound.inFlight, bound.report, bound.limits, { watch });
 }
 
 function unaryHandler(bound: BoundHandler, invoke: Invoke): handleUnaryCall<Message, Buffer> {
@@ -245,7 +249,12 @@ function respondOnce(
       fail(error);
       return;
     }
-    callback(null, bytes, state.finish());
+    const trailer = state.succeed();
+    if (trailer === undefined || trailer instanceof Metadata) {
+      callback(null, bytes, trailer);
+    } else {
+      callback(trailer);
+    }
   };
   let outcome: unknown;
   try {
@@ -282,7 +291,16 @@ async function respondStreaming(
   try {
     const completed = await writeAll(state, call, run());
     if (completed) {
-      call.end(state.finish());
+      const trailer = state.succeed();
+      if (trailer === undefined || trailer instanceof Metadata) {
+        call.end(trailer);
+      } else {
+        call.emit("error", trailer);
+      }
+    } else if (!state.cancelled) {
+      // The stream was destroyed under the writer: no status will be sent, so
+      // the call ends as cut short (observers waiting for its answer hear it).
+      state.abort(new RpcError(Code.CANCELLED, "the call's stream closed"));
     }
   } catch (error) {
     if (!state.cancelled) {

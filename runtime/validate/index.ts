@@ -6,7 +6,7 @@
 export { encodeBadRequestStatus, fieldViolationsOf, STATUS_DETAILS_KEY, statusDetailsOf } from "../status-details.js";
 export * from "./checks.js";
 export * from "./formats.js";
-export { clientValidation, invalidArgument, requestValidation } from "./interceptors.js";
+export { clientValidation, invalidArgument, requestValidation, type ValidationOptions } from "./interceptors.js";
 export {
   checkEntry,
   checkItem,
@@ -16,4 +16,4 @@ export {
   type Validator,
   validate,
 } from "./validator.js";
-export { type FieldViolation, mapEntryPath } from "./violation.js";
+export { DEFAULT_MAX_VIOLATIONS, type FieldViolation, mapEntryPath } from "./violation.js";

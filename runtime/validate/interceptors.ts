@@ -11,7 +11,7 @@ import type {
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import { encodeBadRequestStatus, STATUS_DETAILS_KEY } from "../status-details.js";
 import type { Validator } from "./validator.js";
-import { describeViolations, type FieldViolation } from "./violation.js";
+import { DEFAULT_MAX_VIOLATIONS, describeViolations, type FieldViolation } from "./violation.js";
 
 /**
  * The error of an invalid request: `INVALID_ARGUMENT`, a message that lists
@@ -19,20 +19,49 @@ import { describeViolations, type FieldViolation } from "./violation.js";
  * detail in the `grpc-status-details-bin` trailer, which any gRPC client can
  * decode (grpckit's as `RpcError.fieldViolations`).
  *
+ * At most `maxViolations` violations are sent, the first ones; when there are
+ * more, the message says so. (The server's answer limits may drop more of
+ * them: see "Bounded answers" in docs/operations.md.)
+ *
  * @param what the invalid thing, e.g. `ecommerce.v1.CreateOrderRequest`.
  */
-export function invalidArgument(what: string, violations: readonly FieldViolation[]): RpcError {
-  const message = `invalid ${what}: ${describeViolations(violations)}`;
-  const details = encodeBadRequestStatus(Code.INVALID_ARGUMENT, message, violations);
+export function invalidArgument(
+  what: string,
+  violations: readonly FieldViolation[],
+  maxViolations = DEFAULT_MAX_VIOLATIONS,
+): RpcError {
+  const more = violations.length > maxViolations;
+  const sent = more ? violations.slice(0, Math.max(0, maxViolations)) : violations;
+  const message = `invalid ${what}: ${describeViolations(sent, 10, more)}`;
+  const details = encodeBadRequestStatus(Code.INVALID_ARGUMENT, message, sent);
   return new RpcError(Code.INVALID_ARGUMENT, message, { metadata: { [STATUS_DETAILS_KEY]: details } });
+}
+
+/** Options of {@link requestValidation} and {@link clientValidation}. */
+export interface ValidationOptions {
+  /**
+   * Most violations an error collects and sends; the validator stops once it
+   * has them. Default {@link DEFAULT_MAX_VIOLATIONS} (100); a server passes its
+   * `limits.maxViolations`.
+   */
+  maxViolations?: number | undefined;
 }
 
 type StreamResult = Extract<ServerResult, { responseStream: true }>;
 
-/** Checks one message; the error to throw if it is invalid, else undefined. */
-function check(validator: Validator, message: AnyMessage, position: number | undefined): RpcError | undefined {
+/**
+ * Checks one message, collecting at most one violation past `maxViolations`
+ * (which tells the error there were more); the error to throw if it is
+ * invalid, else undefined.
+ */
+function check(
+  validator: Validator,
+  message: AnyMessage,
+  position: number | undefined,
+  maxViolations: number,
+): RpcError | undefined {
   const out: FieldViolation[] = [];
-  validator.check(message, out);
+  validator.check(message, out, maxViolations + 1);
   if (out.length === 0) {
     return undefined;
   }
@@ -40,7 +69,7 @@ function check(validator: Validator, message: AnyMessage, position: number | und
     position === undefined
       ? validator.schema.typeName
       : `${validator.schema.typeName} (message ${position + 1} of the request stream)`;
-  return invalidArgument(what, out);
+  return invalidArgument(what, out, maxViolations);
 }
 
 /**
@@ -54,6 +83,7 @@ class CheckedStream implements CheckedRequestStream {
   constructor(
     private readonly validator: Validator,
     private readonly source: AsyncIterable<AnyMessage>,
+    private readonly maxViolations: number,
   ) {}
 
   async *messages(): AsyncGenerator<AnyMessage, void, undefined> {
@@ -62,7 +92,7 @@ class CheckedStream implements CheckedRequestStream {
     }
     let position = 0;
     for await (const message of this.source) {
-      this.failure = check(this.validator, message, position++);
+      this.failure = check(this.validator, message, position++, this.maxViolations);
       if (this.failure !== undefined) {
         throw this.failure;
       }
@@ -95,13 +125,14 @@ class CheckedStream implements CheckedRequestStream {
  * invalid message fails the call with {@link invalidArgument}'s error, also
  * when the handler catches it: the call's outcome is the validation error.
  */
-export function requestValidation(validator: Validator): ServerInterceptor {
+export function requestValidation(validator: Validator, options: ValidationOptions = {}): ServerInterceptor {
+  const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
   // Not async for one request: a valid one goes straight on, without a frame or a hop of its own.
   return (next) => (call) => {
     if (call.requestStream) {
-      return validatedStream(validator, next, call);
+      return validatedStream(validator, next, call, maxViolations);
     }
-    const failure = check(validator, call.request, undefined);
+    const failure = check(validator, call.request, undefined, maxViolations);
     return failure === undefined ? next(call) : Promise.reject(failure);
   };
 }
@@ -111,8 +142,9 @@ function validatedStream(
   validator: Validator,
   next: ServerStep,
   call: Extract<ServerCall, { requestStream: true }>,
+  maxViolations: number,
 ): Promise<ServerResult> {
-  return withCheckedRequests(next, call, new CheckedStream(validator, call.requests));
+  return withCheckedRequests(next, call, new CheckedStream(validator, call.requests, maxViolations));
 }
 
 /**
@@ -153,8 +185,10 @@ export async function withCheckedRequests(
 
 // Every method whose request declares rules is validated by the server,
 // after auth and before the handler (see schema-interceptors.ts).
-registerSchemaInterceptor("validation", (method) =>
-  method.inputValidator === undefined ? undefined : requestValidation(method.inputValidator as Validator),
+registerSchemaInterceptor("validation", (method, { options }) =>
+  method.inputValidator === undefined
+    ? undefined
+    : requestValidation(method.inputValidator as Validator, { maxViolations: options.limits?.maxViolations }),
 );
 
 /**
@@ -166,19 +200,20 @@ registerSchemaInterceptor("validation", (method) =>
  * @example
  * const orders = createClient(OrderService, address, { interceptors: [clientValidation()] });
  */
-export function clientValidation(): ClientInterceptor {
+export function clientValidation(options: ValidationOptions = {}): ClientInterceptor {
+  const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
   return (next) => async (call) => {
     const validator = call.method.inputValidator as Validator<DescMessage> | undefined;
     if (validator === undefined) {
       return next(call);
     }
     if (!call.requestStream) {
-      const failure = check(validator, call.request, undefined);
+      const failure = check(validator, call.request, undefined, maxViolations);
       if (failure !== undefined) {
         throw failure;
       }
       return next(call);
     }
-    return next({ ...call, requests: new CheckedStream(validator, call.requests).messages() });
+    return next({ ...call, requests: new CheckedStream(validator, call.requests, maxViolations).messages() });
   };
 }

@@ -17,6 +17,12 @@ export interface FieldViolation {
   readonly reason: string;
 }
 
+/**
+ * How many field violations a server's validation error carries by default:
+ * the validators stop collecting past it (`limits.maxViolations`).
+ */
+export const DEFAULT_MAX_VIOLATIONS = 100;
+
 /** Violations are built by generated code and prefixed while they bubble up. */
 type Mutable = { field: string };
 
@@ -40,11 +46,19 @@ export function mapEntryPath(field: string, key: string, quoted: boolean): strin
   return quoted ? `${field}[${JSON.stringify(key)}]` : `${field}[${key}]`;
 }
 
-/** `field: description; ...`, at most `limit` of them, for a status message. */
-export function describeViolations(violations: readonly FieldViolation[], limit = 10): string {
+/**
+ * `field: description; ...`, at most `limit` of them, for a status message;
+ * `more`: there were more violations than `violations` holds (collecting
+ * stopped at a limit).
+ */
+export function describeViolations(violations: readonly FieldViolation[], limit = 10, more = false): string {
   const shown = violations.slice(0, limit).map((v) => `${v.field}: ${v.description}`);
   if (violations.length > limit) {
-    shown.push(`and ${violations.length - limit} more`);
+    shown.push(
+      more ? `and ${violations.length - limit} more, and more not checked` : `and ${violations.length - limit} more`,
+    );
+  } else if (more) {
+    shown.push("and more not checked");
   }
   return shown.join("; ");
 }

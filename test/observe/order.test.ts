@@ -68,13 +68,14 @@ test("the built-in interceptors in the documented order each see what they shoul
   expect(span?.attributes["rpc.grpc.status_code"]).toBe(Code.INTERNAL);
   expect(span?.events.map((e) => e.name)).toEqual(["exception"]);
 
-  // Logging saw the exception's message (the client did not), with the trace id.
+  // Logging saw what the client got and the exception's message (the client did not), with the trace id.
   expect(lines).toEqual([
     {
       level: "error",
       fields: expect.objectContaining({
         "grpc.code": "Internal",
-        "grpc.error": "disk full at /var/lib/db",
+        "grpc.error": "internal error",
+        "grpc.exception": "disk full at /var/lib/db",
         trace_id: span?.spanContext().traceId,
       }),
     },

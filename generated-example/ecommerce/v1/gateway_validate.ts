@@ -25,11 +25,11 @@ export const GetOrderDetailsRequestValidator: Validator<typeof GetOrderDetailsRe
  * Checks a `ecommerce.v1.GetOrderDetailsResponse` against the rules of its .proto: pass it to
  * `validate(GetOrderDetailsResponseValidator, message)`. The server checks requests with it.
  */
-export const GetOrderDetailsResponseValidator: Validator<typeof GetOrderDetailsResponseSchema> = defineValidator(GetOrderDetailsResponseSchema, (m, out) => {
+export const GetOrderDetailsResponseValidator: Validator<typeof GetOrderDetailsResponseSchema> = defineValidator(GetOrderDetailsResponseSchema, (m, out, limit) => {
   {
     const v = m.details;
     if (v !== undefined) {
-      checkNested(OrderDetailsValidator, v, out, "details");
+      checkNested(OrderDetailsValidator, v, out, "details", limit);
     }
   }
 });
@@ -49,11 +49,11 @@ export const StreamOrderDetailsRequestValidator: Validator<typeof StreamOrderDet
  * Checks a `ecommerce.v1.StreamOrderDetailsResponse` against the rules of its .proto: pass it to
  * `validate(StreamOrderDetailsResponseValidator, message)`. The server checks requests with it.
  */
-export const StreamOrderDetailsResponseValidator: Validator<typeof StreamOrderDetailsResponseSchema> = defineValidator(StreamOrderDetailsResponseSchema, (m, out) => {
+export const StreamOrderDetailsResponseValidator: Validator<typeof StreamOrderDetailsResponseSchema> = defineValidator(StreamOrderDetailsResponseSchema, (m, out, limit) => {
   {
     const v = m.details;
     if (v !== undefined) {
-      checkNested(OrderDetailsValidator, v, out, "details");
+      checkNested(OrderDetailsValidator, v, out, "details", limit);
     }
   }
 });
@@ -62,25 +62,26 @@ export const StreamOrderDetailsResponseValidator: Validator<typeof StreamOrderDe
  * Checks a `ecommerce.v1.OrderDetails` against the rules of its .proto: pass it to
  * `validate(OrderDetailsValidator, message)`. The server checks requests with it.
  */
-export const OrderDetailsValidator: Validator<typeof OrderDetailsSchema> = defineValidator(OrderDetailsSchema, (m, out) => {
+export const OrderDetailsValidator: Validator<typeof OrderDetailsSchema> = defineValidator(OrderDetailsSchema, (m, out, limit) => {
   {
     const v = m.order;
     if (v !== undefined) {
-      checkNested(OrderValidator, v, out, "order");
+      checkNested(OrderValidator, v, out, "order", limit);
     }
   }
   {
     const v = m.user;
     if (v !== undefined) {
-      checkNested(UserValidator, v, out, "user");
+      checkNested(UserValidator, v, out, "user", limit);
     }
   }
   {
     const v = m.products;
     for (const k in v) {
+      if (out.length >= limit) return;
       const x = v[k];
       if (x !== undefined) {
-        checkEntry(ProductValidator, x, out, "products", k, true);
+        checkEntry(ProductValidator, x, out, "products", k, true, limit);
       }
     }
   }

@@ -13,25 +13,26 @@ import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
  * Checks a `ecommerce.v1.Order` against the rules of its .proto: pass it to
  * `validate(OrderValidator, message)`. The server checks requests with it.
  */
-export const OrderValidator: Validator<typeof OrderSchema> = defineValidator(OrderSchema, (m, out) => {
+export const OrderValidator: Validator<typeof OrderSchema> = defineValidator(OrderSchema, (m, out, limit) => {
   {
     const v = m.items;
     let i = 0;
     for (const x of v) {
-      checkItem(OrderItemValidator, x, out, "items", i);
+      if (out.length >= limit) return;
+      checkItem(OrderItemValidator, x, out, "items", i, limit);
       i++;
     }
   }
   {
     const v = m.total;
     if (v !== undefined) {
-      checkNested(MoneyValidator, v, out, "total");
+      checkNested(MoneyValidator, v, out, "total", limit);
     }
   }
   {
     const v = m.shippingAddress;
     if (v !== undefined) {
-      checkNested(AddressValidator, v, out, "shipping_address");
+      checkNested(AddressValidator, v, out, "shipping_address", limit);
     }
   }
 });
@@ -40,7 +41,7 @@ export const OrderValidator: Validator<typeof OrderSchema> = defineValidator(Ord
  * Checks a `ecommerce.v1.OrderItem` against the rules of its .proto: pass it to
  * `validate(OrderItemValidator, message)`. The server checks requests with it.
  */
-export const OrderItemValidator: Validator<typeof OrderItemSchema> = defineValidator(OrderItemSchema, (m, out) => {
+export const OrderItemValidator: Validator<typeof OrderItemSchema> = defineValidator(OrderItemSchema, (m, out, limit) => {
   {
     const v = m.productId;
     if (fewerCharsThan(v, 1)) out.push({ field: "product_id", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
@@ -53,7 +54,7 @@ export const OrderItemValidator: Validator<typeof OrderItemSchema> = defineValid
   {
     const v = m.unitPrice;
     if (v !== undefined) {
-      checkNested(MoneyValidator, v, out, "unit_price");
+      checkNested(MoneyValidator, v, out, "unit_price", limit);
     }
   }
 });
@@ -62,7 +63,7 @@ export const OrderItemValidator: Validator<typeof OrderItemSchema> = defineValid
  * Checks a `ecommerce.v1.CreateOrderRequest` against the rules of its .proto: pass it to
  * `validate(CreateOrderRequestValidator, message)`. The server checks requests with it.
  */
-export const CreateOrderRequestValidator: Validator<typeof CreateOrderRequestSchema> = defineValidator(CreateOrderRequestSchema, (m, out) => {
+export const CreateOrderRequestValidator: Validator<typeof CreateOrderRequestSchema> = defineValidator(CreateOrderRequestSchema, (m, out, limit) => {
   {
     const v = m.userId;
     if (fewerCharsThan(v, 1)) out.push({ field: "user_id", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
@@ -73,7 +74,8 @@ export const CreateOrderRequestValidator: Validator<typeof CreateOrderRequestSch
     if (v.length > 100) out.push({ field: "items", description: "must have at most 100 items", reason: "REPEATED_MAX_ITEMS" });
     let i = 0;
     for (const x of v) {
-      checkItem(OrderItemValidator, x, out, "items", i);
+      if (out.length >= limit) return;
+      checkItem(OrderItemValidator, x, out, "items", i, limit);
       i++;
     }
   }
@@ -82,7 +84,7 @@ export const CreateOrderRequestValidator: Validator<typeof CreateOrderRequestSch
     if (v === undefined) {
       out.push({ field: "shipping_address", description: "is required", reason: "REQUIRED" });
     } else {
-      checkNested(AddressValidator, v, out, "shipping_address");
+      checkNested(AddressValidator, v, out, "shipping_address", limit);
     }
   }
 });
@@ -91,11 +93,11 @@ export const CreateOrderRequestValidator: Validator<typeof CreateOrderRequestSch
  * Checks a `ecommerce.v1.CreateOrderResponse` against the rules of its .proto: pass it to
  * `validate(CreateOrderResponseValidator, message)`. The server checks requests with it.
  */
-export const CreateOrderResponseValidator: Validator<typeof CreateOrderResponseSchema> = defineValidator(CreateOrderResponseSchema, (m, out) => {
+export const CreateOrderResponseValidator: Validator<typeof CreateOrderResponseSchema> = defineValidator(CreateOrderResponseSchema, (m, out, limit) => {
   {
     const v = m.order;
     if (v !== undefined) {
-      checkNested(OrderValidator, v, out, "order");
+      checkNested(OrderValidator, v, out, "order", limit);
     }
   }
 });
@@ -115,11 +117,11 @@ export const GetOrderRequestValidator: Validator<typeof GetOrderRequestSchema> =
  * Checks a `ecommerce.v1.GetOrderResponse` against the rules of its .proto: pass it to
  * `validate(GetOrderResponseValidator, message)`. The server checks requests with it.
  */
-export const GetOrderResponseValidator: Validator<typeof GetOrderResponseSchema> = defineValidator(GetOrderResponseSchema, (m, out) => {
+export const GetOrderResponseValidator: Validator<typeof GetOrderResponseSchema> = defineValidator(GetOrderResponseSchema, (m, out, limit) => {
   {
     const v = m.order;
     if (v !== undefined) {
-      checkNested(OrderValidator, v, out, "order");
+      checkNested(OrderValidator, v, out, "order", limit);
     }
   }
 });
@@ -144,11 +146,11 @@ export const UpdateOrderStatusRequestValidator: Validator<typeof UpdateOrderStat
  * Checks a `ecommerce.v1.UpdateOrderStatusResponse` against the rules of its .proto: pass it to
  * `validate(UpdateOrderStatusResponseValidator, message)`. The server checks requests with it.
  */
-export const UpdateOrderStatusResponseValidator: Validator<typeof UpdateOrderStatusResponseSchema> = defineValidator(UpdateOrderStatusResponseSchema, (m, out) => {
+export const UpdateOrderStatusResponseValidator: Validator<typeof UpdateOrderStatusResponseSchema> = defineValidator(UpdateOrderStatusResponseSchema, (m, out, limit) => {
   {
     const v = m.order;
     if (v !== undefined) {
-      checkNested(OrderValidator, v, out, "order");
+      checkNested(OrderValidator, v, out, "order", limit);
     }
   }
 });
@@ -168,11 +170,11 @@ export const StreamOrderUpdatesRequestValidator: Validator<typeof StreamOrderUpd
  * Checks a `ecommerce.v1.StreamOrderUpdatesResponse` against the rules of its .proto: pass it to
  * `validate(StreamOrderUpdatesResponseValidator, message)`. The server checks requests with it.
  */
-export const StreamOrderUpdatesResponseValidator: Validator<typeof StreamOrderUpdatesResponseSchema> = defineValidator(StreamOrderUpdatesResponseSchema, (m, out) => {
+export const StreamOrderUpdatesResponseValidator: Validator<typeof StreamOrderUpdatesResponseSchema> = defineValidator(StreamOrderUpdatesResponseSchema, (m, out, limit) => {
   {
     const v = m.order;
     if (v !== undefined) {
-      checkNested(OrderValidator, v, out, "order");
+      checkNested(OrderValidator, v, out, "order", limit);
     }
   }
 });

@@ -13,11 +13,11 @@ import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
  * Checks a `ecommerce.v1.Product` against the rules of its .proto: pass it to
  * `validate(ProductValidator, message)`. The server checks requests with it.
  */
-export const ProductValidator: Validator<typeof ProductSchema> = defineValidator(ProductSchema, (m, out) => {
+export const ProductValidator: Validator<typeof ProductSchema> = defineValidator(ProductSchema, (m, out, limit) => {
   {
     const v = m.price;
     if (v !== undefined) {
-      checkNested(MoneyValidator, v, out, "price");
+      checkNested(MoneyValidator, v, out, "price", limit);
     }
   }
 });
@@ -37,11 +37,11 @@ export const GetProductRequestValidator: Validator<typeof GetProductRequestSchem
  * Checks a `ecommerce.v1.GetProductResponse` against the rules of its .proto: pass it to
  * `validate(GetProductResponseValidator, message)`. The server checks requests with it.
  */
-export const GetProductResponseValidator: Validator<typeof GetProductResponseSchema> = defineValidator(GetProductResponseSchema, (m, out) => {
+export const GetProductResponseValidator: Validator<typeof GetProductResponseSchema> = defineValidator(GetProductResponseSchema, (m, out, limit) => {
   {
     const v = m.product;
     if (v !== undefined) {
-      checkNested(ProductValidator, v, out, "product");
+      checkNested(ProductValidator, v, out, "product", limit);
     }
   }
 });
@@ -50,7 +50,7 @@ export const GetProductResponseValidator: Validator<typeof GetProductResponseSch
  * Checks a `ecommerce.v1.CreateProductRequest` against the rules of its .proto: pass it to
  * `validate(CreateProductRequestValidator, message)`. The server checks requests with it.
  */
-export const CreateProductRequestValidator: Validator<typeof CreateProductRequestSchema> = defineValidator(CreateProductRequestSchema, (m, out) => {
+export const CreateProductRequestValidator: Validator<typeof CreateProductRequestSchema> = defineValidator(CreateProductRequestSchema, (m, out, limit) => {
   {
     const v = m.name;
     if (fewerCharsThan(v, 1)) out.push({ field: "name", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
@@ -65,7 +65,7 @@ export const CreateProductRequestValidator: Validator<typeof CreateProductReques
     if (v === undefined) {
       out.push({ field: "price", description: "is required", reason: "REQUIRED" });
     } else {
-      checkNested(MoneyValidator, v, out, "price");
+      checkNested(MoneyValidator, v, out, "price", limit);
     }
   }
   {
@@ -77,6 +77,7 @@ export const CreateProductRequestValidator: Validator<typeof CreateProductReques
     const size = Object.keys(v).length;
     if (size > 50) out.push({ field: "attributes", description: "must have at most 50 entries", reason: "MAP_MAX_PAIRS" });
     for (const k in v) {
+      if (out.length >= limit) return;
       if (fewerCharsThan(k, 1)) out.push({ field: mapEntryPath("attributes", k, true), description: "key must be at least 1 character long", reason: "MAP_KEYS_STRING_MIN_LEN" });
       if (moreCharsThan(k, 64)) out.push({ field: mapEntryPath("attributes", k, true), description: "key must be at most 64 characters long", reason: "MAP_KEYS_STRING_MAX_LEN" });
       const x = v[k];
@@ -90,6 +91,7 @@ export const CreateProductRequestValidator: Validator<typeof CreateProductReques
     if (v.length > 10) out.push({ field: "image_urls", description: "must have at most 10 items", reason: "REPEATED_MAX_ITEMS" });
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (moreCharsThan(x, 2048)) out.push({ field: `image_urls[${i}]`, description: "must be at most 2048 characters long", reason: "STRING_MAX_LEN" });
       if (!x.startsWith("https://")) out.push({ field: `image_urls[${i}]`, description: "must start with \"https://\"", reason: "STRING_PREFIX" });
       if (!isUri(x)) out.push({ field: `image_urls[${i}]`, description: "must be a valid absolute URI", reason: "STRING_URI" });
@@ -106,11 +108,11 @@ export const CreateProductRequestValidator: Validator<typeof CreateProductReques
  * Checks a `ecommerce.v1.CreateProductResponse` against the rules of its .proto: pass it to
  * `validate(CreateProductResponseValidator, message)`. The server checks requests with it.
  */
-export const CreateProductResponseValidator: Validator<typeof CreateProductResponseSchema> = defineValidator(CreateProductResponseSchema, (m, out) => {
+export const CreateProductResponseValidator: Validator<typeof CreateProductResponseSchema> = defineValidator(CreateProductResponseSchema, (m, out, limit) => {
   {
     const v = m.product;
     if (v !== undefined) {
-      checkNested(ProductValidator, v, out, "product");
+      checkNested(ProductValidator, v, out, "product", limit);
     }
   }
 });
@@ -119,7 +121,7 @@ export const CreateProductResponseValidator: Validator<typeof CreateProductRespo
  * Checks a `ecommerce.v1.SearchProductsRequest` against the rules of its .proto: pass it to
  * `validate(SearchProductsRequestValidator, message)`. The server checks requests with it.
  */
-export const SearchProductsRequestValidator: Validator<typeof SearchProductsRequestSchema> = defineValidator(SearchProductsRequestSchema, (m, out) => {
+export const SearchProductsRequestValidator: Validator<typeof SearchProductsRequestSchema> = defineValidator(SearchProductsRequestSchema, (m, out, limit) => {
   {
     const v = m.query;
     if (moreCharsThan(v, 256)) out.push({ field: "query", description: "must be at most 256 characters long", reason: "STRING_MAX_LEN" });
@@ -131,13 +133,13 @@ export const SearchProductsRequestValidator: Validator<typeof SearchProductsRequ
   {
     const v = m.minPrice;
     if (v !== undefined) {
-      checkNested(MoneyValidator, v, out, "min_price");
+      checkNested(MoneyValidator, v, out, "min_price", limit);
     }
   }
   {
     const v = m.maxPrice;
     if (v !== undefined) {
-      checkNested(MoneyValidator, v, out, "max_price");
+      checkNested(MoneyValidator, v, out, "max_price", limit);
     }
   }
   {
@@ -155,12 +157,13 @@ export const SearchProductsRequestValidator: Validator<typeof SearchProductsRequ
  * Checks a `ecommerce.v1.SearchProductsResponse` against the rules of its .proto: pass it to
  * `validate(SearchProductsResponseValidator, message)`. The server checks requests with it.
  */
-export const SearchProductsResponseValidator: Validator<typeof SearchProductsResponseSchema> = defineValidator(SearchProductsResponseSchema, (m, out) => {
+export const SearchProductsResponseValidator: Validator<typeof SearchProductsResponseSchema> = defineValidator(SearchProductsResponseSchema, (m, out, limit) => {
   {
     const v = m.products;
     let i = 0;
     for (const x of v) {
-      checkItem(ProductValidator, x, out, "products", i);
+      if (out.length >= limit) return;
+      checkItem(ProductValidator, x, out, "products", i, limit);
       i++;
     }
   }
@@ -170,13 +173,14 @@ export const SearchProductsResponseValidator: Validator<typeof SearchProductsRes
  * Checks a `ecommerce.v1.StreamProductUpdatesRequest` against the rules of its .proto: pass it to
  * `validate(StreamProductUpdatesRequestValidator, message)`. The server checks requests with it.
  */
-export const StreamProductUpdatesRequestValidator: Validator<typeof StreamProductUpdatesRequestSchema> = defineValidator(StreamProductUpdatesRequestSchema, (m, out) => {
+export const StreamProductUpdatesRequestValidator: Validator<typeof StreamProductUpdatesRequestSchema> = defineValidator(StreamProductUpdatesRequestSchema, (m, out, limit) => {
   {
     const v = m.productIds;
     if (v.length > 100) out.push({ field: "product_ids", description: "must have at most 100 items", reason: "REPEATED_MAX_ITEMS" });
     if (hasDuplicates(v)) out.push({ field: "product_ids", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (fewerCharsThan(x, 1)) out.push({ field: `product_ids[${i}]`, description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
       i++;
     }
@@ -187,11 +191,11 @@ export const StreamProductUpdatesRequestValidator: Validator<typeof StreamProduc
  * Checks a `ecommerce.v1.StreamProductUpdatesResponse` against the rules of its .proto: pass it to
  * `validate(StreamProductUpdatesResponseValidator, message)`. The server checks requests with it.
  */
-export const StreamProductUpdatesResponseValidator: Validator<typeof StreamProductUpdatesResponseSchema> = defineValidator(StreamProductUpdatesResponseSchema, (m, out) => {
+export const StreamProductUpdatesResponseValidator: Validator<typeof StreamProductUpdatesResponseSchema> = defineValidator(StreamProductUpdatesResponseSchema, (m, out, limit) => {
   {
     const v = m.product;
     if (v !== undefined) {
-      checkNested(ProductValidator, v, out, "product");
+      checkNested(ProductValidator, v, out, "product", limit);
     }
   }
 });

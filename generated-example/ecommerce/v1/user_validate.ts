@@ -18,7 +18,7 @@ const $pattern2 = new RegExp("^\\+[1-9][0-9]{1,14}$", "u");
  * Checks a `ecommerce.v1.User` against the rules of its .proto: pass it to
  * `validate(UserValidator, message)`. The server checks requests with it.
  */
-export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserSchema, (m, out) => {
+export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserSchema, (m, out, limit) => {
   {
     const v = m.userId;
     if (fewerCharsThan(v, 1)) out.push({ field: "user_id", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
@@ -39,7 +39,7 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
   {
     const v = m.profile;
     if (v !== undefined) {
-      checkNested(ProfileValidator, v, out, "profile");
+      checkNested(ProfileValidator, v, out, "profile", limit);
     }
   }
   {
@@ -47,6 +47,7 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
     const size = Object.keys(v).length;
     if (size > 32) out.push({ field: "metadata", description: "must have at most 32 entries", reason: "MAP_MAX_PAIRS" });
     for (const k in v) {
+      if (out.length >= limit) return;
       if (fewerCharsThan(k, 1)) out.push({ field: mapEntryPath("metadata", k, true), description: "key must be at least 1 character long", reason: "MAP_KEYS_STRING_MIN_LEN" });
       if (moreCharsThan(k, 63)) out.push({ field: mapEntryPath("metadata", k, true), description: "key must be at most 63 characters long", reason: "MAP_KEYS_STRING_MAX_LEN" });
       const x = v[k];
@@ -61,6 +62,7 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
     if (hasDuplicates(v)) out.push({ field: "roles", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (!$pattern1.test(x)) out.push({ field: `roles[${i}]`, description: "must match the pattern /^[a-z][a-z0-9_-]{0,31}$/", reason: "STRING_PATTERN" });
       i++;
     }
@@ -71,7 +73,7 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
  * Checks a `ecommerce.v1.Profile` against the rules of its .proto: pass it to
  * `validate(ProfileValidator, message)`. The server checks requests with it.
  */
-export const ProfileValidator: Validator<typeof ProfileSchema> = defineValidator(ProfileSchema, (m, out) => {
+export const ProfileValidator: Validator<typeof ProfileSchema> = defineValidator(ProfileSchema, (m, out, limit) => {
   {
     const v = m.firstName;
     if (moreCharsThan(v, 64)) out.push({ field: "first_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
@@ -97,7 +99,7 @@ export const ProfileValidator: Validator<typeof ProfileSchema> = defineValidator
   {
     const v = m.address;
     if (v !== undefined) {
-      checkNested(AddressValidator, v, out, "address");
+      checkNested(AddressValidator, v, out, "address", limit);
     }
   }
 });
@@ -117,11 +119,11 @@ export const GetUserRequestValidator: Validator<typeof GetUserRequestSchema> = d
  * Checks a `ecommerce.v1.GetUserResponse` against the rules of its .proto: pass it to
  * `validate(GetUserResponseValidator, message)`. The server checks requests with it.
  */
-export const GetUserResponseValidator: Validator<typeof GetUserResponseSchema> = defineValidator(GetUserResponseSchema, (m, out) => {
+export const GetUserResponseValidator: Validator<typeof GetUserResponseSchema> = defineValidator(GetUserResponseSchema, (m, out, limit) => {
   {
     const v = m.user;
     if (v !== undefined) {
-      checkNested(UserValidator, v, out, "user");
+      checkNested(UserValidator, v, out, "user", limit);
     }
   }
 });
@@ -130,7 +132,7 @@ export const GetUserResponseValidator: Validator<typeof GetUserResponseSchema> =
  * Checks a `ecommerce.v1.CreateUserRequest` against the rules of its .proto: pass it to
  * `validate(CreateUserRequestValidator, message)`. The server checks requests with it.
  */
-export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchema> = defineValidator(CreateUserRequestSchema, (m, out) => {
+export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchema> = defineValidator(CreateUserRequestSchema, (m, out, limit) => {
   {
     const v = m.email;
     if (!isEmail(v)) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
@@ -144,7 +146,7 @@ export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchem
   {
     const v = m.profile;
     if (v !== undefined) {
-      checkNested(ProfileValidator, v, out, "profile");
+      checkNested(ProfileValidator, v, out, "profile", limit);
     }
   }
   {
@@ -152,6 +154,7 @@ export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchem
     const size = Object.keys(v).length;
     if (size > 32) out.push({ field: "metadata", description: "must have at most 32 entries", reason: "MAP_MAX_PAIRS" });
     for (const k in v) {
+      if (out.length >= limit) return;
       if (fewerCharsThan(k, 1)) out.push({ field: mapEntryPath("metadata", k, true), description: "key must be at least 1 character long", reason: "MAP_KEYS_STRING_MIN_LEN" });
       if (moreCharsThan(k, 63)) out.push({ field: mapEntryPath("metadata", k, true), description: "key must be at most 63 characters long", reason: "MAP_KEYS_STRING_MAX_LEN" });
       const x = v[k];
@@ -166,11 +169,11 @@ export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchem
  * Checks a `ecommerce.v1.CreateUserResponse` against the rules of its .proto: pass it to
  * `validate(CreateUserResponseValidator, message)`. The server checks requests with it.
  */
-export const CreateUserResponseValidator: Validator<typeof CreateUserResponseSchema> = defineValidator(CreateUserResponseSchema, (m, out) => {
+export const CreateUserResponseValidator: Validator<typeof CreateUserResponseSchema> = defineValidator(CreateUserResponseSchema, (m, out, limit) => {
   {
     const v = m.user;
     if (v !== undefined) {
-      checkNested(UserValidator, v, out, "user");
+      checkNested(UserValidator, v, out, "user", limit);
     }
   }
 });
@@ -179,13 +182,13 @@ export const CreateUserResponseValidator: Validator<typeof CreateUserResponseSch
  * Checks a `ecommerce.v1.UpdateUserRequest` against the rules of its .proto: pass it to
  * `validate(UpdateUserRequestValidator, message)`. The server checks requests with it.
  */
-export const UpdateUserRequestValidator: Validator<typeof UpdateUserRequestSchema> = defineValidator(UpdateUserRequestSchema, (m, out) => {
+export const UpdateUserRequestValidator: Validator<typeof UpdateUserRequestSchema> = defineValidator(UpdateUserRequestSchema, (m, out, limit) => {
   {
     const v = m.user;
     if (v === undefined) {
       out.push({ field: "user", description: "is required", reason: "REQUIRED" });
     } else {
-      checkNested(UserValidator, v, out, "user");
+      checkNested(UserValidator, v, out, "user", limit);
     }
   }
 });
@@ -194,11 +197,11 @@ export const UpdateUserRequestValidator: Validator<typeof UpdateUserRequestSchem
  * Checks a `ecommerce.v1.UpdateUserResponse` against the rules of its .proto: pass it to
  * `validate(UpdateUserResponseValidator, message)`. The server checks requests with it.
  */
-export const UpdateUserResponseValidator: Validator<typeof UpdateUserResponseSchema> = defineValidator(UpdateUserResponseSchema, (m, out) => {
+export const UpdateUserResponseValidator: Validator<typeof UpdateUserResponseSchema> = defineValidator(UpdateUserResponseSchema, (m, out, limit) => {
   {
     const v = m.user;
     if (v !== undefined) {
-      checkNested(UserValidator, v, out, "user");
+      checkNested(UserValidator, v, out, "user", limit);
     }
   }
 });
@@ -218,7 +221,7 @@ export const DeleteUserRequestValidator: Validator<typeof DeleteUserRequestSchem
  * Checks a `ecommerce.v1.BatchGetUsersRequest` against the rules of its .proto: pass it to
  * `validate(BatchGetUsersRequestValidator, message)`. The server checks requests with it.
  */
-export const BatchGetUsersRequestValidator: Validator<typeof BatchGetUsersRequestSchema> = defineValidator(BatchGetUsersRequestSchema, (m, out) => {
+export const BatchGetUsersRequestValidator: Validator<typeof BatchGetUsersRequestSchema> = defineValidator(BatchGetUsersRequestSchema, (m, out, limit) => {
   {
     const v = m.userIds;
     if (v.length < 1) out.push({ field: "user_ids", description: "must have at least 1 item", reason: "REPEATED_MIN_ITEMS" });
@@ -226,6 +229,7 @@ export const BatchGetUsersRequestValidator: Validator<typeof BatchGetUsersReques
     if (hasDuplicates(v)) out.push({ field: "user_ids", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (fewerCharsThan(x, 1)) out.push({ field: `user_ids[${i}]`, description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
       i++;
     }
@@ -236,12 +240,13 @@ export const BatchGetUsersRequestValidator: Validator<typeof BatchGetUsersReques
  * Checks a `ecommerce.v1.BatchGetUsersResponse` against the rules of its .proto: pass it to
  * `validate(BatchGetUsersResponseValidator, message)`. The server checks requests with it.
  */
-export const BatchGetUsersResponseValidator: Validator<typeof BatchGetUsersResponseSchema> = defineValidator(BatchGetUsersResponseSchema, (m, out) => {
+export const BatchGetUsersResponseValidator: Validator<typeof BatchGetUsersResponseSchema> = defineValidator(BatchGetUsersResponseSchema, (m, out, limit) => {
   {
     const v = m.users;
     let i = 0;
     for (const x of v) {
-      checkItem(UserValidator, x, out, "users", i);
+      if (out.length >= limit) return;
+      checkItem(UserValidator, x, out, "users", i, limit);
       i++;
     }
   }
@@ -274,11 +279,11 @@ export const ListUsersRequestValidator: Validator<typeof ListUsersRequestSchema>
  * Checks a `ecommerce.v1.ListUsersResponse` against the rules of its .proto: pass it to
  * `validate(ListUsersResponseValidator, message)`. The server checks requests with it.
  */
-export const ListUsersResponseValidator: Validator<typeof ListUsersResponseSchema> = defineValidator(ListUsersResponseSchema, (m, out) => {
+export const ListUsersResponseValidator: Validator<typeof ListUsersResponseSchema> = defineValidator(ListUsersResponseSchema, (m, out, limit) => {
   {
     const v = m.user;
     if (v !== undefined) {
-      checkNested(UserValidator, v, out, "user");
+      checkNested(UserValidator, v, out, "user", limit);
     }
   }
 });
@@ -287,13 +292,13 @@ export const ListUsersResponseValidator: Validator<typeof ListUsersResponseSchem
  * Checks a `ecommerce.v1.CreateUsersRequest` against the rules of its .proto: pass it to
  * `validate(CreateUsersRequestValidator, message)`. The server checks requests with it.
  */
-export const CreateUsersRequestValidator: Validator<typeof CreateUsersRequestSchema> = defineValidator(CreateUsersRequestSchema, (m, out) => {
+export const CreateUsersRequestValidator: Validator<typeof CreateUsersRequestSchema> = defineValidator(CreateUsersRequestSchema, (m, out, limit) => {
   {
     const v = m.user;
     if (v === undefined) {
       out.push({ field: "user", description: "is required", reason: "REQUIRED" });
     } else {
-      checkNested(CreateUserRequestValidator, v, out, "user");
+      checkNested(CreateUserRequestValidator, v, out, "user", limit);
     }
   }
 });
@@ -302,12 +307,13 @@ export const CreateUsersRequestValidator: Validator<typeof CreateUsersRequestSch
  * Checks a `ecommerce.v1.CreateUsersResponse` against the rules of its .proto: pass it to
  * `validate(CreateUsersResponseValidator, message)`. The server checks requests with it.
  */
-export const CreateUsersResponseValidator: Validator<typeof CreateUsersResponseSchema> = defineValidator(CreateUsersResponseSchema, (m, out) => {
+export const CreateUsersResponseValidator: Validator<typeof CreateUsersResponseSchema> = defineValidator(CreateUsersResponseSchema, (m, out, limit) => {
   {
     const v = m.users;
     let i = 0;
     for (const x of v) {
-      checkItem(UserValidator, x, out, "users", i);
+      if (out.length >= limit) return;
+      checkItem(UserValidator, x, out, "users", i, limit);
       i++;
     }
   }

@@ -99,9 +99,11 @@ export const LOG_MESSAGE = "finished call";
  * Field names follow go-grpc-middleware's logging; `grpc.code` is the code's
  * name as grpc-go spells it. `trace_id` appears when a tracing interceptor
  * runs before this one; `grpc.request.count` and `grpc.response.count` for
- * methods with a stream; `grpc.error` for a failed call: an `RpcError`'s
- * message, or the message of the exception the client got as INTERNAL.
- * Bodies only with `logBodies`, redacted.
+ * methods with a stream; `grpc.error` for a failed call: the status message
+ * the client got, as sent (whatever interceptor mapped the error, and bounded
+ * as the server bounds it); `grpc.exception` beside it when the call failed
+ * with an exception that is not an RpcError: its own message, which the
+ * client never sees. Bodies only with `logBodies`, redacted.
  *
  * @example
  * import pino from "pino";
@@ -191,8 +193,12 @@ function lineWriter(options: LoggingOptions, component: "server" | "client"): Li
       fields["grpc.request.count"] = end.requests;
       fields["grpc.response.count"] = end.responses;
     }
-    if (end.error !== undefined) {
-      fields["grpc.error"] = end.error instanceof RpcError ? end.error.rawMessage : errorMessage(end.error);
+    if (end.code !== Code.OK) {
+      // What the client got; an unexpected exception's own message only in the log.
+      fields["grpc.error"] = end.message;
+      if (end.error !== undefined && !(end.error instanceof RpcError)) {
+        fields["grpc.exception"] = errorMessage(end.error);
+      }
     }
     if (bodies !== undefined) {
       Object.assign(fields, bodies.fields());

@@ -238,8 +238,8 @@ class SpanEnd implements CallObserver {
     const { span } = this;
     span.setAttribute("rpc.grpc.status_code", end.code);
     if (this.errorCodes === undefined ? end.code !== Code.OK : this.errorCodes.has(end.code)) {
-      const message = end.error instanceof RpcError ? end.error.rawMessage : codeName(end.code);
-      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      // The message the client got; an exception's own is recorded below, in the span only.
+      span.setStatus({ code: SpanStatusCode.ERROR, message: end.message === "" ? codeName(end.code) : end.message });
     }
     if (end.error !== undefined && !(end.error instanceof RpcError)) {
       span.recordException(end.error instanceof Error ? end.error : String(end.error));

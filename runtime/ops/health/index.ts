@@ -1,4 +1,5 @@
 import { Code, RpcError } from "../../errors.js";
+import { excerpt } from "../../excerpt.js";
 import type { ServerContext } from "../../service.js";
 import { Health, type HealthHandlers } from "../gen/grpc/health/v1/health_grpckit.js";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
@@ -80,7 +81,7 @@ export function createHealth(initial: Readonly<Record<string, ServingStatus>> = 
     async check({ service }) {
       const status = statuses.get(service);
       if (status === undefined) {
-        throw new RpcError(Code.NOT_FOUND, `unknown service ${service === OVERALL_HEALTH ? '""' : service}`);
+        throw new RpcError(Code.NOT_FOUND, `unknown service ${service === OVERALL_HEALTH ? '""' : excerpt(service)}`);
       }
       return { status };
     },

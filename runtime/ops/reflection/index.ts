@@ -2,6 +2,7 @@ import type { DescExtension, DescFile, Registry } from "@bufbuild/protobuf";
 import { createRegistry, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "../../errors.js";
+import { excerpt } from "../../excerpt.js";
 import type { ServiceSpec } from "../../service.js";
 import { ServerReflection, type ServerReflectionHandlers } from "../gen/grpc/reflection/v1/reflection_grpckit.js";
 import {
@@ -122,24 +123,26 @@ function answer(index: Index, question: ReflectionQuestion, sent: Set<string>): 
       return { case: "listServicesResponse", value: { service: index.serviceNames.map((name) => ({ name })) } };
     case "fileByFilename": {
       const file = index.files.get(question.value);
-      return file === undefined ? notFound(`file ${question.value} not found`) : withDependencies(file, sent);
+      return file === undefined ? notFound(`file ${excerpt(question.value)} not found`) : withDependencies(file, sent);
     }
     case "fileContainingSymbol": {
       const file = fileOfSymbol(index.registry, question.value);
-      return file === undefined ? notFound(`symbol ${question.value} not found`) : withDependencies(file, sent);
+      return file === undefined
+        ? notFound(`symbol ${excerpt(question.value)} not found`)
+        : withDependencies(file, sent);
     }
     case "fileContainingExtension": {
       const { containingType, extensionNumber } = question.value;
       const extendee = index.registry.getMessage(containingType);
       const extension = extendee && index.registry.getExtensionFor(extendee, extensionNumber);
       return extension === undefined
-        ? notFound(`extension ${extensionNumber} of ${containingType} not found`)
+        ? notFound(`extension ${extensionNumber} of ${excerpt(containingType)} not found`)
         : withDependencies(extension.file, sent);
     }
     case "allExtensionNumbersOfType": {
       const extendee = index.registry.getMessage(question.value);
       if (extendee === undefined) {
-        return notFound(`type ${question.value} not found`);
+        return notFound(`type ${excerpt(question.value)} not found`);
       }
       const numbers: number[] = [];
       for (const type of index.registry) {

@@ -261,7 +261,7 @@ export const ItemValidator: Validator<typeof ItemSchema> = defineValidator(ItemS
  * Checks a `rules.v1.Lists` against the rules of its .proto: pass it to
  * `validate(ListsValidator, message)`. The server checks requests with it.
  */
-export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(ListsSchema, (m, out) => {
+export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(ListsSchema, (m, out, limit) => {
   {
     const v = m.tags;
     if (v.length < 1) out.push({ field: "tags", description: "must have at least 1 item", reason: "REPEATED_MIN_ITEMS" });
@@ -269,6 +269,7 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     if (hasDuplicates(v)) out.push({ field: "tags", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (fewerCharsThan(x, 1)) out.push({ field: `tags[${i}]`, description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
       if (moreCharsThan(x, 10)) out.push({ field: `tags[${i}]`, description: "must be at most 10 characters long", reason: "STRING_MAX_LEN" });
       i++;
@@ -279,6 +280,7 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     if (hasDuplicates(v)) out.push({ field: "ids", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (x <= 0n) out.push({ field: `ids[${i}]`, description: "must be greater than 0", reason: "INT64_GT" });
       i++;
     }
@@ -288,7 +290,8 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     if (v.length < 1) out.push({ field: "items", description: "must have at least 1 item", reason: "REPEATED_MIN_ITEMS" });
     let i = 0;
     for (const x of v) {
-      checkItem(ItemValidator, x, out, "items", i);
+      if (out.length >= limit) return;
+      checkItem(ItemValidator, x, out, "items", i, limit);
       i++;
     }
   }
@@ -297,6 +300,7 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     if (hasDuplicateBytes(v)) out.push({ field: "blobs", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (x.length > 2) out.push({ field: `blobs[${i}]`, description: "must be at most 2 bytes long", reason: "BYTES_MAX_LEN" });
       i++;
     }
@@ -311,6 +315,7 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     const v = m.skipEmptyItems;
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (!(x === "")) {
         if (fewerCharsThan(x, 2)) out.push({ field: `skip_empty_items[${i}]`, description: "must be at least 2 characters long", reason: "STRING_MIN_LEN" });
       }
@@ -321,6 +326,7 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     const v = m.times;
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if (!isValidTimestamp(x)) out.push({ field: `times[${i}]`, description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
       if (isValidTimestamp(x) && compareTimeToNow(x) >= 0) out.push({ field: `times[${i}]`, description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
       i++;
@@ -330,6 +336,7 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     const v = m.colors;
     let i = 0;
     for (const x of v) {
+      if (out.length >= limit) return;
       if ((x < 0 || x > 3)) out.push({ field: `colors[${i}]`, description: "must be a value of rules.v1.Color", reason: "ENUM_DEFINED_ONLY" });
       i++;
     }
@@ -340,13 +347,14 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
  * Checks a `rules.v1.Maps` against the rules of its .proto: pass it to
  * `validate(MapsValidator, message)`. The server checks requests with it.
  */
-export const MapsValidator: Validator<typeof MapsSchema> = defineValidator(MapsSchema, (m, out) => {
+export const MapsValidator: Validator<typeof MapsSchema> = defineValidator(MapsSchema, (m, out, limit) => {
   {
     const v = m.labels;
     const size = Object.keys(v).length;
     if (size < 1) out.push({ field: "labels", description: "must have at least 1 entry", reason: "MAP_MIN_PAIRS" });
     if (size > 3) out.push({ field: "labels", description: "must have at most 3 entries", reason: "MAP_MAX_PAIRS" });
     for (const k in v) {
+      if (out.length >= limit) return;
       if (fewerCharsThan(k, 1)) out.push({ field: mapEntryPath("labels", k, true), description: "key must be at least 1 character long", reason: "MAP_KEYS_STRING_MIN_LEN" });
       if (!$pattern5.test(k)) out.push({ field: mapEntryPath("labels", k, true), description: "key must match the pattern /^[a-z]+$/", reason: "MAP_KEYS_STRING_PATTERN" });
       const x = v[k];
@@ -358,17 +366,19 @@ export const MapsValidator: Validator<typeof MapsSchema> = defineValidator(MapsS
   {
     const v = m.items;
     for (const k in v) {
+      if (out.length >= limit) return;
       const key = Number(k);
       if (key <= 0) out.push({ field: mapEntryPath("items", k, false), description: "key must be greater than 0", reason: "MAP_KEYS_INT32_GT" });
       const x = v[k as unknown as number];
       if (x !== undefined) {
-        checkEntry(ItemValidator, x, out, "items", k, false);
+        checkEntry(ItemValidator, x, out, "items", k, false, limit);
       }
     }
   }
   {
     const v = m.byId;
     for (const k in v) {
+      if (out.length >= limit) return;
       const key = BigInt(k);
       if (key < 1n) out.push({ field: mapEntryPath("by_id", k, false), description: "key must be greater than or equal to 1", reason: "MAP_KEYS_INT64_GTE" });
     }
@@ -376,6 +386,7 @@ export const MapsValidator: Validator<typeof MapsSchema> = defineValidator(MapsS
   {
     const v = m.flags;
     for (const k in v) {
+      if (out.length >= limit) return;
       const x = v[k];
       if (x !== undefined) {
         if (x < 0) out.push({ field: mapEntryPath("flags", k, false), description: "must be greater than or equal to 0", reason: "INT32_GTE" });
@@ -392,6 +403,7 @@ export const MapsValidator: Validator<typeof MapsSchema> = defineValidator(MapsS
   {
     const v = m.colors;
     for (const k in v) {
+      if (out.length >= limit) return;
       const x = v[k as unknown as number];
       if (x !== undefined) {
         if ((x < 0 || x > 3)) out.push({ field: mapEntryPath("colors", k, false), description: "must be a value of rules.v1.Color", reason: "ENUM_DEFINED_ONLY" });
@@ -404,37 +416,37 @@ export const MapsValidator: Validator<typeof MapsSchema> = defineValidator(MapsS
  * Checks a `rules.v1.Messages` against the rules of its .proto: pass it to
  * `validate(MessagesValidator, message)`. The server checks requests with it.
  */
-export const MessagesValidator: Validator<typeof MessagesSchema> = defineValidator(MessagesSchema, (m, out) => {
+export const MessagesValidator: Validator<typeof MessagesSchema> = defineValidator(MessagesSchema, (m, out, limit) => {
   {
     const v = m.requiredItem;
     if (v === undefined) {
       out.push({ field: "required_item", description: "is required", reason: "REQUIRED" });
     } else {
-      checkNested(ItemValidator, v, out, "required_item");
+      checkNested(ItemValidator, v, out, "required_item", limit);
     }
   }
   {
     const v = m.optionalItem;
     if (v !== undefined) {
-      checkNested(ItemValidator, v, out, "optional_item");
+      checkNested(ItemValidator, v, out, "optional_item", limit);
     }
   }
   {
     const v = m.shared;
     if (v !== undefined) {
-      checkNested(SharedValidator, v, out, "shared");
+      checkNested(SharedValidator, v, out, "shared", limit);
     }
   }
   {
     const v = m.tree;
     if (v !== undefined) {
-      checkNested(TreeValidator, v, out, "tree");
+      checkNested(TreeValidator, v, out, "tree", limit);
     }
   }
   {
     const v = m.oneofs;
     if (v !== undefined) {
-      checkNested(OneofsValidator, v, out, "oneofs");
+      checkNested(OneofsValidator, v, out, "oneofs", limit);
     }
   }
 });
@@ -443,7 +455,7 @@ export const MessagesValidator: Validator<typeof MessagesSchema> = defineValidat
  * Checks a `rules.v1.Tree` against the rules of its .proto: pass it to
  * `validate(TreeValidator, message)`. The server checks requests with it.
  */
-export const TreeValidator: Validator<typeof TreeSchema> = defineValidator(TreeSchema, (m, out) => {
+export const TreeValidator: Validator<typeof TreeSchema> = defineValidator(TreeSchema, (m, out, limit) => {
   {
     const v = m.name;
     if (fewerCharsThan(v, 1)) out.push({ field: "name", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
@@ -452,22 +464,24 @@ export const TreeValidator: Validator<typeof TreeSchema> = defineValidator(TreeS
     const v = m.children;
     let i = 0;
     for (const x of v) {
-      checkItem(TreeValidator, x, out, "children", i);
+      if (out.length >= limit) return;
+      checkItem(TreeValidator, x, out, "children", i, limit);
       i++;
     }
   }
   {
     const v = m.parent;
     if (v !== undefined) {
-      checkNested(TreeValidator, v, out, "parent");
+      checkNested(TreeValidator, v, out, "parent", limit);
     }
   }
   {
     const v = m.named;
     for (const k in v) {
+      if (out.length >= limit) return;
       const x = v[k];
       if (x !== undefined) {
-        checkEntry(TreeValidator, x, out, "named", k, true);
+        checkEntry(TreeValidator, x, out, "named", k, true, limit);
       }
     }
   }
@@ -477,7 +491,7 @@ export const TreeValidator: Validator<typeof TreeSchema> = defineValidator(TreeS
  * Checks a `rules.v1.Oneofs` against the rules of its .proto: pass it to
  * `validate(OneofsValidator, message)`. The server checks requests with it.
  */
-export const OneofsValidator: Validator<typeof OneofsSchema> = defineValidator(OneofsSchema, (m, out) => {
+export const OneofsValidator: Validator<typeof OneofsSchema> = defineValidator(OneofsSchema, (m, out, limit) => {
   if (m.contact.case === "email") {
     const v = m.contact.value;
     if (!isEmail(v)) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
@@ -488,7 +502,7 @@ export const OneofsValidator: Validator<typeof OneofsSchema> = defineValidator(O
   }
   if (m.contact.case === "item") {
     const v = m.contact.value;
-    checkNested(ItemValidator, v, out, "item");
+    checkNested(ItemValidator, v, out, "item", limit);
   }
   if (m.choice.case === "number") {
     const v = m.choice.value;
