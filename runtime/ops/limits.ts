@@ -221,6 +221,8 @@ export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLi
   for (const [field, value] of Object.entries(resolved)) {
     if (field === "maxConcurrentCallsPerMethod") {
       checkPerMethod(value);
+    } else if (ANSWER_FIELDS.has(field)) {
+      // Checked by answerLimits, which knows how they bound each other (and takes no Infinity).
     } else if (!isLimit(value, MESSAGE_SIZES.has(field))) {
       throw new TypeError(
         `limits.${field} must be a whole number >= ${MESSAGE_SIZES.has(field) ? "-1" : "1"} or Infinity, not ${show(value)}`,
@@ -229,6 +231,9 @@ export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLi
   }
   return resolved;
 }
+
+/** The bounds of answers, checked by {@link answerLimits}. */
+const ANSWER_FIELDS = new Set(["maxStatusMessageBytes", "maxTrailerBytes", "maxViolations"]);
 
 /** The fields where -1 means "no limit", as in grpc-js. */
 const MESSAGE_SIZES = new Set(["maxReceiveMessageBytes", "maxSendMessageBytes"]);
