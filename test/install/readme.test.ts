@@ -10,6 +10,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -113,6 +114,13 @@ function tree(dir: string): Record<string, string> {
   return files;
 }
 
+/** The bytes of the files under `dir`. */
+function bytesUnder(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+}
+
 const blocks = (): CodeBlock[] => sectionBlocks(readFileSync(`${root}README.md`, "utf8"), SECTION);
 const isProtoc = (block: CodeBlock) => block.lang === "sh" && /^\s*protoc\s/m.test(block.text);
 
@@ -192,6 +200,11 @@ describe(`the README's "${SECTION}"`, () => {
         if (pins[name] !== undefined) expect(version).toBe(pins[name]);
         expect(existsSync(join(project, "node_modules/grpckit/node_modules", name))).toBe(false);
       }
+      // The runtime's own install, beside the peers: grpckit and its dependencies (none of them nested), ≤ 2 MB.
+      const installed = manifest(join(project, "node_modules/grpckit/package.json"));
+      const own = ["grpckit", ...Object.keys(installed.dependencies ?? {})];
+      expect(existsSync(join(project, "node_modules/grpckit/node_modules"))).toBe(false);
+      expect(own.reduce((sum, name) => sum + bytesUnder(join(project, "node_modules", name)), 0)).toBeLessThan(2 << 20);
       const gen = tree(join(project, "src/gen"));
       expect(Object.keys(gen).sort()).toEqual([
         "acme/v1/notes_grpckit.ts",
