@@ -142,7 +142,7 @@ describe(`the README's "${SECTION}"`, () => {
     ["the newest peers", {}],
   ])(
     "works as written, from the packed packages, with %s",
-    (_, pins: Record<string, string>) => {
+    (peers, pins: Record<string, string>) => {
       const project = mkdtempSync(join(scratch, "project-"));
       cpSync(`${root}test/install/project`, project, { recursive: true });
       // The user's own project: an ES module package with its TypeScript (the repository's version).
@@ -195,6 +195,10 @@ describe(`the README's "${SECTION}"`, () => {
       }
 
       // One copy of each peer, at the version under test: grpckit uses the application's.
+      const versions = [...PEERS, "@bufbuild/protoc-gen-es", "typescript"].map(
+        (name) => `${name}@${manifest(join(project, "node_modules", name, "package.json")).version}`,
+      );
+      console.info(`test/install, ${peers}: ${versions.join(", ")}`);
       for (const name of PEERS) {
         const { version } = manifest(join(project, "node_modules", name, "package.json"));
         if (pins[name] !== undefined) expect(version).toBe(pins[name]);
