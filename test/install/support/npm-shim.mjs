@@ -10,6 +10,13 @@ const packages = JSON.parse(process.env.GRPCKIT_TEST_PACKAGES ?? "{}");
 const [command, ...rest] = process.argv.slice(2);
 const installs = ["install", "i", "add"].includes(command ?? "");
 const args = installs ? rest.map((arg) => packages[arg] ?? arg) : rest;
+// grpckit's packages with a version (grpckit@1.2.3) would come from the registry, not from this build: refused.
+const packed = Object.keys(packages).filter((name) => packages[name].endsWith(".tgz"));
+const versioned = args.find((arg) => packed.some((name) => arg.startsWith(`${name}@`)));
+if (installs && versioned !== undefined) {
+  console.error(`npm-shim: "${versioned}": install grpckit's packages by their bare names (the test packs them)`);
+  process.exit(2);
+}
 const npm = process.env.GRPCKIT_TEST_NPM;
 if (npm === undefined) {
   console.error("npm-shim: GRPCKIT_TEST_NPM is not set");
