@@ -1,2 +1,2 @@
-/** The plugin's version, printed in every generated file's header. A test keeps it equal to package.json's. */
+/** The plugin's version, printed in every generated file's header. A test keeps it equal to the version of both packages (packages/grpckit, packages/protoc-gen-grpckit). */
 export const version = "0.1.0";

@@ -1,5 +1,5 @@
 // Bundles the plugin into one ES module, dist/protoc-gen-grpckit.js, which
-// bin/protoc-gen-grpckit.js runs (and the scaffold command into dist/grpckit.js). One file starts faster than hundreds of
+// packages/protoc-gen-grpckit/bin/protoc-gen-grpckit.js runs (a copy of it: scripts/stage-packages.mjs; and the scaffold command into dist/grpckit.js). One file starts faster than hundreds of
 // modules, and the TypeScript compiler (which protoplugin imports for
 // target=js|dts) is swapped for a stand-in that loads it only when used.
 import { createHash } from "node:crypto";

@@ -24,7 +24,7 @@ export function tools(root) {
 export function plugins(root) {
   const es = { local: "protoc-gen-es", opt: ["target=ts", "import_extension=js"], strategy: "all" };
   const grpckit = {
-    // bin/protoc-gen-grpckit.js runs dist/protoc-gen-grpckit.js; this is the bench's copy of it.
+    // packages/protoc-gen-grpckit/bin/protoc-gen-grpckit.js runs the bundle dist/protoc-gen-grpckit.js; this is the bench's copy of it.
     local: ["node", pluginPath(root)],
     opt: ["target=ts", "import_extension=js"],
     strategy: "all",

@@ -34,14 +34,14 @@ export async function run({ root, rows, progress, quick }) {
     writeServices(proto, files, 10, 10);
     const out = join(dir, "impl");
     const gen = join(dir, "gen");
-    const grpckit = join(root, "bin/grpckit.js");
+    const grpckit = join(root, "packages/protoc-gen-grpckit/bin/grpckit.js");
     const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` };
     const template = JSON.stringify({
       version: "v2",
       plugins: [
         { local: "protoc-gen-es", out: gen, opt: ["target=ts", "import_extension=js"], strategy: "all" },
         {
-          local: ["node", join(root, "bin/protoc-gen-grpckit.js")],
+          local: ["node", join(root, "packages/protoc-gen-grpckit/bin/protoc-gen-grpckit.js")],
           out: gen,
           opt: ["target=ts", "import_extension=js"],
           strategy: "all",

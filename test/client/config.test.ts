@@ -1,8 +1,8 @@
-import { validateServiceConfig } from "@grpc/grpc-js/build/src/service-config.js";
 import type { MethodSpec, ServiceSpec } from "grpckit";
 import { describe, expect, test } from "vitest";
 import { callDefaults, channelServiceConfig, durationMs } from "../../runtime/client/service-config.js";
 import { channelTarget } from "../../runtime/client/targets.js";
+import { acceptedByGrpcJs } from "./support/grpc-js-config.js";
 
 /* Units of the client's configuration: targets and service configs, without a network. */
 
@@ -62,7 +62,7 @@ describe("channelServiceConfig", () => {
         { name: [{ service: "b.v1.T", method: "List" }], retryPolicy },
       ],
     });
-    expect(() => validateServiceConfig(structuredClone(config))).not.toThrow();
+    expect(() => acceptedByGrpcJs(config)).not.toThrow();
   });
 
   test("an override replaces the method configs of its names, and its balancing and throttling win", () => {
@@ -79,7 +79,14 @@ describe("channelServiceConfig", () => {
       ],
       retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
     });
-    expect(() => validateServiceConfig(structuredClone(config))).not.toThrow();
+    expect(() => acceptedByGrpcJs(config)).not.toThrow();
+  });
+  test("grpc-js refuses a config it cannot use, so the checks above can fail", () => {
+    expect(() =>
+      acceptedByGrpcJs({
+        methodConfig: [{ name: [{ service: "a.v1.S" }], retryPolicy: { ...retryPolicy, maxAttempts: 1 } }],
+      }),
+    ).toThrow();
   });
 });
 

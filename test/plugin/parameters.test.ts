@@ -78,8 +78,13 @@ describe("plugin parameters", () => {
   });
 
   it("prints the package version in --version and every header", () => {
-    const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { version: string };
-    expect(version).toBe(pkg.version);
+    const versionOf = (path: string) =>
+      (JSON.parse(readFileSync(`${root}${path}`, "utf8")) as { version: string }).version;
+    const pkg = { version: versionOf("packages/protoc-gen-grpckit/package.json") };
+    // The two packages are released together, at the repository's version.
+    expect([version, versionOf("packages/grpckit/package.json"), versionOf("package.json")]).toEqual(
+      Array(3).fill(pkg.version),
+    );
     expect(execFileSync(grpckitBin, ["--version"], { encoding: "utf8" })).toBe(`protoc-gen-grpckit v${pkg.version}\n`);
     const files = runGrpckit(requestFor(`${root}test/golden/no-package/proto`, "target=ts"));
     expect(files.get("bare_grpckit.ts")).toMatch(

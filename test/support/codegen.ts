@@ -15,7 +15,7 @@ import { protocGenGrpckit } from "../../plugin/plugin.js";
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const bufBin = `${root}node_modules/.bin/buf`;
 export const protocGenEsBin = `${root}node_modules/.bin/protoc-gen-es`;
-export const grpckitBin = `${root}bin/protoc-gen-grpckit.js`;
+export const grpckitBin = `${root}packages/protoc-gen-grpckit/bin/protoc-gen-grpckit.js`;
 
 /**
  * Compiles the .proto files below `dir` with buf into a CodeGeneratorRequest
