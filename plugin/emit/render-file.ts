@@ -75,7 +75,7 @@ export function renderFile(f: GeneratedFile, model: FileModel, options: GrpckitO
     rt: { ServiceSpec: runtime("ServiceSpec", true), grpcDefinition: runtime("grpcDefinition", false) },
     services: model.services.map((service) => serviceView(f, slots, service, runtime)),
   };
-  f.print(...slots.resolve(render(view).trimEnd()));
+  slots.print(f, render(view).trimEnd());
   renderMasks(f, model, options);
 }
 

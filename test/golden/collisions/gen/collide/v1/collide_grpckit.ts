@@ -43,7 +43,7 @@ export const UserService = {
       input: PromiseSchema,
       output: PromiseSchema,
     },
-    then: {
+    then$: {
       name: "Then",
       path: "/collide.v1.UserService/Then",
       kind: "client_streaming",
@@ -84,7 +84,7 @@ export interface UserServiceHandlers {
   /**
    * @generated from rpc collide.v1.UserService.Then
    */
-  then: ClientStreamingHandler<typeof PromiseSchema, typeof PromiseSchema>;
+  then$: ClientStreamingHandler<typeof PromiseSchema, typeof PromiseSchema>;
   /**
    * @generated from rpc collide.v1.UserService.Return
    */
@@ -114,7 +114,7 @@ export interface UserServiceClient {
   /**
    * @generated from rpc collide.v1.UserService.Then
    */
-  then: ClientStreamingCall<typeof PromiseSchema, typeof PromiseSchema>;
+  then$: ClientStreamingCall<typeof PromiseSchema, typeof PromiseSchema>;
   /**
    * @generated from rpc collide.v1.UserService.Return
    */
@@ -182,7 +182,7 @@ export const Object$ = {
   typeName: "collide.v1.Object",
   desc: Object$$1,
   methods: {
-    hasOwnProperty: {
+    hasOwnProperty$: {
       name: "HasOwnProperty",
       path: "/collide.v1.Object/HasOwnProperty",
       kind: "unary",
@@ -200,7 +200,7 @@ export interface Object$Handlers {
   /**
    * @generated from rpc collide.v1.Object.HasOwnProperty
    */
-  hasOwnProperty: UnaryHandler<typeof PromiseSchema, typeof PromiseSchema>;
+  hasOwnProperty$: UnaryHandler<typeof PromiseSchema, typeof PromiseSchema>;
 }
 
 /**
@@ -210,7 +210,7 @@ export interface Object$Client {
   /**
    * @generated from rpc collide.v1.Object.HasOwnProperty
    */
-  hasOwnProperty: UnaryCall<typeof PromiseSchema, typeof PromiseSchema>;
+  hasOwnProperty$: UnaryCall<typeof PromiseSchema, typeof PromiseSchema>;
 }
 
 /**
