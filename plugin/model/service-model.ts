@@ -27,6 +27,9 @@ const unsafeMethodNames = new Set([
   "toLocaleString",
 ]);
 
+/** Names an ES module may not declare, which protoplugin's safeIdentifier does not escape. */
+const strictReserved = new Set(["await", "eval", "arguments"]);
+
 /**
  * The property names of a service's methods in generated objects:
  * protobuf-es's local names (`getUser`, `constructor$`), with a `$` suffix
@@ -118,7 +121,9 @@ const kindByMethodKind = {
 export function buildFileModel(file: DescFile, hasValidator: (desc: DescMessage) => boolean = () => false): FileModel {
   const taken = new Set<string>();
   const claim = (wanted: string): string => {
-    let name = safeIdentifier(wanted);
+    // safeIdentifier leaves these as they are; an ES module (strict code) reserves
+    // them, and e.g. `grpcDefinition(await)` would not parse.
+    let name = strictReserved.has(wanted) ? `${wanted}$` : safeIdentifier(wanted);
     while (taken.has(name)) {
       name = `${name}$`;
     }

@@ -59,7 +59,7 @@ describe("buildFileModel", () => {
     ]);
   });
 
-  it("gives two methods that protobuf-es names alike two names", () => {
+  it("gives two methods that protobuf-es names alike two names, and escapes what a module reserves", () => {
     const file = create(FileDescriptorProtoSchema, {
       name: "alike.proto",
       syntax: "proto3",
@@ -73,6 +73,7 @@ describe("buildFileModel", () => {
             outputType: ".M",
           })),
         },
+        ...["await", "eval", "arguments"].map((name) => ({ name })),
       ],
     });
     const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: [file] }));
@@ -84,6 +85,8 @@ describe("buildFileModel", () => {
       "then$$",
       "__proto__$",
     ]);
+    // Names an ES module reserves, which safeIdentifier lets through.
+    expect(model.services.slice(1).map((s) => s.names.spec)).toEqual(["await$", "eval$", "arguments$"]);
   });
 
   it("marks deprecated methods", () => {
