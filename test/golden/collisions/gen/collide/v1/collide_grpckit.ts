@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { Object$ as Object$$1, PromiseSchema, ServiceSpecSchema, UnaryCallSchema, UserService as UserService$1, UserServiceClientSchema, UserServiceDefinition as UserServiceDefinition$1, UserServiceHandlersSchema } from "./collide_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -13,7 +14,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const UserService = {
   typeName: "collide.v1.UserService",
-  desc: UserService$1,
+  desc: UserService$1 as unknown as DescService,
   methods: {
     constructor$: {
       name: "Constructor",
@@ -134,7 +135,7 @@ export const UserServiceDefinition$ = grpcDefinition(UserService);
  */
 export const UserServiceDefinition = {
   typeName: "collide.v1.UserServiceDefinition",
-  desc: UserServiceDefinition$1,
+  desc: UserServiceDefinition$1 as unknown as DescService,
   methods: {
     get: {
       name: "Get",
@@ -180,7 +181,7 @@ export const UserServiceDefinitionDefinition = grpcDefinition(UserServiceDefinit
  */
 export const Object$ = {
   typeName: "collide.v1.Object",
-  desc: Object$$1,
+  desc: Object$$1 as unknown as DescService,
   methods: {
     hasOwnProperty$: {
       name: "HasOwnProperty",

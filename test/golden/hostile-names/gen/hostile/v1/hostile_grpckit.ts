@@ -4,6 +4,7 @@
 
 import type { Thing } from "./hostile_pb.js";
 import { constructor as constructor$1, hasOwnProperty as hasOwnProperty$1, then as then$1, Things as Things$1, ThingSchema, UpdateThingRequestSchema } from "./hostile_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
@@ -15,7 +16,7 @@ import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
  */
 export const Things = {
   typeName: "hostile.v1.Things",
-  desc: Things$1,
+  desc: Things$1 as unknown as DescService,
   methods: {
     updateThing: {
       name: "UpdateThing",
@@ -212,7 +213,7 @@ export const ThingsDefinition = grpcDefinition(Things);
  */
 export const then = {
   typeName: "hostile.v1.then",
-  desc: then$1,
+  desc: then$1 as unknown as DescService,
   methods: {
     get: {
       name: "Get",
@@ -256,7 +257,7 @@ export const thenDefinition = grpcDefinition(then);
  */
 export const hasOwnProperty = {
   typeName: "hostile.v1.hasOwnProperty",
-  desc: hasOwnProperty$1,
+  desc: hasOwnProperty$1 as unknown as DescService,
   methods: {
     get: {
       name: "Get",
@@ -300,7 +301,7 @@ export const hasOwnPropertyDefinition = grpcDefinition(hasOwnProperty);
  */
 export const constructor = {
   typeName: "hostile.v1.constructor",
-  desc: constructor$1,
+  desc: constructor$1 as unknown as DescService,
   methods: {
     get: {
       name: "Get",
