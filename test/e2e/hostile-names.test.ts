@@ -1,3 +1,6 @@
+// biome-ignore-all lint/suspicious/noThenProperty: fields named then are what this file tests
+// biome-ignore-all lint/suspicious/noPrototypeBuiltins: so are methods named like Object.prototype's
+
 import { create } from "@bufbuild/protobuf";
 import { Code, closeClient, createClient, createServer, type HandlersOf } from "grpckit";
 import { describe, expect, test } from "vitest";
