@@ -34,23 +34,25 @@ export function messageFrom<D extends DescMessage>(schema: D, value: MessageInit
 const inheritedNames = new WeakMap<DescMessage, boolean>();
 
 /** Whether a field or oneof of `schema`, or of a message below it, is named like a member of Object.prototype. */
-function reachesInheritedName(schema: DescMessage, seen = new Set<DescMessage>()): boolean {
-  const known = inheritedNames.get(schema);
-  if (known !== undefined) {
-    return known;
-  }
-  seen.add(schema);
-  let found = schema.members.some((m) => m.localName in Object.prototype);
-  for (const field of schema.fields) {
-    if (found) break;
-    const below = fieldMessage(field);
-    found = below !== undefined && !seen.has(below) && reachesInheritedName(below, seen);
-  }
-  // A type met again on the way down is answered by its first visit; cache only that.
-  if (seen.size === 1 || found) {
+function reachesInheritedName(schema: DescMessage): boolean {
+  let found = inheritedNames.get(schema);
+  if (found === undefined) {
+    found = false;
+    // Once per schema, each type below it visited once (the graph may have cycles).
+    const seen = new Set<DescMessage>([schema]);
+    const todo = [schema];
+    for (let desc = todo.pop(); desc !== undefined && !found; desc = todo.pop()) {
+      found = desc.members.some((m) => m.localName in Object.prototype);
+      for (const field of desc.fields) {
+        const below = fieldMessage(field);
+        if (below !== undefined && !seen.has(below)) {
+          seen.add(below);
+          todo.push(below);
+        }
+      }
+    }
     inheritedNames.set(schema, found);
   }
-  seen.delete(schema);
   return found;
 }
 
