@@ -39,3 +39,41 @@ export function writeSyntheticCorpus(dir, files, messages) {
     writeFileSync(join(path, `file${f}.proto`), lines.join("\n"));
   }
 }
+
+// Writes a buf module of one file whose one service has `rpcs` methods (of the
+// four kinds in turn, some with an update mask): how generation scales with
+// the size of one file rather than with the number of files.
+export function writeBigServiceCorpus(dir, rpcs) {
+  rmSync(dir, { recursive: true, force: true });
+  const lines = [
+    'syntax = "proto3";',
+    "",
+    "package synth.big.v1;",
+    "",
+    'import "google/protobuf/field_mask.proto";',
+    "",
+    "message Thing {",
+    "  string name = 1;",
+    "  repeated string tags = 2;",
+    "}",
+    "",
+    "message UpdateThingRequest {",
+    "  Thing thing = 1;",
+    "  google.protobuf.FieldMask update_mask = 2;",
+    "}",
+    "",
+    `// Big has ${rpcs} methods.`,
+    "service Big {",
+  ];
+  const kinds = [
+    (i) => `  rpc Update${i}(UpdateThingRequest) returns (Thing);`,
+    (i) => `  rpc List${i}(Thing) returns (stream Thing);`,
+    (i) => `  rpc Upload${i}(stream Thing) returns (Thing);`,
+    (i) => `  rpc Chat${i}(stream Thing) returns (stream Thing);`,
+  ];
+  for (let i = 0; i < rpcs; i++) lines.push(kinds[i % 4](i));
+  lines.push("}", "");
+  const path = join(dir, "synth", "big", "v1");
+  mkdirSync(path, { recursive: true });
+  writeFileSync(join(path, "big.proto"), lines.join("\n"));
+}

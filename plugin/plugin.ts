@@ -3,6 +3,7 @@ import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
 import { renderFile } from "./emit/render-file.js";
 import { renderValidateFile } from "./emit/render-validate.js";
 import { noAuthRulesWarning, type Unruled, usesGrpckitOptions } from "./model/auth-model.js";
+import { generatedStem } from "./model/file-names.js";
 import { buildFileModel } from "./model/service-model.js";
 import { ValidationPlanner } from "./model/validation-model.js";
 import { validateFileName } from "./model/validation-names.js";
@@ -46,7 +47,7 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning) {
               if (!service.declaresAuthRules) unruled.push({ file, service: service.desc });
             }
           }
-          const f = schema.generateFile(`${file.name}_grpckit.ts`);
+          const f = schema.generateFile(`${generatedStem(file.name, "grpckit")}.ts`);
           f.preamble(file);
           renderFile(f, model, schema.options);
         }

@@ -1,4 +1,4 @@
-import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { DescField, DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { create, fromBinary, isMessage, toBinary } from "@bufbuild/protobuf";
 import type { MethodDefinition } from "@grpc/grpc-js";
 import { Code, RpcError } from "./errors.js";
@@ -9,9 +9,103 @@ import type { MethodSpec, ServiceSpec } from "./service.js";
  * binary format. The Buffer shares the encoder's memory: nothing is copied.
  */
 export function encodeMessage<D extends DescMessage>(schema: D, value: MessageInitShape<D>): Buffer {
-  const message = isMessage(value, schema) ? value : create(schema, value);
+  const message = messageFrom(schema, value);
   const bytes = toBinary(schema, message);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The message `value` is, or one created from it as a plain object.
+ *
+ * protobuf-es's `create` also reads what an init object inherits, so a field
+ * whose local name is a member of Object.prototype (`has_own_property` is
+ * `hasOwnProperty`) would take Object.prototype's function, and a string
+ * field would go on the wire as its source text. For a schema with such a
+ * field (here or in a message below), the init objects on the way to it are
+ * copied to objects without a prototype first; other schemas pay nothing.
+ */
+export function messageFrom<D extends DescMessage>(schema: D, value: MessageInitShape<D>): MessageShape<D> {
+  if (isMessage(value, schema)) {
+    return value;
+  }
+  return create(schema, (reachesInheritedName(schema) ? ownInit(schema, value) : value) as MessageInitShape<D>);
+}
+
+const inheritedNames = new WeakMap<DescMessage, boolean>();
+
+/** Whether a field or oneof of `schema`, or of a message below it, is named like a member of Object.prototype. */
+function reachesInheritedName(schema: DescMessage): boolean {
+  let found = inheritedNames.get(schema);
+  if (found === undefined) {
+    found = false;
+    // Once per schema, each type below it visited once (the graph may have cycles).
+    const seen = new Set<DescMessage>([schema]);
+    const todo = [schema];
+    for (let desc = todo.pop(); desc !== undefined && !found; desc = todo.pop()) {
+      found = desc.members.some((m) => m.localName in Object.prototype);
+      for (const field of desc.fields) {
+        const below = fieldMessage(field);
+        if (below !== undefined && !seen.has(below)) {
+          seen.add(below);
+          todo.push(below);
+        }
+      }
+    }
+    inheritedNames.set(schema, found);
+  }
+  return found;
+}
+
+function fieldMessage(field: DescField): DescMessage | undefined {
+  return field.fieldKind === "message"
+    ? field.message
+    : field.fieldKind === "list" && field.listKind === "message"
+      ? field.message
+      : field.fieldKind === "map" && field.mapKind === "message"
+        ? field.message
+        : undefined;
+}
+
+type Init = Record<string, unknown>;
+
+/** `init`'s own properties in an object without a prototype, and so on down every message field that needs it. */
+function ownInit(schema: DescMessage, init: unknown): unknown {
+  if (typeof init !== "object" || init === null || isMessage(init)) {
+    return init;
+  }
+  const out: Init = Object.create(null);
+  for (const key of Object.keys(init)) {
+    out[key] = (init as Init)[key];
+  }
+  const below = (field: DescField, value: unknown): unknown => {
+    const message = fieldMessage(field);
+    if (message === undefined || value == null || !reachesInheritedName(message)) {
+      return value;
+    }
+    if (field.fieldKind === "list" && Array.isArray(value)) {
+      return value.map((item) => ownInit(message, item));
+    }
+    if (field.fieldKind === "map" && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ownInit(message, v)]));
+    }
+    return ownInit(message, value);
+  };
+  for (const member of schema.members) {
+    const value = out[member.localName];
+    if (value == null) {
+      continue;
+    }
+    if (member.kind === "oneof") {
+      const selected = value as { case?: unknown; value?: unknown };
+      const field = member.fields.find((f) => f.localName === selected.case);
+      if (field !== undefined) {
+        out[member.localName] = { case: selected.case, value: below(field, selected.value) };
+      }
+    } else {
+      out[member.localName] = below(member, value);
+    }
+  }
+  return out;
 }
 
 /**

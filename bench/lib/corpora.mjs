@@ -3,7 +3,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeSyntheticCorpus } from "../synthetic-corpus.mjs";
+import { writeBigServiceCorpus, writeSyntheticCorpus } from "../synthetic-corpus.mjs";
 import { pluginPath } from "./snapshot.mjs";
 
 export function tools(root) {
@@ -79,4 +79,25 @@ export function syntheticCorpus(files) {
   const dir = mkdtempSync(join(tmpdir(), "grpckit-bench-synth-"));
   writeSyntheticCorpus(join(dir, "proto"), files, 20);
   return { name: `synthetic ${files} files`, input: join(dir, "proto"), paths: [], dir };
+}
+
+/** One file with one service of `rpcs` methods, in a new temporary directory; see synthetic-corpus.mjs. */
+export function bigServiceCorpus(rpcs) {
+  const dir = mkdtempSync(join(tmpdir(), "grpckit-bench-big-"));
+  writeBigServiceCorpus(join(dir, "proto"), rpcs);
+  return { name: `one file, ${rpcs.toLocaleString("en-US")} RPCs`, input: join(dir, "proto"), paths: [], dir };
+}
+
+/**
+ * Google's whole API tree in npm google-proto-files (7,211 files, 13,372
+ * RPCs): everything but google/protobuf's own protos (the well-known types
+ * come from buf, and its test protos are not APIs).
+ */
+export function googleTreeCorpus(root) {
+  const base = googleRoot(root);
+  return {
+    name: "google-proto-files (whole tree)",
+    input: base,
+    paths: ["--exclude-path", join(base, "google/protobuf")],
+  };
 }

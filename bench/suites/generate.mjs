@@ -1,9 +1,18 @@
 // generate: `buf generate` wall time and peak memory, grpckit beside its peers.
 // See bench/README.md.
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { googleCorpus, plugins, repoCorpus, syntheticCorpus, template, tools } from "../lib/corpora.mjs";
+import {
+  bigServiceCorpus,
+  googleCorpus,
+  plugins,
+  repoCorpus,
+  syntheticCorpus,
+  template,
+  tools,
+} from "../lib/corpora.mjs";
 import { measureSideBySide } from "../lib/measure.mjs";
 
 const MB = 1024 * 1024;
@@ -40,6 +49,7 @@ export async function run({ root, rows, progress, quick }) {
           [repoCorpus(root), 1, 3, all],
           [syntheticCorpus(10), 1, 3, all],
           [syntheticCorpus(100), 1, 3, noTsProto],
+          [bigServiceCorpus(2_000), 0, 1, grpckitOnly],
         ]
       : [
           [repoCorpus(root), 1, 5, all],
@@ -48,6 +58,8 @@ export async function run({ root, rows, progress, quick }) {
           [syntheticCorpus(1000), 0, 3, noTsProto],
           [googleCorpus(root, "subset"), 1, 3, all],
           [googleCorpus(root, "compute"), 0, 2, grpckitOnly],
+          // Linear in the size of one file too, and memory bounded by the request's size (issue 18).
+          [bigServiceCorpus(10_000), 0, 2, grpckitOnly],
         ];
 
   const perFile = {};
@@ -75,6 +87,10 @@ export async function run({ root, rows, progress, quick }) {
       env,
       onProgress: (text) => progress(`${corpus.name}: ${text}`),
     });
+    // The request's size: buf's image of the input, which is what a plugin receives.
+    const image = join(work, "image.binpb");
+    execFileSync(buf, ["build", corpus.input, ...corpus.paths, "-o", image], { env, stdio: "ignore" });
+    const requestMb = statSync(image).size / MB;
     rmSync(work, { recursive: true, force: true });
     if (corpus.dir !== undefined) rmSync(corpus.dir, { recursive: true, force: true });
 
@@ -109,6 +125,16 @@ export async function run({ root, rows, progress, quick }) {
           baseline,
         });
       }
+    }
+    if (ok.includes("grpckit") && corpus.name.startsWith("one file,")) {
+      // buf's and grpckit's processes together, per MB of the request grpckit decodes.
+      rows.add({ name: name("request size"), value: requestMb, unit: "MB", better: "lower" });
+      rows.add({
+        name: name("grpckit, peak RSS per MB of request"),
+        value: results.get("grpckit").peakTreeRss / MB / requestMb,
+        unit: "MB/MB",
+        better: "lower",
+      });
     }
     const cpu = (command) => results.get(command).cpuMs;
     const files = corpus.name.match(/^synthetic (\d+) files/)?.[1];

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { googleCorpus, plugins, template, tools } from "../lib/corpora.mjs";
+import { googleCorpus, googleTreeCorpus, plugins, template, tools } from "../lib/corpora.mjs";
 import { measureSideBySide } from "../lib/measure.mjs";
 import { runtimeDir } from "../lib/snapshot.mjs";
 
@@ -40,24 +40,24 @@ function countLines(dir) {
 }
 
 export async function run({ root, rows, progress, quick }) {
-  const { buf, tsc, env } = tools(root);
   const { es, grpckit, tsProto } = plugins(root);
   // The generated code has to sit inside the repository: its imports of
   // "@bufbuild/protobuf" and "@grpc/grpc-js" resolve through node_modules.
   const build = join(root, "bench/.build/typecheck");
-  rmSync(build, { recursive: true, force: true });
   // One product of the Google corpus: ts-proto's code takes tsc ~5x longer than
   // protoc-gen-es's, ~35 s a run for this one; the whole subset would take half an hour.
   const google = googleCorpus(root, "subset");
-  const corpus = {
+  const retail = {
     ...google,
     name: "google/cloud/retail",
     paths: ["--path", join(google.input, "google/cloud/retail")],
   };
+  const esAndGrpckit = { name: "protoc-gen-es + grpckit", entries: [es, grpckit], flags: ["--include-imports"] };
+  const esAlone = { name: "protoc-gen-es", entries: [es], flags: ["--include-imports"] };
   const setups = [
     // Imported files too: a product's code does not compile without them.
-    { name: "protoc-gen-es + grpckit", entries: [es, grpckit], flags: ["--include-imports"] },
-    { name: "protoc-gen-es", entries: [es], flags: ["--include-imports"] },
+    esAndGrpckit,
+    esAlone,
     // protoc-gen-es's code plus one file that imports grpckit's types: what the
     // runtime's declarations (and @grpc/grpc-js's, which they import) cost by
     // themselves, once per program, whatever the number of generated files.
@@ -70,6 +70,22 @@ export async function run({ root, rows, progress, quick }) {
     // ts-proto writes the well-known types as modules of their own.
     { name: "ts-proto", entries: [tsProto], flags: ["--include-imports", "--include-wkt"] },
   ];
+  await checkCorpus({ root, rows, progress, build }, retail, setups, { runs: quick ? 1 : 5, warmups: quick ? 0 : 1 });
+  // Google's whole tree (issue 18): the type errors in it (the goal: none) and
+  // the cost of type-checking grpckit's code beside protoc-gen-es's (the goal:
+  // <= 1.2x). One run each, ~10 minutes; BENCH_GOOGLE_TREE=0 leaves it out.
+  if (!quick && process.env.BENCH_GOOGLE_TREE !== "0") {
+    const tree = googleTreeCorpus(root);
+    const auth = { ...grpckit, opt: [...grpckit.opt, "auth_warnings=false"] };
+    const treeSetups = [{ ...esAndGrpckit, entries: [es, auth] }, esAlone];
+    await checkCorpus({ root, rows, progress, build }, tree, treeSetups, { runs: 1, warmups: 0 });
+  }
+}
+
+/** Generates `corpus` with each setup, counts tsc's errors in the output, and times `tsc --noEmit` side by side. */
+async function checkCorpus({ root, rows, progress, build }, corpus, setups, { runs, warmups }) {
+  const { buf, tsc, env } = tools(root);
+  rmSync(build, { recursive: true, force: true });
   const label = (setup, what = "") => `${corpus.name}: tsc --noEmit, ${setup.name}${what}`;
   const commands = [];
   for (const setup of setups) {
@@ -119,8 +135,8 @@ export async function run({ root, rows, progress, quick }) {
   }
 
   const results = await measureSideBySide(commands, {
-    runs: quick ? 1 : 5,
-    warmups: quick ? 0 : 1,
+    runs,
+    warmups,
     cwd: root,
     env,
     onProgress: (text) => progress(`${corpus.name}: tsc ${text}`),

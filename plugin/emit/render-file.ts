@@ -11,6 +11,13 @@ import { template } from "./templates.js";
 interface RuntimeView {
   readonly ServiceSpec: Slot;
   readonly grpcDefinition: Slot;
+  /**
+   * protobuf-es's DescService: the table's `desc` is cast to it through
+   * `unknown`, because checking protoc-gen-es's precise `GenService<{...}>`
+   * against it was most of what grpckit's code added to a type-check (a
+   * tenth of the whole on Google's APIs); nothing reads the precise type.
+   */
+  readonly DescService: Slot;
 }
 
 interface MethodView {
@@ -72,10 +79,14 @@ export function renderFile(f: GeneratedFile, model: FileModel, options: GrpckitO
   const slots = new Slots();
   const runtime = (name: string, typeOnly: boolean): Slot => slots.put(f.import(name, options.runtimeImport, typeOnly));
   const view: FileView = {
-    rt: { ServiceSpec: runtime("ServiceSpec", true), grpcDefinition: runtime("grpcDefinition", false) },
+    rt: {
+      ServiceSpec: runtime("ServiceSpec", true),
+      grpcDefinition: runtime("grpcDefinition", false),
+      DescService: slots.put(f.import("DescService", "@bufbuild/protobuf", true)),
+    },
     services: model.services.map((service) => serviceView(f, slots, service, runtime)),
   };
-  f.print(...slots.resolve(render(view).trimEnd()));
+  slots.print(f, render(view).trimEnd());
   renderMasks(f, model, options);
 }
 

@@ -122,7 +122,7 @@ export function renderMasks(f: GeneratedFile, model: FileModel, options: Grpckit
       schema: slots.put(f.importSchema(desc)),
     })),
   };
-  f.print(...slots.resolve(render(view).trimEnd()));
+  slots.print(f, render(view).trimEnd());
 }
 
 function shapeName(desc: DescMessage): string {

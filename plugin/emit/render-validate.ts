@@ -120,5 +120,5 @@ export function renderValidateFile(f: GeneratedFile, model: FileValidationModel,
     messages,
     zodSchemas,
   };
-  f.print(...slots.resolve(render(view).trim()));
+  slots.print(f, render(view).trim());
 }

@@ -1,4 +1,4 @@
-import type { Printable } from "@bufbuild/protoplugin";
+import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
 
 /**
  * A placeholder for a protoplugin printable (an import symbol, an export
@@ -14,6 +14,14 @@ export class Slots {
   put(p: Printable): Slot {
     this.printables.push(p);
     return `${mark}${this.printables.length - 1}${mark}`;
+  }
+  /**
+   * Prints rendered text into `f`, its slots replaced by their printables.
+   * One array argument, never spread: a file with thousands of RPCs has more
+   * parts than a call can take arguments.
+   */
+  print(f: GeneratedFile, text: string): void {
+    f.print(this.resolve(text));
   }
   /** Splits rendered text back into strings and the printables it refers to. */
   resolve(text: string): Printable[] {

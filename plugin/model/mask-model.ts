@@ -209,7 +209,8 @@ export function pathsOf(desc: DescMessage): string[] {
   let best: string[] = [];
   for (let depth = 1; ; depth++) {
     const { paths, truncated } = pathsToDepth(desc, depth, new Set([desc]), "");
-    if (paths.length > MAX_PATHS) {
+    // The fields themselves are always named, however many there are.
+    if (paths.length > MAX_PATHS && depth > 1) {
       return best;
     }
     best = paths;
@@ -240,7 +241,8 @@ function pathsToDepth(
     chain.add(field.message);
     const below = pathsToDepth(field.message, depth - 1, chain, `${path}.`);
     chain.delete(field.message);
-    paths.push(...below.paths);
+    // A loop, not push(...): a spread of a long list overflows the stack.
+    for (const p of below.paths) paths.push(p);
     truncated ||= below.truncated;
   }
   return { paths, truncated };

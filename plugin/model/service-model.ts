@@ -4,6 +4,51 @@ import { type AuthRuleModel, serviceAuthModel } from "./auth-model.js";
 import { type ServiceConfigModel, serviceClientModel } from "./client-model.js";
 import { type MethodMasksModel, methodMasksModel } from "./mask-model.js";
 
+/**
+ * Method names that would change what the objects keyed by them are, beyond
+ * the names protobuf-es already escapes (`constructor`, `toString`, `toJSON`,
+ * `valueOf`): a `then` makes a client or a handler object thenable (an
+ * `await` of it, or an async function returning it, never settles); a
+ * `__proto__:` key in an object literal sets its prototype instead; and the
+ * other members of Object.prototype are what TypeScript sees in every object
+ * literal, so a handlers literal that leaves `hasOwnProperty` out would not
+ * type-check, and a client's own `hasOwnProperty` would hide Object's.
+ */
+const unsafeMethodNames = new Set([
+  "then",
+  "__proto__",
+  "__defineGetter__",
+  "__defineSetter__",
+  "__lookupGetter__",
+  "__lookupSetter__",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+]);
+
+/** Names an ES module may not declare, which protoplugin's safeIdentifier does not escape. */
+const strictReserved = new Set(["await", "eval", "arguments"]);
+
+/**
+ * The property names of a service's methods in generated objects:
+ * protobuf-es's local names (`getUser`, `constructor$`), with a `$` suffix
+ * for `then` and the other members of Object.prototype (`hasOwnProperty$`,
+ * `__proto__$`), and for a name an earlier method of the service
+ * took (`rpc Foo` and `rpc foo` are both `foo` to protobuf-es).
+ */
+export function methodLocalNames(service: DescService): string[] {
+  const taken = new Set<string>();
+  return service.methods.map((method) => {
+    let name = unsafeMethodNames.has(method.localName) ? `${method.localName}$` : method.localName;
+    while (taken.has(name)) {
+      name = `${name}$`;
+    }
+    taken.add(name);
+    return name;
+  });
+}
+
 /** The four method kinds, spelled as the runtime's `MethodKind`. */
 export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
 
@@ -12,7 +57,7 @@ export interface MethodModel {
   readonly desc: DescMethod;
   /** The name in the .proto, e.g. `GetUser`. */
   readonly name: string;
-  /** The property name in generated objects, e.g. `getUser` (`constructor$` for `Constructor`). */
+  /** The property name in generated objects, e.g. `getUser` (`constructor$` for `Constructor`, `then$` for `Then`). */
   readonly localName: string;
   /** `/package.Service/Method`. */
   readonly path: string;
@@ -76,7 +121,9 @@ const kindByMethodKind = {
 export function buildFileModel(file: DescFile, hasValidator: (desc: DescMessage) => boolean = () => false): FileModel {
   const taken = new Set<string>();
   const claim = (wanted: string): string => {
-    let name = safeIdentifier(wanted);
+    // safeIdentifier leaves these as they are; an ES module (strict code) reserves
+    // them, and e.g. `grpcDefinition(await)` would not parse.
+    let name = strictReserved.has(wanted) ? `${wanted}$` : safeIdentifier(wanted);
     while (taken.has(name)) {
       name = `${name}$`;
     }
@@ -89,6 +136,7 @@ export function buildFileModel(file: DescFile, hasValidator: (desc: DescMessage)
   const services = file.services.map((service, i): ServiceModel => {
     const spec = specNames[i] ?? service.name;
     const auth = serviceAuthModel(service); // throws for a rule that cannot work
+    const localNames = methodLocalNames(service);
     return {
       desc: service,
       typeName: service.typeName,
@@ -98,7 +146,9 @@ export function buildFileModel(file: DescFile, hasValidator: (desc: DescMessage)
         client: claim(`${spec}Client`),
         definition: claim(`${spec}Definition`),
       },
-      methods: service.methods.map((method) => buildMethodModel(service, method, hasValidator, auth.rules.get(method))),
+      methods: service.methods.map((method, j) =>
+        buildMethodModel(service, method, localNames[j] ?? method.localName, hasValidator, auth.rules.get(method)),
+      ),
       declaresAuthRules: auth.declaresRules,
       serviceConfig: serviceClientModel(service), // throws for a client policy that cannot work
     };
@@ -109,13 +159,14 @@ export function buildFileModel(file: DescFile, hasValidator: (desc: DescMessage)
 function buildMethodModel(
   service: DescService,
   method: DescMethod,
+  localName: string,
   hasValidator: (desc: DescMessage) => boolean,
   auth: AuthRuleModel | undefined,
 ): MethodModel {
   return {
     desc: method,
     name: method.name,
-    localName: method.localName,
+    localName,
     path: `/${service.typeName}/${method.name}`,
     kind: kindByMethodKind[method.methodKind],
     input: method.input,

@@ -1,6 +1,7 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { safeIdentifier } from "@bufbuild/protoplugin";
+import { generatedStem } from "./file-names.js";
 
 /** What `<file>_validate.ts` exports for one message. */
 export interface ValidationNames {
@@ -34,12 +35,12 @@ export function validationNames(desc: DescMessage): ValidationNames {
 
 /** The module a message's validator lives in, relative to the output root, as protoplugin takes it. */
 export function validateModulePath(file: DescFile): string {
-  return `./${file.name}_validate.js`;
+  return `./${generatedStem(file.name, "validate")}.js`;
 }
 
 /** The generated file's name. */
 export function validateFileName(file: DescFile): string {
-  return `${file.name}_validate.ts`;
+  return `${generatedStem(file.name, "validate")}.ts`;
 }
 
 function namesOfFile(file: DescFile): Map<DescMessage, ValidationNames> {

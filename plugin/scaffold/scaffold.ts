@@ -10,6 +10,7 @@ import {
   type SourceFile,
 } from "ts-morph";
 import { template } from "../emit/templates.js";
+import { generatedStem } from "../model/file-names.js";
 import { buildFileModel, type MethodModel, type ServiceModel } from "../model/service-model.js";
 import { type ImportPaths, methodStub, type StubStyle, type TypeImport } from "./stubs.js";
 
@@ -176,9 +177,8 @@ function importPaths(fromFile: string, options: ScaffoldOptions): ImportPaths {
   return {
     runtime: options.runtimeImport,
     generated(protoFile, suffix) {
-      let path = relative(dirname(fromFile), join(options.genDir, `${protoFile}${suffix}`))
-        .split(sep)
-        .join("/");
+      const stem = suffix === "_pb" ? `${protoFile}_pb` : generatedStem(protoFile, "grpckit");
+      let path = relative(dirname(fromFile), join(options.genDir, stem)).split(sep).join("/");
       if (!path.startsWith(".")) {
         path = `./${path}`;
       }
@@ -539,7 +539,7 @@ function findImplementations(source: SourceFile, services: readonly ServiceModel
     const module = decl.getModuleSpecifierValue().replace(/\.(js|ts)$/, "");
     for (const named of decl.getNamedImports()) {
       const service = services.find(
-        (s) => named.getName() === s.names.handlers && module.endsWith(`${s.desc.file.name}_grpckit`),
+        (s) => named.getName() === s.names.handlers && module.endsWith(generatedStem(s.desc.file.name, "grpckit")),
       );
       if (service !== undefined) {
         handlerImports.set(named.getAliasNode()?.getText() ?? named.getName(), service);

@@ -1,8 +1,7 @@
-import type { DescMessage } from "@bufbuild/protobuf";
-import { create, isMessage } from "@bufbuild/protobuf";
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
 import { type ClientTokenOptions, clientToken } from "../auth/token.js";
-import { grpcDefinition } from "../codec.js";
+import { grpcDefinition, messageFrom } from "../codec.js";
 import { createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
 import { type AnyMessage, type ClientCall, type ClientInterceptor, type ClientStep, chain } from "../interceptor.js";
@@ -326,11 +325,8 @@ function metadataOf(options: CallOptions): Metadata {
 }
 
 function messageOf(schema: DescMessage, value: unknown): AnyMessage {
-  if (isMessage(value, schema)) {
-    return value;
-  }
   try {
-    return create(schema, value as Parameters<typeof create>[1]);
+    return messageFrom(schema, value as MessageInitShape<DescMessage>);
   } catch (cause) {
     throw RpcError.from(cause, Code.INTERNAL);
   }

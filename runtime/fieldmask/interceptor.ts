@@ -1,4 +1,5 @@
-import { create, type DescField, type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
+import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { messageFrom } from "../codec.js";
 import type { RpcError } from "../errors.js";
 import type { AnyMessage, ServerInterceptor, ServerResult } from "../interceptor.js";
 import { iterationDone, relay } from "../internal/streams.js";
@@ -203,8 +204,7 @@ function checkMaskField(method: MethodSpec, field: DescField): void {
  * in a shallow copy of it (the handler's response is never changed).
  */
 function maskable(output: DescMessage, target: DescField | undefined): Maskable {
-  const toMessage = (response: ResponseInit<DescMessage>): Raw =>
-    (isMessage(response, output) ? response : create(output, response)) as unknown as Raw;
+  const toMessage = (response: ResponseInit<DescMessage>): Raw => messageFrom(output, response) as unknown as Raw;
   if (target === undefined) {
     return (response, mask) => mask.apply(toMessage(response) as unknown as MessageShape<DescMessage>);
   }

@@ -160,7 +160,7 @@ export function createServer(options: ServerOptions = {}): Server {
       // Check everything before registering anything: a refused add changes nothing.
       const bound: BoundHandler[] = [];
       for (const [localName, method] of Object.entries(service.methods)) {
-        const fn: unknown = (handlers as Record<string, unknown>)[localName];
+        const fn = handlerOf(handlers, localName);
         if (fn === undefined) {
           continue;
         }
@@ -241,6 +241,21 @@ export function createServer(options: ServerOptions = {}): Server {
     server.add(ServerReflection, v1).add(ServerReflectionV1alpha, v1alpha);
   }
   return server;
+}
+
+/**
+ * The handler of a method on `handlers`: its own property, or a method of
+ * its class; never what every object inherits from Object.prototype, so that
+ * a method named `hasOwnProperty` or `isPrototypeOf` without a handler answers
+ * UNIMPLEMENTED instead of calling Object.prototype's function.
+ */
+function handlerOf(handlers: object, localName: string): unknown {
+  for (let o: object | null = handlers; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    if (Object.hasOwn(o, localName)) {
+      return Reflect.get(o, localName, handlers);
+    }
+  }
+  return undefined;
 }
 
 /** A plain object's keys must all be methods: catches typos a class would hide. */

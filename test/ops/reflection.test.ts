@@ -97,6 +97,41 @@ describe("server reflection", () => {
     expect(registry.getMessage("ecommerce.v1.User")?.fields.map((f) => f.jsonName)).toContain("displayName");
   });
 
+  test("a symbol inside a message resolves to its file: a map field's entry message, its fields, a field", async () => {
+    const { connect } = await serveWithReflection();
+    const symbols = [
+      "ecommerce.v1.User.MetadataEntry",
+      ".ecommerce.v1.User.MetadataEntry",
+      "ecommerce.v1.User.MetadataEntry.value",
+      "ecommerce.v1.User.metadata",
+      "ecommerce.v1.User.NoSuchEntry",
+      "ecommerce.v1.User.MetadataEntry.nothing",
+      "ecommerce.v1.UserService.GetUser.x",
+    ];
+    const responses = await collect(
+      connect(ServerReflection).serverReflectionInfo(
+        symbols.map((value) => ({ messageRequest: { case: "fileContainingSymbol", value } })),
+      ),
+    );
+    const answers = responses.map((r) =>
+      r.messageResponse.case === "fileDescriptorResponse"
+        ? fromBinary(FileDescriptorProtoSchema, r.messageResponse.value.fileDescriptorProto[0] ?? new Uint8Array()).name
+        : r.messageResponse.case === "errorResponse"
+          ? r.messageResponse.value.errorCode
+          : undefined,
+    );
+    // Each later answer has only the file asked for: its dependencies went with the first.
+    expect(answers).toEqual([
+      "ecommerce/v1/user.proto",
+      "ecommerce/v1/user.proto",
+      "ecommerce/v1/user.proto",
+      "ecommerce/v1/user.proto",
+      5,
+      5,
+      5,
+    ]);
+  });
+
   test("v1alpha answers too (grpcurl and older tools ask it first)", async () => {
     const { connect } = await serveWithReflection();
     const [list] = await collect(

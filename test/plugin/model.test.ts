@@ -1,5 +1,5 @@
-import { create, createFileRegistry } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { create, createFileRegistry, type DescFile } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { buildFileModel } from "../../plugin/model/service-model.js";
 import { requestFor, root } from "../support/codegen.js";
@@ -48,15 +48,45 @@ describe("buildFileModel", () => {
     expect(model.services[0]?.names.definition).toBe("UserServiceDefinition$");
     expect(model.services[1]?.names.spec).toBe("UserServiceDefinition");
     expect(model.services[2]?.names.spec).toBe("Object$");
-    // Method names that are Object.prototype members get protobuf-es's `$` suffix.
+    // Method names that are Object.prototype members get protobuf-es's `$` suffix, and `then` too.
     expect(model.services[0]?.methods.map((m) => m.localName)).toEqual([
       "constructor$",
       "toString$",
       "delete",
       "class",
-      "then",
+      "then$",
       "return",
     ]);
+  });
+
+  it("gives two methods that protobuf-es names alike two names, and escapes what a module reserves", () => {
+    const file = create(FileDescriptorProtoSchema, {
+      name: "alike.proto",
+      syntax: "proto3",
+      messageType: [{ name: "M" }],
+      service: [
+        {
+          name: "S",
+          method: ["Get", "get", "Then", "then", "__proto__"].map((name) => ({
+            name,
+            inputType: ".M",
+            outputType: ".M",
+          })),
+        },
+        ...["await", "eval", "arguments"].map((name) => ({ name })),
+      ],
+    });
+    const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: [file] }));
+    const model = buildFileModel(registry.getFile("alike.proto") as DescFile);
+    expect(model.services[0]?.methods.map((m) => m.localName)).toEqual([
+      "get",
+      "get$",
+      "then$",
+      "then$$",
+      "__proto__$",
+    ]);
+    // Names an ES module reserves, which safeIdentifier lets through.
+    expect(model.services.slice(1).map((s) => s.names.spec)).toEqual(["await$", "eval$", "arguments$"]);
   });
 
   it("marks deprecated methods", () => {

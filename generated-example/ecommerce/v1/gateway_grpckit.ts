@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { GatewayService as GatewayService$1, GetOrderDetailsRequestSchema, GetOrderDetailsResponseSchema, StreamOrderDetailsRequestSchema, StreamOrderDetailsResponseSchema } from "./gateway_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { GetOrderDetailsRequestValidator, StreamOrderDetailsRequestValidator } from "./gateway_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
@@ -15,7 +16,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const GatewayService = {
   typeName: "ecommerce.v1.GatewayService",
-  desc: GatewayService$1,
+  desc: GatewayService$1 as unknown as DescService,
   methods: {
     getOrderDetails: {
       name: "GetOrderDetails",

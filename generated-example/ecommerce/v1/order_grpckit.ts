@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { CreateOrderRequestSchema, CreateOrderResponseSchema, GetOrderRequestSchema, GetOrderResponseSchema, OrderService as OrderService$1, StreamOrderUpdatesRequestSchema, StreamOrderUpdatesResponseSchema, UpdateOrderStatusRequestSchema, UpdateOrderStatusResponseSchema } from "./order_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { CreateOrderRequestValidator, GetOrderRequestValidator, StreamOrderUpdatesRequestValidator, UpdateOrderStatusRequestValidator } from "./order_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
@@ -14,7 +15,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const OrderService = {
   typeName: "ecommerce.v1.OrderService",
-  desc: OrderService$1,
+  desc: OrderService$1 as unknown as DescService,
   methods: {
     createOrder: {
       name: "CreateOrder",

@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { CreateProductRequestSchema, CreateProductResponseSchema, GetProductRequestSchema, GetProductResponseSchema, ProductService as ProductService$1, SearchProductsRequestSchema, SearchProductsResponseSchema, StreamProductUpdatesRequestSchema, StreamProductUpdatesResponseSchema } from "./product_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { CreateProductRequestValidator, GetProductRequestValidator, SearchProductsRequestValidator, StreamProductUpdatesRequestValidator } from "./product_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
@@ -14,7 +15,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const ProductService = {
   typeName: "ecommerce.v1.ProductService",
-  desc: ProductService$1,
+  desc: ProductService$1 as unknown as DescService,
   methods: {
     getProduct: {
       name: "GetProduct",

@@ -4,6 +4,7 @@
 
 import type { User } from "./user_pb.js";
 import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, ChatWithUsersResponseSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, DeleteUserResponseSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserSchema, UserService as UserService$1 } from "./user_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { BatchGetUsersRequestValidator, ChatWithUsersRequestValidator, CreateUserRequestValidator, CreateUsersRequestValidator, DeleteUserRequestValidator, GetUserRequestValidator, ListUsersRequestValidator, UpdateUserRequestValidator } from "./user_validate.js";
 import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
@@ -15,7 +16,7 @@ import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
  */
 export const UserService = {
   typeName: "ecommerce.v1.UserService",
-  desc: UserService$1,
+  desc: UserService$1 as unknown as DescService,
   methods: {
     getUser: {
       name: "GetUser",

@@ -1,6 +1,6 @@
 import type { DescExtension, DescFile, Registry } from "@bufbuild/protobuf";
 import { createRegistry, toBinary } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { type DescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "../../errors.js";
 import { excerpt } from "../../excerpt.js";
 import type { ServiceSpec } from "../../service.js";
@@ -163,24 +163,39 @@ function answer(index: Index, question: ReflectionQuestion, sent: Set<string>): 
   }
 }
 
-/** The file that defines `symbol`: a type, or a service's method, or a message's field. */
+/**
+ * The file that defines `symbol`: a type, a service's method, a message's
+ * field, or what protobuf-es does not register: a map field's entry message
+ * (`pkg.User.MetadataEntry`, as grpc-go's reflection resolves it) and its fields.
+ */
 function fileOfSymbol(registry: Registry, name: string): DescFile | undefined {
-  const symbol = name.startsWith(".") ? name.slice(1) : name;
-  const type = registry.get(symbol);
-  if (type !== undefined) {
+  const parts = (name.startsWith(".") ? name.slice(1) : name).split(".");
+  // The longest prefix that is a registered type, then the rest inside it.
+  for (let n = parts.length; n > 0; n--) {
+    const type = registry.get(parts.slice(0, n).join("."));
+    if (type === undefined) {
+      continue;
+    }
+    const rest = parts.slice(n);
+    if (rest.length === 0) {
+      return type.file;
+    }
+    if (type.kind === "service") {
+      return rest.length === 1 && type.methods.some((m) => m.name === rest[0]) ? type.file : undefined;
+    }
+    if (type.kind !== "message") {
+      return undefined;
+    }
+    let proto: DescriptorProto = type.proto;
+    for (const [i, part] of rest.entries()) {
+      const nested = proto.nestedType.find((t) => t.name === part);
+      if (nested !== undefined) {
+        proto = nested;
+      } else {
+        return i === rest.length - 1 && proto.field.some((f) => f.name === part) ? type.file : undefined;
+      }
+    }
     return type.file;
-  }
-  const dot = symbol.lastIndexOf(".");
-  if (dot < 0) {
-    return undefined;
-  }
-  const parent = registry.get(symbol.slice(0, dot));
-  const member = symbol.slice(dot + 1);
-  if (parent?.kind === "service" && parent.methods.some((m) => m.name === member)) {
-    return parent.file;
-  }
-  if (parent?.kind === "message" && parent.fields.some((f) => f.name === member)) {
-    return parent.file;
   }
   return undefined;
 }

@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { Bare as Bare$1, BareRequestSchema, BareResponseSchema } from "./bare_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -13,7 +14,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const Bare = {
   typeName: "Bare",
-  desc: Bare$1,
+  desc: Bare$1 as unknown as DescService,
   methods: {
     get: {
       name: "Get",

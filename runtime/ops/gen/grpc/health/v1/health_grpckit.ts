@@ -20,6 +20,7 @@
 /* eslint-disable */
 
 import { Health as Health$1, HealthCheckRequestSchema, HealthCheckResponseSchema } from "./health_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "../../../../../codegen.js";
 import { grpcDefinition } from "../../../../../codegen.js";
 
@@ -28,7 +29,7 @@ import { grpcDefinition } from "../../../../../codegen.js";
  */
 export const Health = {
   typeName: "grpc.health.v1.Health",
-  desc: Health$1,
+  desc: Health$1 as unknown as DescService,
   methods: {
     check: {
       name: "Check",

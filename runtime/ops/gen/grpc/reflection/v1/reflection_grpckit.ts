@@ -24,6 +24,7 @@
 /* eslint-disable */
 
 import { ServerReflection as ServerReflection$1, ServerReflectionRequestSchema, ServerReflectionResponseSchema } from "./reflection_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { BidiStreamingCall, BidiStreamingHandler, ServiceSpec } from "../../../../../codegen.js";
 import { grpcDefinition } from "../../../../../codegen.js";
 
@@ -32,7 +33,7 @@ import { grpcDefinition } from "../../../../../codegen.js";
  */
 export const ServerReflection = {
   typeName: "grpc.reflection.v1.ServerReflection",
-  desc: ServerReflection$1,
+  desc: ServerReflection$1 as unknown as DescService,
   methods: {
     serverReflectionInfo: {
       name: "ServerReflectionInfo",

@@ -21,6 +21,7 @@
 /* eslint-disable */
 
 import { ServerReflection as ServerReflection$1, ServerReflectionRequestSchema, ServerReflectionResponseSchema } from "./reflection_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { BidiStreamingCall, BidiStreamingHandler, ServiceSpec } from "../../../../../codegen.js";
 import { grpcDefinition } from "../../../../../codegen.js";
 
@@ -30,7 +31,7 @@ import { grpcDefinition } from "../../../../../codegen.js";
  */
 export const ServerReflection = {
   typeName: "grpc.reflection.v1alpha.ServerReflection",
-  desc: ServerReflection$1,
+  desc: ServerReflection$1 as unknown as DescService,
   methods: {
     serverReflectionInfo: {
       name: "ServerReflectionInfo",

@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { AccountSchema, AccountService as AccountService$1, ExportRequestSchema, LegacyService as LegacyService$1, RegisterRequestSchema, RenameRequestSchema } from "./auth_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -13,7 +14,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const AccountService = {
   typeName: "auth.v1.AccountService",
-  desc: AccountService$1,
+  desc: AccountService$1 as unknown as DescService,
   methods: {
     register: {
       name: "Register",
@@ -124,7 +125,7 @@ export const AccountServiceDefinition = grpcDefinition(AccountService);
  */
 export const LegacyService = {
   typeName: "auth.v1.LegacyService",
-  desc: LegacyService$1,
+  desc: LegacyService$1 as unknown as DescService,
   methods: {
     ping: {
       name: "Ping",

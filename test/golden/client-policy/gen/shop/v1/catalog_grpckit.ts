@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { Catalog as Catalog$1, CheckoutRequestSchema, CheckoutResponseSchema, GetItemRequestSchema, ItemSchema, PingRequestSchema, PingResponseSchema, Plain as Plain$1 } from "./catalog_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -14,7 +15,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const Catalog = {
   typeName: "shop.v1.Catalog",
-  desc: Catalog$1,
+  desc: Catalog$1 as unknown as DescService,
   methods: {
     getItem: {
       name: "GetItem",
@@ -150,7 +151,7 @@ export const CatalogDefinition = grpcDefinition(Catalog);
  */
 export const Plain = {
   typeName: "shop.v1.Plain",
-  desc: Plain$1,
+  desc: Plain$1 as unknown as DescService,
   methods: {
     ping: {
       name: "Ping",

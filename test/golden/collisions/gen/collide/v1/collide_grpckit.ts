@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { Object$ as Object$$1, PromiseSchema, ServiceSpecSchema, UnaryCallSchema, UserService as UserService$1, UserServiceClientSchema, UserServiceDefinition as UserServiceDefinition$1, UserServiceHandlersSchema } from "./collide_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -13,7 +14,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const UserService = {
   typeName: "collide.v1.UserService",
-  desc: UserService$1,
+  desc: UserService$1 as unknown as DescService,
   methods: {
     constructor$: {
       name: "Constructor",
@@ -43,7 +44,7 @@ export const UserService = {
       input: PromiseSchema,
       output: PromiseSchema,
     },
-    then: {
+    then$: {
       name: "Then",
       path: "/collide.v1.UserService/Then",
       kind: "client_streaming",
@@ -84,7 +85,7 @@ export interface UserServiceHandlers {
   /**
    * @generated from rpc collide.v1.UserService.Then
    */
-  then: ClientStreamingHandler<typeof PromiseSchema, typeof PromiseSchema>;
+  then$: ClientStreamingHandler<typeof PromiseSchema, typeof PromiseSchema>;
   /**
    * @generated from rpc collide.v1.UserService.Return
    */
@@ -114,7 +115,7 @@ export interface UserServiceClient {
   /**
    * @generated from rpc collide.v1.UserService.Then
    */
-  then: ClientStreamingCall<typeof PromiseSchema, typeof PromiseSchema>;
+  then$: ClientStreamingCall<typeof PromiseSchema, typeof PromiseSchema>;
   /**
    * @generated from rpc collide.v1.UserService.Return
    */
@@ -134,7 +135,7 @@ export const UserServiceDefinition$ = grpcDefinition(UserService);
  */
 export const UserServiceDefinition = {
   typeName: "collide.v1.UserServiceDefinition",
-  desc: UserServiceDefinition$1,
+  desc: UserServiceDefinition$1 as unknown as DescService,
   methods: {
     get: {
       name: "Get",
@@ -180,9 +181,9 @@ export const UserServiceDefinitionDefinition = grpcDefinition(UserServiceDefinit
  */
 export const Object$ = {
   typeName: "collide.v1.Object",
-  desc: Object$$1,
+  desc: Object$$1 as unknown as DescService,
   methods: {
-    hasOwnProperty: {
+    hasOwnProperty$: {
       name: "HasOwnProperty",
       path: "/collide.v1.Object/HasOwnProperty",
       kind: "unary",
@@ -200,7 +201,7 @@ export interface Object$Handlers {
   /**
    * @generated from rpc collide.v1.Object.HasOwnProperty
    */
-  hasOwnProperty: UnaryHandler<typeof PromiseSchema, typeof PromiseSchema>;
+  hasOwnProperty$: UnaryHandler<typeof PromiseSchema, typeof PromiseSchema>;
 }
 
 /**
@@ -210,7 +211,7 @@ export interface Object$Client {
   /**
    * @generated from rpc collide.v1.Object.HasOwnProperty
    */
-  hasOwnProperty: UnaryCall<typeof PromiseSchema, typeof PromiseSchema>;
+  hasOwnProperty$: UnaryCall<typeof PromiseSchema, typeof PromiseSchema>;
 }
 
 /**

@@ -4,6 +4,7 @@
 /* eslint-disable */
 
 import { Modern as Modern$1, PutRequestSchema, PutResponseSchema } from "./modern_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -12,7 +13,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const Modern = {
   typeName: "modern.v1.Modern",
-  desc: Modern$1,
+  desc: Modern$1 as unknown as DescService,
   methods: {
     put: {
       name: "Put",

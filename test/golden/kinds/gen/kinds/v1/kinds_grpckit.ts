@@ -5,6 +5,7 @@
 // Detached comment before the package: kept by protoc-gen-es, ignored by grpckit.
 
 import { Clock as Clock$1, Echo as Echo$1, Legacy as Legacy$1, NothingSchema, SayRequestSchema, SayResponseSchema } from "./kinds_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { EmptySchema, StructSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
@@ -18,7 +19,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const Echo = {
   typeName: "kinds.v1.Echo",
-  desc: Echo$1,
+  desc: Echo$1 as unknown as DescService,
   methods: {
     say: {
       name: "Say",
@@ -150,7 +151,7 @@ export const EchoDefinition = grpcDefinition(Echo);
  */
 export const Clock = {
   typeName: "kinds.v1.Clock",
-  desc: Clock$1,
+  desc: Clock$1 as unknown as DescService,
   methods: {
     ticks: {
       name: "Ticks",
@@ -227,7 +228,7 @@ export const ClockDefinition = grpcDefinition(Clock);
  */
 export const Legacy = {
   typeName: "kinds.v1.Legacy",
-  desc: Legacy$1,
+  desc: Legacy$1 as unknown as DescService,
   methods: {
     ping: {
       name: "Ping",

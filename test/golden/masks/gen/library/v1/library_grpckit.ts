@@ -9,6 +9,7 @@
 
 import type { Book, Shelf } from "./library_pb.js";
 import { BookSchema, GetBookRequestSchema, GetBookResponseSchema, GetShelfRequestSchema, LibraryService as LibraryService$1, ListBooksRequestSchema, ListBooksResponseSchema, PatchShelfRequestSchema, ShelfSchema, UpdateBookRequestSchema } from "./library_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
@@ -17,7 +18,7 @@ import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
  */
 export const LibraryService = {
   typeName: "library.v1.LibraryService",
-  desc: LibraryService$1,
+  desc: LibraryService$1 as unknown as DescService,
   methods: {
     getBook: {
       name: "GetBook",

@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { Archive as Archive$1, FetchRequestSchema, FetchResponseSchema } from "./legacy_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -11,7 +12,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const Archive = {
   typeName: "legacy.v1.Archive",
-  desc: Archive$1,
+  desc: Archive$1 as unknown as DescService,
   methods: {
     fetch: {
       name: "Fetch",

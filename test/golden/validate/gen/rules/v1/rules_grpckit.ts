@@ -5,6 +5,7 @@
 /* eslint-disable */
 
 import { ItemSchema, MessagesSchema, PlainSchema, RulesService as RulesService$1 } from "./rules_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { ItemValidator, MessagesValidator } from "./rules_validate.js";
 import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
@@ -16,7 +17,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const RulesService = {
   typeName: "rules.v1.RulesService",
-  desc: RulesService$1,
+  desc: RulesService$1 as unknown as DescService,
   methods: {
     check: {
       name: "Check",

@@ -3,6 +3,7 @@
 /* eslint-disable */
 
 import { CountResponseSchema, Inventory as Inventory$1, Scope_FilterSchema } from "./inventory_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { ItemRef_BatchSchema, ItemRefSchema } from "../../common/v1/ids_pb.js";
 import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
@@ -14,7 +15,7 @@ import { grpcDefinition } from "grpckit/codegen";
  */
 export const Inventory = {
   typeName: "acme.shop.inventory.v1alpha1.Inventory",
-  desc: Inventory$1,
+  desc: Inventory$1 as unknown as DescService,
   methods: {
     count: {
       name: "Count",
