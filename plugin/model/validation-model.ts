@@ -429,11 +429,15 @@ export class ValidationPlanner {
             `does not apply to ${describeType(type)}, which is not ${typed.case === "map" ? "a map" : "repeated"}`,
           );
         }
-        const value = this.valueModel(type, rules, where);
+        const presence = presenceOf(field);
+        const parsed = this.valueModel(type, rules, where);
+        // A field that tracks presence is checked when set, its zero value too:
+        // validate.proto gives IGNORE_IF_ZERO_VALUE no effect there.
+        const value = presence === "implicit" ? parsed : { ...parsed, ignoreZero: false };
         return {
           kind: "singular",
           desc: field,
-          presence: presenceOf(field),
+          presence,
           required: !ignoreAlways && rules?.required === true,
           value: ignoreAlways ? inert(type) : value,
         };
@@ -1018,8 +1022,10 @@ function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationR
       );
     }
   }
-  const gtNow = kind === "timestamp" && (r as TimestampRules).greaterThan.case === "gtNow";
-  const ltNow = kind === "timestamp" && (r as TimestampRules).lessThan.case === "ltNow";
+  // `gt_now = false` is set but asks for nothing: validate.proto checks only when it is true.
+  const t = r as TimestampRules;
+  const gtNow = kind === "timestamp" && t.greaterThan.case === "gtNow" && t.greaterThan.value;
+  const ltNow = kind === "timestamp" && t.lessThan.case === "ltNow" && t.lessThan.value;
   if (gtNow && ltNow) {
     where.fail("timestamp.gt_now", "with timestamp.lt_now leaves no valid value: nothing is both future and past");
   }
