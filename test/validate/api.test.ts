@@ -3,7 +3,7 @@ import { getValidator, validate } from "grpckit";
 import { describe, expect, it } from "vitest";
 import { LegacySchema } from "../golden/validate/gen/rules/v1/legacy_pb.js";
 import { LegacyValidator } from "../golden/validate/gen/rules/v1/legacy_validate.js";
-import type { Tree } from "../golden/validate/gen/rules/v1/rules_pb.js";
+import type { Oneofs, Tree } from "../golden/validate/gen/rules/v1/rules_pb.js";
 import {
   MessagesSchema,
   NumbersSchema,
@@ -130,7 +130,7 @@ describe("rule semantics, by example", () => {
     expect(strings({})).toEqual([]); // proto3 optional, unset
     expect(strings({ maybeZero: "" })).toEqual(["maybe_zero"]);
     expect(strings({ maybeZero: "abc" })).toEqual([]);
-    const oneofs = (choice: Record<string, unknown>) =>
+    const oneofs = (choice: Oneofs["choice"]) =>
       validate(OneofsSchema, create(OneofsSchema, { contact: { case: "email", value: "a@b.co" }, choice })).map(
         (v) => v.field,
       );
