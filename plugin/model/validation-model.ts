@@ -13,6 +13,7 @@ import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { Edition, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 // The same validity the generated checks apply to values, applied here to the rules' own values.
 import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks.js";
+import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
 import {
   type BytesRules,
   type DurationRules,
@@ -429,11 +430,15 @@ export class ValidationPlanner {
             `does not apply to ${describeType(type)}, which is not ${typed.case === "map" ? "a map" : "repeated"}`,
           );
         }
-        const value = this.valueModel(type, rules, where);
+        const presence = presenceOf(field);
+        const parsed = this.valueModel(type, rules, where);
+        // A field that tracks presence is checked when set, its zero value too:
+        // validate.proto gives IGNORE_IF_ZERO_VALUE no effect there.
+        const value = presence === "implicit" ? parsed : { ...parsed, ignoreZero: false };
         return {
           kind: "singular",
           desc: field,
-          presence: presenceOf(field),
+          presence,
           required: !ignoreAlways && rules?.required === true,
           value: ignoreAlways ? inert(type) : value,
         };
@@ -788,9 +793,35 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
       `(${fewestChars}) asks for more characters than string.max_bytes (${maxBytes}) can hold: no value is valid`,
     );
   }
+  // A code point takes at most 4 UTF-8 bytes.
+  const mostChars = len ?? maxLen;
+  if (mostChars !== undefined && minBytes !== undefined && mostChars * 4 < minBytes) {
+    fail(
+      len !== undefined ? "len" : "max_len",
+      `(${mostChars}) allows at most ${mostChars * 4} bytes, fewer than string.min_bytes (${minBytes}): no value is valid`,
+    );
+  }
+  const format = r.wellKnown.case !== undefined && r.wellKnown.value ? r.wellKnown.case : undefined;
+  if (format === "uuid") {
+    const bounds: [string, number | undefined, boolean][] = [
+      ["len", len, len !== undefined && len !== uuidLength],
+      ["min_len", minLen, minLen !== undefined && minLen > uuidLength],
+      ["max_len", maxLen, maxLen !== undefined && maxLen < uuidLength],
+      ["min_bytes", minBytes, minBytes !== undefined && minBytes > uuidLength],
+      ["max_bytes", maxBytes, maxBytes !== undefined && maxBytes < uuidLength],
+    ];
+    const clash = bounds.find(([, , clashes]) => clashes);
+    if (clash !== undefined) {
+      fail(
+        "uuid",
+        `takes ${uuidLength} characters, which string.${clash[0]} (${clash[1]}) rules out: no value is valid`,
+      );
+    }
+  }
+  let compiled: RegExp | undefined;
   if (r.pattern !== undefined) {
     try {
-      new RegExp(r.pattern, "u");
+      compiled = new RegExp(r.pattern, "u");
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       fail(
@@ -824,7 +855,28 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
   }
   checkDisjoint(r.in, r.notIn, (v) => JSON.stringify(v), "string", where);
   checkConst(r.const, r.in, r.notIn, (v) => JSON.stringify(v), "string", where);
-  const format = r.wellKnown.case !== undefined && r.wellKnown.value ? r.wellKnown.case : undefined;
+  const chars = (v: string) => [...v].length;
+  const bytes = (v: string) => Buffer.byteLength(v, "utf8");
+  const pattern = compiled;
+  const tests: CandidateTest<string>[] = [
+    ...bound("string.len", len, (v: string, n) => chars(v) === n),
+    ...bound("string.min_len", minLen, (v: string, n) => chars(v) >= n),
+    ...bound("string.max_len", maxLen, (v: string, n) => chars(v) <= n),
+    ...bound("string.min_bytes", minBytes, (v: string, n) => bytes(v) >= n),
+    ...bound("string.max_bytes", maxBytes, (v: string, n) => bytes(v) <= n),
+    ...bound("string.prefix", r.prefix, (v: string, a) => v.startsWith(a), JSON.stringify),
+    ...bound("string.suffix", r.suffix, (v: string, a) => v.endsWith(a), JSON.stringify),
+    ...bound("string.contains", r.contains, (v: string, a) => v.includes(a), JSON.stringify),
+    ...bound("string.not_contains", r.notContains, (v: string, a) => !v.includes(a), JSON.stringify),
+    ...bound(
+      "string.pattern",
+      pattern,
+      (v: string, re) => re.test(v),
+      (re) => `/${re.source}/`,
+    ),
+    ...(format === undefined ? [] : [{ rule: `string.${format}`, holds: formatChecks[format] }]),
+  ];
+  checkCandidates("string", r.const, r.in, tests, JSON.stringify, where);
   return {
     kind: "string",
     const: r.const,
@@ -860,6 +912,18 @@ function bytesRules(r: BytesRules, where: Where): BytesValueRules {
       where.fail("bytes.in", `and bytes.not_in both list ${hex(value)}`);
     }
   }
+  checkCandidates(
+    "bytes",
+    undefined,
+    r.in,
+    [
+      ...bound("bytes.len", len, (v: Uint8Array, n) => v.length === n),
+      ...bound("bytes.min_len", minLen, (v: Uint8Array, n) => v.length >= n),
+      ...bound("bytes.max_len", maxLen, (v: Uint8Array, n) => v.length <= n),
+    ],
+    hex,
+    where,
+  );
   return { kind: "bytes", len, minLen, maxLen, in: r.in, notIn: r.notIn };
 }
 
@@ -916,6 +980,7 @@ function numberRules(type: NumberType, r: NumericRules<number>, where: Where): N
   if (r.const !== undefined && !inRange(r.const, low, lowOpen, high, highOpen)) {
     fail("const", `(${r.const}) is outside the range the bounds allow: no value is valid`);
   }
+  checkCandidates(type, undefined, r.in, rangeTests(type, gt, gte, lt, lte), String, where);
   return {
     kind: "number",
     type,
@@ -961,6 +1026,7 @@ function bigintRules(type: BigintType, r: NumericRules<bigint>, asString: boolea
   if (r.const !== undefined && (r.const < low || r.const > high)) {
     where.fail(`${type}.const`, `(${r.const}) is outside the range the bounds allow: no value is valid`);
   }
+  checkCandidates(type, undefined, r.in, rangeTests(type, gt, gte, lt, lte), String, where);
   return { kind: "bigint", type, asString, const: r.const, gt, gte, lt, lte, in: r.in, notIn: r.notIn };
 }
 
@@ -1018,8 +1084,10 @@ function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationR
       );
     }
   }
-  const gtNow = kind === "timestamp" && (r as TimestampRules).greaterThan.case === "gtNow";
-  const ltNow = kind === "timestamp" && (r as TimestampRules).lessThan.case === "ltNow";
+  // `gt_now = false` is set but asks for nothing: validate.proto checks only when it is true.
+  const t = r as TimestampRules;
+  const gtNow = kind === "timestamp" && t.greaterThan.case === "gtNow" && t.greaterThan.value;
+  const ltNow = kind === "timestamp" && t.lessThan.case === "ltNow" && t.lessThan.value;
   if (gtNow && ltNow) {
     where.fail("timestamp.gt_now", "with timestamp.lt_now leaves no valid value: nothing is both future and past");
   }
@@ -1076,5 +1144,83 @@ function checkConst<T>(
   }
   if (notIn.includes(value)) {
     where.fail(`${type}.const`, `(${show(value)}) is in ${type}.not_in: no value is valid`);
+  }
+}
+
+const uuidLength = 36;
+
+/** The generated checks' formats, applied to a rule's own values. */
+const formatChecks: Record<StringFormat, (v: string) => boolean> = {
+  email: isEmail,
+  hostname: isHostname,
+  ip: isIp,
+  ipv4: isIpv4,
+  ipv6: isIpv6,
+  uri: isUri,
+  uuid: isUuid,
+};
+
+/** One rule a `const` or `in` value must satisfy: `string.prefix ("ab")` and its test. */
+interface CandidateTest<T> {
+  readonly rule: string;
+  readonly holds: (v: T) => boolean;
+}
+
+/** The test of a rule that is set, none for one that is not. */
+function bound<T, B>(
+  name: string,
+  value: B | undefined,
+  holds: (v: T, bound: B) => boolean,
+  show: (bound: B) => string = String,
+): CandidateTest<T>[] {
+  return value === undefined ? [] : [{ rule: `${name} (${show(value)})`, holds: (v) => holds(v, value) }];
+}
+
+function rangeTests<T extends number | bigint>(
+  type: string,
+  gt: T | undefined,
+  gte: T | undefined,
+  lt: T | undefined,
+  lte: T | undefined,
+): CandidateTest<T>[] {
+  return [
+    ...bound(`${type}.gt`, gt, (v: T, b) => v > b),
+    ...bound(`${type}.gte`, gte, (v: T, b) => v >= b),
+    ...bound(`${type}.lt`, lt, (v: T, b) => v < b),
+    ...bound(`${type}.lte`, lte, (v: T, b) => v <= b),
+  ];
+}
+
+/**
+ * Fails when the values a rule set names break its other rules so that no
+ * value is valid: `const` breaking one of them, or every value of `in`
+ * breaking one. The first broken rule is named.
+ */
+function checkCandidates<T>(
+  type: string,
+  constValue: T | undefined,
+  inList: readonly T[],
+  tests: readonly CandidateTest<T>[],
+  show: (v: T) => string,
+  where: Where,
+): void {
+  const broken = (v: T) => tests.find((t) => !t.holds(v));
+  if (constValue !== undefined) {
+    const test = broken(constValue);
+    if (test !== undefined) {
+      where.fail(`${type}.const`, `(${show(constValue)}) breaks ${test.rule}: no value is valid`);
+    }
+    return;
+  }
+  if (inList.length === 0) {
+    return;
+  }
+  const first = inList[0] as T;
+  const test = broken(first);
+  if (test !== undefined && inList.every((v) => broken(v) !== undefined)) {
+    where.fail(
+      `${type}.in`,
+      `lists no value the other rules allow (${show(first)} breaks ${test.rule}): no value is valid`,
+    );
   }
 }

@@ -194,7 +194,36 @@ function isIpLiteral(s: string): boolean {
     return !s.includes("%") && isIpv6(s);
   }
   const id = s.slice(zone + 3);
-  return id.length > 0 && allowed(id, unreservedMarks) && isIpv6(s.slice(0, zone));
+  return id.length > 0 && allowed(id, unreservedMarks) && decodesToUtf8(id) && isIpv6(s.slice(0, zone));
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Whether a host or zone id that `allowed` accepted is UTF-8 once its
+ * percent-encoded octets are decoded: RFC 3986 section 3.2.2 wants a reg-name's
+ * octets to be UTF-8 (`foo%c3%96` is "fooÖ"; `foo%c3x%96` is not text).
+ */
+function decodesToUtf8(s: string): boolean {
+  if (!s.includes("%")) {
+    return true;
+  }
+  const bytes = new Uint8Array(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) === 0x25) {
+      bytes[n++] = Number.parseInt(s.slice(i + 1, i + 3), 16);
+      i += 2;
+    } else {
+      bytes[n++] = s.charCodeAt(i);
+    }
+  }
+  try {
+    strictUtf8.decode(bytes.subarray(0, n));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `authority = [ userinfo "@" ] host [ ":" port ]` */
@@ -224,7 +253,7 @@ function isAuthority(s: string): boolean {
   } else {
     const colon = hostPort.indexOf(":");
     const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
-    if (!allowed(host, `${unreservedMarks}${subDelims}`)) {
+    if (!allowed(host, `${unreservedMarks}${subDelims}`) || !decodesToUtf8(host)) {
       return false;
     }
     port = colon < 0 ? "" : hostPort.slice(colon + 1);

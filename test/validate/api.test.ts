@@ -1,10 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { getValidator, validate } from "grpckit";
 import { describe, expect, it } from "vitest";
-import type { Tree } from "../golden/validate/gen/rules/v1/rules_pb.js";
+import { LegacySchema } from "../golden/validate/gen/rules/v1/legacy_pb.js";
+import { LegacyValidator } from "../golden/validate/gen/rules/v1/legacy_validate.js";
+import type { Oneofs, Tree } from "../golden/validate/gen/rules/v1/rules_pb.js";
 import {
   MessagesSchema,
   NumbersSchema,
+  OneofsSchema,
   PlainSchema,
   StringsSchema,
   TimesSchema,
@@ -119,6 +122,38 @@ describe("rule semantics, by example", () => {
     expect(strings({ maybe: "12345" })).toEqual(["maybe"]);
     expect(strings({ ifNotEmpty: "" })).toEqual([]); // IGNORE_IF_ZERO_VALUE
     expect(strings({ ifNotEmpty: "ab" })).toEqual(["if_not_empty"]);
+  });
+
+  it("gives IGNORE_IF_ZERO_VALUE no effect on a field with presence: set to zero, it is checked", () => {
+    const strings = (init: Record<string, unknown>) =>
+      validate(StringsSchema, create(StringsSchema, { ...validStrings, ...init })).map((v) => v.field);
+    expect(strings({})).toEqual([]); // proto3 optional, unset
+    expect(strings({ maybeZero: "" })).toEqual(["maybe_zero"]);
+    expect(strings({ maybeZero: "abc" })).toEqual([]);
+    const oneofs = (choice: Oneofs["choice"]) =>
+      validate(OneofsSchema, create(OneofsSchema, { contact: { case: "email", value: "a@b.co" }, choice })).map(
+        (v) => v.field,
+      );
+    expect(oneofs({ case: "zeroChecked", value: 0 })).toEqual(["zero_checked"]);
+    expect(oneofs({ case: "zeroChecked", value: 1 })).toEqual([]);
+    expect(oneofs({ case: "text", value: "" })).toEqual([]);
+    const legacy = (init: Record<string, unknown>) =>
+      validate(LegacyValidator, create(LegacySchema, { count: 1, ...init })).map((v) => v.field);
+    expect(legacy({})).toEqual([]); // proto2 optional, unset
+    expect(legacy({ skipZero: 0 })).toEqual(["skip_zero"]);
+    expect(legacy({ skipZero: 11 })).toEqual([]);
+  });
+
+  it("checks nothing for gt_now = false or lt_now = false but a valid Timestamp", () => {
+    const times = (init: Record<string, unknown>) =>
+      validate(TimesSchema, create(TimesSchema, { requiredTime: { seconds: 0n }, ...init })).map(
+        (v) => `${v.field}: ${v.reason}`,
+      );
+    const future = { seconds: BigInt(Math.floor(Date.now() / 1000) + 86_400) };
+    const past = { seconds: 0n };
+    expect(times({ notFuture: future, notPast: past })).toEqual([]);
+    expect(times({ notFuture: past, notPast: future })).toEqual([]);
+    expect(times({ notFuture: { seconds: 0n, nanos: -1 } })).toEqual(["not_future: TIMESTAMP_VALID"]);
   });
 
   it("requires a required message, and checks its timestamp rules when it is set", () => {

@@ -271,4 +271,45 @@ export const badRules: readonly BadRule[] = [
     body: 'bytes b = 1 [(grpckit.v1.field).bytes = {in: ["\\x01"], not_in: ["\\x01"]}];',
     error: "field b: bytes.in and bytes.not_in both list 0x01",
   },
+  {
+    what: "a uuid of another length",
+    body: "string s = 1 [(grpckit.v1.field).string = {uuid: true, len: 5}];",
+    error: "field s: string.uuid takes 36 characters, which string.len (5) rules out: no value is valid",
+  },
+  {
+    what: "a string const without the prefix",
+    body: 'string s = 1 [(grpckit.v1.field).string = {const: "xy", prefix: "ab"}];',
+    error: 'field s: string.const ("xy") breaks string.prefix ("ab"): no value is valid',
+  },
+  {
+    what: "a string const that is not of the format",
+    body: 'string s = 1 [(grpckit.v1.field).string = {const: "x", email: true}];',
+    error: 'field s: string.const ("x") breaks string.email: no value is valid',
+  },
+  {
+    what: "string in listing only values the pattern refuses",
+    body: 'string s = 1 [(grpckit.v1.field).string = {in: ["A", "B"], pattern: "^[a-z]+$"}];',
+    error:
+      'field s: string.in lists no value the other rules allow ("A" breaks string.pattern (/^[a-z]+$/)): no value is valid',
+  },
+  {
+    what: "bytes in listing only values of another length",
+    body: 'bytes b = 1 [(grpckit.v1.field).bytes = {len: 2, in: ["abc"]}];',
+    error: "field b: bytes.in lists no value the other rules allow (0x616263 breaks bytes.len (2)): no value is valid",
+  },
+  {
+    what: "int32 in listing only values below gt",
+    body: "int32 n = 1 [(grpckit.v1.field).int32 = {in: [5], gt: 10}];",
+    error: "field n: int32.in lists no value the other rules allow (5 breaks int32.gt (10)): no value is valid",
+  },
+  {
+    what: "uint64 in listing only values above lte",
+    body: "uint64 n = 1 [(grpckit.v1.field).uint64 = {in: [7, 8], lte: 6}];",
+    error: "field n: uint64.in lists no value the other rules allow (7 breaks uint64.lte (6)): no value is valid",
+  },
+  {
+    what: "string len too short for min_bytes",
+    body: "string s = 1 [(grpckit.v1.field).string = {len: 3, min_bytes: 13}];",
+    error: "field s: string.len (3) allows at most 12 bytes, fewer than string.min_bytes (13): no value is valid",
+  },
 ];

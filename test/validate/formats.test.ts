@@ -106,6 +106,11 @@ const vectors: [string, (s: string) => boolean, string[], string[]][] = [
       "a:",
       "http://example.com/%20",
       "http://example.com:/",
+      // Percent-encoded UTF-8 in the host and zone id; outside the host, any octet.
+      "https://foo%c3%96",
+      "https://[::1%25foo%c3%96]",
+      "https://%c3x%963@example.com",
+      "foo:/nz/%c3x%96",
     ],
     [
       "",
@@ -121,6 +126,10 @@ const vectors: [string, (s: string) => boolean, string[], string[]][] = [
       "http://ex\u00e4mple.com/",
       "http://a#b#c",
       "http://a@b@c/",
+      // A reg-name or zone id whose octets are not UTF-8 (protovalidate conformance).
+      "https://foo%c3x%96",
+      "https://foo%ff",
+      "https://[::1%25foo%c3x%96]",
     ],
   ],
 ];

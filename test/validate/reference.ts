@@ -117,7 +117,8 @@ function checkField(field: DescField, rules: FieldRules | undefined, message: An
         if (rules?.required) out.push(`${path}|REQUIRED`);
         return;
       }
-      checkValue(field, rules, value, path, out, ignoreZero);
+      // validate.proto: IGNORE_IF_ZERO_VALUE is a no-op on a field that tracks presence.
+      checkValue(field, rules, value, path, out, ignoreZero && !hasPresence);
     }
   }
 }
@@ -281,10 +282,10 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
       }
       if (lower.case === "gt" && !(t > nanosOf(lower.value))) fail(`${name}.gt`);
       if (lower.case === "gte" && !(t >= nanosOf(lower.value))) fail(`${name}.gte`);
-      if (lower.case === "gtNow" && !(t > nowNanos())) fail(`${name}.gt_now`);
+      if (lower.case === "gtNow" && lower.value && !(t > nowNanos())) fail(`${name}.gt_now`);
       if (upper.case === "lt" && !(t < nanosOf(upper.value))) fail(`${name}.lt`);
       if (upper.case === "lte" && !(t <= nanosOf(upper.value))) fail(`${name}.lte`);
-      if (upper.case === "ltNow" && !(t < nowNanos())) fail(`${name}.lt_now`);
+      if (upper.case === "ltNow" && upper.value && !(t < nowNanos())) fail(`${name}.lt_now`);
       if (typed.case === "timestamp" && typed.value.within !== undefined) {
         const diff = t - nowNanos();
         if ((diff < 0n ? -diff : diff) > nanosOf(typed.value.within)) fail(`${name}.within`);

@@ -1891,8 +1891,9 @@ export enum Ignore {
   UNSPECIFIED = 0,
 
   /**
-   * Skip the rules when the field is unset or holds its zero value ("", 0,
-   * false, an empty list or map).
+   * Skip the rules of a field without presence when it holds its zero value
+   * ("", 0, false, an empty list or map). No effect on a field with presence
+   * (as in protovalidate): a value set explicitly, zero included, is checked.
    *
    * @generated from enum value: IGNORE_IF_ZERO_VALUE = 1;
    */

@@ -28,9 +28,7 @@ export const LegacyValidator: Validator<typeof LegacySchema> = defineValidator(L
   }
   if (Object.prototype.hasOwnProperty.call(m, "skipZero")) {
     const v = m.skipZero;
-    if (!(v === 0)) {
-      if (v <= 10) out.push({ field: "skip_zero", description: "must be greater than 10", reason: "INT32_GT" });
-    }
+    if (v <= 10) out.push({ field: "skip_zero", description: "must be greater than 10", reason: "INT32_GT" });
   }
 });
 
@@ -48,5 +46,5 @@ export const LegacyZod: z.ZodPreprocess<z.ZodObject<{
   name: z.string().refine((v) => !(fewerCharsThan(v, 2)), { message: "must be at least 2 characters long", params: { reason: "STRING_MIN_LEN" } }).optional(),
   count: z.int32().refine((v) => !(v < 1), { message: "must be greater than or equal to 1", params: { reason: "INT32_GTE" } }).optional(),
   closed: z.int32().refine((v) => !(v === 2), { message: "must not be CLOSED_TWO", params: { reason: "ENUM_NOT_IN" } }).optional(),
-  skipZero: z.int32().refine((v) => v === 0 || !(v <= 10), { message: "must be greater than 10", params: { reason: "INT32_GT" } }).optional(),
+  skipZero: z.int32().refine((v) => !(v <= 10), { message: "must be greater than 10", params: { reason: "INT32_GT" } }).optional(),
 }));

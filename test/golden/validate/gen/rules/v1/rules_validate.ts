@@ -105,6 +105,12 @@ export const StringsValidator: Validator<typeof StringsSchema> = defineValidator
       if (moreCharsThan(v, 4)) out.push({ field: "maybe", description: "must be at most 4 characters long", reason: "STRING_MAX_LEN" });
     }
   }
+  {
+    const v = m.maybeZero;
+    if (v !== undefined) {
+      if (fewerCharsThan(v, 3)) out.push({ field: "maybe_zero", description: "must be at least 3 characters long", reason: "STRING_MIN_LEN" });
+    }
+  }
 });
 
 /**
@@ -508,6 +514,10 @@ export const OneofsValidator: Validator<typeof OneofsSchema> = defineValidator(O
     const v = m.choice.value;
     if (v <= 0) out.push({ field: "number", description: "must be greater than 0", reason: "INT32_GT" });
   }
+  if (m.choice.case === "zeroChecked") {
+    const v = m.choice.value;
+    if (v <= 0) out.push({ field: "zero_checked", description: "must be greater than 0", reason: "INT32_GT" });
+  }
   if (m.contact.case === undefined) out.push({ field: "contact", description: "one of email, phone, item must be set", reason: "ONEOF_REQUIRED" });
 });
 
@@ -543,6 +553,18 @@ export const TimesValidator: Validator<typeof TimesSchema> = defineValidator(Tim
     if (v !== undefined) {
       if (!isValidTimestamp(v)) out.push({ field: "future", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
       if (isValidTimestamp(v) && compareTimeToNow(v) <= 0) out.push({ field: "future", description: "must be in the future", reason: "TIMESTAMP_GT_NOW" });
+    }
+  }
+  {
+    const v = m.notFuture;
+    if (v !== undefined) {
+      if (!isValidTimestamp(v)) out.push({ field: "not_future", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+    }
+  }
+  {
+    const v = m.notPast;
+    if (v !== undefined) {
+      if (!isValidTimestamp(v)) out.push({ field: "not_past", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
     }
   }
   {
@@ -604,6 +626,7 @@ export const StringsZod: z.ZodObject<{
   ifNotEmpty: z.ZodPrefault<z.ZodString>;
   maybe: z.ZodOptional<z.ZodString>;
   skipped: z.ZodPrefault<z.ZodString>;
+  maybeZero: z.ZodOptional<z.ZodString>;
 }> = z.object({
   exact: z.string().refine((v) => !(v !== "fixed"), { message: "must equal \"fixed\"", params: { reason: "STRING_CONST" } }).prefault(""),
   len: z.string().refine((v) => !(charCountIsNot(v, 3)), { message: "must be exactly 3 characters long", params: { reason: "STRING_LEN" } }).prefault(""),
@@ -624,6 +647,7 @@ export const StringsZod: z.ZodObject<{
   ifNotEmpty: z.string().refine((v) => v === "" || !(fewerCharsThan(v, 3)), { message: "must be at least 3 characters long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
   maybe: z.string().refine((v) => !(moreCharsThan(v, 4)), { message: "must be at most 4 characters long", params: { reason: "STRING_MAX_LEN" } }).optional(),
   skipped: z.string().prefault(""),
+  maybeZero: z.string().refine((v) => !(fewerCharsThan(v, 3)), { message: "must be at least 3 characters long", params: { reason: "STRING_MIN_LEN" } }).optional(),
 });
 
 /**
@@ -863,6 +887,7 @@ export const OneofsZod: z.ZodObject<{
   choice: z.ZodPrefault<z.ZodDiscriminatedUnion<[
     z.ZodObject<{ case: z.ZodLiteral<"number">; value: z.ZodInt32 }>,
     z.ZodObject<{ case: z.ZodLiteral<"text">; value: z.ZodString }>,
+    z.ZodObject<{ case: z.ZodLiteral<"zeroChecked">; value: z.ZodInt32 }>,
     z.ZodObject<{ case: z.ZodUndefined; value: z.ZodOptional<z.ZodUndefined> }>,
   ], "case">>;
 }> = z.object({
@@ -875,6 +900,7 @@ export const OneofsZod: z.ZodObject<{
   choice: z.discriminatedUnion("case", [
     z.object({ case: z.literal("number"), value: z.int32().refine((v) => !(v <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }) }),
     z.object({ case: z.literal("text"), value: z.string() }),
+    z.object({ case: z.literal("zeroChecked"), value: z.int32().refine((v) => !(v <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }) }),
     z.object({ case: z.undefined(), value: z.undefined().optional() }),
   ]).prefault({ case: undefined }),
 });
@@ -889,6 +915,8 @@ export const TimesZod: z.ZodObject<{
   range: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
   past: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
   future: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+  notFuture: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+  notPast: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
   recent: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
   timeout: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
   short: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
@@ -898,6 +926,8 @@ export const TimesZod: z.ZodObject<{
   range: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 0n, 0) < 0), { message: "must be at or after 1970-01-01T00:00:00Z", params: { reason: "TIMESTAMP_GTE" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 4102444800n, 500000000) >= 0), { message: "must be before 2100-01-01T00:00:00.500Z", params: { reason: "TIMESTAMP_LT" } }).optional(),
   past: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
   future: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) <= 0), { message: "must be in the future", params: { reason: "TIMESTAMP_GT_NOW" } }).optional(),
+  notFuture: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).optional(),
+  notPast: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).optional(),
   recent: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && !isWithinOfNow(v, 3600n, 0)), { message: "must be within 3600s of now", params: { reason: "TIMESTAMP_WITHIN" } }).optional(),
   timeout: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 0n, 0) <= 0), { message: "must be longer than 0s", params: { reason: "DURATION_GT" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 30n, 0) > 0), { message: "must be at most 30s", params: { reason: "DURATION_LTE" } }).optional(),
   short: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 0n, 1000000) < 0), { message: "must be at least 0.001s", params: { reason: "DURATION_GTE" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 60n, 0) >= 0), { message: "must be shorter than 60s", params: { reason: "DURATION_LT" } }).optional(),
