@@ -105,6 +105,7 @@ export type {
   Compression,
   HandlerOf,
   HandlersOf,
+  HttpBinding,
   MetadataInit,
   MethodKind,
   MethodSpec,
