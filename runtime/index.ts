@@ -37,6 +37,7 @@ export {
 } from "./context-values.js";
 export { Code, RpcError, type RpcErrorOptions } from "./errors.js";
 export * from "./fieldmask/index.js";
+export * from "./http/index.js";
 export {
   type AnyMessage,
   type ClientCall,

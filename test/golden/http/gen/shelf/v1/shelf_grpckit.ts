@@ -4,6 +4,7 @@
 
 import type { Book } from "./shelf_pb.js";
 import { BookSchema, CreateBookRequestSchema, DeleteBookRequestSchema, GetBookRequestSchema, ListBooksRequestSchema, ListBooksResponseSchema, MoveBookRequestSchema, ShelfService as ShelfService$1, UpdateBookRequestSchema } from "./shelf_pb.js";
+import { BookValidator, CreateBookRequestValidator, UpdateBookRequestValidator } from "./shelf_validate.js";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
@@ -21,6 +22,7 @@ export const ShelfService = {
       kind: "unary",
       input: GetBookRequestSchema,
       output: BookSchema,
+      auth: { public: true },
       masks: { read: { field: GetBookRequestSchema.field.readMask } },
       http: [{ method: "GET", path: "/v1/{name=shelves/*/books/*}" }, { method: "GET", path: "/v1/books/{name}" }],
     },
@@ -30,6 +32,7 @@ export const ShelfService = {
       kind: "unary",
       input: ListBooksRequestSchema,
       output: ListBooksResponseSchema,
+      auth: {},
       http: [{ method: "GET", path: "/v1/{parent=shelves/*}/books" }],
     },
     streamBooks: {
@@ -38,6 +41,7 @@ export const ShelfService = {
       kind: "server_streaming",
       input: ListBooksRequestSchema,
       output: BookSchema,
+      auth: {},
       http: [{ method: "GET", path: "/v1/{parent=shelves/*}/books:stream" }],
     },
     createBook: {
@@ -46,6 +50,8 @@ export const ShelfService = {
       kind: "unary",
       input: CreateBookRequestSchema,
       output: BookSchema,
+      inputValidator: CreateBookRequestValidator,
+      auth: {},
       http: [{ method: "POST", path: "/v1/{parent=shelves/*}/books", body: "book" }],
     },
     updateBook: {
@@ -54,6 +60,8 @@ export const ShelfService = {
       kind: "unary",
       input: UpdateBookRequestSchema,
       output: BookSchema,
+      inputValidator: UpdateBookRequestValidator,
+      auth: {},
       masks: { update: { field: UpdateBookRequestSchema.field.updateMask, resource: UpdateBookRequestSchema.field.book } },
       http: [{ method: "PATCH", path: "/v1/{book.name=shelves/*/books/*}", body: "book" }, { method: "PUT", path: "/v1/{book.name=shelves/*/books/*}", body: "*" }],
     },
@@ -63,6 +71,7 @@ export const ShelfService = {
       kind: "unary",
       input: DeleteBookRequestSchema,
       output: EmptySchema,
+      auth: { roles: ["admin"] },
       http: [{ method: "DELETE", path: "/v1/{name=shelves/*/books/*}" }],
     },
     moveBook: {
@@ -71,6 +80,7 @@ export const ShelfService = {
       kind: "unary",
       input: MoveBookRequestSchema,
       output: BookSchema,
+      auth: {},
       http: [{ method: "POST", path: "/v1/{name=shelves/*/books/*}:move", body: "*" }],
     },
     listAll: {
@@ -79,6 +89,7 @@ export const ShelfService = {
       kind: "unary",
       input: ListBooksRequestSchema,
       output: ListBooksResponseSchema,
+      auth: {},
       http: [{ method: "SEARCH", path: "/v1/books/{parent=**}", responseBody: "books" }],
     },
     import: {
@@ -87,6 +98,17 @@ export const ShelfService = {
       kind: "client_streaming",
       input: BookSchema,
       output: ListBooksResponseSchema,
+      inputValidator: BookValidator,
+      auth: {},
+      http: [{ method: "POST", path: "/v1/books:import", body: "*" }],
+    },
+    ping: {
+      name: "Ping",
+      path: "/shelf.v1.ShelfService/Ping",
+      kind: "unary",
+      input: DeleteBookRequestSchema,
+      output: EmptySchema,
+      auth: {},
     },
   },
 } as const satisfies ServiceSpec;
@@ -131,11 +153,17 @@ export interface ShelfServiceHandlers {
    */
   listAll: UnaryHandler<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
   /**
-   * No binding: gRPC only.
+   * A stream of requests: HTTP/JSON answers 501.
    *
    * @generated from rpc shelf.v1.ShelfService.Import
    */
   import: ClientStreamingHandler<typeof BookSchema, typeof ListBooksResponseSchema>;
+  /**
+   * No binding: gRPC only.
+   *
+   * @generated from rpc shelf.v1.ShelfService.Ping
+   */
+  ping: UnaryHandler<typeof DeleteBookRequestSchema, typeof EmptySchema>;
 }
 
 /**
@@ -177,11 +205,17 @@ export interface ShelfServiceClient {
    */
   listAll: UnaryCall<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
   /**
-   * No binding: gRPC only.
+   * A stream of requests: HTTP/JSON answers 501.
    *
    * @generated from rpc shelf.v1.ShelfService.Import
    */
   import: ClientStreamingCall<typeof BookSchema, typeof ListBooksResponseSchema>;
+  /**
+   * No binding: gRPC only.
+   *
+   * @generated from rpc shelf.v1.ShelfService.Ping
+   */
+  ping: UnaryCall<typeof DeleteBookRequestSchema, typeof EmptySchema>;
 }
 
 /**
