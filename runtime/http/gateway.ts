@@ -205,7 +205,11 @@ async function serveCall(
     if (state.cancelled) return;
     const text = JSON.stringify(responseJson(method, route.binding, response, json));
     const trailer = state.finish();
-    res.writeHead(200, { "content-type": "application/json", ...headersOf(trailer, "grpc-trailer-") });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      ...headersOf(trailer, "grpc-trailer-"),
+    });
     res.end(text);
   } catch (error) {
     if (!state.cancelled) {
@@ -301,7 +305,11 @@ function sendStatus(res: HttpResponse, status: StatusObject, httpStatus = httpSt
     return;
   }
   const body = JSON.stringify(statusJson(status));
-  res.writeHead(httpStatus, { "content-type": "application/json", ...headersOf(status.metadata, "grpc-trailer-") });
+  res.writeHead(httpStatus, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...headersOf(status.metadata, "grpc-trailer-"),
+  });
   res.end(body);
 }
 
