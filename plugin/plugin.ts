@@ -1,6 +1,8 @@
-import type { DescMessage } from "@bufbuild/protobuf";
-import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { CodeGeneratorResponse_FileSchema } from "@bufbuild/protobuf/wkt";
+import { createEcmaScriptPlugin, type Plugin } from "@bufbuild/protoplugin";
 import { renderFile } from "./emit/render-file.js";
+import { openapiDocument } from "./emit/render-openapi.js";
 import { renderValidateFile } from "./emit/render-validate.js";
 import { noAuthRulesWarning } from "./model/auth-model.js";
 import { buildFileModel } from "./model/service-model.js";
@@ -16,7 +18,7 @@ import { version } from "./version.js";
  * A rule that makes no sense fails the run with one line naming it, and no
  * file is written; a service without auth rules gets a warning on stderr. `run(request)` is pure, so tests call it in-process.
  */
-export const protocGenGrpckit = createEcmaScriptPlugin({
+const base = createEcmaScriptPlugin({
   name: "protoc-gen-grpckit",
   version: `v${version}`,
   parseOptions,
@@ -41,10 +43,43 @@ export const protocGenGrpckit = createEcmaScriptPlugin({
         const f = schema.generateFile(`${file.name}_grpckit.ts`);
         f.preamble(file);
         renderFile(f, model, schema.options);
+        const openapi = schema.options.openapi ? openapiDocument(model, validation) : undefined;
+        if (openapi !== undefined) {
+          documents.push({
+            name: `${file.name.replace(/\.proto$/, "")}.openapi.json`,
+            content: `${JSON.stringify(openapi, null, 2)}\n`,
+          });
+        }
       }
     }
   },
 });
+
+/**
+ * The OpenAPI documents of the current run. protoplugin hands every file of
+ * `generateTs` to TypeScript when the target is js or dts, so JSON files go
+ * around it: collected here, added to its response.
+ */
+let documents: { name: string; content: string }[] = [];
+
+/**
+ * protoc-gen-grpckit (see `base`), with the OpenAPI documents of the
+ * `openapi=true` parameter added to the response.
+ */
+export const protocGenGrpckit: Plugin = {
+  name: base.name,
+  version: base.version,
+  run(request) {
+    documents = [];
+    try {
+      const response = base.run(request);
+      response.file.push(...documents.map((d) => create(CodeGeneratorResponse_FileSchema, d)));
+      return response;
+    } finally {
+      documents = [];
+    }
+  },
+};
 
 /**
  * Prints a warning: one line on stderr, which protoc and buf show as they
