@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseTemplate } from "../../runtime/http/template.js";
-import { requestFor, root, runGrpckit } from "../support/codegen.js";
+import { grpckitBin, requestFor, root, runGrpckit, runPluginProcess } from "../support/codegen.js";
 
 /*
  * The OpenAPI 3.1 document of `openapi=true`, for the shelf service of
@@ -37,6 +37,20 @@ describe("the OpenAPI document", () => {
     const plain = requestFor(`${root}test/golden/http/proto`, "target=ts");
     plain.fileToGenerate = ["shelf/v1/shelf.proto"];
     expect([...runGrpckit(plain).keys()].some((name) => name.endsWith(".json"))).toBe(false);
+  });
+
+  it("is written for target=js+dts too, by the executable, byte for byte the same", () => {
+    const js = requestFor(`${root}test/golden/http/proto`, "target=js+dts,openapi=true");
+    js.fileToGenerate = ["shelf/v1/shelf.proto"];
+    const out = runPluginProcess(grpckitBin, js);
+    expect([...out.keys()].sort()).toEqual([
+      "shelf/v1/shelf.openapi.json",
+      "shelf/v1/shelf_grpckit.d.ts",
+      "shelf/v1/shelf_grpckit.js",
+      "shelf/v1/shelf_validate.d.ts",
+      "shelf/v1/shelf_validate.js",
+    ]);
+    expect(out.get("shelf/v1/shelf.openapi.json")).toBe(text);
   });
 
   it("is OpenAPI 3.1 with an operation per binding with a standard method", () => {
