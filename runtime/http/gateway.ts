@@ -117,7 +117,7 @@ export function httpHandler(server: Server, options: HttpGatewayOptions = {}): H
         next();
         return;
       }
-      drain(req);
+      drain(req, res, maxRequestBytes);
       sendStatus(res, {
         code: Code.NOT_FOUND,
         details: `no binding for ${req.method} ${pathname.slice(0, 200)}`,
@@ -129,7 +129,7 @@ export function httpHandler(server: Server, options: HttpGatewayOptions = {}): H
     const bound = boundHandlerOf(server, route.method.path);
     const kind = route.method.kind;
     if (bound === undefined || kind === "client_streaming" || kind === "bidi_streaming") {
-      drain(req);
+      drain(req, res, maxRequestBytes);
       const why =
         bound === undefined
           ? `${route.method.path} is not implemented`
@@ -171,7 +171,7 @@ async function serveCall(
 ): Promise<void> {
   let body: JsonValue | undefined;
   if (route.binding.body !== undefined) {
-    const read = await readBody(req, maxRequestBytes);
+    const read = await readBody(req, res, maxRequestBytes);
     if (typeof read !== "string") {
       sendStatus(res, read, read.code === Code.RESOURCE_EXHAUSTED ? 413 : undefined);
       return;
@@ -187,7 +187,7 @@ async function serveCall(
       return;
     }
   } else {
-    drain(req);
+    drain(req, res, maxRequestBytes);
   }
   const surface = new HttpSurfaceCall(req, res);
   const state = new CallState(bound.service, bound.method, surface, bound.inFlight, bound.report, { watch: true });
@@ -329,50 +329,69 @@ function headersOf(metadata: Metadata | undefined, prefix: string): Record<strin
   return headers;
 }
 
-/** Reads the request body as text, up to `limit` bytes. */
-function readBody(req: HttpRequest, limit: number): Promise<string | StatusObject> {
-  const tooLarge = (): StatusObject => ({
-    code: Code.RESOURCE_EXHAUSTED,
-    details: `the request body is larger than ${limit} bytes`,
-    metadata: new Metadata(),
-  });
+/**
+ * Reads the request body as text, up to `limit` bytes. Past the limit, the
+ * request is cut off once the answer is written: a client that keeps sending
+ * is not read for ever.
+ */
+function readBody(req: HttpRequest, res: HttpResponse, limit: number): Promise<string | StatusObject> {
+  const tooLarge = (): StatusObject => {
+    res.once("finish", () => req.destroy());
+    return {
+      code: Code.RESOURCE_EXHAUSTED,
+      details: `the request body is larger than ${limit} bytes`,
+      metadata: new Metadata(),
+    };
+  };
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
-    drain(req);
     return Promise.resolve(tooLarge());
   }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
+    const settle = (value: string | StatusObject): void => {
+      if (!done) {
+        done = true;
+        resolve(value);
+      }
+    };
+    const gone = (): void =>
+      settle({ code: Code.CANCELLED, details: "the request body did not arrive", metadata: new Metadata() });
     req.on("data", (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
       if (size > limit) {
-        done = true;
         chunks.length = 0;
-        resolve(tooLarge());
+        req.pause();
+        settle(tooLarge());
         return;
       }
       chunks.push(chunk);
     });
-    req.on("end", () => {
-      if (!done) {
-        done = true;
-        resolve(Buffer.concat(chunks).toString("utf8"));
-      }
-    });
-    req.on("error", () => {
-      if (!done) {
-        done = true;
-        resolve({ code: Code.CANCELLED, details: "the request body did not arrive", metadata: new Metadata() });
-      }
-    });
+    req.on("end", () => settle(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", gone);
+    // A client that goes away mid-body may end the request with neither 'end' nor 'error'.
+    req.on("close", gone);
   });
 }
 
-/** Reads and drops what the client sends, so that the connection can carry its next request. */
-function drain(req: HttpRequest): void {
+/**
+ * Reads and drops a body nobody needs, so that the connection can carry its
+ * next request; past `limit` bytes, the request is cut off once the answer
+ * is written.
+ */
+function drain(req: HttpRequest, res: HttpResponse, limit: number): void {
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) {
+      req.pause();
+      if (res.writableFinished) req.destroy();
+      else res.once("finish", () => req.destroy());
+    }
+  });
   req.resume();
 }
 

@@ -286,6 +286,38 @@ describe("HTTP/JSON bindings", () => {
     expect(chunked.status).toBe(413);
   });
 
+  it("cuts off a client that keeps sending past the limit, to a binding or to no binding", async () => {
+    const small = await setupSmall();
+    for (const path of ["/v1/shelves/s/books", "/v2/nothing"]) {
+      const outcome = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
+        let sent = 0;
+        let status = 0;
+        const req = httpRequest(`${small}${path}`, { method: "POST", headers: admin });
+        const chunk = Buffer.alloc(16 * 1024, 120);
+        const pump = (): void => {
+          // Bounded: a gateway that never cut the client off would fail here, not hang.
+          while (sent < 64 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!req.write(chunk)) {
+              req.once("drain", pump);
+              return;
+            }
+          }
+          reject(new Error(`${path}: 64 MiB sent and the gateway still reads`));
+        };
+        req.on("response", (res) => {
+          status = res.statusCode ?? 0;
+          res.resume();
+        });
+        req.on("close", () => resolve({ status, sent }));
+        req.on("error", () => {});
+        pump();
+      });
+      expect(outcome.status, path).toBe(path === "/v2/nothing" ? 404 : 413);
+      expect(outcome.sent, path).toBeLessThan(64 * 1024 * 1024);
+    }
+  });
+
   it("writes proto field names when asked", async () => {
     const s = await serve(ShelfService, { listBooks: () => ({ nextPageToken: "n" }) }, { auth: false });
     const http = await serveHttp(s.server, "127.0.0.1:0", { useProtoFieldNames: true });
