@@ -158,6 +158,10 @@ function jsonValueOf(field: DescField, text: string, what: string): JsonValue {
   if (message !== undefined && !message.typeName.startsWith("google.protobuf.")) {
     throw invalid(`${what}: ${field.name} is a message (${message.typeName}); set its fields, e.g. ${field.name}.x=`);
   }
+  if (message?.typeName === "google.protobuf.FieldMask") {
+    // JSON spells a mask's paths in lowerCamelCase; a query parameter may use the .proto's names, as gRPC does.
+    return text.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  }
   if (message?.typeName === "google.protobuf.Struct" || message?.typeName === "google.protobuf.Value") {
     try {
       return JSON.parse(text) as JsonValue;

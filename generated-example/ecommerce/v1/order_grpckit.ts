@@ -24,6 +24,7 @@ export const OrderService = {
       output: CreateOrderResponseSchema,
       inputValidator: CreateOrderRequestValidator,
       auth: { self: { field: "user_id", overrideRoles: ["admin"] } },
+      http: [{ method: "POST", path: "/v1/orders", body: "*" }],
     },
     getOrder: {
       name: "GetOrder",
@@ -34,6 +35,7 @@ export const OrderService = {
       inputValidator: GetOrderRequestValidator,
       auth: {},
       masks: { read: { field: GetOrderRequestSchema.field.readMask, target: GetOrderResponseSchema.field.order } },
+      http: [{ method: "GET", path: "/v1/orders/{order_id}" }],
     },
     updateOrderStatus: {
       name: "UpdateOrderStatus",

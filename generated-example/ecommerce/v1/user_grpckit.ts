@@ -26,6 +26,7 @@ export const UserService = {
       inputValidator: GetUserRequestValidator,
       auth: { self: { field: "user_id", overrideRoles: ["admin", "support"] } },
       masks: { read: { field: GetUserRequestSchema.field.readMask, target: GetUserResponseSchema.field.user } },
+      http: [{ method: "GET", path: "/v1/users/{user_id}" }],
     },
     createUser: {
       name: "CreateUser",
@@ -45,6 +46,7 @@ export const UserService = {
       inputValidator: UpdateUserRequestValidator,
       auth: { self: { field: "user.user_id", overrideRoles: ["admin"] } },
       masks: { update: { field: UpdateUserRequestSchema.field.updateMask, resource: UpdateUserRequestSchema.field.user } },
+      http: [{ method: "PATCH", path: "/v1/users/{user.user_id}", body: "user" }],
     },
     deleteUser: {
       name: "DeleteUser",
