@@ -23,6 +23,7 @@ import { CANCELLED, CallState, type ServerSurfaceCall } from "../server/call-sta
 import type { Server } from "../server/create-server.js";
 import { boundHandlerOf } from "../server/create-server.js";
 import { type BoundHandler, checkResponse, invoker } from "../server/method-handlers.js";
+import { INTERNAL_MESSAGE } from "../server/unexpected.js";
 import type { AuthContext, HttpBinding, MethodSpec, ServiceSpec } from "../service.js";
 import { requestOf } from "./request.js";
 import { httpStatusOf, statusJson } from "./status.js";
@@ -138,7 +139,13 @@ export function httpHandler(server: Server, options: HttpGatewayOptions = {}): H
       return;
     }
     const query = new URLSearchParams(q === -1 ? "" : target.slice(q + 1));
-    void serveCall(bound, route, bindings, query, req, res, maxRequestBytes, json, options.registry);
+    serveCall(bound, route, bindings, query, req, res, maxRequestBytes, json, options.registry).catch(() => {
+      // serveCall answers every error of the call itself; this is a failure of the answer (a socket
+      // torn down mid-write): nothing is left to tell the client.
+      if (!res.headersSent) {
+        sendStatus(res, { code: Code.INTERNAL, details: INTERNAL_MESSAGE, metadata: new Metadata() });
+      }
+    });
   };
 }
 
