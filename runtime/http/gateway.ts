@@ -409,24 +409,26 @@ function drain(req: HttpRequest, res: HttpResponse, limit: number): void {
  */
 class HttpSurfaceCall implements ServerSurfaceCall {
   readonly metadata: Metadata;
-  private finished = false;
-  private closed = false;
+  /** Closed before the answer was written: the client went away. */
+  private cut = false;
+  private onCancelled: (() => void) | undefined;
 
   constructor(
     private readonly req: HttpRequest,
     private readonly res: HttpResponse,
   ) {
     this.metadata = metadataOf(req);
-    res.once("finish", () => {
-      this.finished = true;
-    });
+    // One listener per exchange: 'close' comes after 'finish' when the answer was written.
     res.once("close", () => {
-      this.closed = true;
+      if (!res.writableFinished) {
+        this.cut = true;
+        this.onCancelled?.();
+      }
     });
   }
 
   get cancelled(): boolean {
-    return this.closed && !this.finished;
+    return this.cut;
   }
 
   getPeer(): string {
@@ -456,9 +458,8 @@ class HttpSurfaceCall implements ServerSurfaceCall {
   }
 
   on(_event: "cancelled", listener: () => void): this {
-    this.res.once("close", () => {
-      if (!this.finished) listener();
-    });
+    // CallState listens once per call.
+    this.onCancelled = listener;
     return this;
   }
 }
