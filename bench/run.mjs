@@ -23,6 +23,7 @@ const suites = [
   "pool",
   "scaffold",
   "hostile",
+  "http",
 ];
 
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : suites;

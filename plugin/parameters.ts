@@ -6,12 +6,15 @@ export interface GrpckitOptions {
   readonly validateZod: boolean;
   /** Whether a service that declares no auth rules gets a warning on stderr. */
   readonly authWarnings: boolean;
+  /** Whether each file with `google.api.http` bindings gets an OpenAPI 3.1 document, `<file>.openapi.json`. */
+  readonly openapi: boolean;
 }
 
 export const defaultOptions: GrpckitOptions = {
   runtimeImport: "grpckit/codegen",
   validateZod: true,
   authWarnings: true,
+  openapi: false,
 };
 
 /**
@@ -19,7 +22,7 @@ export const defaultOptions: GrpckitOptions = {
  * throws into `invalid option "key=value": reason`, printed as one line.
  */
 export function parseOptions(raw: readonly { key: string; value: string }[]): GrpckitOptions {
-  let { runtimeImport, validateZod, authWarnings } = defaultOptions;
+  let { runtimeImport, validateZod, authWarnings, openapi } = defaultOptions;
   for (const { key, value } of raw) {
     switch (key) {
       case "runtime_import":
@@ -34,13 +37,16 @@ export function parseOptions(raw: readonly { key: string; value: string }[]): Gr
       case "auth_warnings":
         authWarnings = booleanOption(key, value);
         break;
+      case "openapi":
+        openapi = booleanOption(key, value);
+        break;
       default:
         throw new Error(
-          `unknown option "${key}"; grpckit accepts runtime_import, validate_zod, auth_warnings, and target, import_extension, js_import_style, ts_nocheck, keep_empty_files, rewrite_imports, map_imports as protoc-gen-es does`,
+          `unknown option "${key}"; grpckit accepts runtime_import, validate_zod, auth_warnings, openapi, and target, import_extension, js_import_style, ts_nocheck, keep_empty_files, rewrite_imports, map_imports as protoc-gen-es does`,
         );
     }
   }
-  return { runtimeImport, validateZod, authWarnings };
+  return { runtimeImport, validateZod, authWarnings, openapi };
 }
 
 function booleanOption(key: string, value: string): boolean {

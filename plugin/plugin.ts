@@ -1,6 +1,8 @@
-import type { DescMessage } from "@bufbuild/protobuf";
-import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { CodeGeneratorResponse_FileSchema } from "@bufbuild/protobuf/wkt";
+import { createEcmaScriptPlugin, type Plugin } from "@bufbuild/protoplugin";
 import { renderFile } from "./emit/render-file.js";
+import { openapiDocument } from "./emit/render-openapi.js";
 import { renderValidateFile } from "./emit/render-validate.js";
 import { noAuthRulesWarning, type Unruled, usesGrpckitOptions } from "./model/auth-model.js";
 import { generatedStem } from "./model/file-names.js";
@@ -23,8 +25,12 @@ export type WarningSink = (line: string) => void;
  * grpckit/v1/options.proto are no concern of grpckit's auth). `run(request)`
  * is pure apart from `warn`, so tests call it in-process.
  */
-export function createProtocGenGrpckit(warn: WarningSink = printWarning) {
-  return createEcmaScriptPlugin({
+export function createProtocGenGrpckit(warn: WarningSink = printWarning): Plugin {
+  // The OpenAPI documents of the current run. protoplugin hands every file of
+  // generateTs to TypeScript when the target is js or dts, so JSON files go
+  // around it: collected here, added to its response.
+  let documents: { name: string; content: string }[] = [];
+  const base = createEcmaScriptPlugin({
     name: "protoc-gen-grpckit",
     version: `v${version}`,
     parseOptions,
@@ -50,15 +56,36 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning) {
           const f = schema.generateFile(`${generatedStem(file.name, "grpckit")}.ts`);
           f.preamble(file);
           renderFile(f, model, schema.options);
+          const openapi = schema.options.openapi ? openapiDocument(model, validation) : undefined;
+          if (openapi !== undefined) {
+            documents.push({
+              name: `${file.name.replace(/\.proto$/, "")}.openapi.json`,
+              content: `${JSON.stringify(openapi, null, 2)}\n`,
+            });
+          }
         }
       }
       // After the loop: a run that fails on a bad rule prints only its error.
       if (unruled.length > 0 && schema.options.authWarnings) warn(noAuthRulesWarning(unruled));
     },
   });
+  return {
+    name: base.name,
+    version: base.version,
+    run(request) {
+      documents = [];
+      try {
+        const response = base.run(request);
+        response.file.push(...documents.map((d) => create(CodeGeneratorResponse_FileSchema, d)));
+        return response;
+      } finally {
+        documents = [];
+      }
+    },
+  };
 }
 
-/** The plugin, warning on stderr. */
+/** The plugin, warning on stderr, with the OpenAPI documents of the `openapi=true` parameter. */
 export const protocGenGrpckit = createProtocGenGrpckit();
 
 /**

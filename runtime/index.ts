@@ -38,6 +38,7 @@ export {
 export { Code, RpcError, type RpcErrorOptions } from "./errors.js";
 export { DEFAULT_EXCERPT_CHARS, excerpt } from "./excerpt.js";
 export * from "./fieldmask/index.js";
+export * from "./http/index.js";
 export {
   type AnyMessage,
   type ClientCall,
@@ -112,6 +113,7 @@ export type {
   Compression,
   HandlerOf,
   HandlersOf,
+  HttpBinding,
   MetadataInit,
   MethodKind,
   MethodSpec,

@@ -3,6 +3,7 @@ import type { FileModel, MethodKind, MethodModel, ServiceModel } from "../model/
 import { validateModulePath, validationNames } from "../model/validation-names.js";
 import type { GrpckitOptions } from "../parameters.js";
 import { authLiteral } from "./auth-literal.js";
+import { httpLiteral } from "./http-literal.js";
 import { masksLiteral, renderMasks } from "./render-masks.js";
 import { serviceConfigLiteral } from "./service-config-literal.js";
 import { type Slot, Slots } from "./slots.js";
@@ -34,6 +35,8 @@ interface MethodView {
   readonly auth: string;
   /** The request's field masks as an object literal, or "" when it has none. */
   readonly masks: string;
+  /** The method's HTTP bindings as an array literal, or "" when it has none. */
+  readonly http: string;
   readonly handlerType: Slot;
   readonly callType: Slot;
 }
@@ -131,6 +134,7 @@ function methodView(
       : "",
     auth: method.auth === undefined ? "" : authLiteral(method.auth),
     masks: masksLiteral(f, slots, method.masks),
+    http: method.http === undefined ? "" : httpLiteral(method.http),
     handlerType: runtime(handlerTypeByKind[method.kind], true),
     callType: runtime(callTypeByKind[method.kind], true),
   };

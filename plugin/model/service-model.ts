@@ -2,6 +2,7 @@ import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/p
 import { safeIdentifier } from "@bufbuild/protoplugin";
 import { type AuthRuleModel, serviceAuthModel } from "./auth-model.js";
 import { type ServiceConfigModel, serviceClientModel } from "./client-model.js";
+import { type HttpBindingModel, methodHttpModel } from "./http-model.js";
 import { type MethodMasksModel, methodMasksModel } from "./mask-model.js";
 
 /**
@@ -71,6 +72,8 @@ export interface MethodModel {
   readonly auth: AuthRuleModel | undefined;
   /** The request's read and update masks; undefined when it has neither. */
   readonly masks: MethodMasksModel | undefined;
+  /** The method's `google.api.http` bindings; undefined when it declares none. */
+  readonly http: readonly HttpBindingModel[] | undefined;
 }
 
 /** The identifiers one service exports from its `_grpckit.ts` file. */
@@ -175,5 +178,6 @@ function buildMethodModel(
     validatesInput: hasValidator(method.input),
     auth,
     masks: methodMasksModel(method), // throws for a mask declaration that cannot work
+    http: methodHttpModel(method), // throws for a binding that cannot work
   };
 }

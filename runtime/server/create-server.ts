@@ -16,6 +16,17 @@ import { type BoundHandler, grpcHandler, handlerStep, passThrough } from "./meth
 import { schemaInterceptors } from "./schema-interceptors.js";
 import { logUnexpectedError } from "./unexpected.js";
 
+/**
+ * The bound handlers of each server, by method path: what the HTTP gateway
+ * (runtime/http) runs its calls through, the same composed chain as gRPC's.
+ */
+const boundByServer = new WeakMap<Server, ReadonlyMap<string, BoundHandler>>();
+
+/** The handler `server` serves the method at `path` with, chain included; undefined when none. */
+export function boundHandlerOf(server: Server, path: string): BoundHandler | undefined {
+  return boundByServer.get(server)?.get(path);
+}
+
 /** How long `shutdown()` lets calls in flight finish, by default. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -146,7 +157,7 @@ export function createServer(options: ServerOptions = {}): Server {
   const answers = answerLimits(options.limits);
   const interceptors = options.interceptors ?? [];
   const inFlight = new Set<CallState>();
-  const served = new Set<string>();
+  const served = new Map<string, BoundHandler>();
   const services: ServiceSpec[] = [];
   const health = options.health === true ? createHealth() : options.health === false ? undefined : options.health;
   let shuttingDown: Promise<void> | undefined;
@@ -192,7 +203,7 @@ export function createServer(options: ServerOptions = {}): Server {
         if (!grpcServer.register(path, func, passThrough, (bytes: Buffer) => decodeMessage(input, bytes), type)) {
           throw new Error(`${path} is already served by the grpc-js server`);
         }
-        served.add(path);
+        served.set(path, handler);
       }
       if (!services.includes(service)) {
         services.push(service);
@@ -230,6 +241,7 @@ export function createServer(options: ServerOptions = {}): Server {
       return shuttingDown;
     },
   };
+  boundByServer.set(server, served);
   if (health !== undefined) {
     if (health.get(OVERALL_HEALTH) === undefined) {
       health.set(OVERALL_HEALTH, ServingStatus.SERVING);

@@ -39,7 +39,7 @@ export interface BoundHandler {
 }
 
 /** What runs a call: the handler itself, or the interceptor chain around it. */
-type Invoke = (input: unknown, context: ServerContext) => unknown;
+export type Invoke = (input: unknown, context: ServerContext) => unknown;
 
 /** The grpc-js handler type names, as `Server.register` takes them. */
 export type GrpcHandlerType = "unary" | "serverStream" | "clientStream" | "bidi";
@@ -101,8 +101,11 @@ function hasResponseStream(method: MethodSpec): boolean {
   return method.kind === "server_streaming" || method.kind === "bidi_streaming";
 }
 
-/** Runs a call through the chain when there is one, else calls the handler directly. */
-function invoker(bound: BoundHandler): Invoke {
+/**
+ * Runs a call through the chain when there is one, else calls the handler
+ * directly. The HTTP gateway (runtime/http) runs its calls through it too.
+ */
+export function invoker(bound: BoundHandler): Invoke {
   const { fn, self, step, service, method } = bound;
   if (step === undefined) {
     return (input, context) => fn.call(self, input, context);
@@ -405,7 +408,7 @@ function encodeResponse(method: MethodSpec, response: unknown): Buffer {
 }
 
 /** Throws a TypeError that says what is wrong when `response` cannot be a response of `method`. */
-function checkResponse(method: MethodSpec, response: unknown): void {
+export function checkResponse(method: MethodSpec, response: unknown): void {
   if (typeof response !== "object" || response === null) {
     throw new TypeError(
       `the handler of ${method.path} returned ${String(response)}: return a message or a plain object ({} for an empty message)`,

@@ -9,7 +9,17 @@ import { grpckitBin, requestFor, root, runGrpckit, runPluginProcess } from "../s
 
 describe("plugin parameters", () => {
   it("defaults the runtime import to the package's entry point for generated code, with zod schemas", () => {
-    expect(parseOptions([])).toEqual({ runtimeImport: "grpckit/codegen", validateZod: true, authWarnings: true });
+    expect(parseOptions([])).toEqual({
+      runtimeImport: "grpckit/codegen",
+      validateZod: true,
+      authWarnings: true,
+      openapi: false,
+    });
+  });
+
+  it("turns the OpenAPI documents on with openapi=true, and refuses other values", () => {
+    expect(parseOptions([{ key: "openapi", value: "true" }]).openapi).toBe(true);
+    expect(() => parseOptions([{ key: "openapi", value: "yes" }])).toThrow("openapi expects true or false");
   });
 
   it("turns the warning for services without auth rules off with auth_warnings=false", () => {

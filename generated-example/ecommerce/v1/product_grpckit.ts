@@ -26,6 +26,7 @@ export const ProductService = {
       inputValidator: GetProductRequestValidator,
       auth: { public: true },
       masks: { read: { field: GetProductRequestSchema.field.readMask, target: GetProductResponseSchema.field.product } },
+      http: [{ method: "GET", path: "/v1/products/{product_id}" }],
     },
     createProduct: {
       name: "CreateProduct",
@@ -45,6 +46,7 @@ export const ProductService = {
       inputValidator: SearchProductsRequestValidator,
       auth: { public: true },
       masks: { read: { field: SearchProductsRequestSchema.field.readMask, target: SearchProductsResponseSchema.field.products } },
+      http: [{ method: "GET", path: "/v1/products" }],
     },
     streamProductUpdates: {
       name: "StreamProductUpdates",
@@ -54,6 +56,7 @@ export const ProductService = {
       output: StreamProductUpdatesResponseSchema,
       inputValidator: StreamProductUpdatesRequestValidator,
       auth: { public: true },
+      http: [{ method: "GET", path: "/v1/products:watch" }],
     },
   },
 } as const satisfies ServiceSpec;

@@ -27,6 +27,7 @@ export const UserService = {
       inputValidator: GetUserRequestValidator,
       auth: { self: { field: "user_id", overrideRoles: ["admin", "support"] } },
       masks: { read: { field: GetUserRequestSchema.field.readMask, target: GetUserResponseSchema.field.user } },
+      http: [{ method: "GET", path: "/v1/users/{user_id}" }],
     },
     createUser: {
       name: "CreateUser",
