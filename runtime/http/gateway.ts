@@ -197,7 +197,9 @@ async function serveCall(
     drain(req, res, maxRequestBytes);
   }
   const surface = new HttpSurfaceCall(req, res);
-  const state = new CallState(bound.service, bound.method, surface, bound.inFlight, bound.report, { watch: true });
+  const state = new CallState(bound.service, bound.method, surface, bound.inFlight, bound.report, bound.limits, {
+    watch: true,
+  });
   const { method } = route;
   const invoke = invoker(bound);
   let request: unknown;

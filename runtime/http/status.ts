@@ -36,8 +36,9 @@ export function httpStatusOf(code: number): number {
 }
 
 /*
- * An error's message is the handler's text, so it is cut to a bound here;
- * TODO(issue 16): use the bounded status of runtime/errors.ts once it lands.
+ * A call's status comes bounded (CallState.fail goes through boundStatus, as
+ * on gRPC); the gateway's own answers (routing, the body) may quote the
+ * request, so every message is cut to a bound here too.
  */
 const MAX_MESSAGE_CHARS = 1024;
 
