@@ -4,6 +4,7 @@
 
 import type { Book } from "./shelf_pb.js";
 import { BookSchema, CreateBookRequestSchema, DeleteBookRequestSchema, GetBookRequestSchema, ListBooksRequestSchema, ListBooksResponseSchema, MoveBookRequestSchema, ShelfService as ShelfService$1, UpdateBookRequestSchema } from "./shelf_pb.js";
+import type { DescService } from "@bufbuild/protobuf";
 import { BookValidator, CreateBookRequestValidator, UpdateBookRequestValidator } from "./shelf_validate.js";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
@@ -14,7 +15,7 @@ import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
  */
 export const ShelfService = {
   typeName: "shelf.v1.ShelfService",
-  desc: ShelfService$1,
+  desc: ShelfService$1 as unknown as DescService,
   methods: {
     getBook: {
       name: "GetBook",

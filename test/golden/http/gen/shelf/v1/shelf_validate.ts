@@ -23,12 +23,13 @@ export const BookValidator: Validator<typeof BookSchema> = defineValidator(BookS
  * Checks a `shelf.v1.ListBooksResponse` against the rules of its .proto: pass it to
  * `validate(ListBooksResponseValidator, message)`. The server checks requests with it.
  */
-export const ListBooksResponseValidator: Validator<typeof ListBooksResponseSchema> = defineValidator(ListBooksResponseSchema, (m, out) => {
+export const ListBooksResponseValidator: Validator<typeof ListBooksResponseSchema> = defineValidator(ListBooksResponseSchema, (m, out, limit) => {
   {
     const v = m.books;
     let i = 0;
     for (const x of v) {
-      checkItem(BookValidator, x, out, "books", i);
+      if (out.length >= limit) return;
+      checkItem(BookValidator, x, out, "books", i, limit);
       i++;
     }
   }
@@ -38,11 +39,11 @@ export const ListBooksResponseValidator: Validator<typeof ListBooksResponseSchem
  * Checks a `shelf.v1.CreateBookRequest` against the rules of its .proto: pass it to
  * `validate(CreateBookRequestValidator, message)`. The server checks requests with it.
  */
-export const CreateBookRequestValidator: Validator<typeof CreateBookRequestSchema> = defineValidator(CreateBookRequestSchema, (m, out) => {
+export const CreateBookRequestValidator: Validator<typeof CreateBookRequestSchema> = defineValidator(CreateBookRequestSchema, (m, out, limit) => {
   {
     const v = m.book;
     if (v !== undefined) {
-      checkNested(BookValidator, v, out, "book");
+      checkNested(BookValidator, v, out, "book", limit);
     }
   }
 });
@@ -51,11 +52,11 @@ export const CreateBookRequestValidator: Validator<typeof CreateBookRequestSchem
  * Checks a `shelf.v1.UpdateBookRequest` against the rules of its .proto: pass it to
  * `validate(UpdateBookRequestValidator, message)`. The server checks requests with it.
  */
-export const UpdateBookRequestValidator: Validator<typeof UpdateBookRequestSchema> = defineValidator(UpdateBookRequestSchema, (m, out) => {
+export const UpdateBookRequestValidator: Validator<typeof UpdateBookRequestSchema> = defineValidator(UpdateBookRequestSchema, (m, out, limit) => {
   {
     const v = m.book;
     if (v !== undefined) {
-      checkNested(BookValidator, v, out, "book");
+      checkNested(BookValidator, v, out, "book", limit);
     }
   }
 });
