@@ -43,7 +43,7 @@ const isPublicFace = (file: string): boolean => file.startsWith("runtime/") && f
 const ALLOWED_VIOLATIONS = [
   "runtime/auth/enforce.ts -> runtime/observe/observe-call.ts (sideways: auth -> internals of observe)",
   "runtime/client/create-client.ts -> runtime/auth/token.ts (upward: client -> auth)",
-  "runtime/client/pool.ts -> runtime/ops/limits.ts (upward: client -> ops)",
+  "runtime/client/channels.ts -> runtime/ops/limits.ts (upward: client -> ops)",
   "runtime/client/transport.ts -> runtime/ops/limits.ts (upward: client -> ops)",
   "runtime/errors.ts -> runtime/validate/violation.ts (upward: core -> validate)",
   "runtime/fieldmask/errors.ts -> runtime/validate/interceptors.ts (sideways: fieldmask -> internals of validate)",
@@ -105,7 +105,6 @@ const ALLOWED_CYCLES: string[][] = [
     "runtime/service.ts",
     "runtime/validate/interceptors.ts",
   ],
-  ["runtime/client/pool.ts", "runtime/client/transport.ts"],
 ];
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
