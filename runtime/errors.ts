@@ -14,6 +14,36 @@ export { status as Code };
 type Code = status;
 const Code = status;
 
+const GO_CODE_NAMES: readonly string[] = [
+  "OK",
+  "Canceled",
+  "Unknown",
+  "InvalidArgument",
+  "DeadlineExceeded",
+  "NotFound",
+  "AlreadyExists",
+  "PermissionDenied",
+  "ResourceExhausted",
+  "FailedPrecondition",
+  "Aborted",
+  "OutOfRange",
+  "Unimplemented",
+  "Internal",
+  "Unavailable",
+  "DataLoss",
+  "Unauthenticated",
+];
+
+/**
+ * The name of a status code as grpc-go spells it (`OK`, `NotFound`,
+ * `DeadlineExceeded`): the `grpc_code` label values of go-grpc-prometheus
+ * and the `grpc.code` of go-grpc-middleware's logs, so existing dashboards
+ * and queries work unchanged.
+ */
+export function codeName(code: Code): string {
+  return GO_CODE_NAMES[code] ?? `Code(${code})`;
+}
+
 /** Options of {@link RpcError}. */
 export interface RpcErrorOptions {
   /** Sent as trailers with the status by a server; the trailers received, on a client. */

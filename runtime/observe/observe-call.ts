@@ -73,35 +73,8 @@ export function serverMessageOf(error: unknown): string {
   return error instanceof RpcError ? error.rawMessage : INTERNAL_MESSAGE;
 }
 
-const GO_CODE_NAMES: readonly string[] = [
-  "OK",
-  "Canceled",
-  "Unknown",
-  "InvalidArgument",
-  "DeadlineExceeded",
-  "NotFound",
-  "AlreadyExists",
-  "PermissionDenied",
-  "ResourceExhausted",
-  "FailedPrecondition",
-  "Aborted",
-  "OutOfRange",
-  "Unimplemented",
-  "Internal",
-  "Unavailable",
-  "DataLoss",
-  "Unauthenticated",
-];
-
-/**
- * The name of a status code as grpc-go spells it (`OK`, `NotFound`,
- * `DeadlineExceeded`): the `grpc_code` label values of go-grpc-prometheus
- * and the `grpc.code` of go-grpc-middleware's logs, so existing dashboards
- * and queries work unchanged.
- */
-export function codeName(code: Code): string {
-  return GO_CODE_NAMES[code] ?? `Code(${code})`;
-}
+// Lives with Code in the core, so that a concern outside observe/ names codes the same way.
+export { codeName } from "../errors.js";
 
 /** The method kind as go-grpc-prometheus's `grpc_type` label spells it. */
 export function grpcType(kind: MethodKind): "unary" | "client_stream" | "server_stream" | "bidi_stream" {
