@@ -2,8 +2,7 @@ import type { ServiceError, StatusObject } from "@grpc/grpc-js";
 import { Metadata, status } from "@grpc/grpc-js";
 import { toMetadata } from "./metadata.js";
 import type { MetadataInit } from "./service.js";
-import { fieldViolationsOf } from "./status-details.js";
-import type { FieldViolation } from "./validate/violation.js";
+import { type FieldViolation, fieldViolationsOf } from "./status-details.js";
 
 /**
  * The gRPC status codes: grpc-js's own `status` enum under a clearer name, so
