@@ -1,14 +1,16 @@
 import { Code, RpcError } from "../errors.js";
-import type {
-  AnyMessage,
-  ClientCall,
-  ClientInterceptor,
-  ClientResult,
-  ClientStep,
-  ServerCall,
-  ServerInterceptor,
-  ServerResult,
-  ServerStep,
+import {
+  type AnyMessage,
+  type ClientCall,
+  type ClientInterceptor,
+  type ClientResult,
+  type ClientStep,
+  fuseInterceptors,
+  fusesWith,
+  type ServerCall,
+  type ServerInterceptor,
+  type ServerResult,
+  type ServerStep,
 } from "../interceptor.js";
 import { type Answer, whenAnswered } from "../internal/answered.js";
 import { whenCutShort } from "../internal/cut-short.js";
@@ -139,7 +141,7 @@ function observing<Call, Result, Step>(
     const { observer, run } = start(call);
     return observe(next, call, observer, run);
   };
-  return Object.assign(interceptor, { [observes]: { start, observe } });
+  return Object.assign(interceptor, { [observes]: { start, observe }, [fusesWith]: fusedInterceptor });
 }
 
 /**
@@ -151,21 +153,7 @@ function observing<Call, Result, Step>(
  * of those before it... (the outermost's `run` wraps the others').
  */
 export function fuseObservers<I>(interceptors: readonly I[]): I[] {
-  const fused: I[] = [];
-  for (let i = 0; i < interceptors.length; ) {
-    let j = i;
-    while (j < interceptors.length && observesOf(interceptors[j]) !== undefined) {
-      j++;
-    }
-    if (j - i >= 2) {
-      fused.push(fusedInterceptor(interceptors.slice(i, j)) as I);
-      i = j;
-    } else {
-      fused.push(interceptors[i] as I);
-      i++;
-    }
-  }
-  return fused;
+  return fuseInterceptors(interceptors);
 }
 
 function observesOf(interceptor: unknown): Observes<unknown, unknown, unknown> | undefined {
@@ -174,13 +162,14 @@ function observesOf(interceptor: unknown): Observes<unknown, unknown, unknown> |
     : undefined;
 }
 
-function fusedInterceptor(group: readonly unknown[]): (next: unknown) => (call: unknown) => Promise<unknown> {
+function fusedInterceptor<I>(group: readonly I[]): I {
   const parts = group.map((interceptor) => observesOf(interceptor) as Observes<unknown, unknown, unknown>);
   const { observe } = parts[0] as Observes<unknown, unknown, unknown>;
-  return (next) => (call) => {
+  const fused = (next: unknown) => (call: unknown) => {
     const observers = new ObserverGroup(parts, call as ServerCall | ClientCall);
     return observe(next, call, observers, observers.run());
   };
+  return fused as I;
 }
 
 /** Runs `fn` inside each of `runs`, the first outermost. */
