@@ -2,8 +2,7 @@ import type { ServiceError, StatusObject } from "@grpc/grpc-js";
 import { Metadata, status } from "@grpc/grpc-js";
 import { toMetadata } from "./metadata.js";
 import type { MetadataInit } from "./service.js";
-import { fieldViolationsOf } from "./status-details.js";
-import type { FieldViolation } from "./validate/violation.js";
+import { type FieldViolation, fieldViolationsOf } from "./status-details.js";
 
 /**
  * The gRPC status codes: grpc-js's own `status` enum under a clearer name, so
@@ -13,6 +12,36 @@ export { status as Code };
 
 type Code = status;
 const Code = status;
+
+const GO_CODE_NAMES: readonly string[] = [
+  "OK",
+  "Canceled",
+  "Unknown",
+  "InvalidArgument",
+  "DeadlineExceeded",
+  "NotFound",
+  "AlreadyExists",
+  "PermissionDenied",
+  "ResourceExhausted",
+  "FailedPrecondition",
+  "Aborted",
+  "OutOfRange",
+  "Unimplemented",
+  "Internal",
+  "Unavailable",
+  "DataLoss",
+  "Unauthenticated",
+];
+
+/**
+ * The name of a status code as grpc-go spells it (`OK`, `NotFound`,
+ * `DeadlineExceeded`): the `grpc_code` label values of go-grpc-prometheus
+ * and the `grpc.code` of go-grpc-middleware's logs, so existing dashboards
+ * and queries work unchanged.
+ */
+export function codeName(code: Code): string {
+  return GO_CODE_NAMES[code] ?? `Code(${code})`;
+}
 
 /** Options of {@link RpcError}. */
 export interface RpcErrorOptions {

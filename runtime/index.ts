@@ -10,6 +10,7 @@
 export type { ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
 export { credentials, Metadata, ServerCredentials } from "@grpc/grpc-js";
 export * from "./auth/index.js";
+export { createTransport } from "./client/channels.js";
 export { type ClientOptions, closeClient, createClient } from "./client/create-client.js";
 export type { TlsOptions } from "./client/credentials.js";
 export { createPool, DEFAULT_POOL_OPTIONS, type Pool, type PoolOptions } from "./client/pool.js";
@@ -20,13 +21,12 @@ export type {
   ServiceConfigJson,
 } from "./client/service-config.js";
 export type { Target } from "./client/targets.js";
-export {
-  type ChannelTransport,
-  createTransport,
-  type PickOptions,
-  type TrackedCall,
-  type Transport,
-  type TransportOptions,
+export type {
+  ChannelTransport,
+  PickOptions,
+  TrackedCall,
+  Transport,
+  TransportOptions,
 } from "./client/transport.js";
 export { type GrpcDefinition, type GrpcMethodDefinition, grpcDefinition } from "./codec.js";
 export {

@@ -1,7 +1,6 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Metadata } from "@grpc/grpc-js";
 import type { ContextValues } from "./context-values.js";
-import { fuseObservers } from "./observe/observe-call.js";
 import type { CallOptions, MethodSpec, ResponseInit, ServerContext, ServiceSpec } from "./service.js";
 
 /*
@@ -104,13 +103,49 @@ export type ClientStep = (call: ClientCall) => Promise<ClientResult>;
 export type ClientInterceptor = (next: ClientStep) => ClientStep;
 
 /**
+ * The protocol by which interceptors run together: an interceptor that sets
+ * this key to a function says that a run of neighbours carrying the same
+ * function may be replaced by what that function makes of them. `chain`
+ * knows no kind of interceptor; observe/ uses it so that logging, metrics
+ * and tracing share one pass over each call.
+ */
+export const fusesWith: unique symbol = Symbol("grpckit.fusesWith");
+
+/** An interceptor that marks itself for {@link fusesWith}. */
+export interface Fusable<I> {
+  readonly [fusesWith]: (group: readonly I[]) => I;
+}
+
+function fuserOf<I>(interceptor: I): ((group: readonly I[]) => I) | undefined {
+  return typeof interceptor === "function" ? (interceptor as Partial<Fusable<I>>)[fusesWith] : undefined;
+}
+
+/**
+ * Replaces each run of two or more neighbours that carry the same
+ * {@link fusesWith} function by the one interceptor that function makes.
+ */
+export function fuseInterceptors<I>(interceptors: readonly I[]): I[] {
+  const fused: I[] = [];
+  for (let i = 0; i < interceptors.length; ) {
+    const fuse = fuserOf(interceptors[i] as I);
+    let j = i + 1;
+    while (fuse !== undefined && j < interceptors.length && fuserOf(interceptors[j] as I) === fuse) {
+      j++;
+    }
+    fused.push(fuse !== undefined && j - i >= 2 ? fuse(interceptors.slice(i, j)) : (interceptors[i] as I));
+    i = j;
+  }
+  return fused;
+}
+
+/**
  * Composes interceptors around a final step; the first interceptor is the
  * outermost. Done once per method when a service is added or a client is
  * created, never per call.
  */
 export function chain<Step>(interceptors: readonly ((next: Step) => Step)[], last: Step): Step {
-  // Neighbouring observers (logging, metrics, tracing) share one pass over each call.
-  const composed = fuseObservers(interceptors);
+  // Neighbours that fuse (the observers: logging, metrics, tracing) share one pass over each call.
+  const composed = fuseInterceptors(interceptors);
   let step = last;
   for (let i = composed.length - 1; i >= 0; i--) {
     const interceptor = composed[i];

@@ -1,6 +1,5 @@
-import { Code, RpcError } from "../errors.js";
+import { Code, codeName, RpcError } from "../errors.js";
 import type { ServerCall, ServerInterceptor } from "../interceptor.js";
-import { codeName } from "../observe/observe-call.js";
 import { type MethodMatch, matcher } from "../selector.js";
 import { registerSchemaInterceptor, type SchemaInterceptorContext } from "../server/schema-interceptors.js";
 import type { MethodSpec, ServerContext, ServiceSpec } from "../service.js";

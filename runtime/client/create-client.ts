@@ -9,10 +9,11 @@ import { toMetadata } from "../metadata.js";
 import { interceptorsFor } from "../selector.js";
 import type { CallOptions, ClientOf, MethodSpec, RequestStream, ServiceSpec } from "../service.js";
 import { callBidiStreaming, callClientStreaming, callServerStreaming, callUnary, type GrpcMethod } from "./calls.js";
+import { createTransport } from "./channels.js";
 import { createPool, type PoolOptions } from "./pool.js";
 import { type CallDefaults, callDefaults } from "./service-config.js";
 import type { Target } from "./targets.js";
-import { createTransport, type Transport } from "./transport.js";
+import type { Transport } from "./transport.js";
 
 /**
  * Options of {@link createClient}. `interceptors`, `timeoutMs` and

@@ -2,9 +2,7 @@ import type { ChannelCredentials, ChannelOptions, Client } from "@grpc/grpc-js";
 import type { ClientLimits } from "../ops/limits.js";
 import type { Compression, ServiceSpec } from "../service.js";
 import type { TlsOptions } from "./credentials.js";
-import { ChannelSet } from "./pool.js";
 import type { LoadBalancing, ServiceConfigJson } from "./service-config.js";
-import type { Target } from "./targets.js";
 
 /** What a call asks of the channel it is started on. */
 export interface PickOptions {
@@ -94,34 +92,4 @@ export interface ChannelTransport extends Transport {
   close(): Promise<void>;
   registerService(service: ServiceSpec): void;
   track(call: TrackedCall): () => void;
-}
-
-/**
- * A transport over one grpc-js channel to `target` (`host:port`,
- * `dns:///name:port`, a list of IP addresses, ...). Several grpckit clients
- * may share it; close it once they are done. For several channels, use
- * `createPool`.
- *
- * grpc-js compresses per channel: a call that asks for another compression
- * than the transport's goes on a second channel to the same target, opened
- * on first use and closed with the transport.
- *
- * @example
- * const transport = createTransport("127.0.0.1:50051");
- * const users = createClient(UserService, transport);
- * const orders = createClient(OrderService, transport);
- * // ...
- * await transport.close();
- */
-export function createTransport(target: Target, options: TransportOptions = {}): ChannelTransport {
-  const channels = new ChannelSet(target, 1, options);
-  return {
-    get client() {
-      return channels.first();
-    },
-    pick: (pick) => channels.pick(pick),
-    close: () => channels.close(),
-    registerService: (service) => channels.registerService(service),
-    track: (call) => channels.track(call),
-  };
 }

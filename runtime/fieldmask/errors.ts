@@ -1,6 +1,6 @@
+import { invalidArgument } from "../bad-request.js";
 import type { RpcError } from "../errors.js";
-import { invalidArgument } from "../validate/interceptors.js";
-import type { FieldViolation } from "../validate/violation.js";
+import type { FieldViolation } from "../status-details.js";
 import type { PathProblem } from "./paths.js";
 
 /**

@@ -1,17 +1,13 @@
 import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { invalidArgument } from "../bad-request.js";
 import { messageFrom } from "../codec.js";
 import type { RpcError } from "../errors.js";
 import type { AnyMessage, ServerInterceptor, ServerResult } from "../interceptor.js";
 import { iterationDone, relay } from "../internal/streams.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { MethodSpec, ResponseInit } from "../service.js";
-import {
-  type CheckedRequestStream,
-  invalidArgument,
-  type ValidationOptions,
-  withCheckedRequests,
-} from "../validate/interceptors.js";
-import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "../validate/violation.js";
+import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "../status-details.js";
+import { type CheckedRequestStream, type ValidationOptions, withCheckedRequests } from "../validate/interceptors.js";
 import { maskViolations } from "./errors.js";
 import { parseReadMask, type ReadMask } from "./read-mask.js";
 import { requiredCheck } from "./required.js";

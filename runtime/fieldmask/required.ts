@@ -1,5 +1,5 @@
 import { type DescField, type DescMessage, isFieldSet, type MessageShape, ScalarType } from "@bufbuild/protobuf";
-import { type FieldViolation, mapEntryPath } from "../validate/violation.js";
+import { type FieldViolation, mapEntryPath } from "../status-details.js";
 import { isRequired } from "./field-behavior.js";
 import { isWellKnownType } from "./paths.js";
 

@@ -8,7 +8,7 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import { excerpt } from "../excerpt.js";
-import { DEFAULT_MAX_VIOLATIONS } from "../validate/violation.js";
+import { DEFAULT_MAX_VIOLATIONS } from "../status-details.js";
 import { invalidMask } from "./errors.js";
 import { describeProtection, hasProtectedFields, isRequired, protectionOf } from "./field-behavior.js";
 import {

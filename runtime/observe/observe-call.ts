@@ -1,14 +1,16 @@
 import { Code, RpcError } from "../errors.js";
-import type {
-  AnyMessage,
-  ClientCall,
-  ClientInterceptor,
-  ClientResult,
-  ClientStep,
-  ServerCall,
-  ServerInterceptor,
-  ServerResult,
-  ServerStep,
+import {
+  type AnyMessage,
+  type ClientCall,
+  type ClientInterceptor,
+  type ClientResult,
+  type ClientStep,
+  fuseInterceptors,
+  fusesWith,
+  type ServerCall,
+  type ServerInterceptor,
+  type ServerResult,
+  type ServerStep,
 } from "../interceptor.js";
 import { type Answer, whenAnswered } from "../internal/answered.js";
 import { whenCutShort } from "../internal/cut-short.js";
@@ -73,35 +75,8 @@ export function serverMessageOf(error: unknown): string {
   return error instanceof RpcError ? error.rawMessage : INTERNAL_MESSAGE;
 }
 
-const GO_CODE_NAMES: readonly string[] = [
-  "OK",
-  "Canceled",
-  "Unknown",
-  "InvalidArgument",
-  "DeadlineExceeded",
-  "NotFound",
-  "AlreadyExists",
-  "PermissionDenied",
-  "ResourceExhausted",
-  "FailedPrecondition",
-  "Aborted",
-  "OutOfRange",
-  "Unimplemented",
-  "Internal",
-  "Unavailable",
-  "DataLoss",
-  "Unauthenticated",
-];
-
-/**
- * The name of a status code as grpc-go spells it (`OK`, `NotFound`,
- * `DeadlineExceeded`): the `grpc_code` label values of go-grpc-prometheus
- * and the `grpc.code` of go-grpc-middleware's logs, so existing dashboards
- * and queries work unchanged.
- */
-export function codeName(code: Code): string {
-  return GO_CODE_NAMES[code] ?? `Code(${code})`;
-}
+// Lives with Code in the core, so that a concern outside observe/ names codes the same way.
+export { codeName } from "../errors.js";
 
 /** The method kind as go-grpc-prometheus's `grpc_type` label spells it. */
 export function grpcType(kind: MethodKind): "unary" | "client_stream" | "server_stream" | "bidi_stream" {
@@ -166,7 +141,7 @@ function observing<Call, Result, Step>(
     const { observer, run } = start(call);
     return observe(next, call, observer, run);
   };
-  return Object.assign(interceptor, { [observes]: { start, observe } });
+  return Object.assign(interceptor, { [observes]: { start, observe }, [fusesWith]: fusedInterceptor });
 }
 
 /**
@@ -178,21 +153,7 @@ function observing<Call, Result, Step>(
  * of those before it... (the outermost's `run` wraps the others').
  */
 export function fuseObservers<I>(interceptors: readonly I[]): I[] {
-  const fused: I[] = [];
-  for (let i = 0; i < interceptors.length; ) {
-    let j = i;
-    while (j < interceptors.length && observesOf(interceptors[j]) !== undefined) {
-      j++;
-    }
-    if (j - i >= 2) {
-      fused.push(fusedInterceptor(interceptors.slice(i, j)) as I);
-      i = j;
-    } else {
-      fused.push(interceptors[i] as I);
-      i++;
-    }
-  }
-  return fused;
+  return fuseInterceptors(interceptors);
 }
 
 function observesOf(interceptor: unknown): Observes<unknown, unknown, unknown> | undefined {
@@ -201,13 +162,14 @@ function observesOf(interceptor: unknown): Observes<unknown, unknown, unknown> |
     : undefined;
 }
 
-function fusedInterceptor(group: readonly unknown[]): (next: unknown) => (call: unknown) => Promise<unknown> {
+function fusedInterceptor<I>(group: readonly I[]): I {
   const parts = group.map((interceptor) => observesOf(interceptor) as Observes<unknown, unknown, unknown>);
   const { observe } = parts[0] as Observes<unknown, unknown, unknown>;
-  return (next) => (call) => {
+  const fused = (next: unknown) => (call: unknown) => {
     const observers = new ObserverGroup(parts, call as ServerCall | ClientCall);
     return observe(next, call, observers, observers.run());
   };
+  return fused as I;
 }
 
 /** Runs `fn` inside each of `runs`, the first outermost. */

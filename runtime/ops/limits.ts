@@ -1,7 +1,7 @@
 import type { ChannelOptions } from "@grpc/grpc-js";
 import { type AnswerLimits, DEFAULT_ANSWER_LIMITS } from "../server/bounded-answer.js";
 import type { Compression } from "../service.js";
-import { DEFAULT_MAX_VIOLATIONS } from "../validate/violation.js";
+import { DEFAULT_MAX_VIOLATIONS } from "../status-details.js";
 
 /*
  * Named, documented limits over grpc-js's flat `grpc.*` channel options. Each

@@ -1,0 +1,168 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { type Arrow, cycles, importGraph, type Place, violations } from "./import-graph.js";
+
+/*
+ * The layer map of runtime/ and plugin/ (docs: README "Layout"). Imports point down or stay in
+ * their unit. A unit of the same rank is reached only through its public face (an index.ts).
+ *
+ *   runtime  3 entry      index.ts, codegen.ts
+ *            2 concerns   auth/ validate/ fieldmask/ observe/ ops/ http/   (each its own unit)
+ *            1 server/ client/                                          (each its own unit)
+ *            0 core       the other top-level files, internal/, gen/
+ *   plugin  14 bin.ts   13 plugin.ts, scaffold/   12 emit/   11 model/   10 the rest (parameters, lazy/, gen/, ...)
+ *
+ * The plugin sits above the whole runtime: it may use the runtime's pure parts, never the reverse.
+ */
+const CONCERNS = new Set(["auth", "validate", "fieldmask", "observe", "ops", "http"]);
+
+function place(file: string): Place {
+  const [top, second = "", ...rest] = file.split("/");
+  if (top === "runtime") {
+    if (rest.length === 0)
+      return second === "index.ts" || second === "codegen.ts" ? { rank: 3, unit: "entry" } : { rank: 0, unit: "core" };
+    if (second === "internal" || second === "gen") return { rank: 0, unit: "core" };
+    if (second === "server" || second === "client") return { rank: 1, unit: second };
+    if (CONCERNS.has(second)) return { rank: 2, unit: second };
+    throw new Error(`runtime/${second}/ is in no layer: add it to the map in test/architecture/layers.test.ts`);
+  }
+  if (file === "plugin/bin.ts") return { rank: 14, unit: "bin" };
+  if (file === "plugin/plugin.ts") return { rank: 13, unit: "plugin" };
+  if (second === "scaffold") return { rank: 13, unit: "scaffold" };
+  if (second === "emit") return { rank: 12, unit: "emit" };
+  if (second === "model") return { rank: 11, unit: "model" };
+  return { rank: 10, unit: "plugin-base" };
+}
+
+const isPublicFace = (file: string): boolean => file.startsWith("runtime/") && file.endsWith("/index.ts");
+
+/**
+ * Today's violations, to be emptied (issue 20). The list can only shrink: a new violation fails,
+ * and so does an entry that no longer holds, so a fix removes its line.
+ */
+const ALLOWED_VIOLATIONS = [
+  "runtime/client/create-client.ts -> runtime/auth/token.ts (upward: client -> auth)",
+  "runtime/client/channels.ts -> runtime/ops/limits.ts (upward: client -> ops)",
+  "runtime/client/transport.ts -> runtime/ops/limits.ts (upward: client -> ops)",
+  "runtime/fieldmask/interceptor.ts -> runtime/validate/interceptors.ts (sideways: fieldmask -> internals of validate)",
+  "runtime/ops/gen/grpc/health/v1/health_grpckit.ts -> runtime/codegen.ts (upward: ops -> entry)",
+  "runtime/ops/gen/grpc/reflection/v1/reflection_grpckit.ts -> runtime/codegen.ts (upward: ops -> entry)",
+  "runtime/ops/gen/grpc/reflection/v1alpha/reflection_grpckit.ts -> runtime/codegen.ts (upward: ops -> entry)",
+  "runtime/server/admission.ts -> runtime/ops/limits.ts (upward: server -> ops)",
+  "runtime/server/create-server.ts -> runtime/auth/enforce.ts (upward: server -> auth)",
+  "runtime/server/create-server.ts -> runtime/ops/health/index.ts (upward: server -> ops)",
+  "runtime/server/create-server.ts -> runtime/ops/limits.ts (upward: server -> ops)",
+  "runtime/server/create-server.ts -> runtime/ops/reflection/index.ts (upward: server -> ops)",
+  "runtime/service.ts -> runtime/auth/rule.ts (upward: core -> auth)",
+  "runtime/service.ts -> runtime/client/service-config.ts (upward: core -> client)",
+  "runtime/service.ts -> runtime/fieldmask/interceptor.ts (upward: core -> fieldmask)",
+  "runtime/service.ts -> runtime/validate/validator.ts (upward: core -> validate)",
+];
+
+/** Today's import cycles (each the sorted files of one strongly connected set); same rule as above. */
+const ALLOWED_CYCLES: string[][] = [
+  [
+    "runtime/auth/authenticator.ts",
+    "runtime/auth/enforce.ts",
+    "runtime/auth/principal.ts",
+    "runtime/auth/rule.ts",
+    "runtime/bad-request.ts",
+    "runtime/client/service-config.ts",
+    "runtime/codec.ts",
+    "runtime/codegen.ts",
+    "runtime/errors.ts",
+    "runtime/fieldmask/errors.ts",
+    "runtime/fieldmask/interceptor.ts",
+    "runtime/fieldmask/update-mask.ts",
+    "runtime/interceptor.ts",
+    "runtime/internal/answered.ts",
+    "runtime/internal/cut-short.ts",
+    "runtime/metadata.ts",
+    "runtime/ops/gen/grpc/health/v1/health_grpckit.ts",
+    "runtime/ops/gen/grpc/reflection/v1/reflection_grpckit.ts",
+    "runtime/ops/gen/grpc/reflection/v1alpha/reflection_grpckit.ts",
+    "runtime/ops/health/index.ts",
+    "runtime/ops/limits.ts",
+    "runtime/ops/reflection/index.ts",
+    "runtime/selector.ts",
+    "runtime/server/admission.ts",
+    "runtime/server/bounded-answer.ts",
+    "runtime/server/call-state.ts",
+    "runtime/server/create-server.ts",
+    "runtime/server/method-handlers.ts",
+    "runtime/server/schema-interceptors.ts",
+    "runtime/server/unexpected.ts",
+    "runtime/service.ts",
+    "runtime/validate/interceptors.ts",
+  ],
+];
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+// Written by the build from templates/; it imports nothing.
+const arrows: Arrow[] = importGraph(root, ["runtime", "plugin"], (file) => file.endsWith("templates.generated.ts"));
+
+/** The arrows inside one cycle, so a failure shows where to cut. */
+const inside = (members: readonly string[]): string[] =>
+  arrows.filter((a) => members.includes(a.from) && members.includes(a.to)).map((a) => `${a.from} -> ${a.to}`);
+
+describe("the runtime's and the plugin's layers", () => {
+  it("reads a real graph", () => {
+    // A broken reader (no arrows found) would make every check below pass.
+    expect(arrows.length).toBeGreaterThan(200);
+    expect(arrows).toContainEqual({ from: "runtime/index.ts", to: "runtime/service.ts" });
+  });
+
+  it("has no import cycle beyond the allowed ones, and every allowed one still exists", () => {
+    const found = cycles(arrows);
+    const key = (c: readonly string[]): string => c.join(" ");
+    const allowed = new Set(ALLOWED_CYCLES.map(key));
+    const fresh = found.filter((c) => !allowed.has(key(c)));
+    const stale = ALLOWED_CYCLES.filter((c) => !found.some((f) => key(f) === key(c)));
+    expect(
+      fresh.map((c) => ({ files: c, arrows: inside(c) })),
+      "import cycles not in ALLOWED_CYCLES (cut one arrow of each)",
+    ).toEqual([]);
+    expect(stale, "ALLOWED_CYCLES entries that no longer exist: shrink or remove them").toEqual([]);
+  });
+
+  it("has no upward or sideways import beyond the allowed ones, and every allowed one still exists", () => {
+    const found = violations(arrows, place, isPublicFace);
+    expect(
+      found.filter((v) => !ALLOWED_VIOLATIONS.includes(v)),
+      "imports that break the layer map",
+    ).toEqual([]);
+    expect(
+      ALLOWED_VIOLATIONS.filter((v) => !found.includes(v)),
+      "ALLOWED_VIOLATIONS entries that no longer exist: remove them",
+    ).toEqual([]);
+  });
+});
+
+describe("the layer checks themselves", () => {
+  const flat = (file: string): Place => ({ rank: Number(file.slice(1)), unit: file });
+
+  it("finds a cycle of three and a self-import, not a chain", () => {
+    const graph: Arrow[] = [
+      { from: "a", to: "b" },
+      { from: "b", to: "c" },
+      { from: "c", to: "a" },
+      { from: "c", to: "d" },
+      { from: "e", to: "e" },
+    ];
+    expect(cycles(graph)).toEqual([["a", "b", "c"], ["e"]]);
+    expect(cycles([{ from: "a", to: "b" }])).toEqual([]);
+  });
+
+  it("flags an upward arrow and a sideways arrow into internals, not one into a public face", () => {
+    const graph: Arrow[] = [
+      { from: "x0", to: "y1" },
+      { from: "y1", to: "z1" },
+      { from: "y1", to: "w1" },
+      { from: "y1", to: "v0" },
+    ];
+    expect(violations(graph, flat, (f) => f === "w1")).toEqual([
+      "x0 -> y1 (upward: x0 -> y1)",
+      "y1 -> z1 (sideways: y1 -> internals of z1)",
+    ]);
+  });
+});
