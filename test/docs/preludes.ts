@@ -148,6 +148,23 @@ declare class PoolTimeout extends Error {}`,
       prelude: `import { createClient, createServer, recovery } from "grpckit";\n${order}\ndeclare const address: string;`,
     },
   ],
+  "http.md": [
+    {
+      contains: "serveHttp(server,",
+      prelude: `import type { JSONWebKeySet } from "jose";
+import type { ProductServiceHandlers } from "./gen/ecommerce/v1/product_grpckit.js";
+import { ProductService } from "./gen/ecommerce/v1/product_grpckit.js";
+declare const jwks: JSONWebKeySet;
+declare const issuer: string;
+declare const audience: string;
+declare const handlers: ProductServiceHandlers;`,
+    },
+    {
+      contains: "app.use(httpHandler(server))",
+      prelude: `${server}
+declare const app: { use(handler: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, next: () => void) => void): void };`,
+    },
+  ],
   "operations.md": [
     {
       contains: 'db.on("disconnect"',
