@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { clone, equals } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
-import { Code, RpcError } from "grpckit";
+import { Code, excerpt, RpcError } from "grpckit";
 import { type Money, MoneySchema } from "../../generated-example/ecommerce/v1/common_pb.js";
 import { type Order, OrderSchema, type OrderStatus } from "../../generated-example/ecommerce/v1/order_pb.js";
 import { type Product, ProductSchema, ProductUpdateKind } from "../../generated-example/ecommerce/v1/product_pb.js";
@@ -66,10 +66,10 @@ export class MemoryUsers implements UserRepository {
   async update(next: User, previous: User): Promise<User> {
     const current = this.#users.get(next.userId);
     if (current === undefined) {
-      throw new RpcError(Code.NOT_FOUND, `user ${next.userId} not found`);
+      throw new RpcError(Code.NOT_FOUND, `user ${excerpt(next.userId)} not found`);
     }
     if (!equals(UserSchema, current, previous)) {
-      throw new RpcError(Code.ABORTED, `user ${next.userId} changed meanwhile; read it again and retry`);
+      throw new RpcError(Code.ABORTED, `user ${excerpt(next.userId)} changed meanwhile; read it again and retry`);
     }
     this.#checkEmailIsFree(next.email, next.userId);
     const stored = clone(UserSchema, next);
@@ -81,7 +81,7 @@ export class MemoryUsers implements UserRepository {
 
   async delete(userId: string): Promise<void> {
     if (!this.#users.delete(userId)) {
-      throw new RpcError(Code.NOT_FOUND, `user ${userId} not found`);
+      throw new RpcError(Code.NOT_FOUND, `user ${excerpt(userId)} not found`);
     }
   }
 
@@ -101,7 +101,7 @@ export class MemoryUsers implements UserRepository {
   #checkEmailIsFree(email: string, userId: string | undefined): void {
     const owner = [...this.#users.values()].find((u) => u.email.toLowerCase() === email.toLowerCase());
     if (owner !== undefined && owner.userId !== userId) {
-      throw new RpcError(Code.ALREADY_EXISTS, `a user with email ${email} already exists`);
+      throw new RpcError(Code.ALREADY_EXISTS, `a user with email ${excerpt(email)} already exists`);
     }
   }
 }
@@ -154,7 +154,10 @@ export class MemoryProducts implements ProductRepository {
     const wanted = new Map<string, number>();
     for (const { productId, quantity } of lines) {
       if (!Number.isInteger(quantity) || quantity < 1) {
-        throw new RpcError(Code.INVALID_ARGUMENT, `quantity of ${productId} must be at least 1, not ${quantity}`);
+        throw new RpcError(
+          Code.INVALID_ARGUMENT,
+          `quantity of ${excerpt(productId)} must be at least 1, not ${quantity}`,
+        );
       }
       wanted.set(productId, (wanted.get(productId) ?? 0) + quantity);
     }
@@ -163,7 +166,7 @@ export class MemoryProducts implements ProductRepository {
       if (stock < quantity) {
         throw new RpcError(
           Code.FAILED_PRECONDITION,
-          `not enough of product ${productId} in stock: ${quantity} wanted, ${stock} left`,
+          `not enough of product ${excerpt(productId)} in stock: ${quantity} wanted, ${stock} left`,
         );
       }
     }
@@ -198,7 +201,7 @@ export class MemoryProducts implements ProductRepository {
   #find(productId: string): Product {
     const product = this.#products.get(productId);
     if (product === undefined) {
-      throw new RpcError(Code.NOT_FOUND, `product ${productId} not found`);
+      throw new RpcError(Code.NOT_FOUND, `product ${excerpt(productId)} not found`);
     }
     return product;
   }
@@ -255,10 +258,10 @@ export class MemoryOrders implements OrderRepository {
   async setStatus(orderId: string, from: OrderStatus, to: OrderStatus): Promise<Order> {
     const order = this.#orders.get(orderId);
     if (order === undefined) {
-      throw new RpcError(Code.NOT_FOUND, `order ${orderId} not found`);
+      throw new RpcError(Code.NOT_FOUND, `order ${excerpt(orderId)} not found`);
     }
     if (order.status !== from) {
-      throw new RpcError(Code.ABORTED, `order ${orderId} changed meanwhile; read it again and retry`);
+      throw new RpcError(Code.ABORTED, `order ${excerpt(orderId)} changed meanwhile; read it again and retry`);
     }
     order.status = to;
     order.updateTime = timestampNow();

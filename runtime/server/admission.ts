@@ -5,6 +5,8 @@ import {
   type ServerInterceptor,
   status,
 } from "@grpc/grpc-js";
+import { Code, RpcError } from "../errors.js";
+import { recordEndedByServer } from "../internal/ended-by-server.js";
 import type { ResolvedServerLimits } from "../ops/limits.js";
 
 /*
@@ -100,6 +102,8 @@ class AdmittedCall extends ServerInterceptingCall implements InterceptingServerL
   waitingSince = -1;
   private ended = false;
   private listener: InterceptingServerListener | undefined;
+  /** The request metadata, which the handler's call holds too: where {@link expire} leaves its reason. */
+  private metadata: Metadata | undefined;
 
   constructor(
     private readonly inner: ServerInterceptingCallInterface,
@@ -117,6 +121,7 @@ class AdmittedCall extends ServerInterceptingCall implements InterceptingServerL
   }
 
   onReceiveMetadata(metadata: Metadata): void {
+    this.metadata = metadata;
     this.listener?.onReceiveMetadata(metadata);
   }
 
@@ -161,10 +166,12 @@ class AdmittedCall extends ServerInterceptingCall implements InterceptingServerL
 
   /** Ends the call for its client's silence (the sweeper calls it). */
   expire(timeoutMs: number): void {
-    this.sendStatus({
-      code: status.DEADLINE_EXCEEDED,
-      details: `no request message for ${timeoutMs} ms, the server's limit (requestIdleTimeoutMs)`,
-    });
+    const details = `no request message for ${timeoutMs} ms, the server's limit (requestIdleTimeoutMs)`;
+    // grpc-js tells the handler only "cancelled": its signal is to abort with what the client got.
+    if (this.metadata !== undefined) {
+      recordEndedByServer(this.metadata, new RpcError(Code.DEADLINE_EXCEEDED, details));
+    }
+    this.sendStatus({ code: status.DEADLINE_EXCEEDED, details });
   }
 
   private received(): void {

@@ -4,6 +4,7 @@ import { type ContextValues, createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
 import { type Answer, type AnswerHook, onAnswer } from "../internal/answered.js";
 import { type CutShortHook, onCutShort } from "../internal/cut-short.js";
+import { endedByServer } from "../internal/ended-by-server.js";
 import { toMetadata } from "../metadata.js";
 import type { AuthContext, MetadataInit, MethodSpec, ServerContext, ServiceSpec } from "../service.js";
 import { type AnswerLimits, boundStatus, checkHeaders } from "./bounded-answer.js";
@@ -314,6 +315,10 @@ export class CallState {
   }
 
   private cancellationReason(): RpcError {
+    const ended = endedByServer(this.call.metadata);
+    if (ended !== undefined) {
+      return ended;
+    }
     const ms = this.deadlineMs();
     if (Number.isFinite(ms) && Date.now() >= ms - DEADLINE_MARGIN_MS) {
       return new RpcError(Code.DEADLINE_EXCEEDED, "the deadline passed");

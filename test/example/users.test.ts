@@ -44,6 +44,17 @@ describe("the example's UserService", () => {
     await expect(users.client.deleteUser({ userId: "u1" })).rejects.toMatchObject({ code: Code.NOT_FOUND });
   });
 
+  test("the store's errors quote a caller's id as an excerpt, not whole", async () => {
+    const { users } = await serveShop();
+    // DeleteUser hands the id straight to the store, whose NOT_FOUND names it.
+    const failure = await users.client.deleteUser({ userId: "x".repeat(10_000) }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      code: Code.NOT_FOUND,
+      rawMessage: expect.stringMatching(/^user x+… \(truncated: 10000 characters\) not found$/),
+    });
+    expect((failure as { rawMessage: string }).rawMessage.length).toBeLessThan(1_000);
+  });
+
   test("UpdateUser changes exactly the fields its update mask names", async () => {
     const { users } = await serveShop();
     const { user: original } = await users.client.createUser({

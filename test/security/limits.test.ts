@@ -158,7 +158,7 @@ describe("the number of calls in progress is bounded", () => {
 describe("a call whose client sends nothing ends after requestIdleTimeoutMs", () => {
   const limits = { requestIdleTimeoutMs: 300 };
 
-  test("a client stream that sends nothing fails DEADLINE_EXCEEDED and creates nothing; the next call works", async () => {
+  test("a client stream that sends nothing fails DEADLINE_EXCEEDED, its handler's signal aborts with the same error, it creates nothing; the next call works", async () => {
     const store = userStore();
     const aborted = deferred<unknown>();
     const { client } = await serve(
@@ -180,8 +180,10 @@ describe("a call whose client sends nothing ends after requestIdleTimeoutMs", ()
     const failure = await within(client.createUsers(nothing()).catch(RpcError.from), "the idle call to end");
     expect(failure).toMatchObject({ code: Code.DEADLINE_EXCEEDED });
     expect((failure as RpcError).rawMessage).toContain("requestIdleTimeoutMs");
-    // The handler learns of it through its signal.
-    await within(aborted.promise, "the handler's signal to abort");
+    // The handler learns of it through its signal, with the reason the client got.
+    const reason = await within(aborted.promise, "the handler's signal to abort");
+    expect(reason).toBeInstanceOf(RpcError);
+    expect(reason).toMatchObject({ code: Code.DEADLINE_EXCEEDED, rawMessage: (failure as RpcError).rawMessage });
     expect(store.users.size).toBe(0);
     expect(await client.createUsers([USER])).toMatchObject({ users: [{ displayName: "Ada" }] });
     expect(store.users.size).toBe(1);
