@@ -9,10 +9,10 @@ import { type Product, ProductUpdateKind } from "../generated-example/ecommerce/
 import { UserService } from "../generated-example/ecommerce/v1/user_grpckit.js";
 import { type User, UserSchema } from "../generated-example/ecommerce/v1/user_pb.js";
 import { formatMoney } from "./lib/money.js";
-import { mintToken, type ShopAddresses } from "./servers.js";
+import { mintToken, type ShopListeners } from "./servers.js";
 
-/** Where the demo finds the four services. */
-export interface DemoAddresses extends ShopAddresses {
+/** Where the demo finds the four services, and the shop's HTTP/JSON port. */
+export interface DemoAddresses extends ShopListeners {
   readonly gateway: string;
 }
 
@@ -349,6 +349,24 @@ export async function runDemo(addresses: DemoAddresses, out: DemoOutput = consol
     step("GetUser", "unary", `a guest without a token reads ${ada.userId}`);
     const noToken = await failure(guest.users.getUser({ userId: ada.userId }));
     show(`refused as expected: ${Code[noToken.code]}: ${noToken.rawMessage}`);
+
+    out.log("\n== HTTP/JSON: the same methods, rules and handlers, for callers that cannot speak gRPC");
+    const base = `http://${addresses.http}`;
+    const get = async (path: string, token?: string) => {
+      out.log(`\nGET ${path}${token === undefined ? "" : " (Authorization: Bearer <Ada's token>)"}`);
+      const response = await fetch(
+        `${base}${path}`,
+        token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+      );
+      show(`${response.status} ${await response.text()}`);
+    };
+    await get("/v1/products?query=lamp&read_mask=name,price");
+    await get(`/v1/orders/${secondOrder.orderId}?read_mask=status,total`, adaToken);
+    await get(`/v1/orders/${alansOrder.orderId}`, adaToken);
+    const openapi = await fetch(`${base}/openapi/${OrderService.typeName}.json`);
+    const { paths = {} } = (await openapi.json()) as { paths?: Record<string, unknown> };
+    out.log(`\nGET /openapi/${OrderService.typeName}.json`);
+    show(`${openapi.status}, an OpenAPI 3.1 document of ${Object.keys(paths).join(", ")}`);
 
     out.log("\nDone: every method of the four services was called.");
   } finally {

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { runDemo } from "./demo.js";
-import type { ShopAddresses } from "./servers.js";
+import type { ShopListeners } from "./servers.js";
 
 /*
  * `npm run example`: starts the shop (UserService, ProductService,
@@ -15,6 +15,7 @@ const shop = await launch("shop-process.js", isShopAddresses, [
   ["--users", "127.0.0.1:0"],
   ["--products", "127.0.0.1:0"],
   ["--orders", "127.0.0.1:0"],
+  ["--http", "127.0.0.1:0"],
 ]);
 const gateway = await launch("gateway-process.js", isGatewayAddress, [
   ["--listen", "127.0.0.1:0"],
@@ -26,6 +27,7 @@ console.log(`shop process ${shop.pid}:`);
 console.log(`  UserService    on ${shop.addresses.users}`);
 console.log(`  ProductService on ${shop.addresses.products}`);
 console.log(`  OrderService   on ${shop.addresses.orders}`);
+console.log(`  HTTP/JSON      on ${shop.addresses.http}`);
 console.log(`gateway process ${gateway.pid}:`);
 console.log(`  GatewayService on ${gateway.addresses.gateway}\n`);
 try {
@@ -69,8 +71,8 @@ async function stop(child: ChildProcess, script: string): Promise<void> {
   }
 }
 
-function isShopAddresses(message: unknown): message is ShopAddresses {
-  return hasStrings(message, ["users", "products", "orders"]);
+function isShopAddresses(message: unknown): message is ShopListeners {
+  return hasStrings(message, ["users", "products", "orders", "http"]);
 }
 
 function isGatewayAddress(message: unknown): message is { gateway: string } {

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { createServer as createHttpServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   closeClient,
   createClient,
   createServer,
+  httpHandler,
   jwt,
   type Server,
   type ServerAuth,
@@ -12,8 +15,11 @@ import {
 } from "grpckit";
 import { SignJWT } from "jose";
 import { GatewayService } from "../generated-example/ecommerce/v1/gateway_grpckit.js";
+import orderOpenApi from "../generated-example/ecommerce/v1/order.openapi.json" with { type: "json" };
 import { OrderService } from "../generated-example/ecommerce/v1/order_grpckit.js";
+import productOpenApi from "../generated-example/ecommerce/v1/product.openapi.json" with { type: "json" };
 import { ProductService } from "../generated-example/ecommerce/v1/product_grpckit.js";
+import userOpenApi from "../generated-example/ecommerce/v1/user.openapi.json" with { type: "json" };
 import { UserService } from "../generated-example/ecommerce/v1/user_grpckit.js";
 import { gatewayService } from "./services/gateway.js";
 import { orderService } from "./services/orders.js";
@@ -77,6 +83,11 @@ export interface ShopAddresses {
   readonly orders: string;
 }
 
+/** Where the shop listens: its three gRPC services, and HTTP/JSON for all three on one port. */
+export interface ShopListeners extends ShopAddresses {
+  readonly http: string;
+}
+
 export interface Running<A> {
   readonly addresses: A;
   /** Lets the calls in flight finish (for a short while), then stops. */
@@ -88,24 +99,39 @@ export interface Running<A> {
  * memory unless given), each on its own server and port: as three
  * microservices that share a database. Port 0 picks a free port. The
  * servers enforce the auth rules of the .proto files with `auth` (default:
- * the example's tokens).
+ * the example's tokens). One more port, `http`, serves the three services'
+ * google.api.http bindings as HTTP/JSON, through the same auth, and their
+ * OpenAPI documents (see {@link shopHttpHandler}).
  */
 export async function startShop(
-  options: { store?: Store; listen?: Partial<ShopAddresses>; auth?: ServerAuth } = {},
-): Promise<Running<ShopAddresses>> {
+  options: { store?: Store; listen?: Partial<ShopListeners>; auth?: ServerAuth } = {},
+): Promise<Running<ShopListeners>> {
   const store = options.store ?? createMemoryStore();
-  const listen = { users: "127.0.0.1:0", products: "127.0.0.1:0", orders: "127.0.0.1:0", ...options.listen };
+  const listen = {
+    users: "127.0.0.1:0",
+    products: "127.0.0.1:0",
+    orders: "127.0.0.1:0",
+    http: "127.0.0.1:0",
+    ...options.listen,
+  };
   const auth = options.auth ?? exampleAuth();
   // With reflection, so that grpcurl and grpcui work without the .proto files (for admins: see exampleAuth).
   const users = createServer({ auth, reflection: true }).add(UserService, userService(store.users));
   const products = createServer({ auth, reflection: true }).add(ProductService, productService(store.products));
   const orders = createServer({ auth, reflection: true }).add(OrderService, orderService(store));
-  const stop = () => stopAll([users, products, orders]);
+  const http = createHttpServer(shopHttpHandler([users, products, orders]));
+  const stop = async () => {
+    // HTTP first: its calls in flight count as the servers', which shutdown cancels after the grace.
+    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    await Promise.all([closed, stopAll([users, products, orders])]);
+  };
   try {
     const addresses = {
       users: await listenOn(users, listen.users),
       products: await listenOn(products, listen.products),
       orders: await listenOn(orders, listen.orders),
+      http: await listenHttp(http, listen.http),
     };
     return { addresses, stop };
   } catch (error) {
@@ -143,6 +169,56 @@ export async function startGateway(
     await stop();
     throw error;
   }
+}
+
+/*
+ * The shop's OpenAPI documents, by service, as `npm run generate` wrote them
+ * (the grpckit plugin's parameter openapi=true, in buf.gen.yaml). Serialized
+ * once: they do not change while the shop runs.
+ */
+const OPENAPI_DOCUMENTS = new Map<string, string>([
+  [`/openapi/${UserService.typeName}.json`, JSON.stringify(userOpenApi)],
+  [`/openapi/${ProductService.typeName}.json`, JSON.stringify(productOpenApi)],
+  [`/openapi/${OrderService.typeName}.json`, JSON.stringify(orderOpenApi)],
+]);
+
+/**
+ * The shop's HTTP port: `GET /openapi/<service>.json` answers the service's
+ * OpenAPI document (e.g. /openapi/ecommerce.v1.OrderService.json); any other
+ * request goes to each server's HTTP/JSON gateway in turn, each passing what
+ * none of its bindings match to the next, and the last answering 404 with a
+ * google.rpc.Status body.
+ */
+export function shopHttpHandler(servers: readonly Server[]): RequestListener {
+  const [last, ...others] = servers.map((server) => httpHandler(server)).reverse();
+  if (last === undefined) {
+    throw new TypeError("shopHttpHandler needs a server");
+  }
+  const gateways = others.reduce<RequestListener>(
+    (after, handler) => (req, res) => handler(req, res, () => after(req, res)),
+    (req, res) => last(req, res),
+  );
+  return (req, res) => {
+    const document = req.method === "GET" ? OPENAPI_DOCUMENTS.get(req.url ?? "") : undefined;
+    if (document === undefined) {
+      gateways(req, res);
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(document);
+  };
+}
+
+/** Listens on `address` with a node:http server and returns it with the port it got. */
+async function listenHttp(http: ReturnType<typeof createHttpServer>, address: string): Promise<string> {
+  const colon = address.lastIndexOf(":");
+  const host = address.slice(0, colon);
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject).listen(Number(address.slice(colon + 1)), host.replace(/^\[|\]$/g, ""), () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  return `${host}:${(http.address() as AddressInfo).port}`;
 }
 
 /** Listens on `address` and returns it with the port the server got. */

@@ -60,5 +60,16 @@ test("the demo calls every method of the four services and gets the answers it e
   expect(output).toMatch(/Ada writes to support as u3\n {2}refused as expected: PERMISSION_DENIED/);
   expect(output).toContain("Ada: refused as expected: PERMISSION_DENIED: permission denied");
   expect(output).toMatch(/admin: .*ecommerce\.v1\.OrderService/);
+  // HTTP/JSON on the shop's one HTTP port: public, the owner's, refused as missing, and the OpenAPI document.
+  expect(output).toContain(
+    'GET /v1/products?query=lamp&read_mask=name,price\n  200 {"products":[{"name":"Desk lamp","price":{"currencyCode":"EUR","units":"25","nanos":500000000}},{"name":"Floor lamp","price":{"currencyCode":"EUR","units":"89"}}],"totalSize":2}',
+  );
+  expect(output).toMatch(
+    new RegExp(
+      `GET /v1/orders/${uuid}\\?read_mask=status,total \\(Authorization: Bearer <Ada's token>\\)\n {2}200 \\{"order":\\{"status":"ORDER_STATUS_CANCELLED","total":\\{"currencyCode":"EUR","units":"89"\\}\\}\\}`,
+    ),
+  );
+  expect(output).toMatch(new RegExp(`\n {2}404 \\{"code":5,"message":"order ${uuid} not found","details":\\[\\]\\}`));
+  expect(output).toContain("200, an OpenAPI 3.1 document of /v1/orders/{order_id}");
   expect(output).toContain("Done: every method of the four services was called.");
 });

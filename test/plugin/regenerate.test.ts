@@ -61,7 +61,8 @@ describe("the reference output", () => {
         `--es_opt=${opt}`,
         `--plugin=protoc-gen-grpckit=${grpckitBin}`,
         `--grpckit_out=${out}`,
-        `--grpckit_opt=${opt}`,
+        // buf.gen.yaml's grpckit parameters.
+        `--grpckit_opt=${opt},openapi=true`,
         ...protos.map((p) => `proto/${p}`),
       ],
       { cwd: root },
