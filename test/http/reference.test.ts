@@ -1,12 +1,11 @@
 import { type HttpListener, type Server, serveHttp } from "grpckit";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { mintToken } from "../../example/servers.js";
-import { seedOrder, serveShop } from "../example/harness.js";
+import { HOME, seedOrder, serveShop } from "../example/harness.js";
 
 /*
  * The reference services' google.api.http bindings (proto/ecommerce/v1),
- * served over HTTP/JSON beside gRPC (GET bindings only: see the note in
- * proto/ecommerce/v1/order.proto on bindings with a body): the example's handlers, its JWT
+ * served over HTTP/JSON beside gRPC: the example's handlers, its JWT
  * authenticator and its rules (public catalogue, "the user themself, or an
  * admin"), reached with fetch.
  */
@@ -57,5 +56,45 @@ describe("the reference services over HTTP/JSON", () => {
     expect(await own.json()).toMatchObject({ order: { orderId: order.orderId, userId: user.userId } });
     const other = await fetch(`${base}/v1/orders/${order.orderId}`, { headers: await bearer("someone-else") });
     expect(other.status).toBe(404);
+  });
+
+  it("POST /v1/orders with the request as the body, for the user themself; 403 for another user", async () => {
+    const shop = await serveShop();
+    const { user, lamp } = await seedOrder(shop);
+    const base = await http(shop.orders.server);
+    const body = JSON.stringify({
+      userId: user.userId,
+      shippingAddress: HOME,
+      items: [{ productId: lamp.productId, quantity: 1 }],
+    });
+    const json = { "content-type": "application/json" };
+    const other = await fetch(`${base}/v1/orders`, {
+      method: "POST",
+      body,
+      headers: { ...json, ...(await bearer("someone-else")) },
+    });
+    expect(other.status).toBe(403);
+    const own = await fetch(`${base}/v1/orders`, {
+      method: "POST",
+      body,
+      headers: { ...json, ...(await bearer(user.userId)) },
+    });
+    expect(own.status).toBe(200);
+    expect(await own.json()).toMatchObject({ order: { userId: user.userId, items: [{ productId: lamp.productId }] } });
+  });
+
+  it("PATCH /v1/users/{user.user_id} with the user as the body and the update mask from the query", async () => {
+    const shop = await serveShop();
+    const { user } = await seedOrder(shop);
+    const base = await http(shop.users.server);
+    const patched = await fetch(`${base}/v1/users/${user.userId}?update_mask=display_name`, {
+      method: "PATCH",
+      body: JSON.stringify({ displayName: "Ada L." }),
+      headers: { "content-type": "application/json", ...(await bearer(user.userId)) },
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ user: { userId: user.userId, displayName: "Ada L." } });
+    const { user: stored } = await shop.users.client.getUser({ userId: user.userId });
+    expect(stored).toMatchObject({ displayName: "Ada L.", email: "ada@example.com" });
   });
 });

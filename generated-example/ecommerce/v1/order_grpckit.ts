@@ -25,6 +25,7 @@ export const OrderService = {
       output: CreateOrderResponseSchema,
       inputValidator: CreateOrderRequestValidator,
       auth: { self: { field: "user_id", overrideRoles: ["admin"] } },
+      http: [{ method: "POST", path: "/v1/orders", body: "*" }],
     },
     getOrder: {
       name: "GetOrder",
@@ -66,11 +67,6 @@ export interface OrderServiceHandlers {
   /**
    * CreateOrder places an order for the items of a user.
    *
-   * No google.api.http binding here (POST /v1/orders, body "*") yet: buf and
-   * protoc serialize an HttpRule with a body in different field orders, so
-   * the embedded descriptors of protoc-gen-es would stop being byte-identical
-   * between the two (test/plugin/regenerate.test.ts). See docs/http.md.
-   *
    * @generated from rpc ecommerce.v1.OrderService.CreateOrder
    */
   createOrder: UnaryHandler<typeof CreateOrderRequestSchema, typeof CreateOrderResponseSchema>;
@@ -103,11 +99,6 @@ export interface OrderServiceHandlers {
 export interface OrderServiceClient {
   /**
    * CreateOrder places an order for the items of a user.
-   *
-   * No google.api.http binding here (POST /v1/orders, body "*") yet: buf and
-   * protoc serialize an HttpRule with a body in different field orders, so
-   * the embedded descriptors of protoc-gen-es would stop being byte-identical
-   * between the two (test/plugin/regenerate.test.ts). See docs/http.md.
    *
    * @generated from rpc ecommerce.v1.OrderService.CreateOrder
    */

@@ -47,6 +47,7 @@ export const UserService = {
       inputValidator: UpdateUserRequestValidator,
       auth: { self: { field: "user.user_id", overrideRoles: ["admin"] } },
       masks: { update: { field: UpdateUserRequestSchema.field.updateMask, resource: UpdateUserRequestSchema.field.user } },
+      http: [{ method: "PATCH", path: "/v1/users/{user.user_id}", body: "user" }],
     },
     deleteUser: {
       name: "DeleteUser",

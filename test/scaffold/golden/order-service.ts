@@ -20,11 +20,6 @@ import type {
 export class OrderServiceImpl implements OrderServiceHandlers {
   /**
    * CreateOrder places an order for the items of a user.
-   *
-   * No google.api.http binding here (POST /v1/orders, body "*") yet: buf and
-   * protoc serialize an HttpRule with a body in different field orders, so
-   * the embedded descriptors of protoc-gen-es would stop being byte-identical
-   * between the two (test/plugin/regenerate.test.ts). See docs/http.md.
    */
   async createOrder(request: CreateOrderRequest, context: ServerContext): Promise<ResponseInit<typeof CreateOrderResponseSchema>> {
     throw new RpcError(Code.UNIMPLEMENTED, "ecommerce.v1.OrderService.CreateOrder is not implemented");
