@@ -70,6 +70,6 @@ test("the demo calls every method of the four services and gets the answers it e
     ),
   );
   expect(output).toMatch(new RegExp(`\n {2}404 \\{"code":5,"message":"order ${uuid} not found","details":\\[\\]\\}`));
-  expect(output).toContain("200, an OpenAPI 3.1 document of /v1/orders/{order_id}");
+  expect(output).toContain("200, an OpenAPI 3.1 document of /v1/orders, /v1/orders/{order_id}");
   expect(output).toContain("Done: every method of the four services was called.");
 });

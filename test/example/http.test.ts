@@ -118,7 +118,7 @@ describe("the example shop's HTTP/JSON port", () => {
     const order = (await (await fetch(`${shop.base}/openapi/${OrderService.typeName}.json`)).json()) as {
       paths: Record<string, unknown>;
     };
-    expect(Object.keys(order.paths)).toEqual(["/v1/orders/{order_id}"]);
+    expect(Object.keys(order.paths)).toEqual(["/v1/orders", "/v1/orders/{order_id}"]);
     expect((await fetch(`${shop.base}/openapi/ecommerce.v1.GatewayService.json`)).status).toBe(404);
     expect((await fetch(`${shop.base}/openapi/${OrderService.typeName}.json`, { method: "POST" })).status).toBe(404);
   });
