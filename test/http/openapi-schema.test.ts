@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { requestFor, root, runGrpckit } from "../support/codegen.js";
 
@@ -33,5 +34,16 @@ describe("the OpenAPI document against the OpenAPI 3.1 schema", () => {
   it("and the validator refuses a broken one", async () => {
     const broken = { ...doc, paths: { "/v1/x": { get: { responses: { "200": {} } } } } };
     expect((await (await validator()).validate(broken)).valid).toBe(false);
+  });
+});
+
+describe("the reference services' OpenAPI documents (generated-example, served by the example)", () => {
+  it.each(["user", "product", "order"])("%s.openapi.json is valid", async (name) => {
+    const doc = JSON.parse(
+      readFileSync(`${root}generated-example/ecommerce/v1/${name}.openapi.json`, "utf8"),
+    ) as object;
+    const result = await (await validator()).validate(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
   });
 });
