@@ -1,5 +1,4 @@
-import type { Metadata } from "@grpc/grpc-js";
-import type { RpcError } from "../errors.js";
+import type { Metadata, status } from "@grpc/grpc-js";
 
 /*
  * Why the server itself ended a call whose handler may still run (the
@@ -9,15 +8,22 @@ import type { RpcError } from "../errors.js";
  * interceptor and the handler's call (a grpc-js interceptor of
  * `channelOptions` that replaces it leaves the handler with CANCELLED). Only
  * calls ended this way are in it, and a WeakMap forgets them with the call.
+ * Plain data, not an RpcError: this module stays below the core's errors.
  */
-const reasons = new WeakMap<Metadata, RpcError>();
+
+/** The status the server ended a call with. */
+export interface EndedBy {
+  readonly code: status;
+  readonly details: string;
+}
+const reasons = new WeakMap<Metadata, EndedBy>();
 
 /** Records that the server ended the call whose request metadata is `metadata`, and why. */
-export function recordEndedByServer(metadata: Metadata, reason: RpcError): void {
+export function recordEndedByServer(metadata: Metadata, reason: EndedBy): void {
   reasons.set(metadata, reason);
 }
 
 /** Why the server ended the call whose request metadata is `metadata`; undefined if it did not. */
-export function endedByServer(metadata: Metadata): RpcError | undefined {
+export function endedByServer(metadata: Metadata): EndedBy | undefined {
   return reasons.get(metadata);
 }

@@ -5,7 +5,7 @@ import {
   type ServerInterceptor,
   status,
 } from "@grpc/grpc-js";
-import { Code, RpcError } from "../errors.js";
+import { Code } from "../errors.js";
 import { recordEndedByServer } from "../internal/ended-by-server.js";
 import type { ResolvedServerLimits } from "../ops/limits.js";
 
@@ -169,7 +169,7 @@ class AdmittedCall extends ServerInterceptingCall implements InterceptingServerL
     const details = `no request message for ${timeoutMs} ms, the server's limit (requestIdleTimeoutMs)`;
     // grpc-js tells the handler only "cancelled": its signal is to abort with what the client got.
     if (this.metadata !== undefined) {
-      recordEndedByServer(this.metadata, new RpcError(Code.DEADLINE_EXCEEDED, details));
+      recordEndedByServer(this.metadata, { code: Code.DEADLINE_EXCEEDED, details });
     }
     this.sendStatus({ code: status.DEADLINE_EXCEEDED, details });
   }

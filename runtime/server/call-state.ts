@@ -317,7 +317,7 @@ export class CallState {
   private cancellationReason(): RpcError {
     const ended = endedByServer(this.call.metadata);
     if (ended !== undefined) {
-      return ended;
+      return new RpcError(ended.code, ended.details);
     }
     const ms = this.deadlineMs();
     if (Number.isFinite(ms) && Date.now() >= ms - DEADLINE_MARGIN_MS) {

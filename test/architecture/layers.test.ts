@@ -77,7 +77,6 @@ const ALLOWED_CYCLES: string[][] = [
     "runtime/interceptor.ts",
     "runtime/internal/answered.ts",
     "runtime/internal/cut-short.ts",
-    "runtime/internal/ended-by-server.ts",
     "runtime/metadata.ts",
     "runtime/ops/gen/grpc/health/v1/health_grpckit.ts",
     "runtime/ops/gen/grpc/reflection/v1/reflection_grpckit.ts",
