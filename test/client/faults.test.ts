@@ -14,7 +14,7 @@ import { type Outcome, outcomeOf, runCalls, until } from "./support/load.js";
 /*
  * Faults over real processes: replicas killed, restarted, drained, and a
  * server that accepts connections and never answers. The client's retry
- * policy is the fleet proto's own (Lookup: up to 5 attempts on UNAVAILABLE;
+ * policy is the fleet proto's own (Lookup: up to 5 attempts on UNAVAILABLE, from 200 ms;
  * Charge, not idempotent: none), as the plugin turns it into a service
  * config. Every process and socket a test starts is gone when it ends.
  */
