@@ -5,6 +5,7 @@
 // honest client and attacker in separate processes, on 127.0.0.1. See bench/README.md.
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
+import { status } from "@grpc/grpc-js";
 import { median } from "../lib/measure.mjs";
 import { buildExample } from "../rpc/build.mjs";
 import { startProcess } from "../rpc/ipc.mjs";
@@ -18,27 +19,6 @@ const ATTACK_IN_FLIGHT = 4;
 const HONEST_IN_FLIGHT = 10;
 /** The honest request: answered, not an error. */
 const HONEST = "GetUser, found";
-
-/** gRPC status codes by number, for the notes. */
-const CODES = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-];
 
 export async function run({ root, rows, progress, quick }) {
   const example = pathToFileURL(`${buildExample(root)}/`).href;
@@ -83,7 +63,7 @@ async function errorAnswers({ rows, progress, server, attacker, notes }) {
     // The warm-up call and the measured one (only one, if the first cost the connection); the honest call after them is cheap.
     costs[name] = ((await server.request("cpu")) - before) / answer.calls;
     const note =
-      `${answer.timedOut ? "no answer in 5 s (cancelled)" : answer.status === -1 ? "no status received" : CODES[answer.status]}` +
+      `${answer.timedOut ? "no answer in 5 s (cancelled)" : answer.status === -1 ? "no status received" : status[answer.status]}` +
       `${answer.rstCode ? `, RST_STREAM ${answer.rstCode}` : ""}; ` +
       `request ${answer.requestBytes} B, response ${answer.responseBytes} B ` +
       `(grpc-message ${answer.grpcMessageBytes} B, grpc-status-details-bin ${answer.detailsBytes} B, body ${answer.bodyBytes} B); ` +
