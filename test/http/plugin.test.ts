@@ -1,12 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { type CodeGeneratorRequest, CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { afterAll, describe, expect, it } from "vitest";
 import { protocGenGrpckit } from "../../plugin/plugin.js";
-import { grpckitBin, requestFor, root } from "../support/codegen.js";
+import { grpckitError, requestFor, root, spawnGrpckit } from "../support/codegen.js";
 
 /*
  * The plugin's side of google.api.http: a binding that cannot work stops
@@ -183,22 +182,16 @@ function expectedError(i: number): string {
 describe("google.api.http bindings that cannot work", () => {
   bad.forEach((b, i) => {
     it(`fail generation: ${b.what}`, () => {
-      let message: string | undefined;
-      try {
-        protocGenGrpckit.run(requestOf([`bad/v1/${caseName(i)}.proto`]));
-      } catch (error) {
-        message = (error as Error).message;
-      }
-      expect(message).toBe(expectedError(i));
+      expect(grpckitError(requestOf([`bad/v1/${caseName(i)}.proto`]))).toBe(expectedError(i));
     });
   });
 
   it("fail the executable with one line, no stack, exit code 1 and no files", () => {
     const request = requestOf(["good/v1/good.proto", "bad/v1/c01.proto"]);
-    const run = spawnSync(grpckitBin, [], { input: toBinary(CodeGeneratorRequestSchema, request) });
+    const run = spawnGrpckit(request);
     expect(run.status).toBe(1);
     expect(run.stdout.length).toBe(0);
-    expect(run.stderr.toString()).toBe(`protoc-gen-grpckit: ${expectedError(0)}\n`);
+    expect(run.stderr).toBe(`protoc-gen-grpckit: ${expectedError(0)}\n`);
   });
 
   it("generate a good binding with nested and multi-segment variables", () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,22 @@ export function requestFor(dir: string, parameter: string): CodeGeneratorRequest
 /** Runs grpckit in-process: name -> content of every file it writes. */
 export function runGrpckit(request: CodeGeneratorRequest): Map<string, string> {
   return filesOf(protocGenGrpckit.run(request).file);
+}
+
+/** The message with which the plugin, run in-process, refuses `request`; undefined if it generates. */
+export function grpckitError(request: CodeGeneratorRequest): string | undefined {
+  try {
+    protocGenGrpckit.run(request);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** protoc-gen-grpckit's executable run on `request`, without failing on its exit code: status, stdout, stderr. */
+export function spawnGrpckit(request: CodeGeneratorRequest): { status: number | null; stdout: Buffer; stderr: string } {
+  const run = spawnSync(grpckitBin, [], { input: toBinary(CodeGeneratorRequestSchema, request) });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr.toString() };
 }
 
 /** Runs a plugin executable as protoc or buf would: request on stdin, response on stdout. */
