@@ -18,6 +18,7 @@ import {
 } from "@bufbuild/protobuf";
 import { Metadata, type StatusObject } from "@grpc/grpc-js";
 import { Code } from "../errors.js";
+import { excerpt } from "../excerpt.js";
 import { firstEvent } from "../internal/streams.js";
 import { CANCELLED, CallState, type ServerSurfaceCall } from "../server/call-state.js";
 import type { Server } from "../server/create-server.js";
@@ -121,7 +122,7 @@ export function httpHandler(server: Server, options: HttpGatewayOptions = {}): H
       drain(req, res, maxRequestBytes);
       sendStatus(res, {
         code: Code.NOT_FOUND,
-        details: `no binding for ${req.method} ${pathname.slice(0, 200)}`,
+        details: `no binding for ${excerpt(req.method ?? "GET", 16)} ${excerpt(pathname, 200)}`,
         metadata: new Metadata(),
       });
       return;
