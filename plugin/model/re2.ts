@@ -53,6 +53,22 @@ export function translateRe2(pattern: string): Re2Translation {
   return translation;
 }
 
+/**
+ * The JavaScript source (for the u flag) of an RE2 pattern the validation
+ * model accepted: printable ASCII, with `/` escaped, never empty.
+ */
+export function re2JsSource(pattern: string): string {
+  const t = translateRe2(pattern);
+  if (!t.ok) throw new Error(`the RE2 pattern ${JSON.stringify(pattern)} was refused: ${t.error}`);
+  // An empty source would make a comment of a literal.
+  return t.source === "" ? "(?:)" : t.source;
+}
+
+/** The JavaScript regular expression literal (`/…/u`) of an RE2 pattern the validation model accepted. */
+export function re2RegExpLiteral(pattern: string): string {
+  return `/${re2JsSource(pattern)}/u`;
+}
+
 function translate(pattern: string): Re2Translation {
   try {
     RE2JS.compile(pattern);
@@ -226,9 +242,7 @@ function jsChar(cp: number, inClass: boolean): string {
 }
 
 function jsRanges(ranges: Ranges): string {
-  return ranges
-    .map(([lo, hi]) => (lo === hi ? jsChar(lo, true) : `${jsChar(lo, true)}-${jsChar(hi, true)}`))
-    .join("");
+  return ranges.map(([lo, hi]) => (lo === hi ? jsChar(lo, true) : `${jsChar(lo, true)}-${jsChar(hi, true)}`)).join("");
 }
 
 function re2Ranges(ranges: Ranges): string {
@@ -580,9 +594,13 @@ class Translator {
         this.pos += 2;
         return [{ js: "$", atom: false }];
       case "b":
-      case "B":
         this.pos += 2;
-        return [{ js: `\\${next}`, atom: false }];
+        return [{ js: "\\b", atom: false }];
+      case "B":
+        // V8 tries a match inside a surrogate pair too, where \B holds (no word character on either side);
+        // there no code point follows, so the lookahead keeps it to RE2's positions.
+        this.pos += 2;
+        return [{ js: "\\B(?=[^]|$)", atom: false }];
       case "Q": {
         this.pos += 2;
         const end = this.text.indexOf("\\E", this.pos);

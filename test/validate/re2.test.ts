@@ -88,6 +88,8 @@ const patterns = [
   "^\\W+$",
   "\\bk\\b",
   "\\Bs",
+  "\\B",
+  "a\\B",
   "^.$",
   "^.+$",
   "(?s)^.+$",
@@ -297,7 +299,9 @@ describe("RE2 patterns in JavaScript", () => {
     );
     const flags = fc.constantFrom("", "(?i)", "(?m)", "(?s)", "(?U)", "(?-i)", "(?im)", "(?i:", "(?s:", "(?:", "(");
     const quantifier = fc.constantFrom("", "", "*", "+", "?", "{2}", "{1,3}", "*?", "{0,}");
-    const piece = fc.tuple(flags, atom, quantifier).map(([f, a, q]) => (f.endsWith(":") || f === "(" ? `${f}${a})${q}` : `${f}${a}${q}`));
+    const piece = fc
+      .tuple(flags, atom, quantifier)
+      .map(([f, a, q]) => (f.endsWith(":") || f === "(" ? `${f}${a})${q}` : `${f}${a}${q}`));
     const pattern = fc
       .array(fc.array(piece, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 })
       .map((branches) => branches.map((b) => b.join("")).join("|"));
