@@ -272,9 +272,8 @@ function jsAccepts(body: string): boolean {
 const sweeps = new Map<string, Ranges>();
 
 /**
- * The code points RE2 puts in a class, one by one: for a Unicode property
- * V8 does not know (a script newer than its Unicode tables); slow (about a
- * second), and never needed on a Node.js as recent as @bufbuild/re2's tables.
+ * The code points RE2 puts in a class, one by one: for a script newer than
+ * Unicode 15.0 (or than the generator's V8). Slow (about a second), and rare.
  */
 function sweep(re2Class: string): Ranges {
   let ranges = sweeps.get(re2Class);
@@ -300,11 +299,26 @@ function unicodePart(re2: string, name: string, negated: boolean): ClassPart {
   if (name === "Assigned") return { re2, js: `\\${negated ? "p" : "P"}{Cn}` };
   const property = name === "Lc" ? "LC" : name;
   const js = `\\${p}{${categories.has(property) ? property : `Script=${property}`}}`;
-  // V8 knows every name RE2 does, unless it is a script newer than its Unicode tables.
-  if (jsAccepts(js)) return { re2, js };
+  // V8 knows every name RE2 does, unless it is a script newer than its Unicode tables; and the
+  // generated code may run on an older Node.js than the generator, which would refuse the whole module.
+  if (!unicode16Scripts.has(name) && jsAccepts(js)) return { re2, js };
   const ranges = sweep(`\\p{${name}}`);
   return { re2, js: jsRanges(negated ? complement(ranges) : ranges) };
 }
+
+/**
+ * The scripts @bufbuild/re2 knows that Unicode 15.0 (Node.js 20.0's) does
+ * not: always written as ranges.
+ */
+const unicode16Scripts = new Set([
+  "Garay",
+  "Gurung_Khema",
+  "Kirat_Rai",
+  "Ol_Onal",
+  "Sunuwar",
+  "Todhri",
+  "Tulu_Tigalari",
+]);
 
 /** RE2's general categories (its other names are scripts). */
 const categories = new Set([

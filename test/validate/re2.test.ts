@@ -327,6 +327,15 @@ describe("RE2 patterns in JavaScript", () => {
     );
   });
 
+  it("writes a script newer than Unicode 15.0 as ranges, which any Node.js 20 compiles", () => {
+    const t = translateRe2("^\\p{Garay}+$");
+    expect(t.ok && t.source.includes("\\p{")).toBe(false);
+    for (const s of ["\u{10D40}", "\u{10D4A}\u{10D65}", "\u{10D3F}", "a", "\u{10D8F}"]) {
+      expect(js("^\\p{Garay}+$").test(s), s).toBe(re2("^\\p{Garay}+$", s));
+      expect(js("^\\P{Garay}$").test(s), s).toBe(re2("^\\P{Garay}$", s));
+    }
+  });
+
   it("keeps a plain pattern as it is", () => {
     expect(translateRe2("^[a-z][a-z0-9-]*$")).toEqual({ ok: true, source: "^[a-z][a-z0-9\\-]*$", flags: "u" });
     expect(translateRe2("^[A-Z]{3}$")).toEqual({ ok: true, source: "^[A-Z]{3}$", flags: "u" });
