@@ -11,7 +11,8 @@ import { RE2JS } from "@bufbuild/re2";
  * regexp/syntax in Perl mode), and written back in JavaScript's `u` syntax,
  * where every RE2 construct with another meaning in JavaScript is spelled out:
  * - `\s` `\d` `\w` are ASCII; `\S` `\D` `\W` their complements over all code
- *   points; `\b` `\B` ASCII (V8's, with the u flag and without i).
+ *   points; `\b` `\B` ASCII (V8's, with the u flag and without i; `\B`
+ *   kept out of surrogate pairs, where V8 also tries it).
  * - `.` is any character but `\n` (`[^\n]`), any at all under `(?s)`.
  * - `^` `$` are the ends of the text; under `(?m)` of a line, where only `\n`
  *   ends one (lookarounds: JavaScript's m flag also breaks at \r, U+2028;
@@ -24,7 +25,11 @@ import { RE2JS } from "@bufbuild/re2";
  * - Groups do not capture (only whether the pattern matches is asked).
  * Unicode properties are V8's `\p{…}`: RE2's tables for them are the same
  * (@bufbuild/re2 reads them from the platform), at the Unicode version of
- * the Node.js that runs the check.
+ * the Node.js that runs the check; scripts newer than Unicode 15.0 are
+ * written out as ranges.
+ *
+ * A translated pattern backtracks, where RE2 takes linear time: see "Patterns
+ * are RE2" in docs/validation.md.
  */
 
 /** A JavaScript regular expression: `new RegExp(source, flags)`. */
