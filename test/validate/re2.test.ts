@@ -192,6 +192,13 @@ const patterns = [
   "()",
   "((a))*",
   "[[:alpha:]-z]",
+  "[\\p{L}-z]",
+  "\\pLl",
+  "a(?i)*",
+  "a*(?i)*",
+  "x{0}",
+  "(?i:(?-i:k)|a)",
+  "((?i)k)k",
 ];
 
 describe("RE2 patterns in JavaScript", () => {
@@ -296,6 +303,17 @@ describe("RE2 patterns in JavaScript", () => {
       "\\Qa.\\E",
       "\\x{2028}",
       "\\v",
+      "[^\\W\\d]",
+      "[[:^alpha:]\\d]",
+      "[^[:^lower:]k]",
+      "\\P{Greek}",
+      "[\\p{Lu}\\p{Nd}]",
+      "[\\x{212A}-\\x{212B}s]",
+      "[^\\x{17F}]",
+      "\\Q\\E",
+      "\\0",
+      "[a-]",
+      "\\p{Any}",
     );
     const flags = fc.constantFrom("", "(?i)", "(?m)", "(?s)", "(?U)", "(?-i)", "(?im)", "(?i:", "(?s:", "(?:", "(");
     const quantifier = fc.constantFrom("", "", "*", "+", "?", "{2}", "{1,3}", "*?", "{0,}");
