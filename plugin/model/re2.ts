@@ -372,7 +372,9 @@ let foldCandidates: readonly number[] | undefined;
 /**
  * Every code point that case folding may relate to another: those that
  * change under a case mapping or under case folding. Any other code point
- * is alone in its folding orbit, so `(?i)` leaves it as it is.
+ * is alone in its folding orbit, so `(?i)` leaves it as it is. (@bufbuild/re2
+ * 0.6.1 folds by its orbit table, then by toLowerCase/toUpperCase: every key
+ * and value of the table, and every target of a mapping, is among these.)
  */
 function caseCandidates(): readonly number[] {
   if (foldCandidates === undefined) {
