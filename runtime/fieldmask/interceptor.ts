@@ -4,43 +4,15 @@ import { messageFrom } from "../codec.js";
 import type { RpcError } from "../errors.js";
 import type { AnyMessage, ServerInterceptor, ServerResult } from "../interceptor.js";
 import { iterationDone, relay } from "../internal/streams.js";
+import { type CheckedRequestStream, withCheckedRequests } from "../server/checked-requests.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { MethodSpec, ResponseInit } from "../service.js";
 import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "../status-details.js";
-import { type CheckedRequestStream, type ValidationOptions, withCheckedRequests } from "../validate/interceptors.js";
 import { maskViolations } from "./errors.js";
+import type { ReadMaskSpec, UpdateMaskSpec } from "./method-masks.js";
 import { parseReadMask, type ReadMask } from "./read-mask.js";
 import { requiredCheck } from "./required.js";
 import { parseUpdateMask } from "./update-mask.js";
-
-/**
- * The field masks of a method, as its generated method table declares them
- * (from the .proto: see docs/field-masks.md).
- */
-export interface MethodMasks {
-  /** The request's read mask: the server prunes each response to it. */
-  readonly read?: ReadMaskSpec | undefined;
-  /** The request's update mask: the server refuses bad paths before the handler runs. */
-  readonly update?: UpdateMaskSpec | undefined;
-}
-
-export interface ReadMaskSpec {
-  /** The request's google.protobuf.FieldMask field. */
-  readonly field: DescField;
-  /**
-   * The response field the mask applies to: a message, a list of messages or
-   * a map of messages (e.g. `GetUserResponse.user`). The whole response when
-   * undefined.
-   */
-  readonly target?: DescField | undefined;
-}
-
-export interface UpdateMaskSpec {
-  /** The request's google.protobuf.FieldMask field. */
-  readonly field: DescField;
-  /** The request's message field that holds the resource (e.g. `UpdateUserRequest.user`). */
-  readonly resource: DescField;
-}
 
 type Raw = Record<string, unknown>;
 type Maskable = (response: ResponseInit<DescMessage>, mask: ReadMask) => AnyMessage;
@@ -56,7 +28,7 @@ type Maskable = (response: ResponseInit<DescMessage>, mask: ReadMask) => AnyMess
  */
 export function fieldMaskInterceptor(
   method: MethodSpec,
-  options: ValidationOptions = {},
+  options: { maxViolations?: number | undefined } = {},
 ): ServerInterceptor | undefined {
   const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
   // One past the limit tells the error that there were more.

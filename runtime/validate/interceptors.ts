@@ -9,6 +9,7 @@ import type {
   ServerResult,
   ServerStep,
 } from "../interceptor.js";
+import { type CheckedRequestStream, withCheckedRequests } from "../server/checked-requests.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { Validator } from "./validator.js";
 import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "./violation.js";
@@ -24,8 +25,6 @@ export interface ValidationOptions {
    */
   maxViolations?: number | undefined;
 }
-
-type StreamResult = Extract<ServerResult, { responseStream: true }>;
 
 /**
  * Checks one message, collecting at most one violation past `maxViolations`
@@ -123,42 +122,6 @@ function validatedStream(
   maxViolations: number,
 ): Promise<ServerResult> {
   return withCheckedRequests(next, call, new CheckedStream(validator, call.requests, maxViolations));
-}
-
-/**
- * A request stream checked as the handler pulls it (request validation, the
- * REQUIRED fields of the field-mask interceptor): its first failure, and
- * the responses, cut off at that failure.
- */
-export interface CheckedRequestStream {
-  readonly failure: RpcError | undefined;
-  messages(): AsyncIterable<AnyMessage>;
-  responses(source: AsyncIterable<unknown>): AsyncIterable<unknown>;
-}
-
-/**
- * Calls `next` with the requests of `stream`. The first failed check is the
- * call's error, whatever the handler made of it (caught it, answered anyway,
- * or failed with an error of its own).
- */
-export async function withCheckedRequests(
-  next: ServerStep,
-  call: Extract<ServerCall, { requestStream: true }>,
-  stream: CheckedRequestStream,
-): Promise<ServerResult> {
-  let result: ServerResult;
-  try {
-    result = await next({ ...call, requests: stream.messages() });
-  } catch (error) {
-    throw stream.failure ?? error;
-  }
-  if (stream.failure !== undefined) {
-    throw stream.failure;
-  }
-  if (!result.responseStream) {
-    return result;
-  }
-  return { responseStream: true, responses: stream.responses(result.responses) as StreamResult["responses"] };
 }
 
 // Every method whose request declares rules is validated by the server,
