@@ -1,16 +1,12 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { AnyMessage } from "../interceptor.js";
-import type { MethodKind, MethodSpec } from "../service.js";
+import type { MethodSpec } from "../service.js";
 import { hasAnyRole, hasAnyScope, type Principal } from "./principal.js";
 
 // The method table's auth rule (see MethodSpec in service.ts: each concern adds its own property).
 declare module "../service.js" {
-  interface MethodSpec<
-    I extends DescMessage = DescMessage,
-    O extends DescMessage = DescMessage,
-    K extends MethodKind = MethodKind,
-  > {
+  interface MethodSpec<I, O, K> {
     /**
      * Who may call the method, when its .proto declares it
      * (`(grpckit.v1.method).auth`, or its service's default): a server with an

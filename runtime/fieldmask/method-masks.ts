@@ -1,13 +1,8 @@
-import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import type { MethodKind } from "../service.js";
+import type { DescField } from "@bufbuild/protobuf";
 
 // The method table's masks (see MethodSpec in service.ts: each concern adds its own property).
 declare module "../service.js" {
-  interface MethodSpec<
-    I extends DescMessage = DescMessage,
-    O extends DescMessage = DescMessage,
-    K extends MethodKind = MethodKind,
-  > {
+  interface MethodSpec<I, O, K> {
     /**
      * The request's read and update masks, when it has a `read_mask` or an
      * `update_mask` (or a field marked `(grpckit.v1.mask)`): the server checks

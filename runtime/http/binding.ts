@@ -1,13 +1,6 @@
-import type { DescMessage } from "@bufbuild/protobuf";
-import type { MethodKind } from "../service.js";
-
 // The method table's HTTP bindings (see MethodSpec in service.ts: each concern adds its own property).
 declare module "../service.js" {
-  interface MethodSpec<
-    I extends DescMessage = DescMessage,
-    O extends DescMessage = DescMessage,
-    K extends MethodKind = MethodKind,
-  > {
+  interface MethodSpec<I, O, K> {
     /**
      * The method's HTTP bindings, when its .proto declares `google.api.http`:
      * the rule first, then its `additional_bindings`. `serveHttp` serves them

@@ -1,14 +1,9 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import type { MethodKind } from "../service.js";
 import { type FieldViolation, mapEntryPath, prefixViolations } from "./violation.js";
 
 // The method table's validator (see MethodSpec in service.ts: each concern adds its own property).
 declare module "../service.js" {
-  interface MethodSpec<
-    I extends DescMessage = DescMessage,
-    O extends DescMessage = DescMessage,
-    K extends MethodKind = MethodKind,
-  > {
+  interface MethodSpec<I, O, K> {
     /**
      * The validator of the request message, when its .proto declares rules
      * (`grpckit.v1.field` options): the server checks every request with it
