@@ -69,6 +69,8 @@ describe("the runtime's and the plugin's layers", () => {
     // A broken reader (no arrows found) would make every check below pass.
     expect(arrows.length).toBeGreaterThan(200);
     expect(arrows).toContainEqual({ from: "runtime/index.ts", to: "runtime/service.ts" });
+    // Only its `declare module "../service.js"` ties binding.ts to the core: augmentations count.
+    expect(arrows).toContainEqual({ from: "runtime/http/binding.ts", to: "runtime/service.ts" });
   });
 
   it("has no import cycle beyond the allowed ones, and every allowed one still exists", () => {
