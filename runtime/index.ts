@@ -113,7 +113,6 @@ export type {
   Compression,
   HandlerOf,
   HandlersOf,
-  HttpBinding,
   MetadataInit,
   MethodKind,
   MethodSpec,
