@@ -2,7 +2,7 @@ import { type ClientHttp2Session, connect as connectHttp2 } from "node:http2";
 import { Code, closeClient, createClient, createServer, DEFAULT_SERVER_LIMITS, RpcError } from "grpckit";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
-import { serverChannelOptions } from "../../runtime/ops/limits.js";
+import { serverChannelOptions } from "../../runtime/server/limits.js";
 import { collect, serve, within } from "../support/serve.js";
 
 /**
