@@ -159,6 +159,14 @@ describe("defaults and checks", () => {
         /maxConcurrentCallsPerMethod\["\/ecommerce\.v1\.UserService\/ListUsers"\] must be/,
       ],
       [{ maxConcurrentCallsPerMethod: [5] }, /maxConcurrentCallsPerMethod must be a number or an object/],
+      // A typo, or a client's limit, would otherwise leave its default in place without a word.
+      [{ maxConcurentCalls: 10 }, /limits\.maxConcurentCalls is no server limit; they are maxReceiveMessageBytes, /],
+      [{ idleTimeoutMs: 1000 }, /limits\.idleTimeoutMs is no server limit/],
+      // The answer bounds are budgets: never Infinity.
+      [
+        { maxViolations: Number.POSITIVE_INFINITY },
+        /limits\.maxViolations must be an integer of at least 1, not Infinity/,
+      ],
     ];
     for (const [limits, message] of bad) {
       expect(() => createServer({ limits: limits as never })).toThrow(message);
