@@ -1,6 +1,6 @@
 import type { ServerInterceptor } from "../interceptor.js";
 import type { MethodSpec, ServiceSpec } from "../service.js";
-import type { ServerOptions } from "./create-server.js";
+import type { ServerOptions } from "./server.js";
 
 /** What a factory knows besides the method: its service, and the options of the server it is added to. */
 export interface SchemaInterceptorContext {
