@@ -243,4 +243,4 @@ function checkPrincipal(principal: Principal, authenticator: Authenticator): voi
   }
 }
 
-registerSchemaInterceptor("auth", authInterceptor);
+registerSchemaInterceptor("auth", authInterceptor, ["auth"]);

@@ -9,8 +9,14 @@ import { admission } from "./admission.js";
 import type { CallState } from "./call-state.js";
 import { resolveServerLimits, serverChannelOptions } from "./limits.js";
 import { type BoundHandler, grpcHandler, handlerStep, passThrough } from "./method-handlers.js";
-import { schemaInterceptors } from "./schema-interceptors.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, type Server, type ServerOptions, serverExtensions } from "./server.js";
+import { missingSchemaConcerns, schemaInterceptors } from "./schema-interceptors.js";
+import {
+  checkServerOptions,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type Server,
+  type ServerOptions,
+  serverExtensions,
+} from "./server.js";
 import { logUnexpectedError } from "./unexpected.js";
 
 /**
@@ -45,6 +51,13 @@ export function boundHandlerOf(server: Server, path: string): BoundHandler | und
  */
 export function createServer(options: ServerOptions = {}): Server {
   installGrpcLogRedaction();
+  const missing = missingSchemaConcerns();
+  if (missing.length > 0) {
+    throw new Error(
+      `createServer: grpckit's ${missing.join(", ")} module did not load, so the schema's rules would not be enforced: import createServer from "grpckit"`,
+    );
+  }
+  checkServerOptions(options);
   const limits = resolveServerLimits(options.limits);
   // The concerns' options (auth, health, reflection) are theirs to read: see server.ts.
   const extensions = serverExtensions.map((extend) => extend(options)).filter((e) => e !== undefined);

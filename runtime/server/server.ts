@@ -112,11 +112,50 @@ export type ServerExtensionFactory = (options: ServerOptions) => ServerExtension
 export const serverExtensions: ServerExtensionFactory[] = [];
 const registered = new Set<string>();
 
-/** Registers the extension of one concern; its module calls this once when it is first imported. */
-export function registerServerExtension(concern: string, factory: ServerExtensionFactory): void {
+/**
+ * Registers the extension of one concern; its module calls this once when it
+ * is first imported. `options` are the keys of `ServerOptions` it reads
+ * (default: the concern's name).
+ */
+export function registerServerExtension(
+  concern: string,
+  factory: ServerExtensionFactory,
+  options: readonly string[] = [concern],
+): void {
   if (registered.has(concern)) {
     throw new Error(`the ${concern} server extension is registered twice`);
   }
   registered.add(concern);
+  claimServerOptions(options);
   serverExtensions.push(factory);
+}
+
+// The options the server itself reads; the concerns claim theirs as they register.
+const claimed = new Set<string>([
+  "channelOptions",
+  "limits",
+  "onError",
+  "interceptors",
+] satisfies (keyof ServerOptions)[]);
+
+/** Records that a concern reads these keys of `ServerOptions`, so that `createServer` accepts them. */
+export function claimServerOptions(keys: readonly string[]): void {
+  for (const key of keys) {
+    claimed.add(key);
+  }
+}
+
+/**
+ * Refuses an option no part of grpckit reads: a typo, or a concern whose
+ * module did not load (a bundler that dropped it). Either way a server that
+ * silently ignored it (\`auth\`, say) would serve without what was asked.
+ */
+export function checkServerOptions(options: ServerOptions): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !claimed.has(key)) {
+      throw new TypeError(
+        `createServer: no part of grpckit reads the option ${JSON.stringify(key)} (a typo, or a module of grpckit that did not load: import createServer from "grpckit")`,
+      );
+    }
+  }
 }
