@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { requestFor, root } from "../support/codegen.js";
+import { goCamel, grpckitPerFile } from "./harness.js";
+
+/*
+ * The conformance harness's own parts, without the shared data: generation
+ * that survives a refused message, and the Go names the suite's literals use.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), "grpckit-conformance-harness-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("conformance harness", () => {
+  it("a refused message costs only itself: its file's other messages (and the messages they use) still generate", () => {
+    symlinkSync(join(root, "proto/grpckit"), join(scratch, "grpckit"));
+    mkdirSync(join(scratch, "h/v1"), { recursive: true });
+    writeFileSync(
+      join(scratch, "h/v1/a.proto"),
+      [
+        'syntax = "proto3";',
+        "package h.v1;",
+        'import "grpckit/v1/options.proto";',
+        "message Good { Helper helper = 1; }",
+        "message Helper { string name = 1 [(grpckit.v1.field).string.min_len = 1]; }",
+        "message Bad { int32 n = 1 [(grpckit.v1.field).int32 = {gt: 10, lt: 5}]; }",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(scratch, "h/v1/b.proto"),
+      'syntax = "proto3";\npackage h.v1;\nimport "grpckit/v1/options.proto";\nmessage Other { string s = 1 [(grpckit.v1.field).string.max_len = 3]; }\n',
+    );
+    const request = requestFor(scratch, "target=ts");
+    request.fileToGenerate = request.fileToGenerate.filter((f) => f.startsWith("h/"));
+    request.sourceFileDescriptors = request.sourceFileDescriptors.filter((f) => f.name.startsWith("h/"));
+    const refused = new Map<string, string>();
+    const files = grpckitPerFile(request, refused);
+    expect([...refused.keys()]).toEqual(["h.v1.Bad"]);
+    expect(refused.get("h.v1.Bad")).toMatch(/message h\.v1\.Bad, field n: int32\.gt \(10\) with int32\.lt \(5\)/);
+    const a = files.get("h/v1/a_validate.ts") ?? "";
+    expect(a).toMatch(/export const GoodValidator/);
+    expect(a).toMatch(/export const HelperValidator/);
+    expect(a).not.toMatch(/BadValidator/);
+    expect(files.get("h/v1/b_validate.ts")).toMatch(/export const OtherValidator/);
+  });
+
+  it("names fields and types as protoc-gen-go does", () => {
+    expect(goCamel("val")).toBe("Val");
+    expect(goCamel("bool_const")).toBe("BoolConst");
+    expect(goCamel("ComplexTestMsg.X")).toBe("ComplexTestMsg_X");
+    expect(goCamel("lte_neg")).toBe("LteNeg");
+    expect(goCamel("_x")).toBe("XX");
+    expect(goCamel("a1_b")).toBe("A1B");
+    expect(goCamel("ipv4_prefix")).toBe("Ipv4Prefix");
+    expect(goCamel("MapRecursive.Msg")).toBe("MapRecursive_Msg");
+  });
+});
