@@ -1,24 +1,27 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { create, type DescMessage } from "@bufbuild/protobuf";
-import { pathToString } from "@bufbuild/protobuf/reflect";
+import { create, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { createValidator } from "@bufbuild/protovalidate";
+import fc from "fast-check";
 import { getValidator, validate } from "grpckit";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { StringsSchema } from "../golden/validate/gen/rules/v1/rules_pb.js";
 import { StringsValidator } from "../golden/validate/gen/rules/v1/rules_validate.js";
 import { root } from "../support/codegen.js";
+import { messageArb, NOW_SECONDS } from "../validate/arbitraries.js";
 import {
   buildMessage,
   type Case,
   caseKey,
   type Generated,
   generateCases,
+  grpckitKeys,
   type Outcome,
+  oracleAnswer,
   runGrpckitCase,
+  runOracleCase,
   shared,
-  violationKeys,
 } from "./harness.js";
 
 /*
@@ -35,6 +38,10 @@ const present = existsSync(shared);
 const update = process.env.CONFORMANCE_UPDATE;
 const knownFile = join(root, "test/conformance/known-failures.json");
 const oracleFile = join(root, "test/conformance/protovalidate-es-disagreements.json");
+const differentialFile = join(root, "test/conformance/differential-known.json");
+// The differential run is seeded, so repeatable; GRPCKIT_FC_SEED=<n> and GRPCKIT_FC_RUNS=<n> (per type) explore further.
+const seed = Number(process.env.GRPCKIT_FC_SEED ?? 20261205);
+const runsPerType = Number(process.env.GRPCKIT_FC_RUNS ?? 16);
 
 if (!present) {
   console.warn(`conformance: skipped, ${shared} is absent (protovalidate's conformance data, present in CI)`);
@@ -78,6 +85,18 @@ function reasonFor(c: Case, outcome: Outcome, gen: Generated): string {
   return `differs from the expectation: ${c.suite}`;
 }
 
+/** Why grpckit and protovalidate-es disagree on a type, from its cases' suite and rules. */
+function differentialReason(typeName: string, gen: Generated, cases: readonly Case[]): string {
+  const desc = [...gen.byGoName.values()].find((d) => d.typeName === typeName) as DescMessage;
+  const ofType = cases.filter((c) => gen.byGoName.get(c.message) === desc);
+  const suites = [...new Set(ofType.map((c) => c.suite))];
+  const cel = ofType.some((c) => c.expected.violations?.some((v) => /(^|\.)cel(_expression)?\[/.test(v.rule ?? "")));
+  if (suites.includes("custom_rules") || cel) return "CEL expressions";
+  if (suites.includes("predefined_rules")) return "predefined rules";
+  if (getValidator(desc) === undefined) return "buf.validate rules not read yet";
+  return `differs: ${suites.join(", ")}`;
+}
+
 /** pass/total per suite, as lines. */
 function perSuite(results: { c: Case; pass: boolean }[]): string[] {
   const suites = new Map<string, [number, number]>();
@@ -98,9 +117,12 @@ function staleMessage(file: string, added: string[], fixed: string[]): string {
   );
 }
 
-function compareListing(file: string, failures: Map<string, string>): void {
+/** Fails, saying what changed, when `file` does not list exactly the keys of `failures`; `details` explain new ones. */
+function compareListing(file: string, failures: Map<string, string>, details?: Map<string, string>): void {
   const listed = new Set(Object.values(readListing(file)).flat());
-  const added = [...failures.keys()].filter((k) => !listed.has(k));
+  const added = [...failures.keys()]
+    .filter((k) => !listed.has(k))
+    .map((k) => (details?.has(k) ? `${k} (${details.get(k)})` : k));
   const fixed = [...listed].filter((k) => !failures.has(k));
   expect(added.length + fixed.length, staleMessage(file, added, fixed)).toBe(0);
 }
@@ -179,32 +201,7 @@ describe.skipIf(!present)("protovalidate conformance", () => {
     const oracle = createValidator({ registry: gen.registry });
     const disagreements = new Map<string, string>();
     for (const c of data.cases) {
-      const desc = gen.byGoName.get(c.message) as DescMessage;
-      let got: string;
-      let pass: boolean;
-      try {
-        const result = oracle.validate(desc, buildMessage(gen, c.input) as never);
-        if (result.kind === "error") {
-          got = `${result.error.name}: ${result.error.message}`;
-          pass =
-            (c.expected.compilationError !== undefined && result.error.name === "CompilationError") ||
-            (c.expected.runtimeError !== undefined && result.error.name === "RuntimeError");
-        } else {
-          const keys = violationKeys(
-            (result.violations ?? []).map((v) => ({ field: pathToString(v.field), ruleId: v.ruleId })),
-          );
-          got = keys.length === 0 ? "valid" : keys.join("; ");
-          const want = violationKeys(c.expected.violations ?? []);
-          pass =
-            c.expected.compilationError === undefined &&
-            c.expected.runtimeError === undefined &&
-            want.length === keys.length &&
-            want.every((w, i) => w === keys[i]);
-        }
-      } catch (error) {
-        got = `threw: ${(error as Error).message}`;
-        pass = false;
-      }
+      const { pass, got } = runOracleCase(gen, oracle, c);
       if (!pass) disagreements.set(caseKey(c), `protovalidate-es: ${got}; expected: ${JSON.stringify(c.expected)}`);
     }
     console.log(
@@ -219,6 +216,71 @@ describe.skipIf(!present)("protovalidate conformance", () => {
       return;
     }
     compareListing(oracleFile, disagreements);
+  });
+
+  it("differential: on random messages of every case type, grpckit answers as protovalidate-es does, but for the types differential-known.json lists", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(Number(NOW_SECONDS) * 1000));
+    try {
+      const oracle = createValidator({ registry: gen.registry });
+      // Types whose rules do not compile have no answer to compare (the cases above check their refusal).
+      const broken = new Set(data.cases.filter((c) => c.expected.compilationError !== undefined).map((c) => c.message));
+      // A valid message of each type, from the official cases: the random messages vary its fields.
+      const baselines = new Map<string, Record<string, unknown>>();
+      const types = new Map<string, DescMessage>();
+      for (const c of data.cases) {
+        const desc = gen.byGoName.get(c.message) as DescMessage;
+        if (broken.has(c.message) || gen.refused.has(desc.typeName)) continue;
+        types.set(desc.typeName, desc);
+        if (c.expected.valid === true && !baselines.has(desc.typeName)) {
+          baselines.set(desc.typeName, buildMessage(gen, c.input) as unknown as Record<string, unknown>);
+        }
+      }
+      const answer = (f: () => string[]) => {
+        try {
+          const keys = f();
+          return keys.length === 0 ? "valid" : keys.join("; ");
+        } catch (error) {
+          return `error (${(error as Error).message})`;
+        }
+      };
+      const disagreements = new Map<string, string>();
+      let compared = 0;
+      for (const [typeName, desc] of [...types].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        for (const message of fc.sample(messageArb(desc, baselines), { numRuns: runsPerType, seed }) as Message[]) {
+          compared++;
+          const ours = answer(() => grpckitKeys(desc, message));
+          const theirs = answer(() => {
+            const a = oracleAnswer(oracle, desc, message);
+            if ("keys" in a) return a.keys;
+            throw new Error(a.error);
+          });
+          // protovalidate-es errors where grpckit cannot (e.g. a CEL runtime error): both must error.
+          const same = ours === theirs || (ours.startsWith("error") && theirs.startsWith("error"));
+          if (!same && !disagreements.has(typeName)) {
+            disagreements.set(typeName, `grpckit: ${ours}; protovalidate-es: ${theirs}`);
+          }
+        }
+      }
+      console.log(
+        `conformance: differential, ${compared} random messages over ${types.size} types: ` +
+          `grpckit and protovalidate-es disagree on ${disagreements.size} types`,
+      );
+      const reasons = new Map(
+        [...disagreements.keys()].map((typeName) => [typeName, differentialReason(typeName, gen, data.cases)]),
+      );
+      if (update !== undefined) {
+        writeListing(
+          differentialFile,
+          "Case message types where grpckit and protovalidate-es answered differently on a seeded random message; `npm run conformance:update` rewrites it.",
+          reasons,
+        );
+        return;
+      }
+      compareListing(differentialFile, reasons, disagreements);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("string format cases pass through grpckit's own format rules (rules.v1.Strings)", () => {

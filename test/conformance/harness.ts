@@ -12,6 +12,7 @@ import {
   type Message,
   type Registry,
 } from "@bufbuild/protobuf";
+import { pathToString } from "@bufbuild/protobuf/reflect";
 import {
   anyPack,
   type CodeGeneratorRequest,
@@ -22,6 +23,7 @@ import {
   isWrapperDesc,
   timestampNow,
 } from "@bufbuild/protobuf/wkt";
+import type { Validator } from "@bufbuild/protovalidate";
 import { type FieldViolation, getValidator, validate } from "grpckit";
 import { protocGenEsBin, requestFor, root, runGrpckit, runPluginProcess } from "../support/codegen.js";
 
@@ -402,6 +404,36 @@ export function ruleIdOf(v: FieldViolation): string {
   return v.reason.toLowerCase().replace("_", ".");
 }
 
+/** grpckit's violations of `message` as sorted `field ruleId` keys; throws what the validator throws. */
+export function grpckitKeys(desc: DescMessage, message: Message): string[] {
+  const validator = getValidator(desc);
+  const violations: readonly FieldViolation[] = validator === undefined ? [] : validate(validator, message as never);
+  return violationKeys(violations.map((v) => ({ field: v.field, ruleId: ruleIdOf(v) })));
+}
+
+/** What protovalidate-es answers: its violations as sorted keys, or its error (CompilationError, RuntimeError). */
+export function oracleAnswer(
+  oracle: Validator,
+  desc: DescMessage,
+  message: Message,
+): { keys: string[] } | { error: string; name: string } {
+  const result = oracle.validate(desc, message as never);
+  if (result.kind === "error")
+    return { error: `${result.error.name}: ${result.error.message}`, name: result.error.name };
+  return {
+    keys: violationKeys((result.violations ?? []).map((v) => ({ field: pathToString(v.field), ruleId: v.ruleId }))),
+  };
+}
+
+/** Whether sorted violation keys are those the case expects (valid: none). */
+function keysMatch(c: Case, keys: readonly string[]): boolean {
+  if (c.expected.compilationError !== undefined || c.expected.runtimeError !== undefined) return false;
+  const want = violationKeys(c.expected.violations ?? []);
+  return want.length === keys.length && want.every((w, i) => w === keys[i]);
+}
+
+const shownKeys = (keys: readonly string[]) => (keys.length === 0 ? "valid" : keys.join("; "));
+
 /** Runs one case through grpckit's generated validator and compares with the official expectation. */
 export function runGrpckitCase(gen: Generated, c: Case): Outcome {
   const desc = gen.byGoName.get(c.message);
@@ -411,19 +443,29 @@ export function runGrpckitCase(gen: Generated, c: Case): Outcome {
     return { pass: refusal !== undefined, got: refusal === undefined ? "generated" : `refused: ${refusal}` };
   }
   if (refusal !== undefined) return { pass: false, got: `refused: ${refusal}` };
-  let violations: readonly FieldViolation[];
+  let keys: string[];
   try {
-    const validator = getValidator(desc);
-    violations = validator === undefined ? [] : validate(validator, buildMessage(gen, c.input) as never);
+    keys = grpckitKeys(desc, buildMessage(gen, c.input));
   } catch (error) {
     return { pass: c.expected.runtimeError !== undefined, got: `threw: ${(error as Error).message}` };
   }
-  const got = violationKeys(violations.map((v) => ({ field: v.field, ruleId: ruleIdOf(v) })));
-  const gotText = got.length === 0 ? "valid" : got.join("; ");
-  if (c.expected.runtimeError !== undefined) return { pass: false, got: gotText };
-  if (c.expected.valid === true) return { pass: got.length === 0, got: gotText };
-  const want = violationKeys(c.expected.violations ?? []);
-  return { pass: want.length === got.length && want.every((w, i) => w === got[i]), got: gotText };
+  return { pass: keysMatch(c, keys), got: shownKeys(keys) };
+}
+
+/** Runs one case through protovalidate-es and compares with the official expectation. */
+export function runOracleCase(gen: Generated, oracle: Validator, c: Case): Outcome {
+  const desc = gen.byGoName.get(c.message);
+  if (desc === undefined) return { pass: false, got: `no message type ${c.message}` };
+  try {
+    const answer = oracleAnswer(oracle, desc, buildMessage(gen, c.input));
+    if ("keys" in answer) return { pass: keysMatch(c, answer.keys), got: shownKeys(answer.keys) };
+    const pass =
+      (c.expected.compilationError !== undefined && answer.name === "CompilationError") ||
+      (c.expected.runtimeError !== undefined && answer.name === "RuntimeError");
+    return { pass, got: answer.error };
+  } catch (error) {
+    return { pass: false, got: `threw: ${(error as Error).message}` };
+  }
 }
 
 /** The path of a generated file relative to the repository, for messages. */
