@@ -18,6 +18,7 @@ import {
   generateCases,
   grpckitKeys,
   type Outcome,
+  onTheWire,
   oracleAnswer,
   runGrpckitCase,
   runOracleCase,
@@ -69,7 +70,7 @@ function writeListing(file: string, note: string, failures: Map<string, string>)
     const reason = update === "rederive" ? derived : (old.get(key) ?? derived);
     reasons[reason] = [...(reasons[reason] ?? []), key];
   }
-  writeFileSync(file, `${JSON.stringify({ note, reasons }, null, 1)}\n`);
+  writeFileSync(file, `${JSON.stringify({ note, reasons }, null, 2)}\n`);
 }
 
 /** Why a case fails, derived from its rule family and what grpckit did: the lead regenerates these after merges. */
@@ -247,7 +248,8 @@ describe.skipIf(!present)("protovalidate conformance", () => {
       const disagreements = new Map<string, string>();
       let compared = 0;
       for (const [typeName, desc] of [...types].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        for (const message of fc.sample(messageArb(desc, baselines), { numRuns: runsPerType, seed }) as Message[]) {
+        for (const drawn of fc.sample(messageArb(desc, baselines), { numRuns: runsPerType, seed }) as Message[]) {
+          const message = onTheWire(desc, drawn);
           compared++;
           const ours = answer(() => grpckitKeys(desc, message));
           const theirs = answer(() => {
