@@ -23,6 +23,7 @@ import {
   runGrpckitCase,
   runOracleCase,
   shared,
+  shown,
 } from "./harness.js";
 
 /*
@@ -79,7 +80,11 @@ function reasonFor(c: Case, outcome: Outcome, gen: Generated): string {
   const cel = c.expected.violations?.some((v) => /(^|\.)cel(_expression)?\[/.test(v.rule ?? "") || v.ruleId === "");
   if (c.suite === "custom_rules" || cel) return "CEL expressions";
   if (c.suite === "predefined_rules") return "predefined rules";
-  if (outcome.got.startsWith("refused:")) return "grpckit refuses the message at generation";
+  if (outcome.got.startsWith("refused:")) {
+    // The plugin's refusal names the rule after the field: "..., field val: string.len (2) is ...".
+    const rule = /, field [\w.]+: ([a-z_]+\.[a-z_.]+)/.exec(outcome.got)?.[1];
+    return `grpckit refuses the message at generation${rule === undefined ? "" : ` (${rule})`}`;
+  }
   if (c.expected.compilationError !== undefined) return "rule set not refused at generation";
   if (c.expected.runtimeError !== undefined) return "runtime error not raised";
   if (desc !== undefined && getValidator(desc) === undefined) return "buf.validate rules not read yet";
@@ -111,7 +116,7 @@ function perSuite(results: { c: Case; pass: boolean }[]): string[] {
 /** The assertion message when a listing is stale. */
 function staleMessage(file: string, added: string[], fixed: string[]): string {
   return (
-    `${file} differs from the measured failures (${added.length} new, ${fixed.length} no longer failing); ` +
+    `${shown(file)} differs from the measured failures (${added.length} new, ${fixed.length} no longer failing); ` +
     `if that is intended, run \`npm run conformance:update\` and review the diff.\n` +
     `  newly failing: ${added.slice(0, 20).join(", ")}${added.length > 20 ? ", ..." : ""}\n` +
     `  now passing: ${fixed.slice(0, 20).join(", ")}${fixed.length > 20 ? ", ..." : ""}`
