@@ -119,6 +119,15 @@ export function extract() {
   const names = suiteNames();
   const files = readdirSync(casesDir).filter((f) => f.startsWith("cases_") && f.endsWith(".go"));
   const cases = files.flatMap((f) => extractFile(f, names));
+  // Every case of the Go source has one `Expected:`; a case the reader missed would go untested.
+  const written = files.reduce(
+    (n, f) => n + (readFileSync(join(casesDir, f), "utf8").match(/\bExpected:/g) ?? []).length,
+    0,
+  );
+  if (cases.length !== written) throw new Error(`extracted ${cases.length} cases, the Go source has ${written}`);
+  const suites = new Set(cases.map((c) => c.suite));
+  const empty = [...names.values()].filter((s) => !suites.has(s));
+  if (empty.length > 0) throw new Error(`no case extracted for the suites ${empty.join(", ")}`);
   const order = (c) => `${c.suite}\u0000${c.name}`;
   cases.sort((a, b) => (order(a) < order(b) ? -1 : 1));
   return { source: "protovalidate v1.2.2, tools/protovalidate-conformance/internal/cases", cases };
