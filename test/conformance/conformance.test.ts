@@ -88,6 +88,9 @@ function reasonFor(c: Case, outcome: Outcome, gen: Generated): string {
   if (c.expected.compilationError !== undefined) return "rule set not refused at generation";
   if (c.expected.runtimeError !== undefined) return "runtime error not raised";
   if (desc !== undefined && getValidator(desc) === undefined) return "buf.validate rules not read yet";
+  if (/Pattern/.test(c.message) || c.expected.violations?.some((v) => v.ruleId.endsWith(".pattern"))) {
+    return "RE2 patterns";
+  }
   return `differs from the expectation: ${c.suite}`;
 }
 
