@@ -74,11 +74,15 @@ function writeListing(file: string, note: string, failures: Map<string, string>)
   writeFileSync(file, `${JSON.stringify({ note, reasons }, null, 2)}\n`);
 }
 
+/** Whether a case is about CEL: a custom rule, or a violation of a `cel` rule. */
+const celCase = (c: Case): boolean =>
+  c.suite === "custom_rules" ||
+  c.expected.violations?.some((v) => /(^|\.)cel(_expression)?\[/.test(v.rule ?? "") || v.ruleId === "") === true;
+
 /** Why a case fails, derived from its rule family and what grpckit did: the lead regenerates these after merges. */
 function reasonFor(c: Case, outcome: Outcome, gen: Generated): string {
   const desc = gen.byGoName.get(c.message);
-  const cel = c.expected.violations?.some((v) => /(^|\.)cel(_expression)?\[/.test(v.rule ?? "") || v.ruleId === "");
-  if (c.suite === "custom_rules" || cel) return "CEL expressions";
+  if (celCase(c)) return "CEL expressions";
   if (c.suite === "predefined_rules") return "predefined rules";
   if (outcome.got.startsWith("refused:")) {
     // The plugin's refusal names the rule after the field: "..., field val: string.len (2) is ...".
@@ -99,8 +103,7 @@ function differentialReason(typeName: string, gen: Generated, cases: readonly Ca
   const desc = [...gen.byGoName.values()].find((d) => d.typeName === typeName) as DescMessage;
   const ofType = cases.filter((c) => gen.byGoName.get(c.message) === desc);
   const suites = [...new Set(ofType.map((c) => c.suite))];
-  const cel = ofType.some((c) => c.expected.violations?.some((v) => /(^|\.)cel(_expression)?\[/.test(v.rule ?? "")));
-  if (suites.includes("custom_rules") || cel) return "CEL expressions";
+  if (ofType.some(celCase)) return "CEL expressions";
   if (suites.includes("predefined_rules")) return "predefined rules";
   if (getValidator(desc) === undefined) return "buf.validate rules not read yet";
   return `differs: ${suites.join(", ")}`;
@@ -203,7 +206,11 @@ describe.skipIf(!present)("protovalidate conformance", () => {
       );
       return;
     }
-    compareListing(knownFile, failures);
+    compareListing(
+      knownFile,
+      failures,
+      new Map(results.map((r) => [caseKey(r.c), `grpckit: ${r.got}; expected: ${JSON.stringify(r.c.expected)}`])),
+    );
   });
 
   it("protovalidate-es over the cases: where it disagrees with the official expectations (they win) is listed", () => {
