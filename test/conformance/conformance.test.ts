@@ -91,6 +91,9 @@ function reasonFor(c: Case, outcome: Outcome, gen: Generated): string {
   }
   if (c.expected.compilationError !== undefined) return "rule set not refused at generation";
   if (c.expected.runtimeError !== undefined) return "runtime error not raised";
+  if (desc !== undefined && gen.unloaded.has(desc.file.name.replace(/\.proto$/, "_validate.ts"))) {
+    return "the generated validator module does not load";
+  }
   if (desc !== undefined && getValidator(desc) === undefined) return "buf.validate rules not read yet";
   if (/Pattern/.test(c.message) || c.expected.violations?.some((v) => v.ruleId.endsWith(".pattern"))) {
     return "RE2 patterns";
@@ -196,6 +199,9 @@ describe.skipIf(!present)("protovalidate conformance", () => {
         ...(gen.refused.size === 0
           ? []
           : ["refused at generation:", ...[...gen.refused].map(([m, e]) => `  ${m}: ${e}`)]),
+        ...(gen.unloaded.size === 0
+          ? []
+          : ["validator modules that do not load:", ...[...gen.unloaded].map(([f, e]) => `  ${f}: ${e}`)]),
       ].join("\n"),
     );
     if (update !== undefined) {
