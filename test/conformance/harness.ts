@@ -129,6 +129,15 @@ export async function generateCases(): Promise<Generated> {
       }
     }
   }
+  return { byGoName: goNameIndex(loaded), registry: createRegistry(...loaded), refused, unloaded };
+}
+
+/**
+ * Every message of `files` and of the files they import, by the name the Go
+ * suite gives its type (`cases.StringEmail`, `custom_rules.FieldExpressionMapInt32`,
+ * `durationpb.Duration`): what `buildMessage` looks types up in.
+ */
+export function goNameIndex(files: Iterable<DescFile>): Map<string, DescMessage> {
   const byGoName = new Map<string, DescMessage>();
   const seen = new Set<string>();
   const visit = (file: DescFile) => {
@@ -137,8 +146,8 @@ export async function generateCases(): Promise<Generated> {
     for (const message of allMessages(file.messages)) byGoName.set(goName(message), message);
     for (const dep of file.dependencies) visit(dep);
   };
-  for (const file of loaded) visit(file);
-  return { byGoName, registry: createRegistry(...loaded), refused, unloaded };
+  for (const file of files) visit(file);
+  return byGoName;
 }
 
 function tsFiles(dir: string): string[] {
@@ -283,18 +292,21 @@ export function onTheWire(desc: DescMessage, message: Message): Message {
 }
 
 /** Builds a case's message from its Go literal, as received from the wire. */
-export function caseMessage(gen: Generated, c: Case): Message {
+export function caseMessage(gen: Types, c: Case): Message {
   return onTheWire(gen.byGoName.get(c.message) as DescMessage, buildMessage(gen, c.input));
 }
 
-/** Builds a case's message from its Go literal. */
-export function buildMessage(gen: Generated, value: GoStruct): Message {
+/** Where `buildMessage` finds message types: `{ byGoName: goNameIndex(files) }`, or a `Generated`. */
+export type Types = Pick<Generated, "byGoName">;
+
+/** Builds a case's message from its Go literal (`Case.input`). */
+export function buildMessage(gen: Types, value: GoStruct): Message {
   const desc = gen.byGoName.get(value["@type"]);
   if (desc === undefined) throw new Error(`conformance: no message type for Go type ${value["@type"]}`);
   return buildAs(gen, desc, value);
 }
 
-function buildAs(gen: Generated, desc: DescMessage, value: GoStruct): Message {
+function buildAs(gen: Types, desc: DescMessage, value: GoStruct): Message {
   if (value["@now"] === true) return timestampNow();
   const pack = value["@pack"] as GoStruct | undefined;
   if (pack !== undefined) {
@@ -334,7 +346,7 @@ function buildAs(gen: Generated, desc: DescMessage, value: GoStruct): Message {
   return create(desc, init as never);
 }
 
-function fieldValue(gen: Generated, field: DescField, v: GoValue): unknown {
+function fieldValue(gen: Types, field: DescField, v: GoValue): unknown {
   switch (field.fieldKind) {
     case "list":
       return (v as GoValue[]).map((item) =>
