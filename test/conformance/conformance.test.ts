@@ -86,7 +86,7 @@ function reasonFor(c: Case, outcome: Outcome, gen: Generated): string {
   if (c.suite === "predefined_rules") return "predefined rules";
   if (outcome.got.startsWith("refused:")) {
     // The plugin's refusal names the rule after the field: "..., field val: string.len (2) is ...".
-    const rule = /, field [\w.]+: ([a-z_]+\.[a-z_.]+)/.exec(outcome.got)?.[1];
+    const rule = /, field [\w.]+: ([a-z0-9_]+\.[a-z0-9_.]+)/.exec(outcome.got)?.[1];
     return `grpckit refuses the message at generation${rule === undefined ? "" : ` (${rule})`}`;
   }
   if (c.expected.compilationError !== undefined) return "rule set not refused at generation";

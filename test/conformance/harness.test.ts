@@ -14,7 +14,7 @@ const scratch = mkdtempSync(join(tmpdir(), "grpckit-conformance-harness-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("conformance harness", () => {
-  it("a refused message costs only itself: its file's other messages (and the messages they use) still generate", () => {
+  it("a refused message costs only itself and the messages that use it: the rest of its file, and later files, still generate", () => {
     symlinkSync(join(root, "proto/grpckit"), join(scratch, "grpckit"));
     mkdirSync(join(scratch, "h/v1"), { recursive: true });
     writeFileSync(
@@ -26,6 +26,7 @@ describe("conformance harness", () => {
         "message Good { Helper helper = 1; }",
         "message Helper { string name = 1 [(grpckit.v1.field).string.min_len = 1]; }",
         "message Bad { int32 n = 1 [(grpckit.v1.field).int32 = {gt: 10, lt: 5}]; }",
+        "message UsesBad { Bad bad = 1; }",
         "",
       ].join("\n"),
     );
@@ -33,18 +34,26 @@ describe("conformance harness", () => {
       join(scratch, "h/v1/b.proto"),
       'syntax = "proto3";\npackage h.v1;\nimport "grpckit/v1/options.proto";\nmessage Other { string s = 1 [(grpckit.v1.field).string.max_len = 3]; }\n',
     );
+    // A later file that uses a message of the refused file's still generates.
+    writeFileSync(
+      join(scratch, "h/v1/c.proto"),
+      'syntax = "proto3";\npackage h.v1;\nimport "h/v1/a.proto";\nmessage Later { Good good = 1; }\n',
+    );
     const request = requestFor(scratch, "target=ts");
     request.fileToGenerate = request.fileToGenerate.filter((f) => f.startsWith("h/"));
     request.sourceFileDescriptors = request.sourceFileDescriptors.filter((f) => f.name.startsWith("h/"));
     const refused = new Map<string, string>();
     const files = grpckitPerFile(request, refused);
-    expect([...refused.keys()]).toEqual(["h.v1.Bad"]);
+    expect([...refused.keys()]).toEqual(["h.v1.Bad", "h.v1.UsesBad"]);
+    expect(refused.get("h.v1.UsesBad")).toMatch(/^uses a message of its file that grpckit refuses: /);
     expect(refused.get("h.v1.Bad")).toMatch(/message h\.v1\.Bad, field n: int32\.gt \(10\) with int32\.lt \(5\)/);
     const a = files.get("h/v1/a_validate.ts") ?? "";
     expect(a).toMatch(/export const GoodValidator/);
     expect(a).toMatch(/export const HelperValidator/);
     expect(a).not.toMatch(/BadValidator/);
+    expect(a).not.toMatch(/UsesBadValidator/);
     expect(files.get("h/v1/b_validate.ts")).toMatch(/export const OtherValidator/);
+    expect(files.get("h/v1/c_validate.ts")).toMatch(/export const LaterValidator/);
   });
 
   it("names fields and types as protoc-gen-go does", () => {

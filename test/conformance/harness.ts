@@ -165,53 +165,68 @@ function* allMessages(messages: readonly DescMessage[]): Generator<DescMessage> 
 }
 
 /**
- * Runs grpckit on the request, file by file when it refuses the whole: a file
- * it refuses is retried message by message (each with the messages of its file
- * it references), so that one refused message (the compilation-error cases)
- * costs only its own cases. Records the refused messages in `refused`.
+ * Runs grpckit on the request, file by file when it refuses the whole. In a
+ * file it refuses, the message its error names is left out (with the
+ * messages of the file that use it) and the rest generates, so that one
+ * refused message (the compilation-error cases) costs only its own cases.
+ * Records the refused messages in `refused`, by full name.
  */
 export function grpckitPerFile(request: CodeGeneratorRequest, refused: Map<string, string>): Map<string, string> {
-  const run = (files: FileDescriptorProto[], replace?: FileDescriptorProto) =>
-    runGrpckit(
-      create(CodeGeneratorRequestSchema, {
-        fileToGenerate: files.map((f) => f.name),
-        parameter: request.parameter,
-        protoFile: request.protoFile.map((f) => (f.name === replace?.name ? replace : f)),
-        sourceFileDescriptors: files,
-      }),
-    );
   try {
-    return run(request.sourceFileDescriptors);
+    return runGrpckit(request);
   } catch {
     // Below, file by file.
   }
   const out = new Map<string, string>();
   for (const file of request.sourceFileDescriptors) {
-    try {
-      for (const [name, content] of run([file])) out.set(name, content);
-      continue;
-    } catch {
-      // Below, message by message.
-    }
-    const bad = new Set<string>();
-    for (const message of file.messageType) {
-      const keep = sameFileClosure(file, message);
-      const pruned = withMessages(file, (m) => keep.has(m.name));
+    // protoFile lists dependencies first: the files after this one may use the messages a variant leaves out.
+    const before = request.protoFile.slice(
+      0,
+      request.protoFile.findIndex((f) => f.name === file.name),
+    );
+    const generate = (variant: FileDescriptorProto) =>
+      runGrpckit(
+        create(CodeGeneratorRequestSchema, {
+          fileToGenerate: [variant.name],
+          parameter: request.parameter,
+          protoFile: [...before, variant],
+          sourceFileDescriptors: [variant],
+        }),
+      );
+    const removed = new Set<string>();
+    for (;;) {
+      const variant = removed.size === 0 ? file : withMessages(file, (m) => !removed.has(m.name));
       try {
-        run([pruned], pruned);
+        for (const [name, content] of generate(variant)) out.set(name, content);
+        break;
       } catch (error) {
-        bad.add(message.name);
-        refused.set(`${file.package}.${message.name}`, (error as Error).message);
+        const text = (error as Error).message;
+        const named = refusedMessageOf(text, file);
+        if (named === undefined || removed.has(named)) {
+          for (const m of variant.messageType) refused.set(`${file.package}.${m.name}`, text);
+          break;
+        }
+        removed.add(named);
+        refused.set(`${file.package}.${named}`, text);
+        for (const m of file.messageType) {
+          if (removed.has(m.name) || ![...sameFileClosure(file, m)].some((used) => removed.has(used))) continue;
+          removed.add(m.name);
+          refused.set(`${file.package}.${m.name}`, `uses a message of its file that grpckit refuses: ${text}`);
+        }
       }
-    }
-    const rest = withMessages(file, (m) => !bad.has(m.name));
-    try {
-      for (const [name, content] of run([rest], rest)) out.set(name, content);
-    } catch (error) {
-      for (const message of rest.messageType) refused.set(`${file.package}.${message.name}`, (error as Error).message);
     }
   }
   return out;
+}
+
+/** The top-level message of `file` a plugin error names ("... message pkg.Name[.Nested], ..."). */
+function refusedMessageOf(text: string, file: FileDescriptorProto): string | undefined {
+  for (const [, name] of text.matchAll(/message ([\w.]+)/g)) {
+    if (!(name as string).startsWith(`${file.package}.`)) continue;
+    const top = (name as string).slice(file.package.length + 1).split(".")[0];
+    if (file.messageType.some((m) => m.name === top)) return top;
+  }
+  return undefined;
 }
 
 /** A copy of `file` with only the top-level messages `keep` accepts and no source info (its paths would be off). */
