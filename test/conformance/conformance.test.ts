@@ -85,8 +85,11 @@ function reasonFor(c: Case, outcome: Outcome, gen: Generated): string {
   if (celCase(c)) return "CEL expressions";
   if (c.suite === "predefined_rules") return "predefined rules";
   if (outcome.got.startsWith("refused:")) {
-    // The plugin's refusal names the rule after the field: "..., field val: string.len (2) is ...".
-    const rule = /, field [\w.]+: ([a-z0-9_]+\.[a-z0-9_.]+)/.exec(outcome.got)?.[1];
+    if (outcome.got.includes("uses a message of its file that grpckit refuses")) {
+      return "grpckit refuses a message of its file it uses";
+    }
+    // The plugin's refusal names the rule after the field: "..., field val: string.len (2) is ...", "..., field val: cel is ...".
+    const rule = /, (?:field [\w.]+|\(buf\.validate\.\w+\)): ([a-z0-9_]+(?:\.[a-z0-9_]+)*)/.exec(outcome.got)?.[1];
     return `grpckit refuses the message at generation${rule === undefined ? "" : ` (${rule})`}`;
   }
   if (c.expected.compilationError !== undefined) return "rule set not refused at generation";
