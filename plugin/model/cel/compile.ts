@@ -88,6 +88,8 @@ class Compiler {
   private depth = 0;
   private counter = 0;
   private readonly macros: Map<string, Expr>;
+  /** The expanded tree by id: a macro call's arguments refer to nested macros by id only. */
+  private readonly byId = new Map<string, Expr>();
   private readonly source: string;
   private readonly positions: { readonly [id: string]: number };
 
@@ -98,6 +100,7 @@ class Compiler {
   ) {
     this.source = source;
     this.macros = new Map(Object.entries(parsed.sourceInfo?.macroCalls ?? {}));
+    indexExprs(parsed.expr, this.byId);
     this.positions = parsed.sourceInfo?.positions ?? {};
   }
 
@@ -156,8 +159,12 @@ class Compiler {
         return this.fallback("a comprehension that is not a standard macro");
       case "structExpr":
         return this.fallback("message and map construction");
-      default:
-        return this.typeError(e, "empty expression");
+      default: {
+        const expanded = this.byId.get(e.id.toString());
+        return expanded === undefined || expanded === e
+          ? this.typeError(e, "empty expression")
+          : this.expr(expanded, scope);
+      }
     }
   }
 
@@ -950,6 +957,34 @@ class Compiler {
       default:
         return this.fallback(`the ${fn} macro`);
     }
+  }
+}
+
+function indexExprs(e: Expr, into: Map<string, Expr>): void {
+  into.set(e.id.toString(), e);
+  const k = e.exprKind;
+  switch (k.case) {
+    case "selectExpr":
+      if (k.value.operand) indexExprs(k.value.operand, into);
+      break;
+    case "callExpr":
+      if (k.value.target) indexExprs(k.value.target, into);
+      for (const a of k.value.args) indexExprs(a, into);
+      break;
+    case "listExpr":
+      for (const a of k.value.elements) indexExprs(a, into);
+      break;
+    case "structExpr":
+      for (const entry of k.value.entries) {
+        if (entry.value) indexExprs(entry.value, into);
+        if (entry.keyKind.case === "mapKey") indexExprs(entry.keyKind.value, into);
+      }
+      break;
+    case "comprehensionExpr":
+      for (const x of [k.value.iterRange, k.value.accuInit, k.value.loopCondition, k.value.loopStep, k.value.result]) {
+        if (x) indexExprs(x, into);
+      }
+      break;
   }
 }
 

@@ -5,4 +5,4 @@
  */
 
 export { type CelCompileEnv, type CelCompileResult, compileCel, parseDuration } from "./compile.js";
-export { type CelT, elementType, fieldType, messageType, scalarType, typeName } from "./types.js";
+export { type CelT, elementType, fieldType, messageType, scalarType, shapeOf, typeName } from "./types.js";

@@ -5,6 +5,8 @@
  */
 
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import type { CelValueShape } from "../../../runtime/validate/cel.js";
 
 /** How an int or uint is held: `num` (a safe integer number) or `big` (a bigint). */
 export type IntRepr = "num" | "big";
@@ -195,4 +197,44 @@ export function elementType(field: DescField, part: "item" | "key" | "value"): C
     return wrapperInner(field.message) ?? t;
   }
   return t;
+}
+
+/**
+ * The run-time shape (`CelValueShape` of "grpckit/cel") of a value of type
+ * `t`, for the fallback's `celProgram`: what the emitter writes beside a
+ * fallback expression (a message as its schema).
+ */
+export function shapeOf(t: CelT, desc?: DescMessage): CelValueShape {
+  switch (t.k) {
+    case "int":
+    case "uint":
+      return t.k;
+    case "double":
+    case "bool":
+    case "string":
+    case "bytes":
+      return t.k;
+    case "list":
+      return { list: shapeOf(t.e, desc) };
+    case "map": {
+      const key = t.key.k;
+      if (key !== "int" && key !== "uint" && key !== "bool" && key !== "string") {
+        throw new Error(`a map key of type ${typeName(t.key)}`);
+      }
+      return { map: [key, shapeOf(t.v, desc)] };
+    }
+    case "msg":
+      return t.desc;
+    case "wrapper":
+      return shapeOf(t.v, desc);
+    case "timestamp":
+      return TimestampSchema;
+    case "duration":
+      return DurationSchema;
+    default:
+      if (desc === undefined) {
+        throw new Error(`the run-time shape of ${typeName(t)} needs its message descriptor`);
+      }
+      return desc;
+  }
 }

@@ -1,0 +1,248 @@
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CelCompileEnv, compileCel, elementType, fieldType, messageType } from "../../plugin/model/cel/index.js";
+import { celProgram } from "../../runtime/validate/cel.js";
+import { buildProtos, mustCompile, type Outcome, outcome, runCompiled, runFallback } from "./cel-support.js";
+
+const proto = `
+syntax = "proto3";
+package celtest.v1;
+import "google/protobuf/duration.proto";
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+
+enum Color { COLOR_UNSPECIFIED = 0; COLOR_RED = 1; }
+
+message Inner { int32 a = 1; string s = 2; }
+
+message Sample {
+  int32 i32 = 1;
+  int64 i64 = 2;
+  uint32 u32 = 3;
+  uint64 u64 = 4;
+  double d = 5;
+  string s = 6;
+  bytes b = 7;
+  bool flag = 8;
+  Color color = 9;
+  Inner inner = 10;
+  optional int32 opt = 11;
+  repeated int32 nums = 12;
+  repeated Inner inners = 13;
+  map<string, int64> counts = 14;
+  map<int32, string> names = 15;
+  oneof choice { string name = 16; int32 number = 17; }
+  google.protobuf.Timestamp at = 18;
+  google.protobuf.Duration ttl = 19;
+  google.protobuf.Int32Value wrapped = 20;
+  repeated string tags = 21;
+}
+`;
+
+let Sample: DescMessage;
+let envOf: (field?: string) => CelCompileEnv;
+
+beforeAll(() => {
+  const registry = buildProtos({ "celtest.proto": proto });
+  Sample = registry.getMessage("celtest.v1.Sample") as DescMessage;
+  envOf = (field) => {
+    if (field === undefined) {
+      return { this: messageType(Sample) };
+    }
+    const f = Sample.fields.find((x) => x.name === field);
+    if (f === undefined) {
+      throw new Error(field);
+    }
+    return { this: fieldType(f) };
+  };
+});
+
+function sample(init: Record<string, unknown> = {}) {
+  return create(Sample, init as never);
+}
+
+/** Both paths over `values`: the outcomes, which must agree (errors compared as "error"). */
+function both(expression: string, env: CelCompileEnv, values: readonly unknown[]): Outcome[] {
+  const compiled = runCompiled(mustCompile(expression, env));
+  const fallback = runFallback(expression, env);
+  return values.map((value) => {
+    const a = outcome(compiled, value);
+    const b = outcome(fallback, value);
+    const norm = (o: Outcome) => (typeof o === "object" ? "error" : o);
+    expect(
+      norm(a),
+      `${expression} on ${String(value)}: compiled ${JSON.stringify(a)}, fallback ${JSON.stringify(b)}`,
+    ).toBe(norm(b));
+    return a;
+  });
+}
+
+const norm = (outcomes: Outcome[]) => outcomes.map((o) => (typeof o === "object" ? "error" : o));
+
+describe("compileCel: what compiles, and agrees with @bufbuild/cel", () => {
+  it("comparisons of a field's value, with int64 as bigint", () => {
+    expect(both("this > 5", envOf("i32"), [4, 5, 6])).toEqual([false, false, true]);
+    expect(both("this > 5", envOf("i64"), [4n, 6n])).toEqual([false, true]);
+    expect(both("this == 4 || this == 8", envOf("u64"), [4n, 5n, 8n])).toEqual([true, false, true]);
+    expect(both("this >= 1.5", envOf("i32"), [1, 2])).toEqual([false, true]);
+  });
+
+  it("int64 arithmetic overflows to a runtime error, as in CEL", () => {
+    const max = 2n ** 63n - 1n;
+    expect(norm(both("this + 1 > 0", envOf("i64"), [1n, max]))).toEqual([true, "error"]);
+    expect(norm(both("this * 2 > 0", envOf("i64"), [max / 2n, max]))).toEqual([true, "error"]);
+    expect(norm(both("-this < 0", envOf("i64"), [1n, -(2n ** 63n)]))).toEqual([true, "error"]);
+    expect(norm(both("10 / this == 5", envOf("i32"), [2, 0]))).toEqual([true, "error"]);
+    expect(norm(both("this % 2 == 0", envOf("i32"), [4, -3]))).toEqual([true, false]);
+    expect(norm(both("this - 1u > 0u", envOf("u32"), [2, 0]))).toEqual([true, "error"]);
+    // 32-bit values stay numbers: no helper, no bigint.
+    expect(mustCompile("this % 2 == 0 && this + 1 < 100", envOf("i32")).helpers).toEqual([]);
+  });
+
+  it("&& and || absorb an error when the other side decides, as CEL does", () => {
+    expect(norm(both("10 / this == 1 || true", envOf("i32"), [0, 10]))).toEqual([true, true]);
+    expect(norm(both("true || 10 / this == 1", envOf("i32"), [0]))).toEqual([true]);
+    expect(norm(both("10 / this == 1 && false", envOf("i32"), [0]))).toEqual([false]);
+    expect(norm(both("10 / this == 1 && true", envOf("i32"), [0]))).toEqual(["error"]);
+    expect(norm(both("this > 0 ? 'positive' : ''", envOf("i32"), [1, 0]))).toEqual(["positive", ""]);
+  });
+
+  it("message fields: defaults of unset messages, optional, oneof, has()", () => {
+    const env = envOf();
+    const values = [
+      sample(),
+      sample({ inner: { a: 3 }, opt: 0, choice: { case: "number", value: 7 } }),
+      sample({ choice: { case: "name", value: "x" }, nums: [1], counts: { a: 1n } }),
+    ];
+    expect(both("this.inner.a == 0", env, values)).toEqual([true, false, true]);
+    expect(both("has(this.inner)", env, values)).toEqual([false, true, false]);
+    expect(both("has(this.opt)", env, values)).toEqual([false, true, false]);
+    expect(both("has(this.name)", env, values)).toEqual([false, false, true]);
+    expect(both("this.number == 7", env, values)).toEqual([false, true, false]);
+    expect(both("has(this.nums) || has(this.counts)", env, values)).toEqual([false, false, true]);
+    expect(both("this.color == 0 && this.flag == false && this.s == ''", env, values)).toEqual([true, true, true]);
+  });
+
+  it("lists and maps: size, index, in, and the macros", () => {
+    const env = envOf();
+    const values = [
+      sample({ nums: [1, 2, 3], counts: { a: 1n, b: 2n }, names: { 1: "one" }, inners: [{ a: 1 }, { a: 2 }] }),
+      sample({ nums: [], tags: ["x", "x"] }),
+    ];
+    expect(both("this.nums.all(n, n > 0)", env, values)).toEqual([true, true]);
+    expect(both("this.nums.exists(n, n == 2)", env, values)).toEqual([true, false]);
+    expect(both("this.nums.exists_one(n, n > 2)", env, values)).toEqual([true, false]);
+    expect(both("this.nums.filter(n, n > 1).size() == 2", env, values)).toEqual([true, false]);
+    expect(both("this.nums.map(n, n * 2).exists(n, n == 6)", env, values)).toEqual([true, false]);
+    expect(both("this.counts.all(k, this.counts[k] > 0)", env, values)).toEqual([true, true]);
+    expect(both("this.names.all(k, k > 0 && this.names[k] != '')", env, values)).toEqual([true, true]);
+    expect(both("'a' in this.counts", env, values)).toEqual([true, false]);
+    expect(both("2 in this.nums", env, values)).toEqual([true, false]);
+    expect(both("this.inners.all(i, i.a > 0)", env, values)).toEqual([true, true]);
+    expect(norm(both("this.nums[2] == 3", env, values))).toEqual([true, "error"]);
+    expect(norm(both("this.counts['z'] == 1", env, values))).toEqual(["error", "error"]);
+    expect(both("this.tags.unique()", env, values)).toEqual([true, false]);
+    expect(both("size(this.nums) + size(this.counts) == 5", env, values)).toEqual([true, false]);
+  });
+
+  it("strings: size in code points, startsWith, endsWith, contains, formats", () => {
+    const env = envOf("s");
+    expect(both("size(this) == 2", env, ["ab", "😀😀", "abc"])).toEqual([true, true, false]);
+    expect(both("this.startsWith('a') && this.endsWith('z') && this.contains('m')", env, ["amz", "az"])).toEqual([
+      true,
+      false,
+    ]);
+    expect(both("this.isEmail()", env, ["a@b.com", "nope"])).toEqual([true, false]);
+    expect(both("this.isHostname()", env, ["example.com", "-x"])).toEqual([true, false]);
+    expect(both("this.isIp(4) && !this.isIp(6)", env, ["1.2.3.4", "::1"])).toEqual([true, false]);
+    expect(both("this.isUri()", env, ["https://x.y/z", "::"])).toEqual([true, false]);
+    expect(both("this < 'b'", env, ["a", "\uffff", "😀"])).toEqual([true, false, false]);
+    expect(both("this + '!' == 'hi!'", env, ["hi", "ho"])).toEqual([true, false]);
+  });
+
+  it("timestamps, durations and now", () => {
+    const env = envOf();
+    const values = [sample({ ttl: { seconds: 5n } }), sample({ ttl: { seconds: 15n }, at: { seconds: 100n } })];
+    expect(both("this.ttl <= duration('10s')", env, values)).toEqual([true, false]);
+    expect(both("int(this.at) >= 100", env, values)).toEqual([false, true]);
+    expect(both("this.at < now", env, values)).toEqual([true, true]);
+    expect(both("now == now", env, values)).toEqual([true, true]);
+  });
+
+  it("predefined rules: `rule` and `rules` values are inlined", () => {
+    const env: CelCompileEnv = { ...envOf("i32"), rule: { type: { k: "int", r: "num" }, value: 2 } };
+    const compiled = mustCompile("this >= -rule && this <= rule", env);
+    expect(compiled.code).not.toContain("rule");
+    expect(both("this >= -rule && this <= rule", env, [-3, -2, 2, 3])).toEqual([false, true, true, false]);
+    const list: CelCompileEnv = {
+      ...envOf("i64"),
+      rule: { type: { k: "list", e: { k: "int", r: "big" } }, value: [-2n] },
+    };
+    expect(both("this in rule || this in rule.map(n, -n)", list, [2n, -2n, 3n])).toEqual([true, true, false]);
+  });
+
+  it("repeated items and map values: elementType gives `this` of one element", () => {
+    const nums = Sample.fields.find((f) => f.name === "nums");
+    const counts = Sample.fields.find((f) => f.name === "counts");
+    if (nums === undefined || counts === undefined) throw new Error("fields");
+    expect(both("this > 0", { this: elementType(nums, "item") }, [1, 0])).toEqual([true, false]);
+    expect(both("this.size() == 1", { this: elementType(counts, "key") }, ["a", "ab"])).toEqual([true, false]);
+    expect(both("this < 10", { this: elementType(counts, "value") }, [1n, 10n])).toEqual([true, false]);
+  });
+});
+
+describe("compileCel: the rest falls back to @bufbuild/cel", () => {
+  it("matches (RE2), format, dyn and wrapper fields are left to the fallback, which evaluates them", () => {
+    for (const expression of [
+      "this.s.matches('^a+$')",
+      "'%s!'.format([this.s]) == 'a!'",
+      "dyn(this).i32 == 0",
+      "this.wrapped == null",
+      "this.s.lowerAscii() == 'a'",
+    ]) {
+      const result = compileCel(expression, envOf());
+      expect(result.kind, expression).toBe("fallback");
+    }
+    const run = celProgram("this.s.matches('^a+$')", { this: Sample });
+    expect(run(sample({ s: "aaa" }))).toBe(true);
+    expect(run(sample({ s: "ab" }))).toBe(false);
+    // RE2, not JavaScript: \\z is RE2's end of text.
+    expect(celProgram("this.matches('^a\\\\z')", { this: "string" })("a")).toBe(true);
+  });
+
+  it("the fallback plans an expression once and reports a runtime error as CelEvalError", () => {
+    const a = celProgram("this / 0 == 1", { this: "int" });
+    expect(() => a(1)).toThrow(/division by zero|divide by zero/);
+    expect(() => celProgram("this >", { this: "int" })).toThrow(/does not parse|syntax error/i);
+  });
+});
+
+describe("compileCel: errors name the CEL problem", () => {
+  it("a parse error", () => {
+    const result = compileCel("this >", envOf("i32"));
+    expect(result).toMatchObject({ kind: "error" });
+    expect(result.kind === "error" && result.message).toMatch(
+      /does not parse: .*1:6: found > but expecting end of input/,
+    );
+  });
+
+  it("an undefined field, a wrong overload, an unknown function, a non-bool result", () => {
+    const cases: [string, RegExp][] = [
+      ["this.nope == 1", /undefined field 'nope' of celtest\.v1\.Sample \(at 1:5\)/],
+      ["this.i32.startsWith('a')", /no matching overload for 'startsWith' applied to 'int\.\(string\)'/],
+      ["this.s + 1 == 'a'", /no matching overload for '_\+_' applied to '\(string, int\)'/],
+      ["this.s == 1", /no matching overload for '_==_' applied to '\(string, int\)'/],
+      ["frobnicate(this)", /undeclared reference to 'frobnicate'/],
+      ["rule > 1", /undeclared reference to 'rule'/],
+      ["this.i32 + 1", /evaluates to int; a rule's expression must evaluate to a bool or a string/],
+      ["has(this.s.x)", /has\(\) needs a message field/],
+      ["this.nums.all(n, n)", /the predicate of all\(\) is int, not bool/],
+    ];
+    for (const [expression, message] of cases) {
+      const result = compileCel(expression, envOf());
+      expect(result.kind, expression).toBe("error");
+      expect(result.kind === "error" ? result.message : "", expression).toMatch(message);
+      expect(result.kind === "error" ? result.message : "", expression).toContain(JSON.stringify(expression));
+    }
+  });
+});
