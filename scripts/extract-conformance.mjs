@@ -87,7 +87,7 @@ function extractFile(file) {
     for (const key of body.matchAll(/^\t\t"([^"\n]+)":\s*(?:suites\.Case)?\{/gm)) {
       const open = key.index + key[0].length - 1;
       const block = body.slice(open, closing(body, open));
-      const message = /Message:\s*&cases\.(\w+)\{/.exec(block);
+      const message = /Message:\s*&(?:cases|custom_rules)\.(\w+)\{/.exec(block);
       if (message === null) continue;
       const mOpen = message.index + message[0].length - 1;
       const fields = block.slice(mOpen + 1, closing(block, mOpen) - 1).trim();

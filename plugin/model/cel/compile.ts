@@ -11,7 +11,19 @@ import { parse } from "@bufbuild/cel";
 import type { Constant, Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import { type DescField, type DescMessage, isFieldSet, type Message } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
-import { BOOL, BYTES, type CelT, DOUBLE, DYN, fieldType, type IntRepr, STRING, sameType, typeName } from "./types.js";
+import {
+  BOOL,
+  BYTES,
+  type CelT,
+  DOUBLE,
+  DYN,
+  fieldType,
+  type IntRepr,
+  STRING,
+  sameType,
+  typeName,
+  wrapperInnerByName,
+} from "./types.js";
 
 /** What an expression is checked and compiled against. */
 export interface CelCompileEnv {
@@ -232,6 +244,10 @@ class Compiler {
 
   /** A value known at generation time (a rule's value), as a literal. */
   literal(t: CelT, value: unknown): Node {
+    const inner = t.k === "opaque" ? wrapperInnerByName(t.name) : undefined;
+    if (inner !== undefined && typeof value === "object" && value !== null && "value" in value) {
+      return this.literal(inner, value.value);
+    }
     if (t.k === "list" && Array.isArray(value)) {
       return this.list(
         value.map((v) => this.literal(t.e, v)),
@@ -282,7 +298,7 @@ class Compiler {
 
   select(e: Expr, operand: Node, name: string): Node {
     const t = operand.t;
-    if (t.k === "dyn" || t.k === "opaque") {
+    if (isDyn(t) || t.k === "opaque") {
       return this.fallback(`field selection on ${typeName(t)}`);
     }
     if (t.k === "map") {
@@ -321,7 +337,7 @@ class Compiler {
 
   has(e: Expr, operand: Node, name: string): Node {
     const t = operand.t;
-    if (t.k === "dyn" || t.k === "opaque" || t.k === "map") {
+    if (isDyn(t) || t.k === "opaque" || t.k === "map") {
       return this.fallback(`has() on ${typeName(t)}`, BOOL);
     }
     if (t.k !== "msg") {
@@ -421,7 +437,7 @@ class Compiler {
   logic(e: Expr, fn: string, argExprs: readonly Expr[], scope: Scope): Node {
     const [a, b] = argExprs.map((x) => this.expr(x, scope)) as [Node, Node];
     for (const x of [a, b]) {
-      if (x.t.k !== "bool" && x.t.k !== "dyn") {
+      if (x.t.k !== "bool" && !isDyn(x.t)) {
         this.typeError(e, `found no matching overload for '${fn}' applied to '(${typeName(a.t)}, ${typeName(b.t)})'`);
       }
     }
@@ -436,18 +452,18 @@ class Compiler {
   }
 
   not(e: Expr, a: Node): Node {
-    if (a.t.k !== "bool" && a.t.k !== "dyn") {
+    if (a.t.k !== "bool" && !isDyn(a.t)) {
       this.typeError(e, `found no matching overload for '!_' applied to '(${typeName(a.t)})'`);
     }
     return { code: a.code === null ? null : `!${a.code}`, t: BOOL, err: a.err };
   }
 
   ternary(e: Expr, c: Node, a: Node, b: Node): Node {
-    if (c.t.k !== "bool" && c.t.k !== "dyn") {
+    if (c.t.k !== "bool" && !isDyn(c.t)) {
       this.typeError(e, `found no matching overload for '_?_:_' applied to '(${typeName(c.t)}, ...)'`);
     }
     if (!sameType(a.t, b.t)) {
-      if (a.t.k !== "dyn" && b.t.k !== "dyn" && a.t.k !== "null" && b.t.k !== "null") {
+      if (!isDyn(a.t) && !isDyn(b.t) && a.t.k !== "null" && b.t.k !== "null") {
         this.typeError(e, `the branches of '_?_:_' differ: '${typeName(a.t)}' and '${typeName(b.t)}'`);
       }
       return this.fallback("a conditional of mixed types");
@@ -476,7 +492,7 @@ class Compiler {
         e,
         `found no matching overload for '${negate ? "_!=_" : "_==_"}' applied to '(${typeName(a.t)}, ${typeName(b.t)})'`,
       );
-    if (t.k === "dyn" || b.t.k === "dyn") {
+    if (isDyn(t) || isDyn(b.t)) {
       return this.fallback("equality of dyn values", BOOL);
     }
     let code: string | null = null;
@@ -510,7 +526,7 @@ class Compiler {
 
   order(e: Expr, op: string, a: Node, b: Node): Node {
     const t = a.t;
-    if (t.k === "dyn" || b.t.k === "dyn") {
+    if (isDyn(t) || isDyn(b.t)) {
       return this.fallback("ordering of dyn values", BOOL);
     }
     let code: string | null = null;
@@ -543,7 +559,7 @@ class Compiler {
   arith(e: Expr, op: string, a: Node, b: Node): Node {
     const fail = () =>
       this.typeError(e, `found no matching overload for '_${op}_' applied to '(${typeName(a.t)}, ${typeName(b.t)})'`);
-    if (a.t.k === "dyn" || b.t.k === "dyn") {
+    if (isDyn(a.t) || isDyn(b.t)) {
       return this.fallback(`'${op}' on dyn values`);
     }
     if (a.t.k !== b.t.k) {
@@ -610,7 +626,7 @@ class Compiler {
     if (a.t.k === "double") {
       return { code: a.code === null ? null : `(-${a.code})`, t: DOUBLE, err: a.err };
     }
-    if (a.t.k === "dyn") {
+    if (isDyn(a.t)) {
       return this.fallback("negation of dyn");
     }
     if (a.t.k !== "int") {
@@ -628,7 +644,7 @@ class Compiler {
 
   index(e: Expr, a: Node, i: Node): Node {
     if (a.t.k === "list") {
-      if (i.t.k !== "int" && i.t.k !== "uint" && i.t.k !== "dyn") {
+      if (i.t.k !== "int" && i.t.k !== "uint" && !isDyn(i.t)) {
         return this.typeError(
           e,
           `found no matching overload for '_[_]' applied to '(${typeName(a.t)}, ${typeName(i.t)})'`,
@@ -638,7 +654,7 @@ class Compiler {
       return { code, t: a.t.e, err: true, ...intBound(a.t.e) };
     }
     if (a.t.k === "map") {
-      if (!sameType(a.t.key, i.t) && i.t.k !== "dyn") {
+      if (!sameType(a.t.key, i.t) && !isDyn(i.t)) {
         return this.typeError(
           e,
           `found no matching overload for '_[_]' applied to '(${typeName(a.t)}, ${typeName(i.t)})'`,
@@ -650,7 +666,7 @@ class Compiler {
       const code = a.code === null || i.code === null ? null : `${this.helper("celMapGet")}(${a.code}, ${i.code})`;
       return { code, t: a.t.v, err: true, ...intBound(a.t.v) };
     }
-    if (a.t.k === "dyn") {
+    if (isDyn(a.t)) {
       return this.fallback("indexing dyn");
     }
     return this.typeError(e, `type '${typeName(a.t)}' does not support indexing`);
@@ -671,7 +687,7 @@ class Compiler {
       return { code, t: BOOL, err: x.err || list.err };
     }
     if (list.t.k !== "list") {
-      return list.t.k === "dyn"
+      return isDyn(list.t)
         ? this.fallback("'in' on dyn", BOOL)
         : this.typeError(
             e,
@@ -709,7 +725,7 @@ class Compiler {
   convert(e: Expr, fn: string, a: Node): Node {
     const c = a.code;
     const fail = () => this.typeError(e, `found no matching overload for '${fn}' applied to '(${typeName(a.t)})'`);
-    if (a.t.k === "dyn") {
+    if (isDyn(a.t)) {
       return this.fallback(`${fn}() of dyn`);
     }
     if (c === null) {
@@ -769,7 +785,7 @@ class Compiler {
   duration(e: Expr, arg: Expr, a: Node): Node {
     const t: CelT = { k: "duration" };
     if (a.t.k !== "string") {
-      return a.t.k === "dyn"
+      return isDyn(a.t)
         ? this.fallback("duration() of dyn", t)
         : this.typeError(e, `found no matching overload for 'duration' applied to '(${typeName(a.t)})'`);
     }
@@ -792,7 +808,7 @@ class Compiler {
         e,
         `found no matching overload for '${fn}' applied to '${typeName(t)}.(${args.map((a) => typeName(a.t)).join(", ")})'`,
       );
-    if (t.k === "dyn") {
+    if (isDyn(t)) {
       return this.fallback(`${fn}() on dyn`);
     }
     const ok = (code: string, rt: CelT = BOOL, extra: Partial<Node> = {}): Node => ({
@@ -912,7 +928,7 @@ class Compiler {
             : key === undefined
               ? `Object.keys(${range.code})`
               : `Object.keys(${range.code}).map(${key})`;
-    } else if (range.t.k === "dyn") {
+    } else if (isDyn(range.t)) {
       return this.fallback(`${fn}() over dyn`);
     } else {
       return this.typeError(call, `${fn}() needs a list or a map, not ${typeName(range.t)}`);
@@ -934,7 +950,7 @@ class Compiler {
       err: e,
     });
     const isBool = () => {
-      if (body.t.k !== "bool" && body.t.k !== "dyn") {
+      if (body.t.k !== "bool" && !isDyn(body.t)) {
         this.typeError(bodyExpr, `the predicate of ${fn}() is ${typeName(body.t)}, not bool`);
       }
     };
@@ -986,6 +1002,11 @@ function indexExprs(e: Expr, into: Map<string, Expr>): void {
       }
       break;
   }
+}
+
+/** Whether only the run time knows the type's values: dyn, and wrappers (a value or null) read as themselves. */
+function isDyn(t: CelT): boolean {
+  return t.k === "dyn" || t.k === "wrapper" || (t.k === "opaque" && wrapperInnerByName(t.name) !== undefined);
 }
 
 function isNumeric(t: CelT): boolean {

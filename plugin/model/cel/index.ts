@@ -5,4 +5,13 @@
  */
 
 export { type CelCompileEnv, type CelCompileResult, compileCel, parseDuration } from "./compile.js";
-export { type CelT, elementType, fieldType, messageType, scalarType, shapeOf, typeName } from "./types.js";
+export {
+  type CelT,
+  elementType,
+  fieldRuleType,
+  fieldType,
+  messageType,
+  scalarType,
+  shapeOf,
+  typeName,
+} from "./types.js";

@@ -115,7 +115,12 @@ const wrappers: Record<string, CelT> = {
 
 /** The inner type of a wrapper message, or undefined when `desc` is not one. */
 export function wrapperInner(desc: DescMessage): CelT | undefined {
-  return wrappers[desc.typeName];
+  return wrapperInnerByName(desc.typeName);
+}
+
+/** The inner type of the wrapper message of that full name, or undefined. */
+export function wrapperInnerByName(typeName: string): CelT | undefined {
+  return Object.hasOwn(wrappers, typeName) ? wrappers[typeName] : undefined;
 }
 
 /** The CEL type of a message, as a field value or as `this` of message rules. */
@@ -182,6 +187,16 @@ export function fieldType(field: DescField): CelT {
       return { k: "map", key: scalarType(field.mapKey), v };
     }
   }
+}
+
+/**
+ * The type of `this` in a field's own rules (buf.validate.field's `cel`,
+ * and predefined rules): the field's value, a wrapper as its inner value
+ * (the rules apply only when it is set).
+ */
+export function fieldRuleType(field: DescField): CelT {
+  const t = fieldType(field);
+  return t.k === "wrapper" ? t.v : t;
 }
 
 /**
