@@ -217,22 +217,27 @@ export function celProgram(expression: string, options: CelProgramOptions): CelP
   }
   const evaluate = run;
   const { this: shape, rule, rules } = options;
+  // One bindings object per program, refilled per evaluation (evaluation is synchronous): a
+  // fresh object with an accessor per call costs more than the evaluation of a small expression.
+  let now: ReturnType<typeof timestampNow> | undefined;
+  const bindings: Record<string, unknown> = {
+    this: undefined,
+    get now() {
+      now ??= timestampNow();
+      return now;
+    },
+  };
+  if (rule !== undefined) {
+    bindings.rule = rule;
+  }
+  if (rules !== undefined) {
+    bindings.rules = rules;
+  }
   return (value) => {
-    let now: ReturnType<typeof timestampNow> | undefined;
-    const bindings: Record<string, unknown> = {
-      this: toCel(shape, value),
-      get now() {
-        now ??= timestampNow();
-        return now;
-      },
-    };
-    if (rule !== undefined) {
-      bindings.rule = rule;
-    }
-    if (rules !== undefined) {
-      bindings.rules = rules;
-    }
+    now = undefined;
+    bindings.this = toCel(shape, value);
     const result = evaluate(bindings as never);
+    bindings.this = undefined; // holds no message past its validation
     if (typeof result === "boolean" || typeof result === "string") {
       return result;
     }
