@@ -91,10 +91,10 @@ export async function run({ root, rows, progress, quick }) {
     const helpers = result.helpers.map((h) => runtime[h]);
     return fn.bind(undefined, ...helpers);
   };
-  const ok = (r) => r === true || r === "";
   // As a validator does: a violation record per failed rule (protovalidate builds one too).
   const check = (out, path, rule, result) => {
-    if (!ok(result)) out.push({ field: path, ruleId: rule.id, message: typeof result === "string" ? result : rule.id });
+    const message = runtime.celViolation(result, "", rule.expression);
+    if (message !== undefined) out.push({ field: path, ruleId: rule.id, message });
   };
   const validator = (range, name, tags) => (m) => {
     const out = [];

@@ -275,3 +275,19 @@ export function celCompareStrings(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/**
+ * The violation message of a CEL rule's result, or undefined when the result
+ * means valid (true or ""). As protovalidate: the rule's own `message` when it
+ * has one, else the string the expression returned, else
+ * `"<expression>" returned false`.
+ */
+export function celViolation(result: boolean | string, message: string, expression: string): string | undefined {
+  if (result === true || result === "") {
+    return undefined;
+  }
+  if (message !== "") {
+    return message;
+  }
+  return typeof result === "string" ? result : `${JSON.stringify(expression)} returned false`;
+}

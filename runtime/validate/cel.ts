@@ -62,8 +62,14 @@ export interface CelProgramOptions {
    * it (bigint for integers, number for doubles, arrays for repeated values).
    */
   readonly rule?: CelInput;
-  /** `rules`, for a predefined rule: the field's rules message (for example a buf.validate.StringRules). */
-  readonly rules?: Message | ReflectMessage;
+  /**
+   * `rules`, for a predefined rule: the field's rules message (for example a
+   * buf.validate.StringRules) as a ReflectMessage (`reflect(schema, rules)`),
+   * or a plain object of the fields it sets, by their proto names, as CEL
+   * values (`{ min_len: 3n }`): CEL reads `rules.min_len` and
+   * `has(rules.min_len)` of either alike.
+   */
+  readonly rules?: ReflectMessage | { readonly [name: string]: CelInput };
   /** Messages an expression names (`google.protobuf.Duration{…}`); the well-known types are always known. */
   readonly registry?: Registry;
 }

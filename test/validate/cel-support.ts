@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFileRegistry, type FileRegistry, fromBinary } from "@bufbuild/protobuf";
+import { reflect } from "@bufbuild/protobuf/reflect";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { type CelCompileEnv, type CelCompileResult, compileCel } from "../../plugin/model/cel/index.js";
 import { shapeOf } from "../../plugin/model/cel/types.js";
@@ -56,7 +57,7 @@ export function runFallback(expression: string, env: CelCompileEnv): (value: unk
   return celProgram(expression, {
     this: shapeOf(env.this),
     ...(rule === undefined ? {} : { rule }),
-    ...(env.rules === undefined ? {} : { rules: env.rules.value }),
+    ...(env.rules === undefined ? {} : { rules: reflect(env.rules.desc, env.rules.value) }),
   });
 }
 

@@ -1,7 +1,9 @@
 import { create, type DescMessage } from "@bufbuild/protobuf";
+import { StringRulesSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CelCompileEnv, compileCel, elementType, fieldType, messageType } from "../../plugin/model/cel/index.js";
 import { celProgram } from "../../runtime/validate/cel.js";
+import { celViolation } from "../../runtime/validate/index.js";
 import { buildProtos, mustCompile, type Outcome, outcome, runCompiled, runFallback } from "./cel-support.js";
 
 const proto = `
@@ -181,6 +183,22 @@ describe("compileCel: what compiles, and agrees with @bufbuild/cel", () => {
     expect(both("this in rule || this in rule.map(n, -n)", list, [2n, -2n, 3n])).toEqual([true, true, false]);
   });
 
+  it("predefined rules: `rules` fields are inlined; the fallback reads a message or a plain object", () => {
+    const rules = create(StringRulesSchema, { minLen: 3n });
+    const env: CelCompileEnv = { ...envOf("s"), rules: { desc: StringRulesSchema, value: rules } };
+    const expression = "!has(rules.max_len) && size(this) >= rules.min_len";
+    expect(mustCompile(expression, env).code).not.toContain("rules");
+    expect(both(expression, env, ["abc", "ab"])).toEqual([true, false]);
+    const plain = celProgram(expression, { this: "string", rules: { min_len: 3n } });
+    expect([plain("abc"), plain("ab")]).toEqual([true, false]);
+    expect(compileCel("rules.nope == 1", env)).toMatchObject({ kind: "error" });
+  });
+
+  it("reports how deeply macros nest (the cost is O(size^depth))", () => {
+    expect(mustCompile("this.nums.all(a, this.nums.exists(b, b == a))", envOf()).macroDepth).toBe(2);
+    expect(mustCompile("this.i32 > 0", envOf()).macroDepth).toBe(0);
+  });
+
   it("repeated items and map values: elementType gives `this` of one element", () => {
     const nums = Sample.fields.find((f) => f.name === "nums");
     const counts = Sample.fields.find((f) => f.name === "counts");
@@ -214,6 +232,17 @@ describe("compileCel: the rest falls back to @bufbuild/cel", () => {
     const a = celProgram("this / 0 == 1", { this: "int" });
     expect(() => a(1)).toThrow(/division by zero|divide by zero/);
     expect(() => celProgram("this >", { this: "int" })).toThrow(/does not parse|syntax error/i);
+  });
+});
+
+describe("celViolation: protovalidate's violation message of a result", () => {
+  it("the rule's message first, then the returned string, then the expression", () => {
+    expect(celViolation(true, "m", "e")).toBeUndefined();
+    expect(celViolation("", "m", "e")).toBeUndefined();
+    expect(celViolation(false, "must be positive", "this > 0")).toBe("must be positive");
+    expect(celViolation("too long", "", "e")).toBe("too long");
+    expect(celViolation("too long", "the rule's", "e")).toBe("the rule's");
+    expect(celViolation(false, "", "this > 42")).toBe('"this > 42" returned false');
   });
 });
 
