@@ -105,9 +105,9 @@ export function celUintMod(a: bigint, b: bigint): bigint {
   return a % b;
 }
 
-/** CEL `int(x)` of a double: truncated; an error when out of int64 range or NaN. */
+/** CEL `int(x)` of a double: truncated; an error when NaN or not strictly inside int64's range (as cel-go and cel-es). */
 export function celIntOfDouble(x: number): bigint {
-  if (Number.isNaN(x) || x < -(2 ** 63) || x >= 2 ** 63) {
+  if (Number.isNaN(x) || x <= -(2 ** 63) || x >= 2 ** 63) {
     celFail("double out of int range");
   }
   return int64(BigInt(Math.trunc(x)));

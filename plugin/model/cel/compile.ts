@@ -497,11 +497,10 @@ class Compiler {
     }
     let code: string | null = null;
     if (isNumeric(t) && isNumeric(b.t)) {
-      if (a.code !== null && b.code !== null) {
-        const sameRepr = t.k === "double" ? b.t.k === "double" : "r" in b.t && "r" in t && t.r === b.t.r;
-        code = sameRepr
-          ? `(${a.code} ${op} ${b.code})`
-          : `${negate ? "!" : ""}${this.helper("celNumEq")}(${a.code}, ${b.code})`;
+      const [x, y] = numericPair(a, b);
+      if (x !== null && y !== null) {
+        const sameRepr = "r" in t && "r" in b.t ? t.r === b.t.r : true;
+        code = sameRepr ? `(${x} ${op} ${y})` : `${negate ? "!" : ""}${this.helper("celNumEq")}(${x}, ${y})`;
       }
     } else if (!sameType(t, b.t)) {
       if (t.k === "null" || b.t.k === "null") {
@@ -532,8 +531,9 @@ class Compiler {
     let code: string | null = null;
     const both = a.code !== null && b.code !== null;
     if (isNumeric(t) && isNumeric(b.t)) {
-      // JavaScript's relational operators compare a bigint with a number exactly.
-      code = both ? `(${a.code} ${op} ${b.code})` : null;
+      // JavaScript's relational operators compare a bigint with a number exactly (int with uint).
+      const [x, y] = numericPair(a, b);
+      code = x !== null && y !== null ? `(${x} ${op} ${y})` : null;
     } else if (!sameType(t, b.t)) {
       return this.typeError(
         e,
@@ -1007,6 +1007,16 @@ function indexExprs(e: Expr, into: Map<string, Expr>): void {
 /** Whether only the run time knows the type's values: dyn, and wrappers (a value or null) read as themselves. */
 function isDyn(t: CelT): boolean {
   return t.k === "dyn" || t.k === "wrapper" || (t.k === "opaque" && wrapperInnerByName(t.name) !== undefined);
+}
+
+/**
+ * The codes of two numbers to compare. An int or uint compared with a double
+ * is converted to a double first, as CEL does (so 2^63 - 512 equals 2^63.0).
+ */
+function numericPair(a: Node, b: Node): [string | null, string | null] {
+  const double = a.t.k === "double" || b.t.k === "double";
+  const side = (n: Node) => (double && "r" in n.t && n.t.r === "big" && n.code !== null ? `Number(${n.code})` : n.code);
+  return [side(a), side(b)];
 }
 
 function isNumeric(t: CelT): boolean {
