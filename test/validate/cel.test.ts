@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CelCompileEnv, compileCel, elementType, fieldType, messageType } from "../../plugin/model/cel/index.js";
 import { celProgram } from "../../runtime/validate/cel.js";
-import { celViolation } from "../../runtime/validate/index.js";
+import { celCompareStrings, celViolation } from "../../runtime/validate/index.js";
 import { buildProtos, mustCompile, type Outcome, outcome, runCompiled, runFallback } from "./cel-support.js";
 
 const proto = `
@@ -262,6 +262,75 @@ describe("compileCel: numbers at their edges, compiled and by @bufbuild/cel", ()
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("compileCel: strings, lists and maps at random, compiled and by @bufbuild/cel", () => {
+  const text = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 6 }),
+    fc.constantFrom("", "a", "ab", "a@b.c", "😀", "\uffff"),
+  );
+  const message = fc.record({
+    s: text,
+    choice: fc.oneof(
+      fc.constant({ case: undefined }),
+      text.map((value) => ({ case: "name" as const, value })),
+      fc.integer().map((value) => ({ case: "number" as const, value })),
+    ),
+    tags: fc.array(text, { maxLength: 4 }),
+    nums: fc.array(fc.integer({ min: -5, max: 5 }), { maxLength: 5 }),
+    counts: fc.dictionary(text, fc.bigInt(-3n, 3n), { maxKeys: 3 }),
+    names: fc.dictionary(fc.integer({ min: -3, max: 3 }).map(String), text, { maxKeys: 3 }),
+    inner: fc.option(fc.record({ a: fc.integer({ min: -2, max: 2 }), s: text }), { nil: undefined }),
+  });
+
+  it.each([
+    "size(this.s) > 2",
+    "this.s < this.name || this.s >= this.name",
+    "this.s < this.name",
+    "this.s.startsWith(this.name) || this.s.endsWith(this.name)",
+    "this.s.contains(this.name)",
+    "this.s + this.name == this.name + this.s",
+    "this.tags.exists(t, t == this.s)",
+    "this.tags.all(t, size(t) < 3)",
+    "this.tags.unique()",
+    "this.nums.exists_one(n, n > 0)",
+    "this.nums.filter(n, n % 2 == 0).size() > 1",
+    "this.nums.map(n, n * n).all(n, n >= 0)",
+    "this.nums.size() > 0 && this.nums[0] == 1",
+    "this.nums[1] > 0 || this.nums.size() < 2",
+    "this.counts.all(k, this.counts[k] > 0)",
+    "'a' in this.counts || this.s in this.counts",
+    "this.names.exists(k, k < 0 && this.names[k] == this.s)",
+    "has(this.inner) ? this.inner.a > 0 : this.inner.s == ''",
+    "has(this.name) || has(this.number) || this.number == 0",
+    "this.s.isEmail() || this.s.isHostname() || this.s.isIp() || this.s.isUri()",
+    "size(this.s) > 1 ? this.s : ''",
+  ])("%s", (expression) => {
+    const env = envOf();
+    const compiled = runCompiled(mustCompile(expression, env));
+    const fallback = runFallback(expression, env);
+    fc.assert(
+      fc.property(message, (init) => {
+        // @bufbuild/cel orders strings by UTF-16 unit, CEL by code point: they differ only
+        // when an astral character meets U+E000..U+FFFF (test below).
+        const name = init.choice.case === "name" ? init.choice.value : "";
+        fc.pre(
+          !expression.includes("this.s < ") ||
+            Math.sign(celCompareStrings(init.s, name)) === Math.sign(init.s < name ? -1 : init.s > name ? 1 : 0),
+        );
+        const value = sample(init);
+        const norm = (o: Outcome) => (typeof o === "object" ? "error" : o);
+        expect(norm(outcome(compiled, value))).toBe(norm(outcome(fallback, value)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("orders strings by code point, as cel-go (where @bufbuild/cel 0.6.1 compares UTF-16 units)", () => {
+    const run = runCompiled(mustCompile("this < '\\uffff'", envOf("s")));
+    expect(run("\u{10000}")).toBe(false);
+    expect(run("\ufffe")).toBe(true);
   });
 });
 
