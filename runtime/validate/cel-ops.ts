@@ -210,17 +210,6 @@ export function celExists<T>(items: readonly T[], predicate: (item: T) => boolea
   return false;
 }
 
-/** CEL's `exists_one` macro: whether exactly one element is true; an error of any element is the result's. */
-export function celExistsOne<T>(items: readonly T[], predicate: (item: T) => boolean): boolean {
-  let count = 0;
-  for (const item of items) {
-    if (predicate(item)) {
-      count++;
-    }
-  }
-  return count === 1;
-}
-
 /** CEL `list[i]`: an error when `i` is out of range. */
 export function celIndex<T>(list: readonly T[], i: number | bigint): T {
   const n = Number(i);

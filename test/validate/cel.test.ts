@@ -102,6 +102,15 @@ describe("compileCel: what compiles, and agrees with @bufbuild/cel", () => {
     expect(mustCompile("this % 2 == 0 && this + 1 < 100", envOf("i32")).helpers).toEqual([]);
   });
 
+  it("string literals stay data in the generated code, whatever they hold", () => {
+    const hostile = `"); globalThis.pwned = 1; ("\\\u2028\u2029</script>\${x}`;
+    const expression = `this == ${JSON.stringify(hostile)} ? 'matched: ' + this : ''`;
+    const compiled = runCompiled(mustCompile(expression, envOf("s")));
+    expect(compiled(hostile)).toBe(`matched: ${hostile}`);
+    expect(compiled("x")).toBe("");
+    expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
+  });
+
   it("uint division up to 2^64 - 1 (where @bufbuild/cel 0.6.1 wrongly fails from 2^63)", () => {
     const run = runCompiled(mustCompile("this / 1u == this", envOf("u64")));
     expect(run(2n ** 64n - 1n)).toBe(true);
