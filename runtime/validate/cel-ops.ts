@@ -268,15 +268,21 @@ export function celCompareStrings(a: string, b: string): number {
 /**
  * The violation message of a CEL rule's result, or undefined when the result
  * means valid (true or ""). As protovalidate: the rule's own `message` when it
- * has one, else the string the expression returned, else
- * `"<expression>" returned false`.
+ * has one, else the string the expression returned, else `falseMessage`,
+ * which the generator writes as a literal: `"<expression>" returned false`
+ * (see {@link celFalseMessage}).
  */
-export function celViolation(result: boolean | string, message: string, expression: string): string | undefined {
+export function celViolation(result: boolean | string, message: string, falseMessage: string): string | undefined {
   if (result === true || result === "") {
     return undefined;
   }
   if (message !== "") {
     return message;
   }
-  return typeof result === "string" ? result : `${JSON.stringify(expression)} returned false`;
+  return typeof result === "string" ? result : falseMessage;
+}
+
+/** protovalidate's message for an expression that returned false without a rule message. */
+export function celFalseMessage(expression: string): string {
+  return `${JSON.stringify(expression)} returned false`;
 }

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CelCompileEnv, compileCel, elementType, fieldType, messageType } from "../../plugin/model/cel/index.js";
 import { celProgram } from "../../runtime/validate/cel.js";
-import { celCompareStrings, celViolation } from "../../runtime/validate/index.js";
+import { celCompareStrings, celFalseMessage, celViolation } from "../../runtime/validate/index.js";
 import { buildProtos, mustCompile, type Outcome, outcome, runCompiled, runFallback } from "./cel-support.js";
 
 const proto = `
@@ -371,12 +371,14 @@ describe("compileCel: the rest falls back to @bufbuild/cel", () => {
 
 describe("celViolation: protovalidate's violation message of a result", () => {
   it("the rule's message first, then the returned string, then the expression", () => {
-    expect(celViolation(true, "m", "e")).toBeUndefined();
-    expect(celViolation("", "m", "e")).toBeUndefined();
-    expect(celViolation(false, "must be positive", "this > 0")).toBe("must be positive");
-    expect(celViolation("too long", "", "e")).toBe("too long");
-    expect(celViolation("too long", "the rule's", "e")).toBe("the rule's");
-    expect(celViolation(false, "", "this > 42")).toBe('"this > 42" returned false');
+    const e = celFalseMessage("this > 42");
+    expect(e).toBe('"this > 42" returned false');
+    expect(celViolation(true, "m", e)).toBeUndefined();
+    expect(celViolation("", "m", e)).toBeUndefined();
+    expect(celViolation(false, "must be positive", e)).toBe("must be positive");
+    expect(celViolation("too long", "", e)).toBe("too long");
+    expect(celViolation("too long", "the rule's", e)).toBe("the rule's");
+    expect(celViolation(false, "", e)).toBe(e);
   });
 });
 

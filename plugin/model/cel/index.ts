@@ -17,8 +17,9 @@
  *   const result = compileCel(rule.expression, env);
  *   - "error":    fail generation: `${file}: ${element}: ${result.message}`.
  *   - "compiled": emit `const r = ${result.code};` with `result.helpers` imported
- *                 from "grpckit"; `celViolation(r, rule.message, rule.expression)`
- *                 is the violation's message (undefined when valid); a thrown
+ *                 from "grpckit"; `celViolation(r, rule.message, falseMessage)`, with
+ *                 falseMessage the literal `celFalseMessage(rule.expression)`, is the
+ *                 violation's message (undefined when valid); a thrown
  *                 CelEvalError is the rule's runtime error.
  *   - "fallback": emit once per module `const p = celProgram(expression, { this:
  *                 shapeOf(env.this), rule, rules })` from "grpckit/cel" (shapeOf
