@@ -184,6 +184,17 @@ describe("compileCel: what compiles, and agrees with @bufbuild/cel", () => {
     expect(both("int(this.at) >= 100", env, values)).toEqual([false, true]);
     expect(both("this.at < now", env, values)).toEqual([true, true]);
     expect(both("now == now", env, values)).toEqual([true, true]);
+    const at = [
+      sample({ at: { seconds: 1_704_067_199n, nanos: 999_999_999 } }),
+      sample({ at: { seconds: 1_704_067_200n } }),
+      sample({ at: { seconds: 1_704_067_200n, nanos: 500_000_000 } }),
+    ];
+    expect(both("this.at < timestamp('2024-01-01T00:00:00Z')", env, at)).toEqual([true, false, false]);
+    expect(both("this.at == timestamp('2024-01-01T01:00:00.5+01:00')", env, at)).toEqual([false, false, true]);
+    expect(both("this.at > timestamp('2023-12-31T23:59:59.999999999Z')", env, at)).toEqual([false, true, true]);
+    expect(both("this.ttl < duration('1m30.5s') && this.ttl > duration('-1h')", env, values)).toEqual([true, true]);
+    // Not a timestamp the compiler reads: the fallback decides (an error at run time, as protovalidate).
+    expect(compileCel("this.at < timestamp('2024-13-01T00:00:00Z')", env).kind).toBe("fallback");
   });
 
   it("predefined rules: `rule` and `rules` values are inlined", () => {

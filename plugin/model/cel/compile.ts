@@ -417,9 +417,8 @@ class Compiler {
       case "dyn":
         return this.fallback("dyn()");
       case "duration":
-        return this.duration(e, argExprs[0] as Expr, a as Node);
       case "timestamp":
-        return this.fallback("timestamp()", { k: "timestamp" });
+        return this.timeLiteral(e, fn, argExprs[0] as Expr, a as Node);
       case "bool":
       case "bytes":
       case "type":
@@ -782,20 +781,22 @@ class Compiler {
     }
   }
 
-  duration(e: Expr, arg: Expr, a: Node): Node {
-    const t: CelT = { k: "duration" };
+  /** `duration('1.5s')` and `timestamp('2024-01-01T00:00:00Z')` of a literal, parsed at generation. */
+  timeLiteral(e: Expr, fn: "duration" | "timestamp", arg: Expr, a: Node): Node {
+    const t: CelT = { k: fn };
     if (a.t.k !== "string") {
       return isDyn(a.t)
-        ? this.fallback("duration() of dyn", t)
-        : this.typeError(e, `found no matching overload for 'duration' applied to '(${typeName(a.t)})'`);
+        ? this.fallback(`${fn}() of dyn`, t)
+        : this.typeError(e, `found no matching overload for '${fn}' applied to '(${typeName(a.t)})'`);
     }
     if (arg.exprKind.case !== "constExpr" || arg.exprKind.value.constantKind.case !== "stringValue") {
-      return this.fallback("duration() of a computed string", t);
+      return this.fallback(`${fn}() of a computed string`, t);
     }
     const text = arg.exprKind.value.constantKind.value;
-    const parsed = parseDuration(text);
+    const parsed = fn === "duration" ? parseDuration(text) : parseTimestamp(text);
     if (parsed === undefined) {
-      return this.typeError(e, `invalid duration ${JSON.stringify(text)}`);
+      // Not one the compiler reads (or not valid): the fallback decides, at run time, as protovalidate.
+      return this.fallback(`${fn}(${JSON.stringify(text)})`, t);
     }
     return { code: `{ seconds: ${parsed.seconds}n, nanos: ${parsed.nanos} }`, t, err: false };
   }
@@ -1061,6 +1062,45 @@ function zeroOf(t: CelT, field: DescField): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Parses an RFC 3339 timestamp (`2024-01-01T00:00:00.5Z`, `...+02:00`) of
+ * the years 0001 to 9999, or undefined when it is not one.
+ */
+export function parseTimestamp(text: string): { seconds: bigint; nanos: number } | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/.exec(text);
+  if (m === null) {
+    return undefined;
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  if (
+    year < 1 ||
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    return undefined;
+  }
+  const offset = m[8] === undefined ? 0 : (m[8] === "-" ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10]) * 60);
+  const seconds = BigInt(date.getTime() / 1000 - offset);
+  if (seconds < -62_135_596_800n || seconds > 253_402_300_799n) {
+    return undefined;
+  }
+  return { seconds, nanos: Number((m[7] ?? "").padEnd(9, "0")) };
 }
 
 /** Parses a CEL duration string ("1h2m3.5s", "-10ms"), or undefined when it is not one. */

@@ -28,7 +28,7 @@
  * `.value`; a singular wrapper field's rules apply only when it is set.
  */
 
-export { type CelCompileEnv, type CelCompileResult, compileCel, parseDuration } from "./compile.js";
+export { type CelCompileEnv, type CelCompileResult, compileCel, parseDuration, parseTimestamp } from "./compile.js";
 export {
   type CelT,
   elementType,
