@@ -8,25 +8,23 @@
  * runtime does. Application code imports `grpckit`, which exports all of
  * this too.
  *
+ * The types of the concerns' per-method data (below) are exported also so
+ * that every program that type-checks generated code loads the modules that
+ * add those properties to `MethodSpec` and `ServiceSpec` (see `MethodSpec`):
+ * without them, a method table's `auth:` or `masks:` would be an unknown
+ * property. The exports are type-only: loading this entry runs none of them.
+ *
  * @module
  */
 
-export { grpcDefinition } from "./codec.js";
+export type { AuthRule } from "./auth/rule.js";
+export type { ServiceConfigJson } from "./client/service-config.js";
+export * from "./codegen-core.js";
+export type { MethodMasks } from "./fieldmask/method-masks.js";
 export type { FieldMaskLike } from "./fieldmask/read-mask.js";
 export type { FieldMaskPaths } from "./fieldmask/typed.js";
 export { applyUpdateMask } from "./fieldmask/update-mask.js";
-export type {
-  BidiStreamingCall,
-  BidiStreamingHandler,
-  ClientStreamingCall,
-  ClientStreamingHandler,
-  MethodSpec,
-  ServerStreamingCall,
-  ServerStreamingHandler,
-  ServiceSpec,
-  UnaryCall,
-  UnaryHandler,
-} from "./service.js";
+export type { HttpBinding } from "./http/binding.js";
 export * from "./validate/checks.js";
 export * from "./validate/formats.js";
 export { checkEntry, checkItem, checkNested, defineValidator, type Validator } from "./validate/validator.js";

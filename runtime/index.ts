@@ -13,6 +13,7 @@ export * from "./auth/index.js";
 export { createTransport } from "./client/channels.js";
 export { type ClientOptions, closeClient, createClient } from "./client/create-client.js";
 export type { TlsOptions } from "./client/credentials.js";
+export { type ClientLimits, DEFAULT_CLIENT_LIMITS } from "./client/limits.js";
 export { createPool, DEFAULT_POOL_OPTIONS, type Pool, type PoolOptions } from "./client/pool.js";
 export type {
   LoadBalancing,
@@ -86,12 +87,6 @@ export {
   OVERALL_HEALTH,
   ServingStatus,
 } from "./ops/health/index.js";
-export {
-  type ClientLimits,
-  DEFAULT_CLIENT_LIMITS,
-  DEFAULT_SERVER_LIMITS,
-  type ServerLimits,
-} from "./ops/limits.js";
 export { reflectionHandlers, ServerReflection, ServerReflectionV1alpha } from "./ops/reflection/index.js";
 export { type MethodMatch, selector } from "./selector.js";
 export {
@@ -100,7 +95,9 @@ export {
   DEFAULT_ANSWER_LIMITS,
   OversizedAnswerError,
 } from "./server/bounded-answer.js";
-export { createServer, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Server, type ServerOptions } from "./server/create-server.js";
+export { createServer } from "./server/create-server.js";
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./server/limits.js";
+export { DEFAULT_SHUTDOWN_TIMEOUT_MS, type Server, type ServerOptions } from "./server/server.js";
 export type {
   AuthContext,
   BidiStreamingCall,
@@ -113,7 +110,6 @@ export type {
   Compression,
   HandlerOf,
   HandlersOf,
-  HttpBinding,
   MetadataInit,
   MethodKind,
   MethodSpec,

@@ -1,11 +1,7 @@
 import type { PeerCertificate } from "node:tls";
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { Metadata } from "@grpc/grpc-js";
-import type { AuthRule } from "./auth/rule.js";
-import type { ServiceConfigJson } from "./client/service-config.js";
 import type { ContextValues } from "./context-values.js";
-import type { MethodMasks } from "./fieldmask/interceptor.js";
-import type { Validator } from "./validate/validator.js";
 
 /** The four kinds of gRPC method, named as protobuf-es names them. */
 export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
@@ -13,6 +9,24 @@ export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bi
 /**
  * One row of a generated method table: everything the runtime needs to serve
  * or call a method. Generated code builds these; users only pass them around.
+ *
+ * The core declares only what every method has. A concern that generated code
+ * gives per-method data (a validator, an auth rule, masks, HTTP bindings)
+ * adds its optional property from its own module, by TypeScript interface
+ * merging, and reads it there:
+ *
+ * ```ts
+ * declare module "../service.js" {
+ *   interface MethodSpec<I, O, K> {
+ *     readonly auth?: AuthRule | undefined;
+ *   }
+ * }
+ * ```
+ *
+ * so the core names no concern, and a new one attaches without editing it.
+ * `ServiceSpec` grows the same way (the client's `serviceConfig`). The
+ * augmenting modules are the ones `grpckit/codegen` exports a type of, so
+ * every program that type-checks generated code sees their properties.
  */
 export interface MethodSpec<
   I extends DescMessage = DescMessage,
@@ -28,43 +42,6 @@ export interface MethodSpec<
   readonly input: I;
   /** protobuf-es schema of the response message. */
   readonly output: O;
-  /**
-   * The validator of the request message, when its .proto declares rules
-   * (`grpckit.v1.field` options): the server checks every request with it
-   * before the handler runs.
-   */
-  readonly inputValidator?: Validator<I> | undefined;
-  /**
-   * Who may call the method, when its .proto declares it
-   * (`(grpckit.v1.method).auth`, or its service's default): a server with an
-   * authenticator checks every call with it before the handler runs.
-   */
-  readonly auth?: AuthRule | undefined;
-  /**
-   * The request's read and update masks, when it has a `read_mask` or an
-   * `update_mask` (or a field marked `(grpckit.v1.mask)`): the server checks
-   * their paths before the handler runs and prunes each response to the read
-   * mask. See docs/field-masks.md.
-   */
-  readonly masks?: MethodMasks | undefined;
-  /**
-   * The method's HTTP bindings, when its .proto declares `google.api.http`:
-   * the rule first, then its `additional_bindings`. `serveHttp` serves them
-   * as HTTP/JSON. See docs/http.md.
-   */
-  readonly http?: readonly HttpBinding[] | undefined;
-}
-
-/** One `google.api.http` binding of a method, as generated code spells it. */
-export interface HttpBinding {
-  /** `GET`, `POST`, `PUT`, `PATCH`, `DELETE`, or a custom method. */
-  readonly method: string;
-  /** The path template, e.g. `/v1/{name=shelves/*}/books`. */
-  readonly path: string;
-  /** Where the request body goes: `*` (the whole request) or a top-level field; no body when undefined. */
-  readonly body?: string | undefined;
-  /** The response field that is the HTTP response body; the whole response when undefined. */
-  readonly responseBody?: string | undefined;
 }
 
 /**
@@ -75,12 +52,6 @@ export interface ServiceSpec {
   readonly typeName: string;
   readonly desc: DescService;
   readonly methods: { readonly [localName: string]: MethodSpec };
-  /**
-   * The gRPC service config of the client policies the .proto declares
-   * (`(grpckit.v1.method).client`: timeouts, retries, waitForReady), when
-   * it declares any. Clients apply it; see docs/clients.md.
-   */
-  readonly serviceConfig?: ServiceConfigJson | undefined;
 }
 
 /** The security of a call's connection, as grpc-js reports it (grpc-js's own `AuthContext`, which it does not export). */

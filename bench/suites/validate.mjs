@@ -3,7 +3,7 @@
 // @bufbuild/protovalidate with the equivalent buf.validate rules, side by side
 // in one process. The message is the reference shop's CreateOrderRequest
 // (rules in proto/ecommerce/v1, three items, a shipping address); the invalid
-// one breaks five rules. See bench/README.md.
+// one breaks five rules. Then string.pattern alone: patterns.mjs. See bench/README.md.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -32,6 +32,7 @@ import {
 } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { runtimeUrl } from "../lib/snapshot.mjs";
 import { buildExample } from "../rpc/build.mjs";
+import { patternRows } from "./patterns.mjs";
 
 const price = { currencyCode: "EUR", units: 12n, nanos: 500_000_000 };
 const validInit = {
@@ -166,4 +167,5 @@ export async function run({ root, rows, progress, quick }) {
       baseline: name("@bufbuild/protovalidate"),
     });
   }
+  await patternRows({ root, rows, progress, quick, nsPerCall });
 }

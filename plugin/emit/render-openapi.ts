@@ -2,6 +2,7 @@ import { type DescField, type DescFile, type DescMessage, ScalarType } from "@bu
 import { getComments } from "@bufbuild/protoplugin";
 import { parseTemplate } from "../../runtime/http/template.js";
 import type { HttpBindingModel } from "../model/http-model.js";
+import { re2JsSource } from "../model/re2.js";
 import type { FileModel, MethodModel } from "../model/service-model.js";
 import type {
   FieldModel,
@@ -362,7 +363,8 @@ function constraints(rules: ValueRules | undefined): JsonObject {
       }
       if (rules.minLen !== undefined) out.minLength = rules.minLen;
       if (rules.maxLen !== undefined) out.maxLength = rules.maxLen;
-      if (rules.pattern !== undefined) out.pattern = rules.pattern;
+      // JSON Schema's patterns are ECMA-262 (read with the u flag, as by Ajv), not RE2.
+      if (rules.pattern !== undefined) out.pattern = re2JsSource(rules.pattern);
       if (rules.const !== undefined) out.const = rules.const;
       if (rules.in.length > 0) out.enum = [...rules.in];
       if (rules.format !== undefined && FORMATS[rules.format] !== undefined) out.format = FORMATS[rules.format] ?? "";

@@ -1,4 +1,5 @@
 import { type DescOneof, ScalarType } from "@bufbuild/protobuf";
+import { re2RegExpLiteral } from "../model/re2.js";
 import type {
   BigintValueRules,
   BytesValueRules,
@@ -235,7 +236,7 @@ function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
     );
   }
   if (r.pattern !== undefined) {
-    const re = ctx.constant(`new RegExp(${lit(r.pattern)}, "u")`, "$pattern");
+    const re = ctx.constant(re2RegExpLiteral(r.pattern), "$pattern");
     checks.push(check("string.pattern", `must match the pattern /${r.pattern}/`, (v) => `!${re}.test(${v})`));
   }
   if (r.prefix !== undefined) {

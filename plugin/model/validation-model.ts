@@ -29,6 +29,7 @@ import {
   type StringRules,
   type TimestampRules,
 } from "../gen/grpckit/v1/options_pb.js";
+import { translateRe2 } from "./re2.js";
 
 /*
  * The validation model: what the `(grpckit.v1.*)` options of a file declare,
@@ -820,15 +821,9 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
   }
   let compiled: RegExp | undefined;
   if (r.pattern !== undefined) {
-    try {
-      compiled = new RegExp(r.pattern, "u");
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      fail(
-        "pattern",
-        `${JSON.stringify(r.pattern)} does not compile as a JavaScript regular expression (u flag): ${reason}`,
-      );
-    }
+    const translated = translateRe2(r.pattern);
+    if (translated.ok) compiled = new RegExp(translated.source, translated.flags);
+    else fail("pattern", `${JSON.stringify(r.pattern)} is not an RE2 regular expression: ${translated.error}`);
   }
   for (const [name, affix] of [
     ["prefix", r.prefix],

@@ -7,6 +7,25 @@ import { type Authenticator, AuthFailure } from "./authenticator.js";
 import { PERMISSION_DENIED_MESSAGE, type Principal, principalKey, UNAUTHENTICATED_MESSAGE } from "./principal.js";
 import { type AuthRule, compileRule } from "./rule.js";
 
+// The `auth` option of createServer: the server knows nothing of it; authInterceptor reads it.
+declare module "../server/server.js" {
+  interface ServerOptions {
+    /**
+     * Enforces the auth rules of the schema (`(grpckit.v1.method).auth`,
+     * `(grpckit.v1.service).auth`) with this authenticator: before the
+     * handler, each call is authenticated and checked; a method no rule makes
+     * public needs an authenticated caller. The handler reads the caller with
+     * `principalOf(ctx)`. Without it, the rules are not enforced (a service
+     * that declares some gets a warning; `false` serves without them and
+     * without the warning). See docs/auth.md.
+     *
+     * @example
+     * createServer({ auth: jwt({ jwks, algorithms: ["RS256"], issuer, audience }) });
+     */
+    auth?: ServerAuth | undefined;
+  }
+}
+
 /** Where the server writes why it refused a call: a pino logger, or anything with this `warn`. */
 export interface AuthLogger {
   warn(fields: Record<string, unknown>, message: string): void;
@@ -224,4 +243,4 @@ function checkPrincipal(principal: Principal, authenticator: Authenticator): voi
   }
 }
 
-registerSchemaInterceptor("auth", authInterceptor);
+registerSchemaInterceptor("auth", authInterceptor, ["auth"]);

@@ -4,6 +4,18 @@ import type { AnyMessage } from "../interceptor.js";
 import type { MethodSpec } from "../service.js";
 import { hasAnyRole, hasAnyScope, type Principal } from "./principal.js";
 
+// The method table's auth rule (see MethodSpec in service.ts: each concern adds its own property).
+declare module "../service.js" {
+  interface MethodSpec<I, O, K> {
+    /**
+     * Who may call the method, when its .proto declares it
+     * (`(grpckit.v1.method).auth`, or its service's default): a server with an
+     * authenticator checks every call with it before the handler runs.
+     */
+    readonly auth?: AuthRule | undefined;
+  }
+}
+
 /**
  * Who may call a method, as the .proto declares it with
  * `(grpckit.v1.method).auth` or its service's `(grpckit.v1.service).auth`;

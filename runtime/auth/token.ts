@@ -1,5 +1,6 @@
 import { type CallCredentials, type ChannelCredentials, credentials, Metadata } from "@grpc/grpc-js";
 import { decodeJwt } from "jose";
+import { registerClientExtension } from "../client/create-client.js";
 import { tlsChannel } from "../client/credentials.js";
 import type { TransportOptions } from "../client/transport.js";
 import { Code, RpcError } from "../errors.js";
@@ -179,6 +180,11 @@ export function bearerToken(source: TokenSource, options: { allowInsecure: true 
   };
 }
 
+// The token options of createClient: the client knows nothing of them; the extension at the end reads them.
+declare module "../client/create-client.js" {
+  interface ClientOptions extends ClientTokenOptions {}
+}
+
 /** The token options of `createClient`. */
 export interface ClientTokenOptions {
   /**
@@ -248,3 +254,5 @@ function secureCredentials(
   }
   return undefined;
 }
+
+registerClientExtension("token", { options: ["token", "allowInsecureToken"], extend: clientToken });

@@ -1,8 +1,8 @@
 import { type ChannelCredentials, type ChannelOptions, Client, credentials as grpcCredentials } from "@grpc/grpc-js";
 import { installGrpcLogRedaction } from "../internal/grpc-log-redaction.js";
-import { clientChannelOptions } from "../ops/limits.js";
 import type { Compression, ServiceSpec } from "../service.js";
 import { tlsChannel } from "./credentials.js";
+import { clientChannelOptions } from "./limits.js";
 import { channelServiceConfig } from "./service-config.js";
 import { channelTarget, type Target } from "./targets.js";
 import type { ChannelTransport, PickOptions, TrackedCall, TransportOptions } from "./transport.js";

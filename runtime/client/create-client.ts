@@ -1,6 +1,5 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
-import { type ClientTokenOptions, clientToken } from "../auth/token.js";
 import { grpcDefinition, messageFrom } from "../codec.js";
 import { createContextValues } from "../context-values.js";
 import { Code, RpcError } from "../errors.js";
@@ -18,9 +17,10 @@ import type { Transport } from "./transport.js";
 /**
  * Options of {@link createClient}. `interceptors`, `timeoutMs` and
  * `waitForReady` apply to every call; the rest configure the channels of a
- * target given as addresses.
+ * target given as addresses. The concerns add their own, such as auth's
+ * `token` (docs/auth.md).
  */
-export interface ClientOptions extends PoolOptions, ClientTokenOptions {
+export interface ClientOptions extends PoolOptions {
   /**
    * Interceptors of every call, the first outermost: they may add metadata,
    * and observe or wrap each message. The documented order of the built-in
@@ -34,6 +34,41 @@ export interface ClientOptions extends PoolOptions, ClientTokenOptions {
   timeoutMs?: number | undefined;
   /** `waitForReady` of calls to methods whose .proto declares none. Default: false. */
   waitForReady?: boolean | undefined;
+}
+
+/**
+ * What a concern does to a client that one of its options enables (auth's
+ * `token`): it may replace the options of the client's own channels (e.g.
+ * compose call credentials into their TLS credentials), and add an
+ * interceptor of every call, run after the client's own. The concern
+ * declares its options on {@link ClientOptions} (`declare module`) and reads
+ * them itself, so the client knows none of them.
+ */
+export interface ClientExtension {
+  /** The options of createClient it reads: kept out of the channels' options. */
+  readonly options: readonly (keyof ClientOptions)[];
+  /**
+   * Called once per client. `channel`: the options of the channels the
+   * client makes for a target given as addresses; undefined for a
+   * transport, whose channels the client does not know.
+   */
+  extend(
+    options: ClientOptions,
+    channel: PoolOptions | undefined,
+  ): { channel?: PoolOptions | undefined; interceptor?: ClientInterceptor | undefined };
+}
+
+/** The extensions of every concern, in the order they registered. */
+const clientExtensions: ClientExtension[] = [];
+const registered = new Set<string>();
+
+/** Registers the extension of one concern; its module calls this once when it is first imported. */
+export function registerClientExtension(concern: string, extension: ClientExtension): void {
+  if (registered.has(concern)) {
+    throw new Error(`the ${concern} client extension is registered twice`);
+  }
+  registered.add(concern);
+  clientExtensions.push(extension);
 }
 
 /** The options that configure channels, refused beside a transport. */
@@ -80,12 +115,19 @@ export function createClient<S extends ServiceSpec>(
   target: Target | Transport,
   options: ClientOptions = {},
 ): ClientOf<S> {
-  const { interceptors: own = [], timeoutMs, waitForReady, token, allowInsecureToken, ...channels } = options;
-  // A token rides on the TLS credentials, or, where allowed, on an interceptor (docs/auth.md).
+  const { interceptors: own = [], timeoutMs, waitForReady, ...rest } = options;
   const addressed = typeof target === "string" || Array.isArray(target);
-  const sending = clientToken({ token, allowInsecureToken }, addressed ? channels : undefined);
-  const poolOptions = sending.channel ?? channels;
-  const interceptors = sending.interceptor === undefined ? own : [...own, sending.interceptor];
+  // The concerns' options (a token: on the TLS credentials, or by an interceptor) are theirs to read.
+  const theirs = new Set<string>(clientExtensions.flatMap((e) => e.options));
+  let poolOptions = Object.fromEntries(Object.entries(rest).filter(([key]) => !theirs.has(key))) as PoolOptions;
+  const interceptors = [...own];
+  for (const extension of clientExtensions) {
+    const { channel, interceptor } = extension.extend(options, addressed ? poolOptions : undefined);
+    poolOptions = channel ?? poolOptions;
+    if (interceptor !== undefined) {
+      interceptors.push(interceptor);
+    }
+  }
   let transport: Transport;
   let owned: Transport | undefined;
   if (typeof target === "string" || Array.isArray(target)) {

@@ -1,3 +1,4 @@
+import { defined } from "../internal/defined.js";
 import type { ServiceSpec } from "../service.js";
 import { ChannelSet, DEFAULT_POOL_OPTIONS } from "./channels.js";
 
@@ -61,7 +62,7 @@ export function createPool(target: Target, options: PoolOptions = {}): Pool {
   const { size = DEFAULT_POOL_OPTIONS.size, limits, ...rest } = options;
   const channels = new ChannelSet(target, size, {
     ...rest,
-    limits: { keepaliveTimeMs: DEFAULT_POOL_OPTIONS.keepaliveTimeMs, ...definedOnly(limits) },
+    limits: { keepaliveTimeMs: DEFAULT_POOL_OPTIONS.keepaliveTimeMs, ...defined(limits) },
   });
   return {
     target: channels.target,
@@ -74,8 +75,4 @@ export function createPool(target: Target, options: PoolOptions = {}): Pool {
     registerService: (service) => channels.registerService(service),
     track: (call) => channels.track(call),
   };
-}
-
-function definedOnly<T extends object>(record: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(record ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

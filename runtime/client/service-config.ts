@@ -1,5 +1,17 @@
 import type { MethodSpec, ServiceSpec } from "../service.js";
 
+// The service's client policies (see MethodSpec in service.ts: each concern adds its own property).
+declare module "../service.js" {
+  interface ServiceSpec {
+    /**
+     * The gRPC service config of the client policies the .proto declares
+     * (`(grpckit.v1.method).client`: timeouts, retries, waitForReady), when
+     * it declares any. Clients apply it; see docs/clients.md.
+     */
+    readonly serviceConfig?: ServiceConfigJson | undefined;
+  }
+}
+
 /*
  * gRPC service configs (https://github.com/grpc/grpc/blob/master/doc/service_config.md)
  * in the JSON form grpc-js reads from the `grpc.service_config` channel

@@ -1,7 +1,7 @@
 import type { ChannelCredentials, ChannelOptions, Client } from "@grpc/grpc-js";
-import type { ClientLimits } from "../ops/limits.js";
 import type { Compression, ServiceSpec } from "../service.js";
 import type { TlsOptions } from "./credentials.js";
+import type { ClientLimits } from "./limits.js";
 import type { LoadBalancing, ServiceConfigJson } from "./service-config.js";
 
 /** What a call asks of the channel it is started on. */

@@ -5,12 +5,8 @@
 
 export { type ApplyReadMaskOptions, applyReadMask } from "./api.js";
 export { FieldBehavior, isRequired, type Protection, protectionOf } from "./field-behavior.js";
-export {
-  fieldMaskInterceptor,
-  type MethodMasks,
-  type ReadMaskSpec,
-  type UpdateMaskSpec,
-} from "./interceptor.js";
+export { fieldMaskInterceptor } from "./interceptor.js";
+export type { MethodMasks, ReadMaskSpec, UpdateMaskSpec } from "./method-masks.js";
 export type { PathProblem } from "./paths.js";
 export { type FieldMaskLike, parseReadMask, type ReadMask } from "./read-mask.js";
 export { type FieldMaskPaths, fieldMask, type PathsOf } from "./typed.js";

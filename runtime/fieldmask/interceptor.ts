@@ -1,46 +1,16 @@
 import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { invalidArgument } from "../bad-request.js";
 import { messageFrom } from "../codec.js";
-import type { RpcError } from "../errors.js";
 import type { AnyMessage, ServerInterceptor, ServerResult } from "../interceptor.js";
-import { iterationDone, relay } from "../internal/streams.js";
+import { streamMessage, withCheckedRequests } from "../internal/checked-requests.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { MethodSpec, ResponseInit } from "../service.js";
 import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "../status-details.js";
-import { type CheckedRequestStream, type ValidationOptions, withCheckedRequests } from "../validate/interceptors.js";
 import { maskViolations } from "./errors.js";
+import type { ReadMaskSpec, UpdateMaskSpec } from "./method-masks.js";
 import { parseReadMask, type ReadMask } from "./read-mask.js";
 import { requiredCheck } from "./required.js";
 import { parseUpdateMask } from "./update-mask.js";
-
-/**
- * The field masks of a method, as its generated method table declares them
- * (from the .proto: see docs/field-masks.md).
- */
-export interface MethodMasks {
-  /** The request's read mask: the server prunes each response to it. */
-  readonly read?: ReadMaskSpec | undefined;
-  /** The request's update mask: the server refuses bad paths before the handler runs. */
-  readonly update?: UpdateMaskSpec | undefined;
-}
-
-export interface ReadMaskSpec {
-  /** The request's google.protobuf.FieldMask field. */
-  readonly field: DescField;
-  /**
-   * The response field the mask applies to: a message, a list of messages or
-   * a map of messages (e.g. `GetUserResponse.user`). The whole response when
-   * undefined.
-   */
-  readonly target?: DescField | undefined;
-}
-
-export interface UpdateMaskSpec {
-  /** The request's google.protobuf.FieldMask field. */
-  readonly field: DescField;
-  /** The request's message field that holds the resource (e.g. `UpdateUserRequest.user`). */
-  readonly resource: DescField;
-}
 
 type Raw = Record<string, unknown>;
 type Maskable = (response: ResponseInit<DescMessage>, mask: ReadMask) => AnyMessage;
@@ -56,7 +26,7 @@ type Maskable = (response: ResponseInit<DescMessage>, mask: ReadMask) => AnyMess
  */
 export function fieldMaskInterceptor(
   method: MethodSpec,
-  options: ValidationOptions = {},
+  options: { maxViolations?: number | undefined } = {},
 ): ServerInterceptor | undefined {
   const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
   // One past the limit tells the error that there were more.
@@ -82,11 +52,12 @@ export function fieldMaskInterceptor(
       if (!call.requestStream) {
         return next(call);
       }
-      return withCheckedRequests(
-        next,
-        call,
-        new CheckedRequests(what, (message) => check(message, collect), call.requests, maxViolations),
-      );
+      return withCheckedRequests(next, call, (message, position) => {
+        const violations = check(message, collect);
+        return violations.length === 0
+          ? undefined
+          : invalidArgument(streamMessage(what, position), violations, maxViolations);
+      });
     };
   }
 
@@ -237,105 +208,6 @@ function maskable(output: DescMessage, target: DescField | undefined): Maskable 
     }
     return copy as unknown as AnyMessage;
   };
-}
-
-/**
- * A request stream whose messages are checked for REQUIRED fields as they
- * are pulled. The first one that lacks some is never handed out: the stream
- * throws its error instead, and the call ends with that error even if the
- * handler catches it (as request validation does).
- */
-class CheckedRequests implements CheckedRequestStream {
-  failure: RpcError | undefined;
-
-  constructor(
-    private readonly what: string,
-    private readonly check: (message: MessageShape<DescMessage>) => FieldViolation[],
-    private readonly source: AsyncIterable<AnyMessage>,
-    private readonly maxViolations: number,
-  ) {}
-
-  /**
-   * The requests, each checked as the handler pulls it. (Here and in
-   * `responses`, one reaction per message rather than async generators:
-   * every message of the stream passes through.)
-   */
-  messages(): AsyncIterable<AnyMessage> {
-    return {
-      [Symbol.asyncIterator]: () => {
-        const iterator = this.source[Symbol.asyncIterator]();
-        let position = 0;
-        let over = false;
-        const checked = (result: IteratorResult<AnyMessage>): IteratorResult<AnyMessage> => {
-          if (result.done === true) {
-            over = true;
-            return result;
-          }
-          const violations = this.check(result.value);
-          if (violations.length > 0) {
-            over = true;
-            this.failure = invalidArgument(
-              `${this.what} (message ${position + 1} of the request stream)`,
-              violations,
-              this.maxViolations,
-            );
-            void closeQuietly(iterator);
-            throw this.failure;
-          }
-          position++;
-          return result;
-        };
-        return {
-          next: (): Promise<IteratorResult<AnyMessage>> => {
-            if (over) {
-              return iterationDone();
-            }
-            if (this.failure !== undefined) {
-              over = true;
-              return Promise.reject(this.failure);
-            }
-            return iterator.next().then(checked);
-          },
-          return: async (): Promise<IteratorResult<AnyMessage>> => {
-            over = true;
-            await closeQuietly(iterator);
-            return { done: true, value: undefined };
-          },
-        };
-      },
-    };
-  }
-
-  /**
-   * The handler's responses; once a request failed its check, the call ends
-   * with that failure, whatever the handler does about it.
-   */
-  responses(source: AsyncIterable<unknown>): AsyncIterable<unknown> {
-    return relay(
-      source,
-      (result, iterator) => {
-        if (this.failure !== undefined) {
-          if (result.done !== true) {
-            void closeQuietly(iterator);
-          }
-          throw this.failure;
-        }
-        return result;
-      },
-      (error) => {
-        throw this.failure ?? error;
-      },
-    );
-  }
-}
-
-/** Closes an iterator the consumer no longer reads; its cleanup's error is not the call's. */
-function closeQuietly(iterator: AsyncIterator<unknown>): Promise<unknown> {
-  try {
-    return Promise.resolve(iterator.return?.()).catch(() => undefined);
-  } catch {
-    return Promise.resolve(undefined);
-  }
 }
 
 // Innermost of the schema's interceptors: after auth and validation, right around the handler.

@@ -18,13 +18,15 @@ import {
 } from "@bufbuild/protobuf";
 import { Metadata, type StatusObject } from "@grpc/grpc-js";
 import { Code } from "../errors.js";
+import { excerpt } from "../excerpt.js";
 import { firstEvent } from "../internal/streams.js";
 import { CANCELLED, CallState, type ServerSurfaceCall } from "../server/call-state.js";
-import type { Server } from "../server/create-server.js";
 import { boundHandlerOf } from "../server/create-server.js";
 import { type BoundHandler, checkResponse, invoker } from "../server/method-handlers.js";
+import type { Server } from "../server/server.js";
 import { INTERNAL_MESSAGE } from "../server/unexpected.js";
-import type { AuthContext, HttpBinding, MethodSpec, ServiceSpec } from "../service.js";
+import type { AuthContext, MethodSpec, ServiceSpec } from "../service.js";
+import type { HttpBinding } from "./binding.js";
 import { requestOf } from "./request.js";
 import { httpStatusOf, statusJson } from "./status.js";
 import { matchTemplate, type PathTemplate, parseTemplate } from "./template.js";
@@ -121,7 +123,7 @@ export function httpHandler(server: Server, options: HttpGatewayOptions = {}): H
       drain(req, res, maxRequestBytes);
       sendStatus(res, {
         code: Code.NOT_FOUND,
-        details: `no binding for ${req.method} ${pathname.slice(0, 200)}`,
+        details: `no binding for ${excerpt(req.method ?? "GET", 16)} ${excerpt(pathname, 200)}`,
         metadata: new Metadata(),
       });
       return;

@@ -9,7 +9,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { Code, RpcError } from "../errors.js";
-import type { HttpBinding } from "../service.js";
+import type { HttpBinding } from "./binding.js";
 import type { PathBindings } from "./template.js";
 
 /*

@@ -35,13 +35,6 @@ export function httpStatusOf(code: number): number {
   return httpStatusByCode[code] ?? 500;
 }
 
-/*
- * A call's status comes bounded (CallState.fail goes through boundStatus, as
- * on gRPC); the gateway's own answers (routing, the body) may quote the
- * request, so every message is cut to a bound here too.
- */
-const MAX_MESSAGE_CHARS = 1024;
-
 // Error details are google.protobuf.Any; these are the types a server of grpckit sends (BadRequest, ...).
 const detailsRegistry = createRegistry(file_google_rpc_error_details);
 
@@ -51,8 +44,9 @@ const detailsRegistry = createRegistry(file_google_rpc_error_details);
  * violations), as grpc-gateway writes it.
  */
 export function statusJson(status: StatusObject): JsonValue {
-  const message =
-    status.details.length > MAX_MESSAGE_CHARS ? `${status.details.slice(0, MAX_MESSAGE_CHARS)}…` : status.details;
+  // Every status here is already bounded: a call's went through boundStatus (CallState.fail), as on
+  // gRPC, and the gateway's own (routing, the body) quote the request only through excerpt().
+  const message = status.details;
   const rich = statusDetailsOf(status.metadata);
   let details: JsonValue = [];
   if (rich !== undefined) {

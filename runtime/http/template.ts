@@ -18,7 +18,7 @@ export type TemplateSegment =
   | { readonly kind: "literal"; readonly value: string }
   /** `*`: exactly one segment. */
   | { readonly kind: "one" }
-  /** `**`: the rest of the path, zero or more segments; only last. */
+  /** `**`: zero or more segments; at most one per template, and the segments after it match the path's end. */
   | { readonly kind: "rest" };
 
 /** A variable: the request field it sets and the segments `[start, end)` it captures. */
@@ -112,9 +112,11 @@ export function parseTemplate(template: string): PathTemplate {
     }
     i++;
   }
-  const rest = segments.findIndex((s) => s.kind === "rest");
-  if (rest !== -1 && rest !== segments.length - 1) {
-    throw new TemplateSyntaxError("** may only be the last segment");
+  // http.proto asks for ** last, but Google's own APIs put literals after a variable that ends in **
+  // (e.g. discoveryengine's `{parent=.../dataStores/**}/suggestionDenyListEntries:purge`), and
+  // grpc-gateway matches those: the segments after it match the end of the path. Two would be ambiguous.
+  if (segments.filter((s) => s.kind === "rest").length > 1) {
+    throw new TemplateSyntaxError("** may appear only once");
   }
   const seen = new Set<string>();
   for (const v of variables) {
@@ -153,14 +155,16 @@ export function matchTemplate(template: PathTemplate, path: string): PathBinding
   }
   const parts = body === "" ? [] : body.split("/");
   const { segments } = template;
-  const last = segments[segments.length - 1];
-  const hasRest = last?.kind === "rest";
-  if (hasRest ? parts.length < segments.length - 1 : parts.length !== segments.length) {
+  const rest = segments.findIndex((s) => s.kind === "rest");
+  // How many more parts than segments: ** spans `extra + 1` parts; the segments after it shift by `extra`.
+  const extra = parts.length - segments.length;
+  if (rest === -1 ? extra !== 0 : extra < -1) {
     return undefined;
   }
+  const at = (s: number): number => (rest !== -1 && s > rest ? s + extra : s);
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as TemplateSegment;
-    const part = parts[i];
+    const part = parts[at(i)];
     if (segment.kind === "literal") {
       if (part !== segment.value) return undefined;
     } else if (segment.kind === "one" && (part === undefined || part === "")) {
@@ -169,7 +173,7 @@ export function matchTemplate(template: PathTemplate, path: string): PathBinding
   }
   const bindings: PathBindings = [];
   for (const v of template.variables) {
-    const captured = hasRest && v.end === segments.length ? parts.slice(v.start) : parts.slice(v.start, v.end);
+    const captured = parts.slice(at(v.start), at(v.end - 1) + (v.end - 1 === rest ? extra + 1 : 1));
     try {
       bindings.push([v.fieldPath, captured.map(decodeURIComponent).join("/")]);
     } catch {

@@ -7,7 +7,7 @@ import {
 } from "@grpc/grpc-js";
 import { Code } from "../errors.js";
 import { recordEndedByServer } from "../internal/ended-by-server.js";
-import type { ResolvedServerLimits } from "../ops/limits.js";
+import type { ResolvedServerLimits } from "./limits.js";
 
 /*
  * The calls a server lets in, and how long a call may wait on its client.

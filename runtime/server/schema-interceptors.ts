@@ -1,6 +1,6 @@
 import type { ServerInterceptor } from "../interceptor.js";
 import type { MethodSpec, ServiceSpec } from "../service.js";
-import type { ServerOptions } from "./create-server.js";
+import { claimServerOptions, type ServerOptions } from "./server.js";
 
 /** What a factory knows besides the method: its service, and the options of the server it is added to. */
 export interface SchemaInterceptorContext {
@@ -36,7 +36,11 @@ const concerns: SchemaConcern[] = [];
  * first imported. The position follows the documented order, whatever the
  * import order.
  */
-export function registerSchemaInterceptor(concern: SchemaConcern, factory: SchemaInterceptorFactory): void {
+export function registerSchemaInterceptor(
+  concern: SchemaConcern,
+  factory: SchemaInterceptorFactory,
+  options: readonly string[] = [],
+): void {
   if (concerns.includes(concern)) {
     throw new Error(`the ${concern} schema interceptor is registered twice`);
   }
@@ -44,5 +48,15 @@ export function registerSchemaInterceptor(concern: SchemaConcern, factory: Schem
   let at = concerns.findIndex((c) => order.indexOf(c) > rank);
   if (at === -1) at = concerns.length;
   concerns.splice(at, 0, concern);
+  claimServerOptions(options);
   schemaInterceptors.splice(at, 0, factory);
+}
+
+/**
+ * The schema's concerns whose modules have not registered: a server made
+ * without them would skip what the schema declares (its auth rules, its
+ * validation), so `createServer` refuses to make one.
+ */
+export function missingSchemaConcerns(): SchemaConcern[] {
+  return order.filter((concern) => !concerns.includes(concern));
 }

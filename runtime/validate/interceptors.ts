@@ -1,14 +1,13 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { invalidArgument } from "../bad-request.js";
 import type { RpcError } from "../errors.js";
-import type {
-  AnyMessage,
-  ClientInterceptor,
-  ServerCall,
-  ServerInterceptor,
-  ServerResult,
-  ServerStep,
-} from "../interceptor.js";
+import type { AnyMessage, ClientInterceptor, ServerInterceptor } from "../interceptor.js";
+import {
+  CheckedRequests,
+  type RequestCheck,
+  streamMessage,
+  withCheckedRequests,
+} from "../internal/checked-requests.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { Validator } from "./validator.js";
 import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "./violation.js";
@@ -24,8 +23,6 @@ export interface ValidationOptions {
    */
   maxViolations?: number | undefined;
 }
-
-type StreamResult = Extract<ServerResult, { responseStream: true }>;
 
 /**
  * Checks one message, collecting at most one violation past `maxViolations`
@@ -43,57 +40,8 @@ function check(
   if (out.length === 0) {
     return undefined;
   }
-  const what =
-    position === undefined
-      ? validator.schema.typeName
-      : `${validator.schema.typeName} (message ${position + 1} of the request stream)`;
+  const what = position === undefined ? validator.schema.typeName : streamMessage(validator.schema.typeName, position);
   return invalidArgument(what, out, maxViolations);
-}
-
-/**
- * A request stream that checks each message as it is pulled. The first
- * invalid one is never handed out: the stream throws its error instead, and
- * keeps throwing it.
- */
-class CheckedStream implements CheckedRequestStream {
-  failure: RpcError | undefined;
-
-  constructor(
-    private readonly validator: Validator,
-    private readonly source: AsyncIterable<AnyMessage>,
-    private readonly maxViolations: number,
-  ) {}
-
-  async *messages(): AsyncGenerator<AnyMessage, void, undefined> {
-    if (this.failure !== undefined) {
-      throw this.failure;
-    }
-    let position = 0;
-    for await (const message of this.source) {
-      this.failure = check(this.validator, message, position++, this.maxViolations);
-      if (this.failure !== undefined) {
-        throw this.failure;
-      }
-      yield message;
-    }
-  }
-
-  /** The responses of the handler, ended by the validation error once there is one. */
-  async *responses(source: AsyncIterable<unknown>): AsyncGenerator<unknown, void, undefined> {
-    try {
-      for await (const response of source) {
-        if (this.failure !== undefined) {
-          throw this.failure;
-        }
-        yield response;
-      }
-    } catch (error) {
-      throw this.failure ?? error;
-    }
-    if (this.failure !== undefined) {
-      throw this.failure;
-    }
-  }
 }
 
 /**
@@ -105,60 +53,15 @@ class CheckedStream implements CheckedRequestStream {
  */
 export function requestValidation(validator: Validator, options: ValidationOptions = {}): ServerInterceptor {
   const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
+  const inStream: RequestCheck = (message, position) => check(validator, message, position, maxViolations);
   // Not async for one request: a valid one goes straight on, without a frame or a hop of its own.
   return (next) => (call) => {
     if (call.requestStream) {
-      return validatedStream(validator, next, call, maxViolations);
+      return withCheckedRequests(next, call, inStream);
     }
     const failure = check(validator, call.request, undefined, maxViolations);
     return failure === undefined ? next(call) : Promise.reject(failure);
   };
-}
-
-/** Checks each message of a request stream as the handler reads it. */
-function validatedStream(
-  validator: Validator,
-  next: ServerStep,
-  call: Extract<ServerCall, { requestStream: true }>,
-  maxViolations: number,
-): Promise<ServerResult> {
-  return withCheckedRequests(next, call, new CheckedStream(validator, call.requests, maxViolations));
-}
-
-/**
- * A request stream checked as the handler pulls it (request validation, the
- * REQUIRED fields of the field-mask interceptor): its first failure, and
- * the responses, cut off at that failure.
- */
-export interface CheckedRequestStream {
-  readonly failure: RpcError | undefined;
-  messages(): AsyncIterable<AnyMessage>;
-  responses(source: AsyncIterable<unknown>): AsyncIterable<unknown>;
-}
-
-/**
- * Calls `next` with the requests of `stream`. The first failed check is the
- * call's error, whatever the handler made of it (caught it, answered anyway,
- * or failed with an error of its own).
- */
-export async function withCheckedRequests(
-  next: ServerStep,
-  call: Extract<ServerCall, { requestStream: true }>,
-  stream: CheckedRequestStream,
-): Promise<ServerResult> {
-  let result: ServerResult;
-  try {
-    result = await next({ ...call, requests: stream.messages() });
-  } catch (error) {
-    throw stream.failure ?? error;
-  }
-  if (stream.failure !== undefined) {
-    throw stream.failure;
-  }
-  if (!result.responseStream) {
-    return result;
-  }
-  return { responseStream: true, responses: stream.responses(result.responses) as StreamResult["responses"] };
 }
 
 // Every method whose request declares rules is validated by the server,
@@ -192,6 +95,9 @@ export function clientValidation(options: ValidationOptions = {}): ClientInterce
       }
       return next(call);
     }
-    return next({ ...call, requests: new CheckedStream(validator, call.requests, maxViolations).messages() });
+    const checked = new CheckedRequests(call.requests, (message, position) =>
+      check(validator, message, position, maxViolations),
+    );
+    return next({ ...call, requests: checked.messages() });
   };
 }

@@ -1,6 +1,18 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { type FieldViolation, mapEntryPath, prefixViolations } from "./violation.js";
 
+// The method table's validator (see MethodSpec in service.ts: each concern adds its own property).
+declare module "../service.js" {
+  interface MethodSpec<I, O, K> {
+    /**
+     * The validator of the request message, when its .proto declares rules
+     * (`grpckit.v1.field` options): the server checks every request with it
+     * before the handler runs.
+     */
+    readonly inputValidator?: Validator<I> | undefined;
+  }
+}
+
 /**
  * The validator of one message type, generated from the rules in its .proto
  * into `<file>_validate.ts` as `<Message>Validator`.

@@ -30,7 +30,10 @@ function listTs(root: string, dir: string): string[] {
   return out;
 }
 
-/** Every module specifier a file names: static and dynamic imports, re-exports, and `import("x")` types. */
+/**
+ * Every module specifier a file names: static and dynamic imports, re-exports, `import("x")` types,
+ * and the modules it augments (`declare module "x"`: the augmentation depends on its target).
+ */
 function specifiers(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const found: string[] = [];
@@ -40,6 +43,8 @@ function specifiers(file: string, text: string): string[] {
     } else if (ts.isImportTypeNode(node)) {
       const arg = node.argument;
       if (ts.isLiteralTypeNode(arg) && ts.isStringLiteral(arg.literal)) found.push(arg.literal.text);
+    } else if (ts.isModuleDeclaration(node) && ts.isStringLiteral(node.name)) {
+      found.push(node.name.text);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
       if (arg && ts.isStringLiteral(arg)) found.push(arg.text);

@@ -24,7 +24,7 @@ import {
 } from "../../plugin/model/cel/index.js";
 import { root } from "../support/codegen.js";
 import { type Outcome, outcome, registryOf, runCompiled, runFallback } from "../validate/cel-support.js";
-import { messageFromGo } from "./go-literal.js";
+import { type Case, caseMessage, goNameIndex, shared } from "./harness.js";
 
 /*
  * protovalidate's conformance cases with CEL rules (suites `custom` and
@@ -33,24 +33,14 @@ import { messageFromGo } from "./go-literal.js";
  * @bufbuild/cel fallback. Each evaluation must agree between the paths, and
  * the CEL rules each case violates must be the official expectation's (its
  * standard rules, like `sint32.lt`, are another helper's). The rules are read
- * from the case protos' descriptors, the inputs from the Go literals of the
- * official suite (expectations.json).
+ * from the case protos' descriptors, the inputs and expectations from
+ * expectations.json (built with the conformance harness's buildMessage).
  */
 
-const shared = join(root, "..", "shared", "protovalidate-v1.2.2");
 const present = existsSync(join(shared, "proto"));
 
 if (!present) {
   console.warn(`conformance CEL: skipped, ${shared} is absent (protovalidate's conformance data, present in CI)`);
-}
-
-interface Case {
-  readonly suite: string;
-  readonly name: string;
-  readonly message: string;
-  readonly fields: string;
-  readonly expected: "valid" | "invalid" | "compilation-error" | "runtime-error";
-  readonly ruleIds: readonly string[];
 }
 
 interface Rule {
@@ -254,24 +244,31 @@ describe.skipIf(!present)("protovalidate conformance: CEL rules, compiled and by
     const data = JSON.parse(readFileSync(join(root, "test/conformance/expectations.json"), "utf8")) as {
       cases: Case[];
     };
-    const cases = data.cases.filter((c) => c.suite === "custom" || c.suite === "predefined");
+    const cases = data.cases.filter((c) => c.suite === "custom_rules" || c.suite === "predefined_rules");
     expect(cases.length).toBeGreaterThan(200);
+    const types = { byGoName: goNameIndex(registry.files) };
     const failures: string[] = [];
     const disagreements: string[] = [];
     const expressions = new Map<string, "compiled" | "fallback" | "error">();
     for (const c of cases) {
-      const pkg =
-        c.suite === "custom" ? "buf.validate.conformance.cases.custom_rules" : "buf.validate.conformance.cases";
-      const desc = registry.getMessage(`${pkg}.${c.message}`);
+      const desc = types.byGoName.get(c.message);
       if (desc === undefined) {
         failures.push(`${c.suite}/${c.name}: no message ${c.message}`);
         continue;
       }
       const walker = new Walker(registry);
-      walker.message(desc, messageFromGo(desc, c.fields));
+      walker.message(desc, caseMessage(types, c));
       disagreements.push(...walker.disagreements.map((d) => `${c.suite}/${c.name}: ${d}`));
       for (const e of walker.evaluations) expressions.set(e.rule.expression, e.kind);
       const got = walker.evaluations;
+      const expected =
+        c.expected.compilationError !== undefined
+          ? "compilation-error"
+          : c.expected.runtimeError !== undefined
+            ? "runtime-error"
+            : (c.expected.violations ?? []).length > 0
+              ? "invalid"
+              : "valid";
       let result: string;
       if (got.some((e) => e.outcome === "compilation-error")) {
         result = "compilation-error";
@@ -282,16 +279,19 @@ describe.skipIf(!present)("protovalidate conformance: CEL rules, compiled and by
           .filter((e) => e.outcome === false || (typeof e.outcome === "string" && e.outcome !== ""))
           .map((e) => e.rule.id)
           .sort();
-        const expectedIds = c.ruleIds.filter((id) => walker.declared.has(id)).sort();
+        const expectedIds = (c.expected.violations ?? [])
+          .map((v) => v.ruleId)
+          .filter((id) => walker.declared.has(id))
+          .sort();
         result =
           JSON.stringify(violated) === JSON.stringify(expectedIds)
-            ? c.expected === "valid" || c.expected === "invalid"
-              ? c.expected
+            ? expected === "valid" || expected === "invalid"
+              ? expected
               : `violations ${violated.join(",")}`
             : `violations [${violated.join(",")}], expected [${expectedIds.join(",")}]`;
       }
-      if (result !== c.expected) {
-        failures.push(`${c.suite}/${c.name}: ${result}, expected ${c.expected}`);
+      if (result !== expected) {
+        failures.push(`${c.suite}/${c.name}: ${result}, expected ${expected}`);
       }
     }
     const counts = { compiled: 0, fallback: 0, error: 0 };

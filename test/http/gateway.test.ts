@@ -240,6 +240,19 @@ describe("HTTP/JSON bindings", () => {
     }
   });
 
+  it("bounds an error's message as gRPC does (the server's maxStatusMessageBytes)", async () => {
+    const { base } = await setup({
+      getBook: () => {
+        throw new RpcError(Code.NOT_FOUND, `no book ${"é".repeat(100_000)}`);
+      },
+    });
+    const res = await fetch(`${base}/v1/books/b`);
+    expect(res.status).toBe(404);
+    const { message } = (await res.json()) as { message: string };
+    expect(message.startsWith("no book é")).toBe(true);
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(1024);
+  });
+
   it("answers INTERNAL without the message of an unexpected error, and keeps serving", async () => {
     const { base } = await setup({
       getBook: () => {
@@ -256,6 +269,12 @@ describe("HTTP/JSON bindings", () => {
     const { base, http } = await setup();
     expect((await fetch(`${base}/v2/nothing`)).status).toBe(404);
     expect((await fetch(`${base}/v1/books/b`, { method: "POST" })).status).toBe(404);
+    // The path a caller sent is quoted as an excerpt, not whole (Node admits URLs up to ~16 KB).
+    const long = await fetch(`${base}/v2/${"p".repeat(12_000)}`);
+    expect(long.status).toBe(404);
+    const { message } = (await long.json()) as { message: string };
+    expect(message).toMatch(/^no binding for GET \/v2\/p+… \(truncated: 12004 characters\)$/);
+    expect(message.length).toBeLessThan(260);
     const stream = await fetch(`${base}/v1/books:import`, { method: "POST", headers: admin, body: "{}" });
     expect(stream.status).toBe(501);
     expect(await stream.json()).toMatchObject({ code: Code.UNIMPLEMENTED });

@@ -90,9 +90,9 @@ const bad: BadBinding[] = [
     error: 'GET "/v1/x{id}": the path template is malformed: "x{id}": a variable must be a whole segment',
   },
   {
-    what: "** before the end",
-    rule: 'get: "/v1/{id=**}/x"',
-    error: 'GET "/v1/{id=**}/x": the path template is malformed: ** may only be the last segment',
+    what: "** twice",
+    rule: 'get: "/v1/{id=**}/x/**"',
+    error: 'GET "/v1/{id=**}/x/**": the path template is malformed: ** may appear only once',
   },
   {
     what: "a field bound twice",

@@ -41,6 +41,24 @@ describe("path templates", () => {
     expect(match("/files/**", "/other/a")).toBeUndefined();
   });
 
+  it("match segments after ** against the end of the path, as Google's APIs use them", () => {
+    // google/cloud/discoveryengine/v1/completion_service.proto, PurgeSuggestionDenyListEntries.
+    const purge = "/v1/{parent=projects/*/locations/*/dataStores/**}/suggestionDenyListEntries:purge";
+    expect(match(purge, "/v1/projects/p/locations/l/dataStores/d/suggestionDenyListEntries:purge")).toEqual({
+      parent: "projects/p/locations/l/dataStores/d",
+    });
+    expect(match(purge, "/v1/projects/p/locations/l/dataStores/a/b/suggestionDenyListEntries:purge")).toEqual({
+      parent: "projects/p/locations/l/dataStores/a/b",
+    });
+    expect(match(purge, "/v1/projects/p/locations/l/dataStores/suggestionDenyListEntries:purge")).toEqual({
+      parent: "projects/p/locations/l/dataStores",
+    });
+    expect(match(purge, "/v1/projects/p/locations/l/dataStores/d/other:purge")).toBeUndefined();
+    expect(match(purge, "/v1/projects/p/locations/l/suggestionDenyListEntries:purge")).toBeUndefined();
+    expect(match("/v1/{a=x/**}/{b}/y", "/v1/x/1/2/bee/y")).toEqual({ a: "x/1/2", b: "bee" });
+    expect(() => parseTemplate("/v1/**/x/**")).toThrow("** may appear only once");
+  });
+
   it("match a custom verb only when present", () => {
     expect(match("/v1/{name=orders/*}:cancel", "/v1/orders/o1:cancel")).toEqual({ name: "orders/o1" });
     expect(match("/v1/{name=orders/*}:cancel", "/v1/orders/o1")).toBeUndefined();

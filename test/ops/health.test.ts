@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Code, Health, OVERALL_HEALTH, ServingStatus } from "grpckit";
+import { Code, createHealth, Health, OVERALL_HEALTH, ServingStatus } from "grpckit";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { userHandlers } from "../support/in-memory-shop.js";
@@ -57,6 +57,32 @@ describe("health", () => {
     server.health?.set("ecommerce.v1.Later", ServingStatus.SERVING);
     expect((await within(watch.next(), "a Watch message")).value?.status).toBe(ServingStatus.SERVING);
     await watch.return?.();
+  });
+
+  test("a health status of your own is served as given: the statuses it holds are kept, and shutdown still ends it", async () => {
+    const own = createHealth({
+      [OVERALL_HEALTH]: ServingStatus.NOT_SERVING, // e.g. until the cache is warm
+      "ecommerce.v1.UserService": ServingStatus.NOT_SERVING,
+    });
+    const { connect, server } = await serve(UserService, userHandlers(), { health: own });
+    expect(server.health).toBe(own);
+    const health = connect(Health);
+    const statusOf = async (service: string) => (await health.check({ service })).status;
+    expect(await statusOf(OVERALL_HEALTH)).toBe(ServingStatus.NOT_SERVING);
+    expect(await statusOf("ecommerce.v1.UserService")).toBe(ServingStatus.NOT_SERVING);
+    expect(await statusOf("grpc.health.v1.Health")).toBe(ServingStatus.SERVING);
+    own.set(OVERALL_HEALTH, ServingStatus.SERVING);
+    expect(await statusOf(OVERALL_HEALTH)).toBe(ServingStatus.SERVING);
+    await server.shutdown();
+    expect(own.get(OVERALL_HEALTH)).toBe(ServingStatus.NOT_SERVING);
+  });
+
+  test("without the option (or with false), no health service and no server.health", async () => {
+    for (const health of [undefined, false]) {
+      const { connect, server } = await serve(UserService, userHandlers(), { health });
+      expect(server.health).toBeUndefined();
+      await expect(connect(Health).check({ service: "" })).rejects.toMatchObject({ code: Code.UNIMPLEMENTED });
+    }
   });
 
   test("Python's grpcio checks our server's health", async () => {

@@ -2,7 +2,7 @@ import { type ClientHttp2Session, connect as connectHttp2 } from "node:http2";
 import { Code, closeClient, createClient, createServer, DEFAULT_SERVER_LIMITS, RpcError } from "grpckit";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
-import { serverChannelOptions } from "../../runtime/ops/limits.js";
+import { serverChannelOptions } from "../../runtime/server/limits.js";
 import { collect, serve, within } from "../support/serve.js";
 
 /**
@@ -159,6 +159,14 @@ describe("defaults and checks", () => {
         /maxConcurrentCallsPerMethod\["\/ecommerce\.v1\.UserService\/ListUsers"\] must be/,
       ],
       [{ maxConcurrentCallsPerMethod: [5] }, /maxConcurrentCallsPerMethod must be a number or an object/],
+      // A typo, or a client's limit, would otherwise leave its default in place without a word.
+      [{ maxConcurentCalls: 10 }, /limits\.maxConcurentCalls is no server limit; they are maxReceiveMessageBytes, /],
+      [{ idleTimeoutMs: 1000 }, /limits\.idleTimeoutMs is no server limit/],
+      // The answer bounds are budgets: never Infinity.
+      [
+        { maxViolations: Number.POSITIVE_INFINITY },
+        /limits\.maxViolations must be an integer of at least 1, not Infinity/,
+      ],
     ];
     for (const [limits, message] of bad) {
       expect(() => createServer({ limits: limits as never })).toThrow(message);

@@ -1,4 +1,5 @@
 import { create, type DescField, type DescMessage, type Message, ScalarType } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import fc from "fast-check";
 
 /*
@@ -283,6 +284,11 @@ function valueArb(field: DescField, baselines: Baselines, depth: number): fc.Arb
   if (field.enum !== undefined) {
     const defined = field.enum.values.map((v) => v.number);
     return fc.constantFrom(...defined, -1, 7, 15, 99);
+  }
+  // protobuf-es holds a singular wrapper field (google.protobuf.Int32Value...) as its value.
+  if (field.fieldKind === "message" && isWrapperDesc(field.message)) {
+    const inner = field.message.fields[0] as DescField & { fieldKind: "scalar" };
+    return scalarArb(inner.scalar, false);
   }
   if (field.message !== undefined) {
     const type = field.message.typeName;

@@ -47,13 +47,25 @@ export const badRules: readonly BadRule[] = [
     what: "a pattern that does not compile",
     body: 'string s = 1 [(grpckit.v1.field).string.pattern = "[a-z"];',
     error:
-      'field s: string.pattern "[a-z" does not compile as a JavaScript regular expression (u flag): Invalid regular expression: /[a-z/u: Unterminated character class',
+      'field s: string.pattern "[a-z" is not an RE2 regular expression: error parsing regexp: missing closing ]: `[a-z`',
   },
   {
-    what: "a pattern that compiles only without the u flag",
-    body: 'string s = 1 [(grpckit.v1.field).string.pattern = "a\\\\-b"];',
+    what: "a pattern with a backreference (JavaScript has them, RE2 does not)",
+    body: 'string s = 1 [(grpckit.v1.field).string.pattern = "^(a)\\\\1$"];',
     error:
-      'field s: string.pattern "a\\\\-b" does not compile as a JavaScript regular expression (u flag): Invalid regular expression: /a\\-b/u: Invalid escape',
+      'field s: string.pattern "^(a)\\\\1$" is not an RE2 regular expression: error parsing regexp: invalid escape sequence: `\\1`',
+  },
+  {
+    what: "a pattern with a lookahead (JavaScript has them, RE2 does not)",
+    body: 'string s = 1 [(grpckit.v1.field).string.pattern = "^(?=a)"];',
+    error:
+      'field s: string.pattern "^(?=a)" is not an RE2 regular expression: error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+  },
+  {
+    what: "a pattern with an unknown Unicode class",
+    body: 'string s = 1 [(grpckit.v1.field).string.pattern = "\\\\p{Klingon}"];',
+    error:
+      'field s: string.pattern "\\\\p{Klingon}" is not an RE2 regular expression: error parsing regexp: invalid character class range: `\\p{Klingon}`',
   },
   {
     what: "string in and not_in listing one value",

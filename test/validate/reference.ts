@@ -8,6 +8,7 @@ import {
   ScalarType,
 } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import { RE2JS } from "@bufbuild/re2";
 import {
   type FieldRules,
   field as fieldOption,
@@ -206,7 +207,8 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
       if (r.maxLen !== undefined && BigInt(codePoints(s)) > r.maxLen) fail("string.max_len");
       if (r.minBytes !== undefined && BigInt(utf8Bytes(s)) < r.minBytes) fail("string.min_bytes");
       if (r.maxBytes !== undefined && BigInt(utf8Bytes(s)) > r.maxBytes) fail("string.max_bytes");
-      if (r.pattern !== undefined && !new RegExp(r.pattern, "u").test(s)) fail("string.pattern");
+      // RE2's own engine, as protovalidate-es runs it: the generated check is a translation.
+      if (r.pattern !== undefined && !RE2JS.compile(r.pattern).test(s)) fail("string.pattern");
       if (r.prefix !== undefined && s.slice(0, r.prefix.length) !== r.prefix) fail("string.prefix");
       if (r.suffix !== undefined && (s.length < r.suffix.length || s.slice(s.length - r.suffix.length) !== r.suffix)) {
         fail("string.suffix");

@@ -7,8 +7,8 @@ import { defineValidator, moreCharsThan } from "grpckit/codegen";
 import { AddressSchema, MoneySchema } from "./common_pb.js";
 import { z } from "zod";
 
-const $pattern0 = new RegExp("^[A-Z]{3}$", "u");
-const $pattern1 = new RegExp("^[A-Z]{2}$", "u");
+const $pattern0 = /^[A-Z]{3}$/u;
+const $pattern1 = /^[A-Z]{2}$/u;
 
 /**
  * Checks a `ecommerce.v1.Money` against the rules of its .proto: pass it to

@@ -10,9 +10,9 @@ import { AddressValidator, AddressZod } from "./common_validate.js";
 import { z } from "zod";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 
-const $pattern0 = new RegExp("^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$", "u");
-const $pattern1 = new RegExp("^[a-z][a-z0-9_-]{0,31}$", "u");
-const $pattern2 = new RegExp("^\\+[1-9][0-9]{1,14}$", "u");
+const $pattern0 = /^(?:[\p{M}\p{Z}\p{Co}\p{Cn}\p{Cs}\u{115F}\u{1160}\u{3164}\u{FFA0}\u{2800}]|[^\P{Cf}\u{202A}-\u{202E}\u{2066}-\u{2069}])*(?:[\p{N}\p{P}]|[^\P{L}\u{115F}\u{1160}\u{3164}\u{FFA0}]|[^\P{S}\u{2800}])[^\p{Cc}\u{202A}-\u{202E}\u{2066}-\u{2069}]*$/u;
+const $pattern1 = /^[a-z][a-z0-9_\-]{0,31}$/u;
+const $pattern2 = /^\+[1-9][0-9]{1,14}$/u;
 
 /**
  * Checks a `ecommerce.v1.User` against the rules of its .proto: pass it to
@@ -33,7 +33,7 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
     const v = m.displayName;
     if (!(v === "")) {
       if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
-      if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", reason: "STRING_PATTERN" });
+      if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", reason: "STRING_PATTERN" });
     }
   }
   {
@@ -141,7 +141,7 @@ export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchem
     const v = m.displayName;
     if (fewerCharsThan(v, 1)) out.push({ field: "display_name", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
     if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
-    if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", reason: "STRING_PATTERN" });
+    if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", reason: "STRING_PATTERN" });
   }
   {
     const v = m.profile;
@@ -353,7 +353,7 @@ export const UserZod: z.ZodObject<{
 }> = z.object({
   userId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
   email: z.string().refine((v) => v === "" || isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  displayName: z.string().refine((v) => v === "" || !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || $pattern0.test(v), { message: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
+  displayName: z.string().refine((v) => v === "" || !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || $pattern0.test(v), { message: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
   },
@@ -427,7 +427,7 @@ export const CreateUserRequestZod: z.ZodObject<{
   metadata: z.ZodPrefault<z.ZodRecord<z.ZodString, z.ZodString>>;
 }> = z.object({
   email: z.string().refine((v) => isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => $pattern0.test(v), { message: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
+  displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => $pattern0.test(v), { message: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
   },

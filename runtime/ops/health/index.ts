@@ -1,10 +1,29 @@
 import { Code, RpcError } from "../../errors.js";
 import { excerpt } from "../../excerpt.js";
+import { registerServerExtension } from "../../server/server.js";
 import type { ServerContext } from "../../service.js";
 import { Health, type HealthHandlers } from "../gen/grpc/health/v1/health_grpckit.js";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 
 export { Health, ServingStatus };
+
+// The `health` option of createServer and the `health` property of its server, served by the extension below.
+declare module "../../server/server.js" {
+  interface ServerOptions {
+    /**
+     * Serves the standard `grpc.health.v1.Health` service: `true` makes a
+     * health status (see `Server.health`), or pass your own from
+     * `createHealth()`. The server as a whole (`""`) and each service added
+     * are SERVING unless set otherwise; when `shutdown()` starts, everything
+     * turns NOT_SERVING and Watch calls end. Default: not served.
+     */
+    health?: boolean | HealthStatus | undefined;
+  }
+  interface Server {
+    /** The health status served, with the `health` option; undefined without. */
+    readonly health?: HealthStatus | undefined;
+  }
+}
 
 /** The status of the server as a whole, in `grpc.health.v1`: the empty service name. */
 export const OVERALL_HEALTH = "";
@@ -158,3 +177,29 @@ export function createHealth(initial: Readonly<Record<string, ServingStatus>> = 
     },
   };
 }
+
+registerServerExtension("health", (options) => {
+  const health = options.health === true ? createHealth() : options.health === false ? undefined : options.health;
+  if (health === undefined) {
+    return undefined;
+  }
+  return {
+    properties: { health },
+    start(server) {
+      if (health.get(OVERALL_HEALTH) === undefined) {
+        health.set(OVERALL_HEALTH, ServingStatus.SERVING);
+      }
+      server.add(Health, health.handlers);
+    },
+    serviceAdded(service) {
+      if (health.get(service.typeName) === undefined) {
+        health.set(service.typeName, ServingStatus.SERVING);
+      }
+    },
+    shutdown() {
+      // Watchers learn that the server is going, and stop holding it up.
+      health.shutdown();
+      health.endWatches();
+    },
+  };
+});

@@ -3,6 +3,7 @@ import { createRegistry, toBinary } from "@bufbuild/protobuf";
 import { type DescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code } from "../../errors.js";
 import { excerpt } from "../../excerpt.js";
+import { registerServerExtension } from "../../server/server.js";
 import type { ServiceSpec } from "../../service.js";
 import { ServerReflection, type ServerReflectionHandlers } from "../gen/grpc/reflection/v1/reflection_grpckit.js";
 import {
@@ -11,6 +12,18 @@ import {
 } from "../gen/grpc/reflection/v1alpha/reflection_grpckit.js";
 
 export { ServerReflection, ServerReflectionV1alpha };
+
+// The `reflection` option of createServer, served by the extension at the end of this file.
+declare module "../../server/server.js" {
+  interface ServerOptions {
+    /**
+     * Serves server reflection (`grpc.reflection.v1` and `v1alpha`) for the
+     * services added, so that grpcurl, Postman and grpcui can list and call
+     * them without the .proto files. Default: not served.
+     */
+    reflection?: boolean | undefined;
+  }
+}
 
 /**
  * What one reflection request asks, the same in v1 and v1alpha: the
@@ -220,3 +233,14 @@ function withDependencies(file: DescFile, sent: Set<string>): ReflectionAnswer {
 function notFound(errorMessage: string): ReflectionAnswer {
   return { case: "errorResponse", value: { errorCode: Code.NOT_FOUND, errorMessage } };
 }
+
+registerServerExtension("reflection", (options) =>
+  options.reflection === true
+    ? {
+        start(server) {
+          const { v1, v1alpha } = reflectionHandlers(() => server.services);
+          server.add(ServerReflection, v1).add(ServerReflectionV1alpha, v1alpha);
+        },
+      }
+    : undefined,
+);

@@ -11,13 +11,13 @@ import { BoolsSchema, BytesSchema, EnumsSchema, ItemSchema, ListsSchema, MapsSch
 import { SharedValidator, SharedZod } from "./shared_validate.js";
 import { z } from "zod";
 
-const $pattern0 = new RegExp("^[a-z]+(-[a-z]+)*$", "u");
+const $pattern0 = /^[a-z]+(?:-[a-z]+)*$/u;
 const $in1 = new Set(["a", "b", "c", "d", "e", "f"]);
 const $bytes2 = [new Uint8Array([1, 2]), new Uint8Array([255])];
 const $bytes3 = [new Uint8Array([0])];
 const $in4 = new Set([1n, 10n, 100n, 1000n, 10000n]);
-const $pattern5 = new RegExp("^[a-z]+$", "u");
-const $pattern6 = new RegExp("^\\+[0-9]{6,15}$", "u");
+const $pattern5 = /^[a-z]+$/u;
+const $pattern6 = /^\+[0-9]{6,15}$/u;
 
 /**
  * Checks a `rules.v1.Strings` against the rules of its .proto: pass it to

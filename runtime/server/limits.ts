@@ -1,12 +1,13 @@
 import type { ChannelOptions } from "@grpc/grpc-js";
-import { type AnswerLimits, DEFAULT_ANSWER_LIMITS } from "../server/bounded-answer.js";
-import type { Compression } from "../service.js";
+import { defined } from "../internal/defined.js";
 import { DEFAULT_MAX_VIOLATIONS } from "../status-details.js";
+import { DEFAULT_ANSWER_LIMITS } from "./bounded-answer.js";
 
 /*
- * Named, documented limits over grpc-js's flat `grpc.*` channel options. Each
- * field maps to one option; `channelOptions` passed beside them still wins,
- * for whatever these do not cover.
+ * A server's limits: named, documented limits over grpc-js's flat `grpc.*`
+ * channel options (each such field maps to one option; `channelOptions`
+ * passed beside them still wins, for whatever these do not cover), and
+ * grpckit's own (admission of calls, idle requests, bounded answers).
  */
 
 /**
@@ -135,63 +136,6 @@ export const DEFAULT_SERVER_LIMITS = Object.freeze({
   maxViolations: DEFAULT_MAX_VIOLATIONS,
 } satisfies ServerLimits);
 
-/**
- * The limits of what a server answers, the defaults filled in. Throws a
- * TypeError that names the field for a value that cannot work: a budget too
- * small for a status message with its marker, or a violations limit below 1.
- */
-export function answerLimits(limits: ServerLimits = {}): AnswerLimits {
-  const l = { ...DEFAULT_SERVER_LIMITS, ...defined(limits) };
-  atLeast("maxViolations", l.maxViolations, 1);
-  atLeast("maxStatusMessageBytes", l.maxStatusMessageBytes, 128);
-  atLeast("maxTrailerBytes", l.maxTrailerBytes, l.maxStatusMessageBytes + 256);
-  return { maxStatusMessageBytes: l.maxStatusMessageBytes, maxTrailerBytes: l.maxTrailerBytes };
-}
-
-function atLeast(field: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new TypeError(`limits.${field} must be an integer of at least ${min}, not ${String(value)}`);
-  }
-}
-
-/** Size, keepalive and idleness limits of a client's channel. See {@link DEFAULT_CLIENT_LIMITS}. */
-export interface ClientLimits {
-  /**
-   * Largest response message accepted, in bytes; a larger one fails the call
-   * with `RESOURCE_EXHAUSTED`. `grpc.max_receive_message_length`; -1: no limit.
-   */
-  maxReceiveMessageBytes?: number | undefined;
-  /** Largest request message sent. `grpc.max_send_message_length`; -1: no limit. */
-  maxSendMessageBytes?: number | undefined;
-  /**
-   * How often the client pings its connection; undefined: never. Servers
-   * reject pings more often than they permit (grpc-go: every 5 minutes), so
-   * keep it at or above that. `grpc.keepalive_time_ms`.
-   */
-  keepaliveTimeMs?: number | undefined;
-  /** How long a ping may go unanswered before the connection is dropped. `grpc.keepalive_timeout_ms`. */
-  keepaliveTimeoutMs?: number | undefined;
-  /** Also ping while no call is open. `grpc.keepalive_permit_without_calls`. */
-  keepalivePermitWithoutCalls?: boolean | undefined;
-  /** Disconnects a channel without calls for this long; it reconnects on the next call. `grpc.client_idle_timeout_ms`. */
-  idleTimeoutMs?: number | undefined;
-}
-
-/** grpckit's client defaults: gRPC's standard ones. */
-export const DEFAULT_CLIENT_LIMITS = Object.freeze({
-  /** 4 MiB. */
-  maxReceiveMessageBytes: 4 * 1024 * 1024,
-  /** No limit. */
-  maxSendMessageBytes: -1,
-  /** No pings. */
-  keepaliveTimeMs: undefined,
-  /** 20 seconds. */
-  keepaliveTimeoutMs: 20_000,
-  keepalivePermitWithoutCalls: false,
-  /** 30 minutes. */
-  idleTimeoutMs: 30 * 60 * 1000,
-} satisfies ClientLimits);
-
 /** The grpc-js options of server limits, the defaults filled in. */
 export function serverChannelOptions(limits: ServerLimits = {}): ChannelOptions {
   const l = resolveServerLimits(limits);
@@ -213,30 +157,67 @@ export type ResolvedServerLimits = {
 };
 
 /**
- * `limits` with the defaults filled in, checked: a value that is not a
- * number of the field's kind throws a TypeError that names the field.
+ * `limits` with the defaults filled in, checked against {@link RULES}: a
+ * field that is no server limit, or a value that cannot work, throws a
+ * TypeError that names the field.
  */
 export function resolveServerLimits(limits: ServerLimits = {}): ResolvedServerLimits {
-  const resolved = { ...DEFAULT_SERVER_LIMITS, ...defined(limits) };
-  for (const [field, value] of Object.entries(resolved)) {
-    if (field === "maxConcurrentCallsPerMethod") {
-      checkPerMethod(value);
-    } else if (ANSWER_FIELDS.has(field)) {
-      // Checked by answerLimits, which knows how they bound each other (and takes no Infinity).
-    } else if (!isLimit(value, MESSAGE_SIZES.has(field))) {
-      throw new TypeError(
-        `limits.${field} must be a whole number >= ${MESSAGE_SIZES.has(field) ? "-1" : "1"} or Infinity, not ${show(value)}`,
-      );
+  for (const field of Object.keys(limits)) {
+    if (!Object.hasOwn(RULES, field)) {
+      throw new TypeError(`limits.${field} is no server limit; they are ${Object.keys(RULES).join(", ")}`);
+    }
+  }
+  const resolved: ResolvedServerLimits = { ...DEFAULT_SERVER_LIMITS, ...defined(limits) };
+  // In the order of RULES: a rule may rely on the fields checked before it.
+  for (const [field, rule] of Object.entries(RULES)) {
+    const wrong = rule(resolved[field as keyof ServerLimits], resolved);
+    if (wrong !== undefined) {
+      throw new TypeError(`limits.${field}${wrong}`);
     }
   }
   return resolved;
 }
 
-/** The bounds of answers, checked by {@link answerLimits}. */
-const ANSWER_FIELDS = new Set(["maxStatusMessageBytes", "maxTrailerBytes", "maxViolations"]);
+/**
+ * What is wrong with the value of one field, said after `limits.<field>`
+ * (e.g. ` must be ...`), or undefined when it is fine. `limits` are all the
+ * fields, the defaults filled in, for a bound that depends on another field.
+ */
+type Rule = (value: unknown, limits: ResolvedServerLimits) => string | undefined;
 
-/** The fields where -1 means "no limit", as in grpc-js. */
-const MESSAGE_SIZES = new Set(["maxReceiveMessageBytes", "maxSendMessageBytes"]);
+/** A count or a duration: a whole number from `min` (-1 for a message size: no limit), or Infinity for none. */
+const wholeOrInfinity =
+  (min: 1 | -1): Rule =>
+  (value) =>
+    isLimit(value, min === -1) ? undefined : ` must be a whole number >= ${min} or Infinity, not ${show(value)}`;
+
+/** A bound of answers: a byte or item count of at least `min`, never Infinity (it is a budget that is spent). */
+const integerAtLeast =
+  (min: (limits: ResolvedServerLimits) => number): Rule =>
+  (value, limits) =>
+    Number.isInteger(value) && (value as number) >= min(limits)
+      ? undefined
+      : ` must be an integer of at least ${min(limits)}, not ${show(value)}`;
+
+/** The rule of each field, one table for every check (and the list of the fields there are). */
+const RULES: { readonly [K in keyof ServerLimits]-?: Rule } = {
+  maxReceiveMessageBytes: wholeOrInfinity(-1),
+  maxSendMessageBytes: wholeOrInfinity(-1),
+  maxConcurrentStreams: wholeOrInfinity(1),
+  maxConcurrentCalls: wholeOrInfinity(1),
+  maxConcurrentCallsPerMethod: (value) => (value === undefined ? undefined : perMethod(value)),
+  requestIdleTimeoutMs: wholeOrInfinity(1),
+  keepaliveTimeMs: wholeOrInfinity(1),
+  keepaliveTimeoutMs: wholeOrInfinity(1),
+  maxConnectionAgeMs: wholeOrInfinity(1),
+  maxConnectionAgeGraceMs: wholeOrInfinity(1),
+  maxConnectionIdleMs: wholeOrInfinity(1),
+  // Room for a status message with its "truncated" marker.
+  maxStatusMessageBytes: integerAtLeast(() => 128),
+  // Room for the status message and the entries every status carries; after maxStatusMessageBytes.
+  maxTrailerBytes: integerAtLeast((limits) => limits.maxStatusMessageBytes + 256),
+  maxViolations: integerAtLeast(() => 1),
+};
 
 function isLimit(value: unknown, minusOne: boolean): boolean {
   return (
@@ -245,27 +226,23 @@ function isLimit(value: unknown, minusOne: boolean): boolean {
   );
 }
 
-function checkPerMethod(value: unknown): void {
-  if (value === undefined || isLimit(value, false)) {
-    return;
+/** A limit for every method, or one per method path. */
+function perMethod(value: unknown): string | undefined {
+  if (isLimit(value, false)) {
+    return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(
-      `limits.maxConcurrentCallsPerMethod must be a number or an object of method paths, not ${show(value)}`,
-    );
+    return ` must be a number or an object of method paths, not ${show(value)}`;
   }
   for (const [path, cap] of Object.entries(value)) {
     if (!/^\/[^/]+\/[^/]+$/.test(path)) {
-      throw new TypeError(
-        `limits.maxConcurrentCallsPerMethod: "${path}" is not a method path like "/package.Service/Method"`,
-      );
+      return `: "${path}" is not a method path like "/package.Service/Method"`;
     }
     if (!isLimit(cap, false)) {
-      throw new TypeError(
-        `limits.maxConcurrentCallsPerMethod["${path}"] must be a whole number >= 1 or Infinity, not ${show(cap)}`,
-      );
+      return `["${path}"] must be a whole number >= 1 or Infinity, not ${show(cap)}`;
     }
   }
+  return undefined;
 }
 
 function show(value: unknown): string {
@@ -275,27 +252,4 @@ function show(value: unknown): string {
 /** grpc-js has no "infinite" value: such an option is left out, which means none. */
 function finite(value: number): number | undefined {
   return Number.isFinite(value) ? value : undefined;
-}
-
-/** The grpc-js options of client limits and a compression, the defaults filled in. */
-export function clientChannelOptions(limits: ClientLimits = {}, compression?: Compression): ChannelOptions {
-  const l = { ...DEFAULT_CLIENT_LIMITS, ...defined(limits) };
-  return defined({
-    "grpc.max_receive_message_length": l.maxReceiveMessageBytes,
-    "grpc.max_send_message_length": l.maxSendMessageBytes,
-    "grpc.keepalive_time_ms": l.keepaliveTimeMs,
-    "grpc.keepalive_timeout_ms": l.keepaliveTimeoutMs,
-    "grpc.keepalive_permit_without_calls": l.keepalivePermitWithoutCalls ? 1 : 0,
-    "grpc.client_idle_timeout_ms": l.idleTimeoutMs,
-    "grpc.default_compression_algorithm": compression === undefined ? undefined : COMPRESSION[compression],
-  });
-}
-
-/** grpc-js's numbers for the compression algorithms. */
-const COMPRESSION: Record<Compression, number> = { identity: 0, deflate: 1, gzip: 2 };
-
-function defined<T extends object>(record: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
 }
