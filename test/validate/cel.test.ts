@@ -177,6 +177,19 @@ describe("compileCel: what compiles, and agrees with @bufbuild/cel", () => {
     expect(both("this + '!' == 'hi!'", env, ["hi", "ho"])).toEqual([true, false]);
   });
 
+  it("matches: RE2 patterns, translated at generation, mean what they mean in RE2", () => {
+    const env = envOf("s");
+    expect(both("this.matches('^a+$')", env, ["aaa", "ab", ""])).toEqual([true, false, false]);
+    // RE2's \s is not JavaScript's: no \v, no U+3000.
+    expect(both("this.matches('^\\\\s*$')", env, [" \t", "\v", "\u3000"])).toEqual([true, false, false]);
+    expect(both("this.matches('(?i)^abc$')", env, ["ABC", "abd"])).toEqual([true, false]);
+    expect(both("this.matches('^\\\\pL+\\\\z')", env, ["héllo", "a1"])).toEqual([true, false]);
+    expect(both("this.matches('b')", env, ["abc", "xyz"])).toEqual([true, false]);
+    const refused = compileCel("this.matches('(a)\\\\1')", env);
+    expect(refused.kind).toBe("error");
+    expect(refused.kind === "error" ? refused.message : "").toMatch(/invalid RE2 pattern .*invalid escape sequence/);
+  });
+
   it("timestamps, durations and now", () => {
     const env = envOf();
     const values = [sample({ ttl: { seconds: 5n } }), sample({ ttl: { seconds: 15n }, at: { seconds: 100n } })];
@@ -357,7 +370,7 @@ describe("compileCel: strings, lists and maps at random, compiled and by @bufbui
 describe("compileCel: the rest falls back to @bufbuild/cel", () => {
   it("matches (RE2), format, dyn and wrapper fields are left to the fallback, which evaluates them", () => {
     for (const expression of [
-      "this.s.matches('^a+$')",
+      "this.s.matches(this.name)",
       "'%s!'.format([this.s]) == 'a!'",
       "dyn(this).i32 == 0",
       "this.wrapped == null",

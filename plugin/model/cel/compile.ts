@@ -11,6 +11,7 @@ import { parse } from "@bufbuild/cel";
 import type { Constant, Expr } from "@bufbuild/cel-spec/cel/expr/syntax_pb.js";
 import { type DescField, type DescMessage, isFieldSet, type Message } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import { re2RegExpLiteral, translateRe2 } from "../re2.js";
 import {
   BOOL,
   BYTES,
@@ -379,7 +380,7 @@ class Compiler {
     }
     const args = argExprs.map((a) => this.expr(a, scope));
     if (target !== undefined) {
-      return this.method(e, fn, target, args);
+      return this.method(e, fn, target, args, argExprs);
     }
     const [a, b, c] = args;
     switch (fn) {
@@ -801,7 +802,27 @@ class Compiler {
     return { code: `{ seconds: ${parsed.seconds}n, nanos: ${parsed.nanos} }`, t, err: false };
   }
 
-  method(e: Expr, fn: string, target: Node, args: Node[]): Node {
+  /**
+   * `s.matches(pattern)` of a literal pattern: RE2, translated at generation
+   * into a JavaScript regular expression of the same meaning (./re2.ts).
+   */
+  matches(e: Expr, patternExpr: Expr, target: Node, pattern: Node): Node {
+    const k = patternExpr.exprKind;
+    if (k.case !== "constExpr" || k.value.constantKind.case !== "stringValue") {
+      return this.fallback("matches() of a computed pattern", BOOL);
+    }
+    const translation = translateRe2(k.value.constantKind.value);
+    if (!translation.ok) {
+      return this.typeError(
+        e,
+        `invalid RE2 pattern ${JSON.stringify(k.value.constantKind.value)}: ${translation.error}`,
+      );
+    }
+    const code = target.code === null ? null : `${re2RegExpLiteral(k.value.constantKind.value)}.test(${target.code})`;
+    return { code, t: BOOL, err: target.err || pattern.err };
+  }
+
+  method(e: Expr, fn: string, target: Node, args: Node[], argExprs: readonly Expr[]): Node {
     const t = target.t;
     const c = target.code;
     const fail = () =>
@@ -830,8 +851,9 @@ class Compiler {
       case "size":
         return args.length === 0 ? this.size(e, target) : fail();
       case "matches":
-        // RE2 semantics: compiled once the RE2 translation of plugin/model/re2 is available.
-        return t.k === "string" && a?.t.k === "string" ? this.fallback("matches()", BOOL) : fail();
+        return t.k === "string" && args.length === 1 && a?.t.k === "string"
+          ? this.matches(e, argExprs[0] as Expr, target, a)
+          : fail();
       case "isEmail":
       case "isHostname":
       case "isUri":
