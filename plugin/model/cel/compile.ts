@@ -348,8 +348,11 @@ class Compiler {
     if (this.env.rules !== undefined && t.desc === this.env.rules.desc && operand.code === null) {
       return { code: String(isFieldSet(this.env.rules.value, field)), t: BOOL, err: false, simple: true };
     }
-    if (operand.code === null || !operand.simple) {
+    if (operand.code === null) {
       return { code: null, t: BOOL, err: true };
+    }
+    if (!operand.simple) {
+      return this.fallback("has() on a computed message", BOOL);
     }
     const v = operand.code;
     const key = JSON.stringify(field.localName);
