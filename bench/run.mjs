@@ -19,6 +19,7 @@ const suites = [
   "stream",
   "memory",
   "validate",
+  "cel",
   "mask",
   "pool",
   "scaffold",

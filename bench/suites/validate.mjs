@@ -55,7 +55,7 @@ const invalidInit = {
 };
 
 /** Calls `fn` in a tight loop; returns the median ns per call over rounds of `iterations`. */
-function nsPerCall(fn, iterations, rounds) {
+export function nsPerCall(fn, iterations, rounds) {
   let sink = 0;
   for (let i = 0; i < iterations; i++) sink += fn() ? 1 : 0; // warm-up: the JIT, protovalidate's planning
   const samples = [];

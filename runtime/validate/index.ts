@@ -4,6 +4,7 @@
  */
 
 export { encodeBadRequestStatus, fieldViolationsOf, STATUS_DETAILS_KEY, statusDetailsOf } from "../status-details.js";
+export * from "./cel-ops.js";
 export * from "./checks.js";
 export * from "./formats.js";
 export { clientValidation, invalidArgument, requestValidation, type ValidationOptions } from "./interceptors.js";
