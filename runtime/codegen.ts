@@ -29,5 +29,6 @@ export type {
 } from "./service.js";
 export * from "./validate/checks.js";
 export * from "./validate/formats.js";
+export { type PatternTester, re2Pattern } from "./validate/pattern.js";
 export { checkEntry, checkItem, checkNested, defineValidator, type Validator } from "./validate/validator.js";
 export { mapEntryPath } from "./validate/violation.js";

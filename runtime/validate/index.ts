@@ -7,6 +7,7 @@ export { encodeBadRequestStatus, fieldViolationsOf, STATUS_DETAILS_KEY, statusDe
 export * from "./checks.js";
 export * from "./formats.js";
 export { clientValidation, invalidArgument, requestValidation, type ValidationOptions } from "./interceptors.js";
+export { type PatternTester, re2Pattern } from "./pattern.js";
 export {
   checkEntry,
   checkItem,
