@@ -40,7 +40,7 @@ export type Re2Node =
 export type Re2Safety = { readonly native: true } | { readonly native: false; readonly reason: string };
 
 /** The most characters one attempt of an unanchored pattern may read natively. */
-export const unanchoredWidthLimit = 64;
+const unanchoredWidthLimit = 64;
 
 /** The most paths that ambiguous choices outside repetitions may multiply one attempt by. */
 const ambiguityLimit = 16;
