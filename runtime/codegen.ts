@@ -27,5 +27,6 @@ export { applyUpdateMask } from "./fieldmask/update-mask.js";
 export type { HttpBinding } from "./http/binding.js";
 export * from "./validate/checks.js";
 export * from "./validate/formats.js";
+export { type PatternTester, re2Pattern } from "./validate/pattern.js";
 export { checkEntry, checkItem, checkNested, defineValidator, type Validator } from "./validate/validator.js";
 export { mapEntryPath } from "./validate/violation.js";

@@ -40,9 +40,67 @@ async function translator(root) {
   return import(pathToFileURL(outfile).href);
 }
 
+/**
+ * Patterns V8 would backtrack on (the generated check runs them on
+ * @bufbuild/re2, plugin/model/re2-safety.ts decides), each with a valid input
+ * and an adversarial one: the engine on a long adversarial input, and the
+ * translated RegExp natively on the longest one it finishes in a second or so
+ * (the lengths differ: the native cost grows exponentially or quadratically).
+ */
+const adversarial = [
+  ["(a|a)*", "^(a|a)*$", "aaaa", (n) => `${"a".repeat(n)}!`, 100_000, 24],
+  ["(\\w+)*x", "^(\\w+)*x", "abcx", (n) => "a".repeat(n), 100_000, 24],
+  ["[a-z]+@ unanchored", "[a-z]+@", "ada@", (n) => "a".repeat(n), 100_000, 10_000],
+];
+
+/** Rows for the engine path: valid input, engine vs native; adversarial input, engine vs native. */
+async function enginePathRows({ root, translateRe2, re2Safety, rows, progress, quick, nsPerCall }) {
+  const { re2Pattern } = await import(pathToFileURL(join(root, "dist/runtime/validate/pattern.js")).href);
+  const msPerCall = (ns) => ns / 1e6;
+  for (const [label, pattern, valid, attack, engineLength, nativeLength] of adversarial) {
+    const safety = re2Safety(pattern);
+    if (safety.native) throw new Error(`${pattern} is expected to run on the engine`);
+    const t = translateRe2(pattern);
+    const native = new RegExp(t.source, t.flags);
+    const engine = re2Pattern(pattern);
+    progress(`pattern ${label} (engine path) ...`);
+    const name = (what, who) => `pattern ${label}, ${what}: ${who}`;
+    const iterations = quick ? 2_000 : 200_000;
+    const validEngine = nsPerCall(() => engine.test(valid), iterations / 10, 5);
+    const validNative = nsPerCall(() => native.test(valid), iterations, 5);
+    rows.add({
+      name: name("valid", "grpckit (@bufbuild/re2, engine path)"),
+      value: 1e9 / validEngine,
+      unit: "tests/s",
+      better: "higher",
+    });
+    rows.add({
+      name: name("valid", "the translated RegExp natively (not used: backtracks)"),
+      value: 1e9 / validNative,
+      unit: "tests/s",
+      better: "higher",
+      baseline: name("valid", "grpckit (@bufbuild/re2, engine path)"),
+    });
+    const long = attack(quick ? engineLength / 10 : engineLength);
+    const short = attack(quick ? Math.ceil(nativeLength * 0.8) : nativeLength);
+    rows.add({
+      name: name(`adversarial, ${long.length} characters`, "grpckit (@bufbuild/re2, engine path)"),
+      value: msPerCall(nsPerCall(() => engine.test(long), 1, 3)),
+      unit: "ms/call",
+      better: "lower",
+    });
+    rows.add({
+      name: name(`adversarial, ${short.length} characters`, "the translated RegExp natively (not used: backtracks)"),
+      value: msPerCall(nsPerCall(() => native.test(short), 1, 3)),
+      unit: "ms/call",
+      better: "lower",
+    });
+  }
+}
+
 /** Adds the rows; `nsPerCall(fn, iterations, rounds)` is the validate suite's timer. */
 export async function patternRows({ root, rows, progress, quick, nsPerCall }) {
-  const { translateRe2 } = await translator(root);
+  const { translateRe2, re2Safety } = await translator(root);
   const iterations = quick ? 2_000 : 500_000;
   const rounds = quick ? 3 : 7;
   const perSecond = (ns) => 1e9 / ns;
@@ -83,4 +141,5 @@ export async function patternRows({ root, rows, progress, quick, nsPerCall }) {
       });
     }
   }
+  await enginePathRows({ root, translateRe2, re2Safety, rows, progress, quick, nsPerCall });
 }

@@ -1,5 +1,5 @@
 import { type DescOneof, ScalarType } from "@bufbuild/protobuf";
-import { re2RegExpLiteral } from "../model/re2.js";
+import { re2RegExpLiteral, re2Safety } from "../model/re2.js";
 import type {
   BigintValueRules,
   BytesValueRules,
@@ -51,7 +51,8 @@ export type RuntimeHelper =
   | "isValidTimestamp"
   | "isWithinOfNow"
   | "moreCharsThan"
-  | "moreUtf8BytesThan";
+  | "moreUtf8BytesThan"
+  | "re2Pattern";
 
 export interface Check {
   /** The google.rpc.BadRequest.FieldViolation reason, e.g. `STRING_MIN_LEN`. */
@@ -236,7 +237,13 @@ function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
     );
   }
   if (r.pattern !== undefined) {
-    const re = ctx.constant(re2RegExpLiteral(r.pattern), "$pattern");
+    // A pattern V8 might backtrack on for longer than linear time runs on @bufbuild/re2 (linear) instead.
+    const re = ctx.constant(
+      re2Safety(r.pattern).native
+        ? re2RegExpLiteral(r.pattern)
+        : `${ctx.helper("re2Pattern")}(${JSON.stringify(r.pattern)})`,
+      "$pattern",
+    );
     checks.push(check("string.pattern", `must match the pattern /${r.pattern}/`, (v) => `!${re}.test(${v})`));
   }
   if (r.prefix !== undefined) {

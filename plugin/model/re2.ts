@@ -1,4 +1,5 @@
 import { RE2JS } from "@bufbuild/re2";
+import { analyzeRe2, normalizeRanges, type Re2Node, type Re2Safety } from "./re2-safety.js";
 
 /*
  * RE2 patterns (protovalidate's `string.pattern`), translated at generation
@@ -28,8 +29,10 @@ import { RE2JS } from "@bufbuild/re2";
  * the Node.js that runs the check; scripts newer than Unicode 15.0 are
  * written out as ranges.
  *
- * A translated pattern backtracks, where RE2 takes linear time: see "Patterns
- * are RE2" in docs/validation.md.
+ * A translated pattern backtracks, where RE2 takes linear time: the
+ * translator also records the pattern's structure, and re2-safety.ts decides
+ * from it whether the generated check may run it natively or must run it on
+ * @bufbuild/re2 (see "Patterns are RE2" in docs/validation.md).
  */
 
 /** A JavaScript regular expression: `new RegExp(source, flags)`. */
@@ -42,6 +45,25 @@ export interface JsRegExp {
 export type Re2Translation = ({ readonly ok: true } & JsRegExp) | { readonly ok: false; readonly error: string };
 
 const translations = new Map<string, Re2Translation>();
+const structures = new Map<string, Re2Node>();
+const safeties = new Map<string, Re2Safety>();
+
+/**
+ * Whether the translation of an RE2 pattern RE2 accepts may run natively (V8
+ * backtracking provably linear in the input), or why it must run on
+ * @bufbuild/re2.
+ */
+export function re2Safety(pattern: string): Re2Safety {
+  let safety = safeties.get(pattern);
+  if (safety === undefined) {
+    re2JsSource(pattern);
+    const node = structures.get(pattern);
+    if (node === undefined) throw new Error(`no structure recorded for the RE2 pattern ${JSON.stringify(pattern)}`);
+    safety = analyzeRe2(node);
+    safeties.set(pattern, safety);
+  }
+  return safety;
+}
 
 /**
  * Translates an RE2 pattern into a JavaScript regular expression that
@@ -80,7 +102,8 @@ function translate(pattern: string): Re2Translation {
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
-  const source = new Translator(pattern).translate();
+  const { source, node } = new Translator(pattern).translate();
+  structures.set(pattern, node);
   // RE2 accepted it, so the translation must compile; if not, that is a bug here, and it says so.
   try {
     new RegExp(source, "u");
@@ -105,6 +128,8 @@ interface Flags {
 /** A piece of a concatenation, in JavaScript. */
 interface Piece {
   readonly js: string;
+  /** Its structure, for the backtracking analysis. */
+  readonly node: Re2Node;
   /** A quantifier may follow it as it is (a character, a class, a group); else it is wrapped in (?:). */
   readonly atom: boolean;
 }
@@ -116,6 +141,8 @@ interface Piece {
 interface ClassPart {
   readonly re2: string;
   readonly js: string;
+  /** The code points it holds, when known without asking V8. */
+  readonly ranges?: Ranges;
 }
 
 type Ranges = readonly (readonly [number, number])[];
@@ -256,12 +283,13 @@ function re2Ranges(ranges: Ranges): string {
 }
 
 function rangesPart(ranges: Ranges): ClassPart {
-  return { re2: re2Ranges(ranges), js: jsRanges(ranges) };
+  return { re2: re2Ranges(ranges), js: jsRanges(ranges), ranges };
 }
 
 /** An ASCII group (`\d`, `[:alpha:]`), positive or negated. */
 function groupPart(re2: string, ranges: Ranges, negated: boolean): ClassPart {
-  return { re2, js: jsRanges(negated ? complement(ranges) : ranges) };
+  const held = negated ? complement(ranges) : ranges;
+  return { re2, js: jsRanges(held), ranges: held };
 }
 
 /** Whether V8 (the Node.js running the generator) knows a `\p{…}`. */
@@ -298,7 +326,8 @@ function sweep(re2Class: string): Ranges {
 /** A Unicode class `\p{name}` (negated: `\P{name}`), named as RE2 names it. */
 function unicodePart(re2: string, name: string, negated: boolean): ClassPart {
   const p = negated ? "P" : "p";
-  if (name === "Any") return { re2, js: negated ? "" : jsRanges([[0, maxRune]]) };
+  if (name === "Any")
+    return { re2, js: negated ? "" : jsRanges([[0, maxRune]]), ranges: negated ? [] : [[0, maxRune]] };
   if (name === "Ascii") return groupPart(re2, [[0, 0x7f]], negated);
   // RE2's Assigned is everything but the unassigned (Cn).
   if (name === "Assigned") return { re2, js: `\\${negated ? "p" : "P"}{Cn}` };
@@ -308,7 +337,8 @@ function unicodePart(re2: string, name: string, negated: boolean): ClassPart {
   // generated code may run on an older Node.js than the generator, which would refuse the whole module.
   if (!unicode16Scripts.has(name) && jsAccepts(js)) return { re2, js };
   const ranges = sweep(`\\p{${name}}`);
-  return { re2, js: jsRanges(negated ? complement(ranges) : ranges) };
+  const held = negated ? complement(ranges) : ranges;
+  return { re2, js: jsRanges(held), ranges: held };
 }
 
 /**
@@ -427,9 +457,25 @@ function classPiece(parts: readonly ClassPart[], negated: boolean, fold: boolean
     body += jsRanges(f.extra);
     removed = jsRanges(f.removed);
   }
-  if (removed === "") return { js: negated ? `[^${body}]` : `[${body}]`, atom: true };
   // A class less some code points: ¬(B∖R) = ¬B ∪ R.
-  return { js: negated ? `(?:[^${body}]|[${removed}])` : `(?:(?![${removed}])[${body}])`, atom: true };
+  const js =
+    removed === ""
+      ? negated
+        ? `[^${body}]`
+        : `[${body}]`
+      : negated
+        ? `(?:[^${body}]|[${removed}])`
+        : `(?:(?![${removed}])[${body}])`;
+  let ranges: Ranges | undefined;
+  if (parts.every((p) => p.ranges !== undefined)) {
+    ranges = normalizeRanges(parts.flatMap((p) => p.ranges ?? []));
+    if (fold) {
+      const f = folding(parts);
+      ranges = complement(normalizeRanges([...complement(normalizeRanges([...ranges, ...f.extra])), ...f.removed]));
+    }
+    if (negated) ranges = complement(ranges);
+  }
+  return { js, atom: true, node: { kind: "set", js, ranges } };
 }
 
 function literalPiece(cp: number, fold: boolean): Piece {
@@ -437,7 +483,7 @@ function literalPiece(cp: number, fold: boolean): Piece {
     const f = folding([rangesPart([[cp, cp]])]);
     if (f.extra.length > 0) return classPiece([rangesPart([[cp, cp]])], false, true);
   }
-  return { js: jsChar(cp, false), atom: true };
+  return { js: jsChar(cp, false), atom: true, node: { kind: "set", js: jsChar(cp, false), ranges: [[cp, cp]] } };
 }
 
 function isOctal(c: string | undefined): boolean {
@@ -459,10 +505,10 @@ class Translator {
 
   constructor(private readonly text: string) {}
 
-  translate(): string {
-    const js = this.alternation({ i: false, m: false, s: false, U: false });
+  translate(): { source: string; node: Re2Node } {
+    const { js, node } = this.alternation({ i: false, m: false, s: false, U: false });
     if (this.more()) this.bug();
-    return js;
+    return { source: js, node };
   }
 
   private bug(): never {
@@ -491,19 +537,23 @@ class Translator {
   }
 
   /** Alternatives up to a `)` (consumed) or the end; `(?flags)` holds until then, across `|`. */
-  private alternation(outer: Flags): string {
+  private alternation(outer: Flags): { js: string; node: Re2Node } {
     let flags = outer;
-    const branches: string[] = [];
+    const branches: Piece[][] = [];
     let pieces: Piece[] = [];
     for (;;) {
       if (!this.more() || this.lookingAt(")")) {
-        branches.push(pieces.map((p) => p.js).join(""));
+        branches.push(pieces);
         if (this.more()) this.pos++;
-        return branches.join("|");
+        const seqs: Re2Node[] = branches.map((b) => ({ kind: "seq", items: b.map((p) => p.node) }));
+        return {
+          js: branches.map((b) => b.map((p) => p.js).join("")).join("|"),
+          node: seqs.length === 1 && seqs[0] !== undefined ? seqs[0] : { kind: "alt", items: seqs },
+        };
       }
       if (this.lookingAt("|")) {
         this.pos++;
-        branches.push(pieces.map((p) => p.js).join(""));
+        branches.push(pieces);
         pieces = [];
         continue;
       }
@@ -517,7 +567,11 @@ class Translator {
       if (repeat !== undefined) {
         const last = pieces.pop();
         if (last === undefined) this.bug();
-        pieces.push({ js: `${last.atom ? last.js : `(?:${last.js})`}${repeat}`, atom: false });
+        pieces.push({
+          js: `${last.atom ? last.js : `(?:${last.js})`}${repeat.js}`,
+          atom: false,
+          node: { kind: "repeat", min: repeat.min, max: repeat.max, item: last.node },
+        });
         continue;
       }
       pieces.push(...this.atom(flags));
@@ -535,26 +589,34 @@ class Translator {
       if (ch === "-") on = false;
       else if (ch === "i" || ch === "m" || ch === "s" || ch === "U") f[ch] = on;
       else if (ch === ")") return { setsFlags: f };
-      else if (ch === ":") return { piece: { js: `(?:${this.alternation(f)})`, atom: true } };
-      else this.bug();
+      else if (ch === ":") {
+        const inner = this.alternation(f);
+        return { piece: { js: `(?:${inner.js})`, atom: true, node: inner.node } };
+      } else this.bug();
     }
   }
 
   /** A repetition operator at this point (consumed), in JavaScript, or undefined. */
-  private repetition(flags: Flags): string | undefined {
+  private repetition(flags: Flags): { js: string; min: number; max: number } | undefined {
     const start = this.pos;
     let op: string;
+    let min: number;
+    let max: number;
     const c = this.peek();
     if (c === "*" || c === "+" || c === "?") {
       this.pos++;
       op = c;
+      min = c === "+" ? 1 : 0;
+      max = c === "?" ? 1 : Number.POSITIVE_INFINITY;
     } else if (c === "{") {
       const range = this.repeatRange();
       if (range === undefined) {
         this.pos = start;
         return undefined;
       }
-      op = range;
+      op = range.js;
+      min = range.min;
+      max = range.max;
     } else {
       return undefined;
     }
@@ -563,15 +625,17 @@ class Translator {
       this.pos++;
       lazy = true;
     }
-    return lazy !== flags.U ? `${op}?` : op;
+    return { js: lazy !== flags.U ? `${op}?` : op, min, max };
   }
 
   /** `{n}`, `{n,}`, `{n,m}` as RE2 reads them (else the `{` is a literal). */
-  private repeatRange(): string | undefined {
+  private repeatRange(): { js: string; min: number; max: number } | undefined {
     const m = /^\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?\}/.exec(this.text.slice(this.pos));
     if (m === null) return undefined;
     this.pos += m[0].length;
-    return m[0];
+    const min = Number(m[1]);
+    const max = m[2] === undefined ? min : m[3] === undefined ? Number.POSITIVE_INFINITY : Number(m[3]);
+    return { js: m[0], min, max };
   }
 
   /** The pieces of one atom (several for `\Q…\E`, one literal each). */
@@ -585,17 +649,28 @@ class Translator {
           if (close < 0) this.bug();
           this.pos = close + 1;
         }
-        return [{ js: `(?:${this.alternation(flags)})`, atom: true }];
+        const inner = this.alternation(flags);
+        return [{ js: `(?:${inner.js})`, atom: true, node: inner.node }];
       }
       case "^":
         this.pos++;
-        return [{ js: flags.m ? "(?<=^|\\n)" : "^", atom: false }];
+        return [{ js: flags.m ? "(?<=^|\\n)" : "^", atom: false, node: { kind: "assert", start: !flags.m } }];
       case "$":
         this.pos++;
-        return [{ js: flags.m ? "(?=$|\\n)" : "$", atom: false }];
+        return [{ js: flags.m ? "(?=$|\\n)" : "$", atom: false, node: { kind: "assert", start: false } }];
       case ".":
         this.pos++;
-        return [{ js: flags.s ? "[^]" : "[^\\n]", atom: true }];
+        return [
+          {
+            js: flags.s ? "[^]" : "[^\\n]",
+            atom: true,
+            node: {
+              kind: "set",
+              js: flags.s ? "[^]" : "[^\\n]",
+              ranges: flags.s ? [[0, maxRune]] : complement([[0x0a, 0x0a]]),
+            },
+          },
+        ];
       case "[":
         return [this.charClass(flags)];
       case "\\":
@@ -610,18 +685,18 @@ class Translator {
     switch (next) {
       case "A":
         this.pos += 2;
-        return [{ js: "^", atom: false }];
+        return [{ js: "^", atom: false, node: { kind: "assert", start: true } }];
       case "z":
         this.pos += 2;
-        return [{ js: "$", atom: false }];
+        return [{ js: "$", atom: false, node: { kind: "assert", start: false } }];
       case "b":
         this.pos += 2;
-        return [{ js: "\\b", atom: false }];
+        return [{ js: "\\b", atom: false, node: { kind: "assert", start: false } }];
       case "B":
         // V8 tries a match inside a surrogate pair too, where \B holds (no word character on either side);
         // there no code point follows, so the lookahead keeps it to RE2's positions.
         this.pos += 2;
-        return [{ js: "\\B(?=[^]|$)", atom: false }];
+        return [{ js: "\\B(?=[^]|$)", atom: false, node: { kind: "assert", start: false } }];
       case "Q": {
         this.pos += 2;
         const end = this.text.indexOf("\\E", this.pos);

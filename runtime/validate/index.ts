@@ -8,6 +8,7 @@ export * from "./cel-ops.js";
 export * from "./checks.js";
 export * from "./formats.js";
 export { clientValidation, invalidArgument, requestValidation, type ValidationOptions } from "./interceptors.js";
+export { type PatternTester, re2Pattern } from "./pattern.js";
 export {
   checkEntry,
   checkItem,

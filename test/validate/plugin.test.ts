@@ -75,6 +75,8 @@ describe("the plugin", () => {
     expect([...out.keys()].sort()).toEqual([
       "rules/v1/legacy_validate.ts",
       "rules/v1/modern_validate.ts",
+      "rules/v1/patterns_grpckit.ts",
+      "rules/v1/patterns_validate.ts",
       "rules/v1/rules_grpckit.ts",
       "rules/v1/rules_validate.ts",
       "rules/v1/shared_validate.ts",
