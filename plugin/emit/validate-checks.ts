@@ -3,8 +3,10 @@ import type {
   BigintValueRules,
   BytesValueRules,
   EnumValueRules,
+  FieldModel,
   ListFieldModel,
   MapFieldModel,
+  MessageOneofModel,
   NumberValueRules,
   StringFormat,
   StringValueRules,
@@ -104,6 +106,20 @@ export function holds(violated: string): string {
   return violated.startsWith("!") ? violated.slice(1) : `!(${violated})`;
 }
 
+/**
+ * JSON (or a TypeScript string literal) in ASCII: characters beyond ASCII as
+ * `\\u` escapes, the same value, so that a rule's bidi overrides or invisible
+ * characters (in a pattern, say) never appear as themselves in generated files.
+ */
+export function escapeNonAscii(json: string): string {
+  return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A string as a TypeScript literal in ASCII. */
+export function stringLiteral(s: string): string {
+  return escapeNonAscii(JSON.stringify(s));
+}
+
 function check(rule: string, description: string, violated: (v: string) => string): Check {
   return { reason: reasonOf(rule), description, violated };
 }
@@ -148,8 +164,51 @@ export function mapSizeChecks(field: MapFieldModel): Check[] {
   return checks;
 }
 
-/** A required message field that is unset. */
+/** A required field that is unset (or, without presence, holds its zero value; or an empty list or map). */
 export const requiredViolation = { reason: reasonOf("required"), description: "is required" } as const;
+
+/**
+ * A condition that field `field` of the message `m` is set, as validate.proto
+ * counts it for `required` and message oneof rules: a field with presence is
+ * set; a field without presence is when it does not hold its zero value; a
+ * list or map when it is not empty.
+ */
+export function isSetCondition(field: FieldModel, m: string): string {
+  const { desc } = field;
+  const value = `${m}.${desc.localName}`;
+  switch (field.kind) {
+    case "list":
+      return `${value}.length !== 0`;
+    case "map":
+      return `Object.keys(${value}).length !== 0`;
+    case "singular":
+      if (desc.oneof !== undefined) {
+        return `${m}.${desc.oneof.localName}.case === ${JSON.stringify(desc.localName)}`;
+      }
+      switch (field.presence) {
+        case "implicit":
+          return `!(${isZero(field.value.type, value)})`;
+        case "undefined":
+          return `${value} !== undefined`;
+        case "own-property":
+          return `Object.prototype.hasOwnProperty.call(${m}, ${JSON.stringify(desc.localName)})`;
+      }
+  }
+}
+
+/**
+ * The violations of a `(buf.validate.message).oneof` rule, with the
+ * conditions that they apply given `count`, the number of its fields set;
+ * protovalidate's rule id `message.oneof` and descriptions.
+ */
+export function messageOneofChecks(rule: MessageOneofModel): Check[] {
+  const names = rule.fields.map((f) => f.desc.name).join(", ");
+  const checks = [check("message.oneof", `only one of ${names} can be set`, (count) => `${count} > 1`)];
+  if (rule.required) {
+    checks.push(check("message.oneof", `one of ${names} must be set`, (count) => `${count} === 0`));
+  }
+  return checks;
+}
 
 /** A required oneof with no field set. */
 export function oneofRequiredViolation(oneof: DescOneof): { reason: string; description: string } {
@@ -179,7 +238,7 @@ function inList(v: string, literals: readonly string[], ctx: CheckContext, negat
 
 function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
-  const lit = (s: string) => JSON.stringify(s);
+  const lit = stringLiteral;
   if (r.const !== undefined) {
     const c = r.const;
     checks.push(check("string.const", `must equal ${lit(c)}`, (v) => `${v} !== ${lit(c)}`));

@@ -1,13 +1,17 @@
 import {
   type DescEnum,
+  type DescExtension,
   type DescField,
   type DescFile,
   type DescMessage,
   type DescOneof,
+  fromJson,
   getOption,
   hasOption,
   isFieldSet,
+  type Message,
   ScalarType,
+  toJson,
 } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { Edition, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
@@ -16,24 +20,38 @@ import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks
 import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
 import {
   type BytesRules,
+  type DoubleRules,
   type DurationRules,
   type EnumRules,
   type FieldRules,
   FieldRulesSchema,
+  type FloatRules,
   field as fieldOption,
+  file_buf_validate_validate,
   Ignore,
   type MapRules,
+  type MessageRules,
   message as messageOption,
   oneof as oneofOption,
   type RepeatedRules,
   type StringRules,
   type TimestampRules,
+} from "../gen/buf/validate/validate_pb.js";
+import {
+  FieldRulesSchema as GrpckitFieldRulesSchema,
+  field as grpckitFieldOption,
+  message as grpckitMessageOption,
+  oneof as grpckitOneofOption,
 } from "../gen/grpckit/v1/options_pb.js";
 
 /*
- * The validation model: what the `(grpckit.v1.*)` options of a file declare,
- * as plain data, with every rule already checked for sense. Both generated
- * forms (the straight-line validator and the zod schema) are rendered from it.
+ * The validation model: what the `(buf.validate.*)` options of a file declare
+ * (protovalidate's vocabulary, with validate.proto's semantics), as plain
+ * data, with every rule already checked for sense. grpckit's own
+ * `(grpckit.v1.field)` and `(grpckit.v1.oneof)` are a strict alias: converted
+ * field for field into buf.validate's messages before anything reads them.
+ * Both generated forms (the straight-line validator and the zod schema) are
+ * rendered from this model.
  */
 
 /** A google.protobuf.Timestamp or Duration value of a rule. */
@@ -165,7 +183,12 @@ export interface SingularFieldModel {
   readonly kind: "singular";
   readonly desc: DescField;
   readonly presence: Presence;
-  /** The message field must be set. */
+  /**
+   * The field must be set (`required`), as validate.proto defines it: a
+   * field with presence must be set (a oneof member: be the oneof's case), a
+   * proto3 scalar without presence must not hold its zero value. Its other
+   * rules are not checked when it is not.
+   */
   readonly required: boolean;
   readonly value: ValueModel;
 }
@@ -174,6 +197,8 @@ export interface ListFieldModel {
   readonly kind: "list";
   readonly desc: DescField;
   readonly ignoreZero: boolean;
+  /** The list must not be empty (`required`); its other rules are not checked when it is. */
+  readonly required: boolean;
   readonly minItems?: number | undefined;
   readonly maxItems?: number | undefined;
   readonly unique: boolean;
@@ -184,6 +209,8 @@ export interface MapFieldModel {
   readonly kind: "map";
   readonly desc: DescField;
   readonly ignoreZero: boolean;
+  /** The map must not be empty (`required`); its other rules are not checked when it is. */
+  readonly required: boolean;
   readonly minPairs?: number | undefined;
   readonly maxPairs?: number | undefined;
   readonly keys: ValueModel;
@@ -204,6 +231,15 @@ export interface MessageValidationModel {
   readonly ignored: ReadonlySet<DescField>;
   /** Oneofs that must have a field set. */
   readonly requiredOneofs: readonly DescOneof[];
+  /** `(buf.validate.message).oneof` rules: at most one (with `required`, exactly one) of the fields is set. */
+  readonly messageOneofs: readonly MessageOneofModel[];
+}
+
+/** One `(buf.validate.message).oneof` rule. */
+export interface MessageOneofModel {
+  /** The fields, as the rule lists them. */
+  readonly fields: readonly FieldModel[];
+  readonly required: boolean;
 }
 
 export interface FileValidationModel {
@@ -229,10 +265,15 @@ export function hasChecks(field: FieldModel): boolean {
       return field.required || valueHasChecks(field.value);
     case "list":
       return (
-        field.minItems !== undefined || field.maxItems !== undefined || field.unique || valueHasChecks(field.items)
+        field.required ||
+        field.minItems !== undefined ||
+        field.maxItems !== undefined ||
+        field.unique ||
+        valueHasChecks(field.items)
       );
     case "map":
       return (
+        field.required ||
         field.minPairs !== undefined ||
         field.maxPairs !== undefined ||
         valueHasChecks(field.keys) ||
@@ -338,27 +379,41 @@ export class ValidationPlanner {
   }
 
   private messageModel(desc: DescMessage): MessageValidationModel {
+    const messageRules = messageRulesOf(desc);
+    const oneofRules = messageOneofRules(desc, messageRules);
+    // validate.proto: a field named by a message oneof rule gets IGNORE_IF_ZERO_VALUE unless it sets `ignore`.
+    const inMessageOneof = new Set(oneofRules.flatMap((r) => r.fields));
     const fields: FieldModel[] = [];
     const ignored = new Set<DescField>();
     for (const field of desc.fields) {
       const rules = fieldRulesOf(field);
       const where = new Where(field, "");
-      if (rules?.ignore === Ignore.ALWAYS) {
+      if (rules !== undefined) {
+        checkSupported(FieldRulesSchema.typeName, rules, where);
+      }
+      let ignore = rules === undefined ? Ignore.UNSPECIFIED : ruleOf(rules, "ignore");
+      if (ignore === undefined) {
+        ignore = inMessageOneof.has(field) ? Ignore.IF_ZERO_VALUE : Ignore.UNSPECIFIED;
+      }
+      if (ignore === Ignore.ALWAYS) {
         ignored.add(field);
       }
-      fields.push(this.fieldModel(field, rules, where));
+      fields.push(this.fieldModel(field, rules, ignore, where));
     }
-    const requiredOneofs = desc.oneofs.filter((o) => hasOption(o, oneofOption) && getOption(o, oneofOption).required);
-    return { desc, fields, ignored, requiredOneofs };
+    const requiredOneofs = desc.oneofs.filter((o) => oneofRulesOf(o)?.required === true);
+    const byField = new Map(fields.map((f) => [f.desc, f]));
+    const messageOneofs = oneofRules.map((r) => ({
+      fields: r.fields.map((f) => byField.get(f) as FieldModel),
+      required: r.required,
+    }));
+    return { desc, fields, ignored, requiredOneofs, messageOneofs };
   }
 
-  private fieldModel(field: DescField, rules: FieldRules | undefined, where: Where): FieldModel {
-    const ignoreAlways = rules?.ignore === Ignore.ALWAYS;
-    const ignoreZero = rules?.ignore === Ignore.IF_ZERO_VALUE;
+  private fieldModel(field: DescField, rules: FieldRules | undefined, ignore: Ignore, where: Where): FieldModel {
+    const ignoreAlways = ignore === Ignore.ALWAYS;
+    const ignoreZero = ignore === Ignore.IF_ZERO_VALUE;
+    const required = !ignoreAlways && rules !== undefined && ruleOf(rules, "required") === true;
     const typed = rules?.type;
-    if (rules?.required === true) {
-      checkRequired(field, rules, where);
-    }
     switch (field.fieldKind) {
       case "list": {
         const itemType: ValueType =
@@ -380,6 +435,7 @@ export class ValidationPlanner {
           kind: "list",
           desc: field,
           ignoreZero,
+          required,
           ...this.repeatedBounds(repeated, itemType, where),
           items: ignoreAlways
             ? inert(itemType)
@@ -406,12 +462,20 @@ export class ValidationPlanner {
         const map = typed?.case === "map" ? typed.value : undefined;
         const bounds = this.mapBounds(map, where);
         if (ignoreAlways) {
-          return { kind: "map", desc: field, ignoreZero, keys: inert(keyType), values: inert(valueType) };
+          return {
+            kind: "map",
+            desc: field,
+            ignoreZero,
+            required: false,
+            keys: inert(keyType),
+            values: inert(valueType),
+          };
         }
         return {
           kind: "map",
           desc: field,
           ignoreZero,
+          required,
           ...bounds,
           keys: this.valueModel(keyType, map?.keys, where.sub("map.keys")),
           values: this.valueModel(valueType, map?.values, where.sub("map.values")),
@@ -431,7 +495,7 @@ export class ValidationPlanner {
           );
         }
         const presence = presenceOf(field);
-        const parsed = this.valueModel(type, rules, where);
+        const parsed = this.valueModel(type, rules, where, ignore);
         // A field that tracks presence is checked when set, its zero value too:
         // validate.proto gives IGNORE_IF_ZERO_VALUE no effect there.
         const value = presence === "implicit" ? parsed : { ...parsed, ignoreZero: false };
@@ -439,19 +503,23 @@ export class ValidationPlanner {
           kind: "singular",
           desc: field,
           presence,
-          required: !ignoreAlways && rules?.required === true,
+          required,
           value: ignoreAlways ? inert(type) : value,
         };
       }
     }
   }
 
-  /** The model of one value position from its FieldRules (the field's own, or items/keys/values). */
-  private valueModel(type: ValueType, rules: FieldRules | undefined, where: Where): ValueModel {
-    const ignore = rules?.ignore ?? Ignore.UNSPECIFIED;
-    if (where.prefix !== "" && rules?.required === true) {
-      where.fail("required", "does not apply to list items, map keys or map values: they are always set");
+  /**
+   * The model of one value position from its FieldRules (the field's own, or
+   * items/keys/values). `required` on items, keys and values asks nothing:
+   * validate.proto calls them always set.
+   */
+  private valueModel(type: ValueType, rules: FieldRules | undefined, where: Where, fieldIgnore?: Ignore): ValueModel {
+    if (where.prefix !== "" && rules !== undefined) {
+      checkSupported(FieldRulesSchema.typeName, rules, where);
     }
+    const ignore = fieldIgnore ?? (rules === undefined ? undefined : ruleOf(rules, "ignore")) ?? Ignore.UNSPECIFIED;
     const typed = rules?.type;
     let parsed: ValueRules | undefined;
     if (typed !== undefined && typed.case !== undefined) {
@@ -485,8 +553,8 @@ export class ValidationPlanner {
     if (rules === undefined) {
       return { unique: false };
     }
-    const minItems = count(rules.minItems, where, "repeated.min_items");
-    const maxItems = count(rules.maxItems, where, "repeated.max_items");
+    const minItems = count(ruleOf(rules, "minItems"), where, "repeated.min_items");
+    const maxItems = count(ruleOf(rules, "maxItems"), where, "repeated.max_items");
     if (minItems !== undefined && maxItems !== undefined && minItems > maxItems) {
       where.fail(
         "repeated.min_items",
@@ -509,8 +577,8 @@ export class ValidationPlanner {
     if (rules === undefined) {
       return {};
     }
-    const minPairs = count(rules.minPairs, where, "map.min_pairs");
-    const maxPairs = count(rules.maxPairs, where, "map.max_pairs");
+    const minPairs = count(ruleOf(rules, "minPairs"), where, "map.min_pairs");
+    const maxPairs = count(ruleOf(rules, "maxPairs"), where, "map.max_pairs");
     if (minPairs !== undefined && maxPairs !== undefined && minPairs > maxPairs) {
       where.fail("map.min_pairs", `(${minPairs}) is greater than map.max_pairs (${maxPairs}): no map is valid`);
     }
@@ -524,11 +592,15 @@ function inert(type: ValueType): ValueModel {
 }
 
 /** Where a rule sits, for error messages: file, message, field, and the rule's path prefix. */
-class Where {
+class Where implements RulePlace {
   constructor(
     readonly field: DescField,
     readonly prefix: string,
   ) {}
+
+  get file(): DescFile {
+    return this.field.parent.file;
+  }
 
   sub(prefix: string): Where {
     return new Where(this.field, this.prefix === "" ? prefix : `${this.prefix}.${prefix}`);
@@ -547,23 +619,250 @@ class Where {
   }
 }
 
+/**
+ * A field's rules: `(buf.validate.field)`, or grpckit's alias
+ * `(grpckit.v1.field)` converted field for field (through the JSON form, in
+ * which both vocabularies spell every rule the same), so that one model reads
+ * both with one meaning.
+ */
 function fieldRulesOf(field: DescField): FieldRules | undefined {
-  return hasOption(field, fieldOption) ? getOption(field, fieldOption) : undefined;
+  const own = hasOption(field, fieldOption) ? getOption(field, fieldOption) : undefined;
+  if (!hasOption(field, grpckitFieldOption)) {
+    return own;
+  }
+  if (own !== undefined) {
+    new Where(field, "").fail(
+      "(grpckit.v1.field)",
+      "is set together with (buf.validate.field): (grpckit.v1.field) is an alias of (buf.validate.field); use one",
+    );
+  }
+  const alias = getOption(field, grpckitFieldOption);
+  return fromJson(FieldRulesSchema, toJson(GrpckitFieldRulesSchema, alias));
 }
 
+/** A oneof's rules: `(buf.validate.oneof)` or its alias `(grpckit.v1.oneof)`. */
+function oneofRulesOf(oneof: DescOneof): { required: boolean } | undefined {
+  const own = hasOption(oneof, oneofOption) ? getOption(oneof, oneofOption) : undefined;
+  const alias = hasOption(oneof, grpckitOneofOption) ? getOption(oneof, grpckitOneofOption) : undefined;
+  if (own !== undefined && alias !== undefined) {
+    failAt(
+      oneof.parent,
+      `oneof ${oneof.name}`,
+      "(grpckit.v1.oneof) is set together with (buf.validate.oneof): it is an alias of (buf.validate.oneof); use one",
+    );
+  }
+  if (own !== undefined) {
+    checkSupported(own.$typeName, own, {
+      file: oneof.parent.file,
+      rule: (n) => n,
+      fail: (r, w) => failAt(oneof.parent, `oneof ${oneof.name}`, `${r} ${w}`),
+    });
+    return { required: own.required };
+  }
+  return alias === undefined ? undefined : { required: alias.required };
+}
+
+function messageRulesOf(desc: DescMessage): MessageRules | undefined {
+  return hasOption(desc, messageOption) ? getOption(desc, messageOption) : undefined;
+}
+
+/** `(grpckit.v1.message).disabled`: grpckit's own switch (buf.validate has none: validate.proto v1 removed it). */
 function isDisabled(desc: DescMessage): boolean {
-  return hasOption(desc, messageOption) && getOption(desc, messageOption).disabled;
+  return hasOption(desc, grpckitMessageOption) && getOption(desc, grpckitMessageOption).disabled;
+}
+
+/** The checked `(buf.validate.message).oneof` rules of a message, with their fields. */
+function messageOneofRules(
+  desc: DescMessage,
+  rules: MessageRules | undefined,
+): { fields: DescField[]; required: boolean }[] {
+  if (rules === undefined) {
+    return [];
+  }
+  const at: RulePlace = {
+    file: desc.file,
+    rule: (n) => n,
+    fail: (r, w) => failAt(desc, "(buf.validate.message)", `${r} ${w}`),
+  };
+  checkSupported(rules.$typeName, rules, at);
+  return rules.oneof.map((rule) => {
+    if (rule.fields.length === 0) {
+      at.fail("oneof", "lists no field: name at least one");
+    }
+    const fields: DescField[] = [];
+    for (const name of rule.fields) {
+      const field = desc.fields.find((f) => f.name === name);
+      if (field === undefined) {
+        at.fail("oneof", `names ${JSON.stringify(name)}, which is not a field of ${desc.typeName}`);
+      }
+      if (fields.includes(field)) {
+        at.fail("oneof", `names ${JSON.stringify(name)} twice`);
+      }
+      fields.push(field);
+    }
+    return { fields, required: rule.required };
+  });
 }
 
 /** Whether a message declares rules of its own (not counting the ones it reaches). */
 function declaresRules(desc: DescMessage): boolean {
   for (const field of desc.fields) {
     const rules = fieldRulesOf(field);
-    if (rules !== undefined && rules.ignore !== Ignore.ALWAYS && (rules.required || rules.type.case !== undefined)) {
+    if (
+      rules !== undefined &&
+      rules.ignore !== Ignore.ALWAYS &&
+      (rules.required || rules.type.case !== undefined || rules.cel.length > 0 || rules.celExpression.length > 0)
+    ) {
       return true;
     }
   }
-  return desc.oneofs.some((o) => hasOption(o, oneofOption) && getOption(o, oneofOption).required);
+  const messageRules = messageRulesOf(desc);
+  if (
+    messageRules !== undefined &&
+    (messageRules.oneof.length > 0 || messageRules.cel.length > 0 || messageRules.celExpression.length > 0)
+  ) {
+    return true;
+  }
+  return desc.oneofs.some((o) => oneofRulesOf(o)?.required === true);
+}
+
+/** Fails for a rule of a message or a oneof (not of a field): `invalid validation rule in f.proto: message M, oneof o: ...`. */
+function failAt(desc: DescMessage, element: string, what: string): never {
+  throw new RuleError(
+    `invalid validation rule in ${desc.file.proto.name}: message ${desc.typeName}, ${element}: ${what}`,
+  );
+}
+
+/** Where a rule is, for {@link checkSupported}: a field's {@link Where}, or a message or oneof. */
+interface RulePlace {
+  readonly file: DescFile;
+  rule(name: string): string;
+  fail(rule: string, why: string): never;
+}
+
+/**
+ * The rules of validate.proto grpckit does not check yet, by rules message
+ * and field name. A rule set to one of them fails generation rather than be
+ * silently left unchecked. (`example` values document a field; validate.proto
+ * gives them no effect on validation.)
+ */
+const unsupportedRules: Record<string, ReadonlySet<string>> = {
+  "buf.validate.FieldRules": new Set(["cel", "cel_expression", "any", "field_mask"]),
+  "buf.validate.MessageRules": new Set(["cel", "cel_expression"]),
+  "buf.validate.StringRules": new Set([
+    "len_bytes",
+    "uri_ref",
+    "address",
+    "tuuid",
+    "ip_with_prefixlen",
+    "ipv4_with_prefixlen",
+    "ipv6_with_prefixlen",
+    "ip_prefix",
+    "ipv4_prefix",
+    "ipv6_prefix",
+    "host_and_port",
+    "ulid",
+    "protobuf_fqn",
+    "protobuf_dot_fqn",
+    "well_known_regex",
+    "strict",
+  ]),
+  "buf.validate.BytesRules": new Set([
+    "const",
+    "pattern",
+    "prefix",
+    "suffix",
+    "contains",
+    "ip",
+    "ipv4",
+    "ipv6",
+    "uuid",
+  ]),
+  "buf.validate.EnumRules": new Set(["const"]),
+  "buf.validate.DurationRules": new Set(["const", "in", "not_in"]),
+  "buf.validate.TimestampRules": new Set(["const"]),
+};
+
+const ruleMessages = new Map<string, DescMessage>();
+for (const type of nestedTypes(file_buf_validate_validate)) {
+  if (type.kind === "message") {
+    ruleMessages.set(type.typeName, type);
+  }
+}
+
+/**
+ * Fails for a rule grpckit does not check yet (CEL, a predefined rule, a rule
+ * of {@link unsupportedRules}) set in `rules` or in the rules messages it
+ * holds (typed rules, but not `items`, `keys` and `values`, which are checked
+ * where they are read). A well-known format set to `false` asks for nothing,
+ * as in validate.proto, and passes.
+ */
+function checkSupported(typeName: string, rules: Message, place: RulePlace, prefix = ""): void {
+  const desc = ruleMessages.get(typeName);
+  if (desc === undefined) {
+    return;
+  }
+  const unknown = (rules as { $unknown?: { no: number }[] }).$unknown;
+  if (unknown !== undefined && unknown.length > 0) {
+    const no = unknown[0]?.no ?? 0;
+    const extension = findExtension(typeName, no, place);
+    place.fail(
+      `${prefix}${extension === undefined ? `(extension ${no})` : `(${extension.typeName})`}`,
+      `is a predefined rule (an extension of ${typeName}), which grpckit does not support yet`,
+    );
+  }
+  const unsupported = unsupportedRules[typeName];
+  for (const field of desc.fields) {
+    if (!isFieldSet(rules, field)) {
+      continue;
+    }
+    const record = rules as unknown as Record<string, unknown>;
+    const value =
+      field.oneof === undefined ? record[field.localName] : (record[field.oneof.localName] as { value: unknown }).value;
+    if (unsupported?.has(field.name) && !(field.oneof?.name === "well_known" && value === false)) {
+      const what = field.name.startsWith("cel")
+        ? "CEL expressions"
+        : `${typeName.slice("buf.validate.".length)}.${field.name}`;
+      place.fail(`${prefix}${field.name}`, `is not supported by grpckit yet (${what})`);
+    }
+    if (field.fieldKind === "message" && field.oneof?.name === "type" && typeof value === "object" && value !== null) {
+      checkSupported(field.message.typeName, value as Message, place, `${prefix}${field.name}.`);
+    }
+  }
+}
+
+/** The predefined rule extension `no` of `typeName` that the schema declares, if grpckit can find it. */
+function findExtension(typeName: string, no: number, place: RulePlace): DescExtension | undefined {
+  const seen = new Set<DescFile>();
+  const files = [place.file];
+  while (files.length > 0) {
+    const file = files.pop() as DescFile;
+    if (seen.has(file)) {
+      continue;
+    }
+    seen.add(file);
+    for (const type of nestedTypes(file)) {
+      if (type.kind === "extension" && type.extendee.typeName === typeName && type.number === no) {
+        return type;
+      }
+    }
+    files.push(...file.dependencies);
+  }
+  return undefined;
+}
+
+/**
+ * The value of a rule that validate.proto declares `optional` (proto2), or
+ * undefined when it is not set: protobuf-es reads the default then, which
+ * must not count as a rule.
+ */
+function ruleOf<T extends Message, K extends keyof T & string>(rules: T, key: K): T[K] | undefined {
+  const desc = ruleMessages.get(rules.$typeName);
+  const field = desc?.fields.find((f) => f.localName === key);
+  if (field === undefined) {
+    throw new Error(`unreachable: ${rules.$typeName} has no field ${key}`);
+  }
+  return isFieldSet(rules, field) ? rules[key] : undefined;
 }
 
 /** The message types a message's validator would recurse into, if they need it. */
@@ -597,48 +896,6 @@ function presenceOf(field: DescField): Presence {
     return "implicit";
   }
   return field.parent.file.edition === Edition.EDITION_PROTO3 ? "undefined" : "own-property";
-}
-
-function checkRequired(field: DescField, rules: FieldRules, where: Where): void {
-  if (field.fieldKind !== "message") {
-    const hint =
-      field.fieldKind === "list"
-        ? "use repeated.min_items = 1 for a non-empty list"
-        : field.fieldKind === "map"
-          ? "use map.min_pairs = 1 for a non-empty map"
-          : field.fieldKind === "enum"
-            ? "use enum.not_in = 0 (and defined_only) to rule out the zero value"
-            : field.scalar === ScalarType.STRING
-              ? "use string.min_len = 1 for a non-empty string"
-              : field.scalar === ScalarType.BYTES
-                ? "use bytes.min_len = 1 for non-empty bytes"
-                : "use the typed rules (const, gt, in, ...) to rule out values";
-    where.fail("required", `applies to message fields only, not to ${describeField(field)}; ${hint}`);
-  }
-  if (field.oneof !== undefined) {
-    where.fail(
-      "required",
-      `does not apply to a member of oneof ${field.oneof.name}; use (grpckit.v1.oneof).required on the oneof`,
-    );
-  }
-  if (rules.ignore === Ignore.IF_ZERO_VALUE) {
-    where.fail("required", "contradicts ignore = IGNORE_IF_ZERO_VALUE, which skips the field when it is unset");
-  }
-}
-
-function describeField(field: DescField): string {
-  switch (field.fieldKind) {
-    case "list":
-      return "a repeated field";
-    case "map":
-      return "a map field";
-    case "enum":
-      return `an enum field (${field.enum.typeName})`;
-    case "message":
-      return `a message field (${field.message.typeName})`;
-    case "scalar":
-      return `a ${scalarName(field.scalar)} field`;
-  }
 }
 
 function describeType(type: ValueType): string {
@@ -740,7 +997,7 @@ function parseValueRules(typed: Typed, type: ValueType, where: Where): ValueRule
     case "bytes":
       return bytesRules(typed.value, where);
     case "bool":
-      return { kind: "bool", const: typed.value.const };
+      return { kind: "bool", const: ruleOf(typed.value, "const") };
     case "enum":
       return enumRules(typed.value, type.kind === "enum" ? type.enum : undefined, where);
     case "timestamp":
@@ -763,16 +1020,28 @@ function parseValueRules(typed: Typed, type: ValueType, where: Where): ValueRule
       return bigintRules(typed.case, typed.value, type.kind === "scalar" && type.asString, where);
     case "repeated":
     case "map":
+    case "any":
+    case "fieldMask":
       throw new Error("unreachable: checked by the caller");
   }
 }
 
-function stringRules(r: StringRules, where: Where): StringValueRules {
-  const len = count(r.len, where, "string.len");
-  const minLen = count(r.minLen, where, "string.min_len");
-  const maxLen = count(r.maxLen, where, "string.max_len");
-  const minBytes = count(r.minBytes, where, "string.min_bytes");
-  const maxBytes = count(r.maxBytes, where, "string.max_bytes");
+function stringRules(rules: StringRules, where: Where): StringValueRules {
+  const r = {
+    const: ruleOf(rules, "const"),
+    pattern: ruleOf(rules, "pattern"),
+    prefix: ruleOf(rules, "prefix"),
+    suffix: ruleOf(rules, "suffix"),
+    contains: ruleOf(rules, "contains"),
+    notContains: ruleOf(rules, "notContains"),
+    in: rules.in,
+    notIn: rules.notIn,
+  };
+  const len = count(ruleOf(rules, "len"), where, "string.len");
+  const minLen = count(ruleOf(rules, "minLen"), where, "string.min_len");
+  const maxLen = count(ruleOf(rules, "maxLen"), where, "string.max_len");
+  const minBytes = count(ruleOf(rules, "minBytes"), where, "string.min_bytes");
+  const maxBytes = count(ruleOf(rules, "maxBytes"), where, "string.max_bytes");
   const fail = (name: string, why: string) => where.fail(`string.${name}`, why);
   if (minLen !== undefined && maxLen !== undefined && minLen > maxLen) {
     fail("min_len", `(${minLen}) is greater than string.max_len (${maxLen}): no value is valid`);
@@ -801,7 +1070,7 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
       `(${mostChars}) allows at most ${mostChars * 4} bytes, fewer than string.min_bytes (${minBytes}): no value is valid`,
     );
   }
-  const format = r.wellKnown.case !== undefined && r.wellKnown.value ? r.wellKnown.case : undefined;
+  const format = stringFormatOf(rules);
   if (format === "uuid") {
     const bounds: [string, number | undefined, boolean][] = [
       ["len", len, len !== undefined && len !== uuidLength],
@@ -897,9 +1166,9 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
 }
 
 function bytesRules(r: BytesRules, where: Where): BytesValueRules {
-  const len = count(r.len, where, "bytes.len");
-  const minLen = count(r.minLen, where, "bytes.min_len");
-  const maxLen = count(r.maxLen, where, "bytes.max_len");
+  const len = count(ruleOf(r, "len"), where, "bytes.len");
+  const minLen = count(ruleOf(r, "minLen"), where, "bytes.min_len");
+  const maxLen = count(ruleOf(r, "maxLen"), where, "bytes.max_len");
   if (minLen !== undefined && maxLen !== undefined && minLen > maxLen) {
     where.fail("bytes.min_len", `(${minLen}) is greater than bytes.max_len (${maxLen}): no value is valid`);
   }
@@ -937,7 +1206,33 @@ interface NumericRules<T> {
   finite?: boolean;
 }
 
-function numberRules(type: NumberType, r: NumericRules<number>, where: Where): NumberValueRules {
+/** A numeric rules message with `const` undefined when it is not set. */
+function numericView<T>(rules: NumericRules<T> & Message): NumericRules<T> {
+  return {
+    const: ruleOf(rules, "const") as T | undefined,
+    greaterThan: rules.greaterThan,
+    lessThan: rules.lessThan,
+    in: rules.in,
+    notIn: rules.notIn,
+  };
+}
+
+/**
+ * The well-known format a string must have, if grpckit checks it; the
+ * formats it does not check yet are refused before (checkSupported). A
+ * format set to `false` asks for nothing.
+ */
+function stringFormatOf(rules: StringRules): StringFormat | undefined {
+  const known = rules.wellKnown;
+  if (known.case === undefined || known.value !== true || !(known.case in formatChecks)) {
+    return undefined;
+  }
+  return known.case as StringFormat;
+}
+
+function numberRules(type: NumberType, rules: NumericRules<number> & Message, where: Where): NumberValueRules {
+  const float = type === "float" || type === "double";
+  const r = { ...numericView(rules), finite: float && ruleOf(rules as FloatRules | DoubleRules, "finite") === true };
   const fail = (name: string, why: string) => where.fail(`${type}.${name}`, why);
   const all: [string, number | undefined][] = [
     ["const", r.const],
@@ -1010,7 +1305,13 @@ function inRange(v: number, low: number, lowOpen: boolean, high: number, highOpe
   return (lowOpen ? v > low : v >= low) && (highOpen ? v < high : v <= high);
 }
 
-function bigintRules(type: BigintType, r: NumericRules<bigint>, asString: boolean, where: Where): BigintValueRules {
+function bigintRules(
+  type: BigintType,
+  rules: NumericRules<bigint> & Message,
+  asString: boolean,
+  where: Where,
+): BigintValueRules {
+  const r = numericView(rules);
   const gt = r.greaterThan.case === "gt" ? r.greaterThan.value : undefined;
   const gte = r.greaterThan.case === "gte" ? r.greaterThan.value : undefined;
   const lt = r.lessThan.case === "lt" ? r.lessThan.value : undefined;

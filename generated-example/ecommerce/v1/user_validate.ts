@@ -10,7 +10,7 @@ import { AddressValidator, AddressZod } from "./common_validate.js";
 import { z } from "zod";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 
-const $pattern0 = new RegExp("^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$", "u");
+const $pattern0 = new RegExp("^(?:[^\\P{C}\\p{Cc}\u202a-\u202e\u2066-\u2069]|[\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800])*[^\\p{C}\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800][^\\p{Cc}\u202a-\u202e\u2066-\u2069]*$", "u");
 const $pattern1 = new RegExp("^[a-z][a-z0-9_-]{0,31}$", "u");
 const $pattern2 = new RegExp("^\\+[1-9][0-9]{1,14}$", "u");
 
@@ -33,7 +33,7 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
     const v = m.displayName;
     if (!(v === "")) {
       if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
-      if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", reason: "STRING_PATTERN" });
+      if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?:[^\\P{C}\\p{Cc}\u202a-\u202e\u2066-\u2069]|[\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800])*[^\\p{C}\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800][^\\p{Cc}\u202a-\u202e\u2066-\u2069]*$/", reason: "STRING_PATTERN" });
     }
   }
   {
@@ -141,7 +141,7 @@ export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchem
     const v = m.displayName;
     if (fewerCharsThan(v, 1)) out.push({ field: "display_name", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
     if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
-    if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", reason: "STRING_PATTERN" });
+    if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?:[^\\P{C}\\p{Cc}\u202a-\u202e\u2066-\u2069]|[\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800])*[^\\p{C}\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800][^\\p{Cc}\u202a-\u202e\u2066-\u2069]*$/", reason: "STRING_PATTERN" });
   }
   {
     const v = m.profile;
@@ -353,7 +353,7 @@ export const UserZod: z.ZodObject<{
 }> = z.object({
   userId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
   email: z.string().refine((v) => v === "" || isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  displayName: z.string().refine((v) => v === "" || !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || $pattern0.test(v), { message: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
+  displayName: z.string().refine((v) => v === "" || !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || $pattern0.test(v), { message: "must match the pattern /^(?:[^\\P{C}\\p{Cc}\u202a-\u202e\u2066-\u2069]|[\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800])*[^\\p{C}\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800][^\\p{Cc}\u202a-\u202e\u2066-\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
   },
@@ -427,7 +427,7 @@ export const CreateUserRequestZod: z.ZodObject<{
   metadata: z.ZodPrefault<z.ZodRecord<z.ZodString, z.ZodString>>;
 }> = z.object({
   email: z.string().refine((v) => isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => $pattern0.test(v), { message: "must match the pattern /^(?=[\\s\\S]*?(?![\\u115F\\u1160\\u3164\\uFFA0\\u2800])[\\p{L}\\p{N}\\p{P}\\p{S}])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
+  displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => $pattern0.test(v), { message: "must match the pattern /^(?:[^\\P{C}\\p{Cc}\u202a-\u202e\u2066-\u2069]|[\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800])*[^\\p{C}\\p{M}\\p{Z}\u115f\u1160\u3164\uffa0\u2800][^\\p{Cc}\u202a-\u202e\u2066-\u2069]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
   },

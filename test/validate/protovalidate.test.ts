@@ -1,0 +1,171 @@
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { pathToString } from "@bufbuild/protobuf/reflect";
+import { createValidator } from "@bufbuild/protovalidate";
+import { describe, expect, it } from "vitest";
+import type { ZodType } from "zod";
+import { validate } from "../../runtime/validate/validator.js";
+import { ExplicitSchema } from "../golden/protovalidate/gen/pv/v1/explicit_pb.js";
+import { ExplicitZod } from "../golden/protovalidate/gen/pv/v1/explicit_validate.js";
+import {
+  ExclusiveSchema,
+  HolderSchema,
+  IgnoreSchema,
+  RequiredSchema,
+  type Status,
+} from "../golden/protovalidate/gen/pv/v1/pv_pb.js";
+import { ExclusiveZod, HolderZod, IgnoreZod, RequiredZod } from "../golden/protovalidate/gen/pv/v1/pv_validate.js";
+
+/*
+ * `buf.validate` rules read directly (test/golden/protovalidate): for each
+ * message, the generated validator reports what validate.proto specifies
+ * (written out here), and what @bufbuild/protovalidate reports on the same
+ * message: the same fields and the same rules (reason = rule id in upper
+ * snake case). The zod schema reports the same reasons.
+ */
+
+const oracle = createValidator();
+
+/** `path|REASON`, sorted, from protovalidate-es. */
+function protovalidateViolations<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string[] {
+  const result = oracle.validate(schema, message);
+  if (result.kind === "error") throw result.error;
+  if (result.kind === "valid") return [];
+  return result.violations.map((v) => `${pathToString(v.field)}|${v.ruleId.replace(/\./g, "_").toUpperCase()}`).sort();
+}
+
+function grpckitViolations<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string[] {
+  return validate(schema, message)
+    .map((v) => `${v.field}|${v.reason}`)
+    .sort();
+}
+
+function zodReasons(zod: ZodType, message: object): string[] {
+  const result = zod.safeParse(message);
+  if (result.success) return [];
+  return result.error.issues.map((i) => String((i as { params?: { reason?: string } }).params?.reason)).sort();
+}
+
+interface Case<Desc extends DescMessage> {
+  readonly what: string;
+  readonly init: MessageInitShape<Desc>;
+  readonly expected: string[];
+}
+
+function check<Desc extends DescMessage>(schema: Desc, zod: ZodType, cases: readonly Case<Desc>[]): void {
+  describe(schema.typeName, () => {
+    for (const { what, init, expected } of cases) {
+      it(what, () => {
+        const message = create(schema, init);
+        const got = grpckitViolations(schema, message);
+        expect(got).toEqual([...expected].sort());
+        expect(got).toEqual(protovalidateViolations(schema, message));
+        expect(zodReasons(zod, message)).toEqual(got.map((v) => v.slice(v.indexOf("|") + 1)).sort());
+      });
+    }
+  });
+}
+
+const allRequired = ["scalar", "number", "optional_scalar", "list", "counts", "inner", "a", "status", "both"].map(
+  (f) => `${f}|REQUIRED`,
+);
+
+const good = {
+  scalar: "x",
+  number: 6,
+  optionalScalar: "",
+  list: ["x"],
+  counts: { k: 0 },
+  inner: { name: "n" },
+  choice: { case: "a", value: "ab" },
+  status: 1,
+  both: "y",
+  items: [""],
+} as const satisfies MessageInitShape<typeof RequiredSchema>;
+
+check(RequiredSchema, RequiredZod, [
+  { what: "required: every kind of field unset is one REQUIRED violation", init: {}, expected: allRequired },
+  {
+    what: "required: set fields pass, zero values of fields with presence included; items are always set",
+    init: good,
+    expected: [],
+  },
+  {
+    what: "required: the other rules apply once the field is set",
+    init: { ...good, number: 3, list: ["a", "b", "c"], inner: {}, choice: { case: "a", value: "x" } },
+    expected: ["number|INT32_GT", "list|REPEATED_MAX_ITEMS", "inner.name|STRING_MIN_LEN", "a|STRING_MIN_LEN"],
+  },
+  {
+    what: "required on a oneof member: the oneof must hold that member",
+    init: { ...good, choice: { case: "b", value: "anything" } },
+    expected: ["a|REQUIRED"],
+  },
+  {
+    what: "required with IGNORE_ALWAYS asks nothing; with IGNORE_IF_ZERO_VALUE it still refuses the zero value",
+    init: { ...good, ignored: "", both: "" },
+    expected: ["both|REQUIRED"],
+  },
+]);
+
+check(IgnoreSchema, IgnoreZod, [
+  {
+    what: "IGNORE_IF_ZERO_VALUE skips zero values without presence, and checks zeros set on fields with presence",
+    init: {
+      optionalZero: "",
+      implicitZero: "",
+      o: { case: "member", value: "" },
+      list: [],
+      statuses: [0, 1, 7 as Status],
+    },
+    expected: ["optional_zero|STRING_MIN_LEN", "member|STRING_MIN_LEN", "statuses[2]|ENUM_DEFINED_ONLY"],
+  },
+  {
+    what: "gt_now = false and email = false ask for nothing",
+    init: { at: { seconds: 1n }, notEmail: "not an email", implicitZero: "ok" },
+    expected: [],
+  },
+  {
+    what: "the rules apply to values that are not zero",
+    init: { implicitZero: "x", list: ["one"] },
+    expected: ["implicit_zero|STRING_MIN_LEN", "list|REPEATED_MIN_ITEMS"],
+  },
+]);
+
+check(ExclusiveSchema, ExclusiveZod, [
+  {
+    what: "message oneof: required with none set; fields it names skip their zero values",
+    init: { f: "fff" },
+    expected: ["|MESSAGE_ONEOF"],
+  },
+  {
+    what: "message oneof: one set of each passes",
+    init: { a: "abc", d: { name: "x" }, f: "fff" },
+    expected: [],
+  },
+  {
+    what: "message oneof: two set is a violation of each rule that names them, lists and maps count when not empty",
+    init: { a: "abc", b: 1, c: ["x"], d: { name: "x" }, e: { k: "v" }, f: "fff" },
+    expected: ["|MESSAGE_ONEOF", "|MESSAGE_ONEOF", "|MESSAGE_ONEOF"],
+  },
+  {
+    what: "a field's own ignore wins over the one a message oneof implies",
+    init: { d: {}, a: "", f: "" },
+    expected: ["d.name|STRING_MIN_LEN", "f|STRING_MIN_LEN"],
+  },
+]);
+
+check(HolderSchema, HolderZod, [
+  {
+    what: "a nested message's own violation has the path of the field that holds it",
+    init: { exclusive: { f: "fff" }, list: [{ f: "fff", e: { k: "v" } }, { f: "fff" }] },
+    expected: ["exclusive|MESSAGE_ONEOF", "list[1]|MESSAGE_ONEOF"],
+  },
+]);
+
+check(ExplicitSchema, ExplicitZod, [
+  { what: "explicit presence: required means set", init: {}, expected: ["name|REQUIRED"] },
+  {
+    what: "explicit presence: zero values set are set, and IGNORE_IF_ZERO_VALUE does not skip them",
+    init: { name: "", count: 0, kind: 0 },
+    expected: ["count|INT32_GT", "kind|ENUM_NOT_IN"],
+  },
+]);
