@@ -407,18 +407,15 @@ function numberChecks(r: NumberValueRules, ctx: CheckContext): Check[] {
     const c = r.const;
     checks.push(check(`${t}.const`, `must equal ${show(c)}`, (v) => `${v} !== ${numberLiteral(c)}`));
   }
-  if (r.gt !== undefined) {
-    checks.push(check(`${t}.gt`, `must be greater than ${show(r.gt)}`, breaks("<=", ">", r.gt)));
-  }
-  if (r.gte !== undefined) {
-    checks.push(check(`${t}.gte`, `must be greater than or equal to ${show(r.gte)}`, breaks("<", ">=", r.gte)));
-  }
-  if (r.lt !== undefined) {
-    checks.push(check(`${t}.lt`, `must be less than ${show(r.lt)}`, breaks(">=", "<", r.lt)));
-  }
-  if (r.lte !== undefined) {
-    checks.push(check(`${t}.lte`, `must be less than or equal to ${show(r.lte)}`, breaks(">", "<=", r.lte)));
-  }
+  checks.push(
+    ...boundChecks(
+      t,
+      r,
+      (a, b) => a < b,
+      (op, bound) => breaks(opBreaks[op], op === "gt" ? ">" : op === "gte" ? ">=" : op === "lt" ? "<" : "<=", bound),
+      (op, bound) => `${numberWords[op]} ${show(bound)}`,
+    ),
+  );
   if (r.in.length > 0) {
     const literals = r.in.map(numberLiteral);
     const text = r.in.map(show);
@@ -443,18 +440,15 @@ function bigintChecks(r: BigintValueRules, ctx: CheckContext): Check[] {
   if (r.const !== undefined) {
     checks.push(check(`${t}.const`, `must equal ${r.const}`, bound("!==", r.const)));
   }
-  if (r.gt !== undefined) {
-    checks.push(check(`${t}.gt`, `must be greater than ${r.gt}`, bound("<=", r.gt)));
-  }
-  if (r.gte !== undefined) {
-    checks.push(check(`${t}.gte`, `must be greater than or equal to ${r.gte}`, bound("<", r.gte)));
-  }
-  if (r.lt !== undefined) {
-    checks.push(check(`${t}.lt`, `must be less than ${r.lt}`, bound(">=", r.lt)));
-  }
-  if (r.lte !== undefined) {
-    checks.push(check(`${t}.lte`, `must be less than or equal to ${r.lte}`, bound(">", r.lte)));
-  }
+  checks.push(
+    ...boundChecks(
+      t,
+      r,
+      (a, b) => a < b,
+      (op, n) => bound(opBreaks[op], n),
+      (op, n) => `${numberWords[op]} ${n}`,
+    ),
+  );
   if (r.in.length > 0) {
     const literals = r.in.map(lit);
     checks.push(check(`${t}.in`, oneOf(r.in.map(String), false), (v) => inList(v, literals, ctx, true)));
@@ -488,6 +482,58 @@ function enumChecks(r: EnumValueRules, ctx: CheckContext): Check[] {
     checks.push(check("enum.not_in", oneOf(r.notIn.map(nameOf), true), (v) => inList(v, literals, ctx, false)));
   }
   return checks;
+}
+
+type BoundOp = "gt" | "gte" | "lt" | "lte";
+
+/** The comparison of a value with a bound that breaks it: `v <= 5` breaks `gt: 5`. */
+const opBreaks = { gt: "<=", gte: "<", lt: ">=", lte: ">" } as const;
+
+const numberWords: Record<BoundOp, string> = {
+  gt: "greater than",
+  gte: "greater than or equal to",
+  lt: "less than",
+  lte: "less than or equal to",
+};
+
+function compareTimes(a: TimeValue, b: TimeValue): number {
+  return a.seconds !== b.seconds ? (a.seconds < b.seconds ? -1 : 1) : a.nanos - b.nanos;
+}
+
+/**
+ * The bounds of a value as protovalidate's rules: a bound alone is its own
+ * rule (`int32.gt`, `must be greater than 5`); a lower and an upper bound
+ * are one rule, `int32.gt_lt` (`must be greater than 5 and less than 10`),
+ * or, when the upper bound is below the lower one, `int32.gt_lt_exclusive`
+ * (`must be greater than 10 or less than 5`: outside the range).
+ */
+function boundChecks<T>(
+  prefix: string,
+  r: {
+    readonly gt?: T | undefined;
+    readonly gte?: T | undefined;
+    readonly lt?: T | undefined;
+    readonly lte?: T | undefined;
+  },
+  less: (a: T, b: T) => boolean,
+  breaks: (op: BoundOp, bound: T) => (v: string) => string,
+  text: (op: BoundOp, bound: T) => string,
+): Check[] {
+  const lower: [BoundOp, T] | undefined =
+    r.gt !== undefined ? ["gt", r.gt] : r.gte !== undefined ? ["gte", r.gte] : undefined;
+  const upper: [BoundOp, T] | undefined =
+    r.lt !== undefined ? ["lt", r.lt] : r.lte !== undefined ? ["lte", r.lte] : undefined;
+  if (lower === undefined || upper === undefined) {
+    const one = lower ?? upper;
+    return one === undefined ? [] : [check(`${prefix}.${one[0]}`, `must be ${text(...one)}`, breaks(...one))];
+  }
+  const exclusive = less(upper[1], lower[1]);
+  const low = breaks(...lower);
+  const high = breaks(...upper);
+  const rule = `${prefix}.${lower[0]}_${upper[0]}${exclusive ? "_exclusive" : ""}`;
+  const description = `must be ${text(...lower)} ${exclusive ? "or" : "and"} ${text(...upper)}`;
+  // One parenthesized condition: the time checks prefix it with `valid(v) && `.
+  return [check(rule, description, (v) => `(${low(v)} ${exclusive ? "&&" : "||"} ${high(v)})`)];
 }
 
 /** A Timestamp as RFC 3339 in UTC, with 0, 3, 6 or 9 fractional digits, as in protobuf's JSON. */
@@ -537,23 +583,21 @@ function timeChecks(r: TimeValueRules, ctx: CheckContext): Check[] {
     k === "timestamp"
       ? { gt: "after", gte: "at or after", lt: "before", lte: "at or before" }
       : { gt: "longer than", gte: "at least", lt: "shorter than", lte: "at most" };
-  if (r.gt !== undefined) {
-    checks.push(check(`${k}.gt`, `must be ${words.gt} ${show(r.gt)}`, cmp(r.gt, "<=")));
-  }
-  if (r.gte !== undefined) {
-    checks.push(check(`${k}.gte`, `must be ${words.gte} ${show(r.gte)}`, cmp(r.gte, "<")));
-  }
+  checks.push(
+    ...boundChecks(
+      k,
+      r,
+      (a, b) => compareTimes(a, b) < 0,
+      (op, t) => cmp(t, opBreaks[op]),
+      (op, t) => `${words[op]} ${show(t)}`,
+    ),
+  );
+  // As validate.proto: now itself is neither too early nor too late.
   if (r.gtNow) {
-    checks.push(check(`${k}.gt_now`, "must be in the future", (v) => `${ctx.helper("compareTimeToNow")}(${v}) <= 0`));
-  }
-  if (r.lt !== undefined) {
-    checks.push(check(`${k}.lt`, `must be ${words.lt} ${show(r.lt)}`, cmp(r.lt, ">=")));
-  }
-  if (r.lte !== undefined) {
-    checks.push(check(`${k}.lte`, `must be ${words.lte} ${show(r.lte)}`, cmp(r.lte, ">")));
+    checks.push(check(`${k}.gt_now`, "must be in the future", (v) => `${ctx.helper("compareTimeToNow")}(${v}) < 0`));
   }
   if (r.ltNow) {
-    checks.push(check(`${k}.lt_now`, "must be in the past", (v) => `${ctx.helper("compareTimeToNow")}(${v}) >= 0`));
+    checks.push(check(`${k}.lt_now`, "must be in the past", (v) => `${ctx.helper("compareTimeToNow")}(${v}) > 0`));
   }
   if (r.within !== undefined) {
     const w = r.within;

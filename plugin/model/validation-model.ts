@@ -1252,27 +1252,37 @@ function numberRules(type: NumberType, rules: NumericRules<number> & Message, wh
   const lte = r.lessThan.case === "lte" ? r.lessThan.value : undefined;
   const integer = type !== "float" && type !== "double";
   const range = numberRanges[type];
-  // The smallest and largest valid values (for floats, with whether they are excluded).
-  let low = range.min;
-  let lowOpen = false;
-  let high = range.max;
-  let highOpen = false;
-  if (gt !== undefined) {
-    [low, lowOpen] = integer ? [gt + 1, false] : [gt, true];
-  } else if (gte !== undefined) {
-    low = gte;
-  }
-  if (lt !== undefined) {
-    [high, highOpen] = integer ? [lt - 1, false] : [lt, true];
-  } else if (lte !== undefined) {
-    high = lte;
-  }
-  if (low > high || (low === high && (lowOpen || highOpen))) {
-    failEmptyRange(type, r, where);
+  if (isExclusive(gt ?? gte, lt ?? lte)) {
+    // Outside the range: valid values lie above the lower bound or below the upper one.
+    const above = gt !== undefined ? gt < range.max : (gte as number) <= range.max;
+    const below = lt !== undefined ? lt > range.min : (lte as number) >= range.min;
+    if (!above && !below) {
+      failEmptyRange(type, r, where);
+    }
+  } else {
+    // The smallest and largest valid values (for floats, with whether they are excluded).
+    let low = range.min;
+    let lowOpen = false;
+    let high = range.max;
+    let highOpen = false;
+    if (gt !== undefined) {
+      [low, lowOpen] = integer ? [gt + 1, false] : [gt, true];
+    } else if (gte !== undefined) {
+      low = gte;
+    }
+    if (lt !== undefined) {
+      [high, highOpen] = integer ? [lt - 1, false] : [lt, true];
+    } else if (lte !== undefined) {
+      high = lte;
+    }
+    if (low > high || (low === high && (lowOpen || highOpen))) {
+      failEmptyRange(type, r, where);
+    }
   }
   checkDisjoint(r.in, r.notIn, String, type, where);
   checkConst(r.const, r.in, r.notIn, String, type, where);
-  if (r.const !== undefined && !inRange(r.const, low, lowOpen, high, highOpen)) {
+  const inBounds = boundsTest(gt, gte, lt, lte);
+  if (r.const !== undefined && !inBounds(r.const)) {
     fail("const", `(${r.const}) is outside the range the bounds allow: no value is valid`);
   }
   checkCandidates(type, undefined, r.in, rangeTests(type, gt, gte, lt, lte), String, where);
@@ -1301,8 +1311,24 @@ function failEmptyRange<T>(type: string, r: NumericRules<T>, where: Where): neve
   where.fail(`${type}.${upper.case ?? "lt"}`, `(${String(upper.value)}) leaves no valid ${type} value`);
 }
 
-function inRange(v: number, low: number, lowOpen: boolean, high: number, highOpen: boolean): boolean {
-  return (lowOpen ? v > low : v >= low) && (highOpen ? v < high : v <= high);
+/**
+ * Whether bounds describe the outside of a range: protovalidate reads a
+ * lower bound above the upper one (`gt: 10, lt: 5`) as "above 10 or below 5".
+ */
+export function isExclusive<T extends number | bigint>(lower: T | undefined, upper: T | undefined): boolean {
+  return lower !== undefined && upper !== undefined && upper < lower;
+}
+
+/** Whether a value satisfies the bounds, as one rule (inside the range, or outside it when exclusive). */
+function boundsTest<T extends number | bigint>(
+  gt: T | undefined,
+  gte: T | undefined,
+  lt: T | undefined,
+  lte: T | undefined,
+): (v: T) => boolean {
+  const lowOk = (v: T) => (gt !== undefined ? v > gt : gte !== undefined ? v >= gte : true);
+  const highOk = (v: T) => (lt !== undefined ? v < lt : lte !== undefined ? v <= lte : true);
+  return isExclusive(gt ?? gte, lt ?? lte) ? (v) => lowOk(v) || highOk(v) : (v) => lowOk(v) && highOk(v);
 }
 
 function bigintRules(
@@ -1319,12 +1345,14 @@ function bigintRules(
   const range = bigintRanges[type];
   const low = gt !== undefined ? gt + 1n : (gte ?? range.min);
   const high = lt !== undefined ? lt - 1n : (lte ?? range.max);
-  if (low > high) {
+  const exclusive = isExclusive(gt ?? gte, lt ?? lte);
+  // Exclusive: valid values lie above the lower bound or below the upper one.
+  if (exclusive ? low > range.max && high < range.min : low > high) {
     failEmptyRange(type, r, where);
   }
   checkDisjoint(r.in, r.notIn, String, type, where);
   checkConst(r.const, r.in, r.notIn, String, type, where);
-  if (r.const !== undefined && (r.const < low || r.const > high)) {
+  if (r.const !== undefined && !boundsTest(gt, gte, lt, lte)(r.const)) {
     where.fail(`${type}.const`, `(${r.const}) is outside the range the bounds allow: no value is valid`);
   }
   checkCandidates(type, undefined, r.in, rangeTests(type, gt, gte, lt, lte), String, where);
@@ -1377,8 +1405,9 @@ function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationR
     }
   }
   if (low !== undefined && high !== undefined) {
+    // A lower bound above the upper one means outside the range (protovalidate's `_exclusive` rules).
     const c = compareTimes(low, high);
-    if (c > 0 || (c === 0 && (lower.case === "gt" || upper.case === "lt"))) {
+    if (c === 0 && (lower.case === "gt" || upper.case === "lt")) {
       where.fail(
         `${kind}.${lower.case}`,
         `with ${kind}.${upper.case} leaves no valid value: the lower bound is not below the upper bound`,
@@ -1484,12 +1513,13 @@ function rangeTests<T extends number | bigint>(
   lt: T | undefined,
   lte: T | undefined,
 ): CandidateTest<T>[] {
-  return [
-    ...bound(`${type}.gt`, gt, (v: T, b) => v > b),
-    ...bound(`${type}.gte`, gte, (v: T, b) => v >= b),
-    ...bound(`${type}.lt`, lt, (v: T, b) => v < b),
-    ...bound(`${type}.lte`, lte, (v: T, b) => v <= b),
-  ];
+  const lower = gt !== undefined ? `${type}.gt (${gt})` : gte !== undefined ? `${type}.gte (${gte})` : undefined;
+  const upper = lt !== undefined ? `${type}.lt (${lt})` : lte !== undefined ? `${type}.lte (${lte})` : undefined;
+  if (lower === undefined && upper === undefined) {
+    return [];
+  }
+  const rule = lower !== undefined && upper !== undefined ? `${lower} with ${upper}` : (lower ?? upper ?? "");
+  return [{ rule, holds: boundsTest(gt, gte, lt, lte) }];
 }
 
 /**

@@ -88,9 +88,20 @@ export const badRules: readonly BadRule[] = [
     error: "field s: string.not_contains is empty, which every value contains: no value is valid",
   },
   {
-    what: "int32 gt at or above lt",
-    body: "int32 n = 1 [(buf.validate.field).int32 = {gt: 10, lt: 5}];",
-    error: "field n: int32.gt (10) with int32.lt (5) leaves no valid int32 value",
+    what: "int32 bounds outside a range that leave nothing outside it",
+    body: "int32 n = 1 [(buf.validate.field).int32 = {gt: 2147483647, lt: -2147483648}];",
+    error: "field n: int32.gt (2147483647) with int32.lt (-2147483648) leaves no valid int32 value",
+  },
+  {
+    what: "uint64 bounds outside a range that leave nothing outside it",
+    body: "uint64 n = 1 [(buf.validate.field).uint64 = {gt: 18446744073709551615, lt: 0}];",
+    error: "field n: uint64.gt (18446744073709551615) with uint64.lt (0) leaves no valid uint64 value",
+  },
+  {
+    what: "int32 in listing only values inside an exclusive range",
+    body: "int32 n = 1 [(buf.validate.field).int32 = {gt: 10, lt: 5, in: [6, 7]}];",
+    error:
+      "field n: int32.in lists no value the other rules allow (6 breaks int32.gt (10) with int32.lt (5)): no value is valid",
   },
   {
     what: "int32 gt and lt with no integer between",
@@ -103,9 +114,9 @@ export const badRules: readonly BadRule[] = [
     error: "field n: uint32.lt (0) leaves no valid uint32 value",
   },
   {
-    what: "int64 gte above lte, beyond 2^53",
-    body: "int64 n = 1 [(buf.validate.field).int64 = {gte: 9007199254740993, lte: 9007199254740992}];",
-    error: "field n: int64.gte (9007199254740993) with int64.lte (9007199254740992) leaves no valid int64 value",
+    what: "int64 gt and lt with no integer between, beyond 2^53",
+    body: "int64 n = 1 [(buf.validate.field).int64 = {gt: 9007199254740992, lt: 9007199254740993}];",
+    error: "field n: int64.gt (9007199254740992) with int64.lt (9007199254740993) leaves no valid int64 value",
   },
   {
     what: "uint64 gt its maximum",
@@ -212,7 +223,7 @@ export const badRules: readonly BadRule[] = [
       "field d: timestamp.lt_now does not apply to a field of message type google.protobuf.Duration (use duration rules)",
   },
   {
-    what: "timestamp gt at or after lt",
+    what: "timestamp gt equal to lt",
     body: "google.protobuf.Timestamp t = 1 [(buf.validate.field).timestamp = {gt: {seconds: 10}, lt: {seconds: 10}}];",
     error:
       "field t: timestamp.gt with timestamp.lt leaves no valid value: the lower bound is not below the upper bound",
@@ -228,10 +239,9 @@ export const badRules: readonly BadRule[] = [
     error: "field t: timestamp.within must be a positive duration",
   },
   {
-    what: "duration gte above lte",
-    body: "google.protobuf.Duration d = 1 [(buf.validate.field).duration = {gte: {seconds: 2}, lte: {seconds: 1}}];",
-    error:
-      "field d: duration.gte with duration.lte leaves no valid value: the lower bound is not below the upper bound",
+    what: "duration gt equal to lte",
+    body: "google.protobuf.Duration d = 1 [(buf.validate.field).duration = {gt: {seconds: 1}, lte: {seconds: 1}}];",
+    error: "field d: duration.gt with duration.lte leaves no valid value: the lower bound is not below the upper bound",
   },
   {
     what: "bytes min_len greater than max_len",

@@ -10,10 +10,17 @@ import {
   ExclusiveSchema,
   HolderSchema,
   IgnoreSchema,
+  RangesSchema,
   RequiredSchema,
   type Status,
 } from "../golden/protovalidate/gen/pv/v1/pv_pb.js";
-import { ExclusiveZod, HolderZod, IgnoreZod, RequiredZod } from "../golden/protovalidate/gen/pv/v1/pv_validate.js";
+import {
+  ExclusiveZod,
+  HolderZod,
+  IgnoreZod,
+  RangesZod,
+  RequiredZod,
+} from "../golden/protovalidate/gen/pv/v1/pv_validate.js";
 
 /*
  * `buf.validate` rules read directly (test/golden/protovalidate): for each
@@ -167,5 +174,54 @@ check(ExplicitSchema, ExplicitZod, [
     what: "explicit presence: zero values set are set, and IGNORE_IF_ZERO_VALUE does not skip them",
     init: { name: "", count: 0, kind: 0 },
     expected: ["count|INT32_GT", "kind|ENUM_NOT_IN"],
+  },
+]);
+
+const inRange = {
+  inside: 1,
+  outside: 11,
+  outsideDouble: 2,
+  outsideUint64: 5n,
+  outsideTime: { seconds: 101n },
+  insideDuration: { seconds: 1n },
+  lowerOnly: 1,
+} as const satisfies MessageInitShape<typeof RangesSchema>;
+
+check(RangesSchema, RangesZod, [
+  { what: "bounds: values inside a range, and outside an exclusive one, pass", init: inRange, expected: [] },
+  {
+    what: "bounds: values on the wrong side of each break one combined rule",
+    init: {
+      inside: 0,
+      outside: 7,
+      outsideDouble: 0.5,
+      outsideUint64: 50n,
+      outsideTime: { seconds: 75n },
+      insideDuration: { seconds: 60n },
+      lowerOnly: 0,
+    },
+    expected: [
+      "inside|INT32_GT_LTE",
+      "outside|INT32_GT_LT_EXCLUSIVE",
+      "outside_double|DOUBLE_GTE_LTE_EXCLUSIVE",
+      "outside_uint64|UINT64_GTE_LT_EXCLUSIVE",
+      "outside_time|TIMESTAMP_GT_LT_EXCLUSIVE",
+      "inside_duration|DURATION_GTE_LT",
+      "lower_only|FLOAT_GT",
+    ],
+  },
+  {
+    what: "bounds: the bounds of an exclusive range themselves are outside it only where the rule says so",
+    init: { ...inRange, outside: 10, outsideDouble: 1, outsideUint64: 10n, outsideTime: { seconds: 50n } },
+    expected: [
+      "outside|INT32_GT_LT_EXCLUSIVE",
+      "outside_uint64|UINT64_GTE_LT_EXCLUSIVE",
+      "outside_time|TIMESTAMP_GT_LT_EXCLUSIVE",
+    ],
+  },
+  {
+    what: "bounds: NaN breaks every bound of a double, inside or outside",
+    init: { ...inRange, outsideDouble: Number.NaN, lowerOnly: Number.NaN },
+    expected: ["outside_double|DOUBLE_GTE_LTE_EXCLUSIVE", "lower_only|FLOAT_GT"],
   },
 ]);

@@ -10,15 +10,15 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pv/v1/pv.proto.
  */
 export const file_pv_v1_pv: GenFile = /*@__PURE__*/
-  fileDesc("Cg5wdi92MS9wdi5wcm90bxIFcHYudjEiHgoFSW5uZXISFQoEbmFtZRgBIAEoCUIHukgEcgIQASLEAwoIUmVxdWlyZWQSFgoGc2NhbGFyGAEgASgJQga6SAPIAQESGgoGbnVtYmVyGAIgASgFQgq6SAfIAQEaAiAFEiQKD29wdGlvbmFsX3NjYWxhchgDIAEoCUIGukgDyAEBSAGIAQESGQoEbGlzdBgEIAMoCUILukgIyAEBkgECEAISMwoGY291bnRzGAUgAygLMhsucHYudjEuUmVxdWlyZWQuQ291bnRzRW50cnlCBrpIA8gBARIjCgVpbm5lchgGIAEoCzIMLnB2LnYxLklubmVyQga6SAPIAQESFwoBYRgHIAEoCUIKukgHyAEBcgIQAkgAEgsKAWIYCCABKAlIABIlCgZzdGF0dXMYCSABKA4yDS5wdi52MS5TdGF0dXNCBrpIA8gBARIaCgdpZ25vcmVkGAogASgJQgm6SAbIAQHYAQMSGgoFaXRlbXMYCyADKAlCC7pICJIBBSIDyAEBEhcKBGJvdGgYDCABKAlCCbpIBsgBAdgBARotCgtDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBQggKBmNob2ljZUISChBfb3B0aW9uYWxfc2NhbGFyIqQCCgZJZ25vcmUSJgoNb3B0aW9uYWxfemVybxgBIAEoCUIKukgH2AEBcgIQAkgBiAEBEiEKDWltcGxpY2l0X3plcm8YAiABKAlCCrpIB9gBAXICEAISHAoGbWVtYmVyGAMgASgJQgq6SAfYAQFyAhACSAASGQoEbGlzdBgEIAMoCUILukgI2AEBkgECCAISMQoIc3RhdHVzZXMYBSADKA4yDS5wdi52MS5TdGF0dXNCELpIDZIBCiII2AEBggECEAESMAoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAABIaCglub3RfZW1haWwYByABKAlCB7pIBHICYABCAwoBb0IQCg5fb3B0aW9uYWxfemVybyLVAQoJRXhjbHVzaXZlEhIKAWEYASABKAlCB7pIBHICEAMSCQoBYhgCIAEoBRIJCgFjGAMgAygJEhcKAWQYBCABKAsyDC5wdi52MS5Jbm5lchIiCgFlGAUgAygLMhcucHYudjEuRXhjbHVzaXZlLkVFbnRyeRIVCgFmGAYgASgJQgq6SAfYAQByAhADGigKBkVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOiC6SB0iCQoBYQoBYgoBYyIICgFkCgFlEAEiBgoBZgoBYiJNCgZIb2xkZXISIwoJZXhjbHVzaXZlGAEgASgLMhAucHYudjEuRXhjbHVzaXZlEh4KBGxpc3QYAiADKAsyEC5wdi52MS5FeGNsdXNpdmUqLwoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEg0KCVNUQVRVU19PThABMjYKCVB2U2VydmljZRIpCgVDaGVjaxIPLnB2LnYxLlJlcXVpcmVkGg8ucHYudjEuUmVxdWlyZWRiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Cg5wdi92MS9wdi5wcm90bxIFcHYudjEiHgoFSW5uZXISFQoEbmFtZRgBIAEoCUIHukgEcgIQASLEAwoIUmVxdWlyZWQSFgoGc2NhbGFyGAEgASgJQga6SAPIAQESGgoGbnVtYmVyGAIgASgFQgq6SAfIAQEaAiAFEiQKD29wdGlvbmFsX3NjYWxhchgDIAEoCUIGukgDyAEBSAGIAQESGQoEbGlzdBgEIAMoCUILukgIyAEBkgECEAISMwoGY291bnRzGAUgAygLMhsucHYudjEuUmVxdWlyZWQuQ291bnRzRW50cnlCBrpIA8gBARIjCgVpbm5lchgGIAEoCzIMLnB2LnYxLklubmVyQga6SAPIAQESFwoBYRgHIAEoCUIKukgHyAEBcgIQAkgAEgsKAWIYCCABKAlIABIlCgZzdGF0dXMYCSABKA4yDS5wdi52MS5TdGF0dXNCBrpIA8gBARIaCgdpZ25vcmVkGAogASgJQgm6SAbIAQHYAQMSGgoFaXRlbXMYCyADKAlCC7pICJIBBSIDyAEBEhcKBGJvdGgYDCABKAlCCbpIBsgBAdgBARotCgtDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBQggKBmNob2ljZUISChBfb3B0aW9uYWxfc2NhbGFyIqQCCgZJZ25vcmUSJgoNb3B0aW9uYWxfemVybxgBIAEoCUIKukgH2AEBcgIQAkgBiAEBEiEKDWltcGxpY2l0X3plcm8YAiABKAlCCrpIB9gBAXICEAISHAoGbWVtYmVyGAMgASgJQgq6SAfYAQFyAhACSAASGQoEbGlzdBgEIAMoCUILukgI2AEBkgECCAISMQoIc3RhdHVzZXMYBSADKA4yDS5wdi52MS5TdGF0dXNCELpIDZIBCiII2AEBggECEAESMAoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAABIaCglub3RfZW1haWwYByABKAlCB7pIBHICYABCAwoBb0IQCg5fb3B0aW9uYWxfemVybyLVAQoJRXhjbHVzaXZlEhIKAWEYASABKAlCB7pIBHICEAMSCQoBYhgCIAEoBRIJCgFjGAMgAygJEhcKAWQYBCABKAsyDC5wdi52MS5Jbm5lchIiCgFlGAUgAygLMhcucHYudjEuRXhjbHVzaXZlLkVFbnRyeRIVCgFmGAYgASgJQgq6SAfYAQByAhADGigKBkVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOiC6SB0iCQoBYQoBYgoBYyIICgFkCgFlEAEiBgoBZgoBYiJNCgZIb2xkZXISIwoJZXhjbHVzaXZlGAEgASgLMhAucHYudjEuRXhjbHVzaXZlEh4KBGxpc3QYAiADKAsyEC5wdi52MS5FeGNsdXNpdmUiuQIKBlJhbmdlcxIZCgZpbnNpZGUYASABKAVCCbpIBhoEGAogABIaCgdvdXRzaWRlGAIgASgFQgm6SAYaBBAFIAoSLwoOb3V0c2lkZV9kb3VibGUYAyABKAFCF7pIFBISGQAAAAAAAAAAKQAAAAAAAPA/EiEKDm91dHNpZGVfdWludDY0GAQgASgEQgm6SAYyBBAKKGQSQAoMb3V0c2lkZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOukgLsgEIGgIIMioCCGQSQgoPaW5zaWRlX2R1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg66SAuqAQgaAgg8MgIIARIeCgpsb3dlcl9vbmx5GAcgASgCQgq6SAcKBSUAAAAAKi8KBlN0YXR1cxIWChJTVEFUVVNfVU5TUEVDSUZJRUQQABINCglTVEFUVVNfT04QATI2CglQdlNlcnZpY2USKQoFQ2hlY2sSDy5wdi52MS5SZXF1aXJlZBoPLnB2LnYxLlJlcXVpcmVkYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message pv.v1.Inner
@@ -253,6 +253,56 @@ export type Holder = Message<"pv.v1.Holder"> & {
  */
 export const HolderSchema: GenMessage<Holder> = /*@__PURE__*/
   messageDesc(file_pv_v1_pv, 4);
+
+/**
+ * Two bounds are one rule: inside the range (`int32.gt_lt`), or outside it
+ * when the upper bound is below the lower one (`int32.gt_lt_exclusive`).
+ *
+ * @generated from message pv.v1.Ranges
+ */
+export type Ranges = Message<"pv.v1.Ranges"> & {
+  /**
+   * @generated from field: int32 inside = 1;
+   */
+  inside: number;
+
+  /**
+   * @generated from field: int32 outside = 2;
+   */
+  outside: number;
+
+  /**
+   * @generated from field: double outside_double = 3;
+   */
+  outsideDouble: number;
+
+  /**
+   * @generated from field: uint64 outside_uint64 = 4;
+   */
+  outsideUint64: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp outside_time = 5;
+   */
+  outsideTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration inside_duration = 6;
+   */
+  insideDuration?: Duration | undefined;
+
+  /**
+   * @generated from field: float lower_only = 7;
+   */
+  lowerOnly: number;
+};
+
+/**
+ * Describes the message pv.v1.Ranges.
+ * Use `create(RangesSchema)` to create a new message.
+ */
+export const RangesSchema: GenMessage<Ranges> = /*@__PURE__*/
+  messageDesc(file_pv_v1_pv, 5);
 
 /**
  * @generated from enum pv.v1.Status

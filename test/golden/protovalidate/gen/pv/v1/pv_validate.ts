@@ -8,8 +8,8 @@
 /* eslint-disable */
 
 import type { Validator } from "grpckit/codegen";
-import { checkItem, checkNested, defineValidator, fewerCharsThan, isValidTimestamp } from "grpckit/codegen";
-import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, RequiredSchema } from "./pv_pb.js";
+import { checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, isValidDuration, isValidTimestamp } from "grpckit/codegen";
+import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, RangesSchema, RequiredSchema } from "./pv_pb.js";
 import { z } from "zod";
 
 /**
@@ -189,6 +189,48 @@ export const HolderValidator: Validator<typeof HolderSchema> = defineValidator(H
 });
 
 /**
+ * Checks a `pv.v1.Ranges` against the rules of its .proto: pass it to
+ * `validate(RangesValidator, message)`. The server checks requests with it.
+ */
+export const RangesValidator: Validator<typeof RangesSchema> = defineValidator(RangesSchema, (m, out) => {
+  {
+    const v = m.inside;
+    if ((v <= 0 || v > 10)) out.push({ field: "inside", description: "must be greater than 0 and less than or equal to 10", reason: "INT32_GT_LTE" });
+  }
+  {
+    const v = m.outside;
+    if ((v <= 10 && v >= 5)) out.push({ field: "outside", description: "must be greater than 10 or less than 5", reason: "INT32_GT_LT_EXCLUSIVE" });
+  }
+  {
+    const v = m.outsideDouble;
+    if ((!(v >= 1) && !(v <= 0))) out.push({ field: "outside_double", description: "must be greater than or equal to 1 or less than or equal to 0", reason: "DOUBLE_GTE_LTE_EXCLUSIVE" });
+  }
+  {
+    const v = m.outsideUint64;
+    if ((v < 100n && v >= 10n)) out.push({ field: "outside_uint64", description: "must be greater than or equal to 100 or less than 10", reason: "UINT64_GTE_LT_EXCLUSIVE" });
+  }
+  {
+    const v = m.outsideTime;
+    if (v !== undefined) {
+      if (!isValidTimestamp(v)) out.push({ field: "outside_time", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && (compareTime(v, 100n, 0) <= 0 && compareTime(v, 50n, 0) >= 0)) out.push({ field: "outside_time", description: "must be after 1970-01-01T00:01:40Z or before 1970-01-01T00:00:50Z", reason: "TIMESTAMP_GT_LT_EXCLUSIVE" });
+    }
+  }
+  {
+    const v = m.insideDuration;
+    if (v !== undefined) {
+      if (!isValidDuration(v)) out.push({ field: "inside_duration", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
+      if (isValidDuration(v) && (compareTime(v, 1n, 0) < 0 || compareTime(v, 60n, 0) >= 0)) out.push({ field: "inside_duration", description: "must be at least 1s and shorter than 60s", reason: "DURATION_GTE_LT" });
+    }
+  }
+  {
+    const v = m.lowerOnly;
+    const n = Math.fround(v);
+    if (!(n > 0)) out.push({ field: "lower_only", description: "must be greater than 0", reason: "FLOAT_GT" });
+  }
+});
+
+/**
  * A zod schema of `pv.v1.Inner`, from the same rules as InnerValidator:
  * it checks a plain object (form or JSON input) of the message's shape, and
  * is a Standard Schema.
@@ -321,4 +363,27 @@ export const HolderZod: z.ZodObject<{
   get list(): z.ZodPrefault<z.ZodArray<typeof ExclusiveZod>> {
     return z.array(ExclusiveZod).prefault([]);
   },
+});
+
+/**
+ * A zod schema of `pv.v1.Ranges`, from the same rules as RangesValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const RangesZod: z.ZodObject<{
+  inside: z.ZodPrefault<z.ZodInt32>;
+  outside: z.ZodPrefault<z.ZodInt32>;
+  outsideDouble: z.ZodPrefault<z.ZodCustom<number, number>>;
+  outsideUint64: z.ZodPrefault<z.ZodUInt64>;
+  outsideTime: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+  insideDuration: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+  lowerOnly: z.ZodPrefault<z.ZodCustom<number, number>>;
+}> = z.object({
+  inside: z.int32().refine((v) => !((v <= 0 || v > 10)), { message: "must be greater than 0 and less than or equal to 10", params: { reason: "INT32_GT_LTE" } }).prefault(0),
+  outside: z.int32().refine((v) => !((v <= 10 && v >= 5)), { message: "must be greater than 10 or less than 5", params: { reason: "INT32_GT_LT_EXCLUSIVE" } }).prefault(0),
+  outsideDouble: z.custom<number>((v) => typeof v === "number").refine((v) => !((!(v >= 1) && !(v <= 0))), { message: "must be greater than or equal to 1 or less than or equal to 0", params: { reason: "DOUBLE_GTE_LTE_EXCLUSIVE" } }).prefault(0),
+  outsideUint64: z.uint64().refine((v) => !((v < 100n && v >= 10n)), { message: "must be greater than or equal to 100 or less than 10", params: { reason: "UINT64_GTE_LT_EXCLUSIVE" } }).prefault(0n),
+  outsideTime: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && (compareTime(v, 100n, 0) <= 0 && compareTime(v, 50n, 0) >= 0)), { message: "must be after 1970-01-01T00:01:40Z or before 1970-01-01T00:00:50Z", params: { reason: "TIMESTAMP_GT_LT_EXCLUSIVE" } }).optional(),
+  insideDuration: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && (compareTime(v, 1n, 0) < 0 || compareTime(v, 60n, 0) >= 0)), { message: "must be at least 1s and shorter than 60s", params: { reason: "DURATION_GTE_LT" } }).optional(),
+  lowerOnly: z.custom<number>((v) => typeof v === "number").refine((v) => (Math.fround(v) > 0), { message: "must be greater than 0", params: { reason: "FLOAT_GT" } }).prefault(0),
 });
