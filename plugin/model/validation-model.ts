@@ -14,7 +14,7 @@ import {
   toJson,
 } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
-import { Edition, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import { Edition, FeatureSet_FieldPresence, isWrapperDesc } from "@bufbuild/protobuf/wkt";
 // The same validity the generated checks apply to values, applied here to the rules' own values.
 import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks.js";
 import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
@@ -482,12 +482,15 @@ export class ValidationPlanner {
         };
       }
       default: {
+        const wrapped = typed?.case === undefined ? undefined : wrappedScalar(field, typed.case, where);
         const type: ValueType =
-          field.fieldKind === "scalar"
-            ? { kind: "scalar", scalar: field.scalar, asString: field.longAsString }
-            : field.fieldKind === "enum"
-              ? { kind: "enum", enum: field.enum }
-              : { kind: "message", message: field.message };
+          wrapped !== undefined
+            ? { kind: "scalar", scalar: wrapped, asString: false }
+            : field.fieldKind === "scalar"
+              ? { kind: "scalar", scalar: field.scalar, asString: field.longAsString }
+              : field.fieldKind === "enum"
+                ? { kind: "enum", enum: field.enum }
+                : { kind: "message", message: field.message };
         if (typed?.case === "repeated" || typed?.case === "map") {
           where.fail(
             `${typed.case}${firstRule(typed)}`,
@@ -886,6 +889,22 @@ function followedTypes(desc: DescMessage): DescMessage[] {
     types.push(field.message);
   }
   return types;
+}
+
+/**
+ * The scalar a wrapper field (`google.protobuf.Int32Value`, ...) holds, whose
+ * rules validate.proto applies to it (`int32.gt` on an Int32Value field):
+ * protobuf-es holds a singular wrapper field outside a oneof as the scalar
+ * itself, unset being undefined. Undefined for other fields.
+ */
+function wrappedScalar(field: DescField, rule: string, where: Where): ScalarType | undefined {
+  if (field.fieldKind !== "message" || !isWrapperDesc(field.message)) {
+    return undefined;
+  }
+  if (field.oneof !== undefined) {
+    where.fail(rule, `is not supported by grpckit yet on a wrapper type (${field.message.typeName}) in a oneof`);
+  }
+  return field.message.fields[0]?.scalar;
 }
 
 function presenceOf(field: DescField): Presence {

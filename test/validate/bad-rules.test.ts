@@ -28,6 +28,7 @@ function protoOf(rule: BadRule, pkg: string): string {
     'import "google/protobuf/duration.proto";',
     'import "google/protobuf/field_mask.proto";',
     'import "google/protobuf/timestamp.proto";',
+    'import "google/protobuf/wrappers.proto";',
     'import "buf/validate/validate.proto";',
     'import "grpckit/v1/options.proto";',
     "message M {",

@@ -355,4 +355,10 @@ export const badRules: readonly BadRule[] = [
     body: 'google.protobuf.Any a = 1 [(buf.validate.field).any.in = "type.googleapis.com/x.Y"];',
     error: "field a: any is not supported by grpckit yet (FieldRules.any)",
   },
+  {
+    what: "rules on a wrapper type in a oneof (not supported yet)",
+    body: "oneof o {\n    google.protobuf.Int32Value n = 1 [(buf.validate.field).int32.gt = 0];\n  }",
+    error:
+      "field n: int32 is not supported by grpckit yet on a wrapper type (google.protobuf.Int32Value) in a oneof",
+  },
 ];

@@ -13,6 +13,7 @@ import {
   RangesSchema,
   RequiredSchema,
   type Status,
+  WrappersSchema,
 } from "../golden/protovalidate/gen/pv/v1/pv_pb.js";
 import {
   ExclusiveZod,
@@ -20,6 +21,7 @@ import {
   IgnoreZod,
   RangesZod,
   RequiredZod,
+  WrappersZod,
 } from "../golden/protovalidate/gen/pv/v1/pv_validate.js";
 
 /*
@@ -223,5 +225,35 @@ check(RangesSchema, RangesZod, [
     what: "bounds: NaN breaks every bound of a double, inside or outside",
     init: { ...inRange, outsideDouble: Number.NaN, lowerOnly: Number.NaN },
     expected: ["outside_double|DOUBLE_GTE_LTE_EXCLUSIVE", "lower_only|FLOAT_GT"],
+  },
+]);
+
+check(WrappersSchema, WrappersZod, [
+  { what: "wrappers: unset passes, but a required one", init: {}, expected: ["ratio|REQUIRED"] },
+  {
+    what: "wrappers: the wrapped scalar's rules apply to the value",
+    init: {
+      count: 0,
+      name: "x",
+      flag: false,
+      data: new Uint8Array(3),
+      big: 21n,
+      ratio: Number.POSITIVE_INFINITY,
+      zeroOk: 0n,
+    },
+    expected: [
+      "count|INT32_GT",
+      "name|STRING_MIN_LEN",
+      "flag|BOOL_CONST",
+      "data|BYTES_LEN",
+      "big|UINT64_GTE_LTE",
+      "ratio|DOUBLE_FINITE",
+      "zero_ok|INT64_GT",
+    ],
+  },
+  {
+    what: "wrappers: valid values pass",
+    init: { count: 1, name: "xy", flag: true, data: new Uint8Array(2), big: 10n, ratio: 0.5, zeroOk: 6n },
+    expected: [],
   },
 ]);

@@ -11,14 +11,14 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pv/v1/pv.proto.
  */
 export const file_pv_v1_pv: GenFile = /*@__PURE__*/
-  fileDesc("Cg5wdi92MS9wdi5wcm90bxIFcHYudjEiHgoFSW5uZXISFQoEbmFtZRgBIAEoCUIHukgEcgIQASLEAwoIUmVxdWlyZWQSFgoGc2NhbGFyGAEgASgJQga6SAPIAQESGgoGbnVtYmVyGAIgASgFQgq6SAfIAQEaAiAFEiQKD29wdGlvbmFsX3NjYWxhchgDIAEoCUIGukgDyAEBSAGIAQESGQoEbGlzdBgEIAMoCUILukgIyAEBkgECEAISMwoGY291bnRzGAUgAygLMhsucHYudjEuUmVxdWlyZWQuQ291bnRzRW50cnlCBrpIA8gBARIjCgVpbm5lchgGIAEoCzIMLnB2LnYxLklubmVyQga6SAPIAQESFwoBYRgHIAEoCUIKukgHyAEBcgIQAkgAEgsKAWIYCCABKAlIABIlCgZzdGF0dXMYCSABKA4yDS5wdi52MS5TdGF0dXNCBrpIA8gBARIaCgdpZ25vcmVkGAogASgJQgm6SAbIAQHYAQMSGgoFaXRlbXMYCyADKAlCC7pICJIBBSIDyAEBEhcKBGJvdGgYDCABKAlCCbpIBsgBAdgBARotCgtDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBQggKBmNob2ljZUISChBfb3B0aW9uYWxfc2NhbGFyIqQCCgZJZ25vcmUSJgoNb3B0aW9uYWxfemVybxgBIAEoCUIKukgH2AEBcgIQAkgBiAEBEiEKDWltcGxpY2l0X3plcm8YAiABKAlCCrpIB9gBAXICEAISHAoGbWVtYmVyGAMgASgJQgq6SAfYAQFyAhACSAASGQoEbGlzdBgEIAMoCUILukgI2AEBkgECCAISMQoIc3RhdHVzZXMYBSADKA4yDS5wdi52MS5TdGF0dXNCELpIDZIBCiII2AEBggECEAESMAoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAABIaCglub3RfZW1haWwYByABKAlCB7pIBHICYABCAwoBb0IQCg5fb3B0aW9uYWxfemVybyLVAQoJRXhjbHVzaXZlEhIKAWEYASABKAlCB7pIBHICEAMSCQoBYhgCIAEoBRIJCgFjGAMgAygJEhcKAWQYBCABKAsyDC5wdi52MS5Jbm5lchIiCgFlGAUgAygLMhcucHYudjEuRXhjbHVzaXZlLkVFbnRyeRIVCgFmGAYgASgJQgq6SAfYAQByAhADGigKBkVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOiC6SB0iCQoBYQoBYgoBYyIICgFkCgFlEAEiBgoBZgoBYiJNCgZIb2xkZXISIwoJZXhjbHVzaXZlGAEgASgLMhAucHYudjEuRXhjbHVzaXZlEh4KBGxpc3QYAiADKAsyEC5wdi52MS5FeGNsdXNpdmUiuQIKBlJhbmdlcxIZCgZpbnNpZGUYASABKAVCCbpIBhoEGAogABIaCgdvdXRzaWRlGAIgASgFQgm6SAYaBBAFIAoSLwoOb3V0c2lkZV9kb3VibGUYAyABKAFCF7pIFBISGQAAAAAAAAAAKQAAAAAAAPA/EiEKDm91dHNpZGVfdWludDY0GAQgASgEQgm6SAYyBBAKKGQSQAoMb3V0c2lkZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOukgLsgEIGgIIMioCCGQSQgoPaW5zaWRlX2R1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg66SAuqAQgaAgg8MgIIARIeCgpsb3dlcl9vbmx5GAcgASgCQgq6SAcKBSUAAAAAKi8KBlN0YXR1cxIWChJTVEFUVVNfVU5TUEVDSUZJRUQQABINCglTVEFUVVNfT04QATI2CglQdlNlcnZpY2USKQoFQ2hlY2sSDy5wdi52MS5SZXF1aXJlZBoPLnB2LnYxLlJlcXVpcmVkYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Cg5wdi92MS9wdi5wcm90bxIFcHYudjEiHgoFSW5uZXISFQoEbmFtZRgBIAEoCUIHukgEcgIQASLEAwoIUmVxdWlyZWQSFgoGc2NhbGFyGAEgASgJQga6SAPIAQESGgoGbnVtYmVyGAIgASgFQgq6SAfIAQEaAiAFEiQKD29wdGlvbmFsX3NjYWxhchgDIAEoCUIGukgDyAEBSAGIAQESGQoEbGlzdBgEIAMoCUILukgIyAEBkgECEAISMwoGY291bnRzGAUgAygLMhsucHYudjEuUmVxdWlyZWQuQ291bnRzRW50cnlCBrpIA8gBARIjCgVpbm5lchgGIAEoCzIMLnB2LnYxLklubmVyQga6SAPIAQESFwoBYRgHIAEoCUIKukgHyAEBcgIQAkgAEgsKAWIYCCABKAlIABIlCgZzdGF0dXMYCSABKA4yDS5wdi52MS5TdGF0dXNCBrpIA8gBARIaCgdpZ25vcmVkGAogASgJQgm6SAbIAQHYAQMSGgoFaXRlbXMYCyADKAlCC7pICJIBBSIDyAEBEhcKBGJvdGgYDCABKAlCCbpIBsgBAdgBARotCgtDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBQggKBmNob2ljZUISChBfb3B0aW9uYWxfc2NhbGFyIqQCCgZJZ25vcmUSJgoNb3B0aW9uYWxfemVybxgBIAEoCUIKukgH2AEBcgIQAkgBiAEBEiEKDWltcGxpY2l0X3plcm8YAiABKAlCCrpIB9gBAXICEAISHAoGbWVtYmVyGAMgASgJQgq6SAfYAQFyAhACSAASGQoEbGlzdBgEIAMoCUILukgI2AEBkgECCAISMQoIc3RhdHVzZXMYBSADKA4yDS5wdi52MS5TdGF0dXNCELpIDZIBCiII2AEBggECEAESMAoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAABIaCglub3RfZW1haWwYByABKAlCB7pIBHICYABCAwoBb0IQCg5fb3B0aW9uYWxfemVybyLVAQoJRXhjbHVzaXZlEhIKAWEYASABKAlCB7pIBHICEAMSCQoBYhgCIAEoBRIJCgFjGAMgAygJEhcKAWQYBCABKAsyDC5wdi52MS5Jbm5lchIiCgFlGAUgAygLMhcucHYudjEuRXhjbHVzaXZlLkVFbnRyeRIVCgFmGAYgASgJQgq6SAfYAQByAhADGigKBkVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOiC6SB0iCQoBYQoBYgoBYyIICgFkCgFlEAEiBgoBZgoBYiJNCgZIb2xkZXISIwoJZXhjbHVzaXZlGAEgASgLMhAucHYudjEuRXhjbHVzaXZlEh4KBGxpc3QYAiADKAsyEC5wdi52MS5FeGNsdXNpdmUiuQIKBlJhbmdlcxIZCgZpbnNpZGUYASABKAVCCbpIBhoEGAogABIaCgdvdXRzaWRlGAIgASgFQgm6SAYaBBAFIAoSLwoOb3V0c2lkZV9kb3VibGUYAyABKAFCF7pIFBISGQAAAAAAAAAAKQAAAAAAAPA/EiEKDm91dHNpZGVfdWludDY0GAQgASgEQgm6SAYyBBAKKGQSQAoMb3V0c2lkZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOukgLsgEIGgIIMioCCGQSQgoPaW5zaWRlX2R1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg66SAuqAQgaAgg8MgIIARIeCgpsb3dlcl9vbmx5GAcgASgCQgq6SAcKBSUAAAAAIoQDCghXcmFwcGVycxIzCgVjb3VudBgBIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlQge6SAQaAiAAEjMKBG5hbWUYAiABKAsyHC5nb29nbGUucHJvdG9idWYuU3RyaW5nVmFsdWVCB7pIBHICEAISMQoEZmxhZxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWVCB7pIBGoCCAESMgoEZGF0YRgEIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5CeXRlc1ZhbHVlQge6SAR6AmgCEjQKA2JpZxgFIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5VSW50NjRWYWx1ZUIJukgGMgQYFCgKEjcKBXJhdGlvGAYgASgLMhwuZ29vZ2xlLnByb3RvYnVmLkRvdWJsZVZhbHVlQgq6SAfIAQESAkABEjgKB3plcm9fb2sYByABKAsyGy5nb29nbGUucHJvdG9idWYuSW50NjRWYWx1ZUIKukgH2AEBIgIgBSovCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASDQoJU1RBVFVTX09OEAEyNgoJUHZTZXJ2aWNlEikKBUNoZWNrEg8ucHYudjEuUmVxdWlyZWQaDy5wdi52MS5SZXF1aXJlZGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
 
 /**
  * @generated from message pv.v1.Inner
@@ -303,6 +303,55 @@ export type Ranges = Message<"pv.v1.Ranges"> & {
  */
 export const RangesSchema: GenMessage<Ranges> = /*@__PURE__*/
   messageDesc(file_pv_v1_pv, 5);
+
+/**
+ * Wrapper types: the rules of the wrapped scalar apply to the value, when set.
+ *
+ * @generated from message pv.v1.Wrappers
+ */
+export type Wrappers = Message<"pv.v1.Wrappers"> & {
+  /**
+   * @generated from field: google.protobuf.Int32Value count = 1;
+   */
+  count?: number | undefined;
+
+  /**
+   * @generated from field: google.protobuf.StringValue name = 2;
+   */
+  name?: string | undefined;
+
+  /**
+   * @generated from field: google.protobuf.BoolValue flag = 3;
+   */
+  flag?: boolean | undefined;
+
+  /**
+   * @generated from field: google.protobuf.BytesValue data = 4;
+   */
+  data?: Uint8Array | undefined;
+
+  /**
+   * @generated from field: google.protobuf.UInt64Value big = 5;
+   */
+  big?: bigint | undefined;
+
+  /**
+   * @generated from field: google.protobuf.DoubleValue ratio = 6;
+   */
+  ratio?: number | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Int64Value zero_ok = 7;
+   */
+  zeroOk?: bigint | undefined;
+};
+
+/**
+ * Describes the message pv.v1.Wrappers.
+ * Use `create(WrappersSchema)` to create a new message.
+ */
+export const WrappersSchema: GenMessage<Wrappers> = /*@__PURE__*/
+  messageDesc(file_pv_v1_pv, 6);
 
 /**
  * @generated from enum pv.v1.Status

@@ -9,7 +9,7 @@
 
 import type { Validator } from "grpckit/codegen";
 import { checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, isValidDuration, isValidTimestamp } from "grpckit/codegen";
-import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, RangesSchema, RequiredSchema } from "./pv_pb.js";
+import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, RangesSchema, RequiredSchema, WrappersSchema } from "./pv_pb.js";
 import { z } from "zod";
 
 /**
@@ -231,6 +231,57 @@ export const RangesValidator: Validator<typeof RangesSchema> = defineValidator(R
 });
 
 /**
+ * Checks a `pv.v1.Wrappers` against the rules of its .proto: pass it to
+ * `validate(WrappersValidator, message)`. The server checks requests with it.
+ */
+export const WrappersValidator: Validator<typeof WrappersSchema> = defineValidator(WrappersSchema, (m, out) => {
+  {
+    const v = m.count;
+    if (v !== undefined) {
+      if (v <= 0) out.push({ field: "count", description: "must be greater than 0", reason: "INT32_GT" });
+    }
+  }
+  {
+    const v = m.name;
+    if (v !== undefined) {
+      if (fewerCharsThan(v, 2)) out.push({ field: "name", description: "must be at least 2 characters long", reason: "STRING_MIN_LEN" });
+    }
+  }
+  {
+    const v = m.flag;
+    if (v !== undefined) {
+      if (v !== true) out.push({ field: "flag", description: "must be true", reason: "BOOL_CONST" });
+    }
+  }
+  {
+    const v = m.data;
+    if (v !== undefined) {
+      if (v.length !== 2) out.push({ field: "data", description: "must be exactly 2 bytes long", reason: "BYTES_LEN" });
+    }
+  }
+  {
+    const v = m.big;
+    if (v !== undefined) {
+      if ((v < 10n || v > 20n)) out.push({ field: "big", description: "must be greater than or equal to 10 and less than or equal to 20", reason: "UINT64_GTE_LTE" });
+    }
+  }
+  {
+    const v = m.ratio;
+    if (v === undefined) {
+      out.push({ field: "ratio", description: "is required", reason: "REQUIRED" });
+    } else {
+      if (!Number.isFinite(v)) out.push({ field: "ratio", description: "must be a finite number", reason: "DOUBLE_FINITE" });
+    }
+  }
+  {
+    const v = m.zeroOk;
+    if (v !== undefined) {
+      if (v <= 5n) out.push({ field: "zero_ok", description: "must be greater than 5", reason: "INT64_GT" });
+    }
+  }
+});
+
+/**
  * A zod schema of `pv.v1.Inner`, from the same rules as InnerValidator:
  * it checks a plain object (form or JSON input) of the message's shape, and
  * is a Standard Schema.
@@ -386,4 +437,27 @@ export const RangesZod: z.ZodObject<{
   outsideTime: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && (compareTime(v, 100n, 0) <= 0 && compareTime(v, 50n, 0) >= 0)), { message: "must be after 1970-01-01T00:01:40Z or before 1970-01-01T00:00:50Z", params: { reason: "TIMESTAMP_GT_LT_EXCLUSIVE" } }).optional(),
   insideDuration: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && (compareTime(v, 1n, 0) < 0 || compareTime(v, 60n, 0) >= 0)), { message: "must be at least 1s and shorter than 60s", params: { reason: "DURATION_GTE_LT" } }).optional(),
   lowerOnly: z.custom<number>((v) => typeof v === "number").refine((v) => (Math.fround(v) > 0), { message: "must be greater than 0", params: { reason: "FLOAT_GT" } }).prefault(0),
+});
+
+/**
+ * A zod schema of `pv.v1.Wrappers`, from the same rules as WrappersValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const WrappersZod: z.ZodObject<{
+  count: z.ZodOptional<z.ZodInt32>;
+  name: z.ZodOptional<z.ZodString>;
+  flag: z.ZodOptional<z.ZodBoolean>;
+  data: z.ZodOptional<z.ZodCustom<Uint8Array, Uint8Array>>;
+  big: z.ZodOptional<z.ZodUInt64>;
+  ratio: z.ZodPipe<z.ZodCustom<unknown, unknown>, z.ZodCustom<number, number>>;
+  zeroOk: z.ZodOptional<z.ZodInt64>;
+}> = z.object({
+  count: z.int32().refine((v) => !(v <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }).optional(),
+  name: z.string().refine((v) => !(fewerCharsThan(v, 2)), { message: "must be at least 2 characters long", params: { reason: "STRING_MIN_LEN" } }).optional(),
+  flag: z.boolean().refine((v) => !(v !== true), { message: "must be true", params: { reason: "BOOL_CONST" } }).optional(),
+  data: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => !(v.length !== 2), { message: "must be exactly 2 bytes long", params: { reason: "BYTES_LEN" } }).optional(),
+  big: z.uint64().refine((v) => !((v < 10n || v > 20n)), { message: "must be greater than or equal to 10 and less than or equal to 20", params: { reason: "UINT64_GTE_LTE" } }).optional(),
+  ratio: z.custom<unknown>((v) => v !== undefined, { message: "is required", params: { reason: "REQUIRED" }, abort: true }).pipe(z.custom<number>((v) => typeof v === "number").refine((v) => Number.isFinite(v), { message: "must be a finite number", params: { reason: "DOUBLE_FINITE" } })),
+  zeroOk: z.int64().refine((v) => !(v <= 5n), { message: "must be greater than 5", params: { reason: "INT64_GT" } }).optional(),
 });
