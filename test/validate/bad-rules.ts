@@ -358,7 +358,6 @@ export const badRules: readonly BadRule[] = [
   {
     what: "rules on a wrapper type in a oneof (not supported yet)",
     body: "oneof o {\n    google.protobuf.Int32Value n = 1 [(buf.validate.field).int32.gt = 0];\n  }",
-    error:
-      "field n: int32 is not supported by grpckit yet on a wrapper type (google.protobuf.Int32Value) in a oneof",
+    error: "field n: int32 is not supported by grpckit yet on a wrapper type (google.protobuf.Int32Value) in a oneof",
   },
 ];
