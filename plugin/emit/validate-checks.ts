@@ -1,19 +1,21 @@
 import { type DescOneof, ScalarType } from "@bufbuild/protobuf";
-import type {
-  BigintValueRules,
-  BytesValueRules,
-  EnumValueRules,
-  FieldModel,
-  ListFieldModel,
-  MapFieldModel,
-  MessageOneofModel,
-  NumberValueRules,
-  StringFormat,
-  StringValueRules,
-  TimeValue,
-  TimeValueRules,
-  ValueRules,
-  ValueType,
+import {
+  type BigintValueRules,
+  type BytesFormat,
+  type BytesValueRules,
+  bytesFormatLengths,
+  type EnumValueRules,
+  type FieldModel,
+  type ListFieldModel,
+  type MapFieldModel,
+  type MessageOneofModel,
+  type NumberValueRules,
+  type StringFormat,
+  type StringValueRules,
+  type TimeValue,
+  type TimeValueRules,
+  type ValueRules,
+  type ValueType,
 } from "../model/validation-model.js";
 
 /*
@@ -33,7 +35,10 @@ export interface CheckContext {
 
 /** The runtime functions generated checks call. */
 export type RuntimeHelper =
+  | "bytesContain"
+  | "bytesEndWith"
   | "bytesIn"
+  | "bytesStartWith"
   | "charCountIsNot"
   | "compareTime"
   | "compareTimeToNow"
@@ -346,8 +351,21 @@ function hex(b: Uint8Array): string {
   return `0x${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** What a bytes format must be, for its description. */
+const bytesFormatTexts: Record<BytesFormat, string> = {
+  ip: "an IP address (4 or 16 bytes)",
+  ipv4: "an IPv4 address (4 bytes)",
+  ipv6: "an IPv6 address (16 bytes)",
+  uuid: "a UUID (16 bytes)",
+};
+
 function bytesChecks(r: BytesValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
+  const bytes = (b: Uint8Array) => ctx.constant(bytesLiteral(b), "$bytes");
+  if (r.const !== undefined) {
+    const c = bytes(r.const);
+    checks.push(check("bytes.const", `must be ${hex(r.const)}`, (v) => `!${ctx.helper("bytesIn")}(${v}, [${c}])`));
+  }
   if (r.len !== undefined) {
     const n = r.len;
     checks.push(check("bytes.len", `must be exactly ${plural(n, "byte")} long`, (v) => `${v}.length !== ${n}`));
@@ -367,6 +385,30 @@ function bytesChecks(r: BytesValueRules, ctx: CheckContext): Check[] {
   if (r.notIn.length > 0) {
     const list = ctx.constant(`[${r.notIn.map(bytesLiteral).join(", ")}]`, "$bytes");
     checks.push(check("bytes.not_in", oneOf(r.notIn.map(hex), true), (v) => `${ctx.helper("bytesIn")}(${v}, ${list})`));
+  }
+  for (const [rule, part, helper, words] of [
+    ["prefix", r.prefix, "bytesStartWith", "start with"],
+    ["suffix", r.suffix, "bytesEndWith", "end with"],
+    ["contains", r.contains, "bytesContain", "contain"],
+  ] as const) {
+    if (part !== undefined) {
+      const p = bytes(part);
+      checks.push(check(`bytes.${rule}`, `must ${words} ${hex(part)}`, (v) => `!${ctx.helper(helper)}(${v}, ${p})`));
+    }
+  }
+  if (r.format !== undefined) {
+    // As validate.proto: empty bytes are their own violation (`bytes.ip_empty`).
+    const format = r.format;
+    const lengths = bytesFormatLengths[format];
+    const text = bytesFormatTexts[format];
+    checks.push(check(`bytes.${format}_empty`, `must be ${text}, not empty`, (v) => `${v}.length === 0`));
+    checks.push(
+      check(
+        `bytes.${format}`,
+        `must be ${text}`,
+        (v) => `(${v}.length !== 0 && ${lengths.map((n) => `${v}.length !== ${n}`).join(" && ")})`,
+      ),
+    );
   }
   return checks;
 }
@@ -463,6 +505,10 @@ function bigintChecks(r: BigintValueRules, ctx: CheckContext): Check[] {
 function enumChecks(r: EnumValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
   const nameOf = (n: number) => r.enum.values.find((v) => v.number === n)?.name ?? String(n);
+  if (r.const !== undefined) {
+    const c = r.const;
+    checks.push(check("enum.const", `must be ${nameOf(c)}`, (v) => `${v} !== ${c}`));
+  }
   if (r.definedOnly) {
     const numbers = [...new Set(r.enum.values.map((v) => v.number))].sort((a, b) => a - b);
     const low = numbers[0] ?? 0;
@@ -579,6 +625,21 @@ function timeChecks(r: TimeValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
   const cmp = (t: TimeValue, op: string) => (v: string) =>
     `${ctx.helper("compareTime")}(${v}, ${t.seconds}n, ${t.nanos}) ${op} 0`;
+  if (r.const !== undefined) {
+    checks.push(check(`${k}.const`, `must equal ${show(r.const)}`, cmp(r.const, "!==")));
+  }
+  if (r.in.length > 0) {
+    const list = r.in;
+    checks.push(
+      check(`${k}.in`, oneOf(list.map(show), false), (v) => `(${list.map((t) => cmp(t, "!==")(v)).join(" && ")})`),
+    );
+  }
+  if (r.notIn.length > 0) {
+    const list = r.notIn;
+    checks.push(
+      check(`${k}.not_in`, oneOf(list.map(show), true), (v) => `(${list.map((t) => cmp(t, "===")(v)).join(" || ")})`),
+    );
+  }
   const words =
     k === "timestamp"
       ? { gt: "after", gte: "at or after", lt: "before", lte: "at or before" }

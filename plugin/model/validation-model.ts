@@ -85,8 +85,16 @@ export interface StringValueRules {
   readonly format?: StringFormat | undefined;
 }
 
+/** A bytes format: validate.proto checks only the length (4 or 16; 4; 16; 16), and refuses empty bytes. */
+export type BytesFormat = "ip" | "ipv4" | "ipv6" | "uuid";
+
 export interface BytesValueRules {
   readonly kind: "bytes";
+  readonly const?: Uint8Array | undefined;
+  readonly prefix?: Uint8Array | undefined;
+  readonly suffix?: Uint8Array | undefined;
+  readonly contains?: Uint8Array | undefined;
+  readonly format?: BytesFormat | undefined;
   readonly len?: number | undefined;
   readonly minLen?: number | undefined;
   readonly maxLen?: number | undefined;
@@ -129,6 +137,7 @@ export interface BoolValueRules {
 export interface EnumValueRules {
   readonly kind: "enum";
   readonly enum: DescEnum;
+  readonly const?: number | undefined;
   readonly definedOnly: boolean;
   readonly in: readonly number[];
   readonly notIn: readonly number[];
@@ -136,6 +145,10 @@ export interface EnumValueRules {
 
 export interface TimeValueRules {
   readonly kind: "timestamp" | "duration";
+  readonly const?: TimeValue | undefined;
+  /** Durations only. */
+  readonly in: readonly TimeValue[];
+  readonly notIn: readonly TimeValue[];
   readonly gt?: TimeValue | undefined;
   readonly gte?: TimeValue | undefined;
   readonly lt?: TimeValue | undefined;
@@ -770,20 +783,7 @@ const unsupportedRules: Record<string, ReadonlySet<string>> = {
     "well_known_regex",
     "strict",
   ]),
-  "buf.validate.BytesRules": new Set([
-    "const",
-    "pattern",
-    "prefix",
-    "suffix",
-    "contains",
-    "ip",
-    "ipv4",
-    "ipv6",
-    "uuid",
-  ]),
-  "buf.validate.EnumRules": new Set(["const"]),
-  "buf.validate.DurationRules": new Set(["const", "in", "not_in"]),
-  "buf.validate.TimestampRules": new Set(["const"]),
+  "buf.validate.BytesRules": new Set(["pattern"]),
 };
 
 const ruleMessages = new Map<string, DescMessage>();
@@ -1200,20 +1200,68 @@ function bytesRules(r: BytesRules, where: Where): BytesValueRules {
       where.fail("bytes.in", `and bytes.not_in both list ${hex(value)}`);
     }
   }
+  const constValue = ruleOf(r, "const");
+  const prefix = ruleOf(r, "prefix");
+  const suffix = ruleOf(r, "suffix");
+  const contains = ruleOf(r, "contains");
+  const known = r.wellKnown;
+  const format = known.case !== undefined && known.value === true ? known.case : undefined;
+  if (constValue !== undefined && r.notIn.some((other) => Buffer.from(other).equals(constValue))) {
+    where.fail("bytes.const", `(${hex(constValue)}) is in bytes.not_in: no value is valid`);
+  }
+  const b = (v: Uint8Array) => Buffer.from(v);
   checkCandidates(
     "bytes",
-    undefined,
+    constValue,
     r.in,
     [
       ...bound("bytes.len", len, (v: Uint8Array, n) => v.length === n),
       ...bound("bytes.min_len", minLen, (v: Uint8Array, n) => v.length >= n),
       ...bound("bytes.max_len", maxLen, (v: Uint8Array, n) => v.length <= n),
+      ...bound("bytes.prefix", prefix, (v: Uint8Array, p) => b(v).subarray(0, p.length).equals(p), hex),
+      ...bound(
+        "bytes.suffix",
+        suffix,
+        (v: Uint8Array, p) =>
+          v.length >= p.length &&
+          b(v)
+            .subarray(v.length - p.length)
+            .equals(p),
+        hex,
+      ),
+      ...bound("bytes.contains", contains, (v: Uint8Array, p) => b(v).includes(b(p)), hex),
+      ...(format === undefined
+        ? []
+        : [{ rule: `bytes.${format}`, holds: (v: Uint8Array) => bytesFormatLengths[format].includes(v.length) }]),
     ],
     hex,
     where,
   );
-  return { kind: "bytes", len, minLen, maxLen, in: r.in, notIn: r.notIn };
+  if (constValue !== undefined && r.in.length > 0 && !r.in.some((x) => b(x).equals(constValue))) {
+    where.fail("bytes.const", `(${hex(constValue)}) is not in bytes.in: no value is valid`);
+  }
+  return {
+    kind: "bytes",
+    const: constValue,
+    prefix,
+    suffix,
+    contains,
+    format,
+    len,
+    minLen,
+    maxLen,
+    in: r.in,
+    notIn: r.notIn,
+  };
 }
+
+/** The lengths validate.proto's bytes formats allow (an IP address, a UUID: their binary forms). */
+export const bytesFormatLengths: Record<BytesFormat, readonly number[]> = {
+  ip: [4, 16],
+  ipv4: [4],
+  ipv6: [16],
+  uuid: [16],
+};
 
 /** The numeric rule messages share one shape; the 64-bit ones hold bigints. */
 interface NumericRules<T> {
@@ -1394,7 +1442,12 @@ function enumRules(r: EnumRules, desc: DescEnum | undefined, where: Where): Enum
     }
   }
   checkDisjoint(r.in, r.notIn, String, "enum", where);
-  return { kind: "enum", enum: desc, definedOnly: r.definedOnly, in: r.in, notIn: r.notIn };
+  const constValue = ruleOf(r, "const");
+  checkConst(constValue, r.in, r.notIn, String, "enum", where);
+  if (constValue !== undefined && r.definedOnly && !defined.has(constValue)) {
+    where.fail("enum.const", `(${constValue}) is not a value of ${desc.typeName}, which enum.defined_only asks for`);
+  }
+  return { kind: "enum", enum: desc, const: constValue, definedOnly: r.definedOnly, in: r.in, notIn: r.notIn };
 }
 
 function timeValue(v: { seconds: bigint; nanos: number }): TimeValue {
@@ -1447,8 +1500,26 @@ function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationR
       where.fail("timestamp.within", "must be a positive duration");
     }
   }
+  const constValue = r.const === undefined ? undefined : timeValue(r.const);
+  if (constValue !== undefined && !isValidTime(kind, constValue)) {
+    where.fail(`${kind}.const`, `is not a valid google.protobuf.${kind === "timestamp" ? "Timestamp" : "Duration"}`);
+  }
+  const list = (values: readonly { seconds: bigint; nanos: number }[]) => values.map(timeValue);
+  const inList = kind === "duration" ? list((r as DurationRules).in) : [];
+  const notIn = kind === "duration" ? list((r as DurationRules).notIn) : [];
+  for (const [name, values] of [
+    ["in", inList],
+    ["not_in", notIn],
+  ] as const) {
+    if (values.some((v) => !isValidDuration(v))) {
+      where.fail(`duration.${name}`, "lists a value that is not a valid google.protobuf.Duration");
+    }
+  }
   return {
     kind,
+    const: constValue,
+    in: inList,
+    notIn,
     gt: lower.case === "gt" ? low : undefined,
     gte: lower.case === "gte" ? low : undefined,
     lt: upper.case === "lt" ? high : undefined,

@@ -360,4 +360,25 @@ export const badRules: readonly BadRule[] = [
     body: "oneof o {\n    google.protobuf.Int32Value n = 1 [(buf.validate.field).int32.gt = 0];\n  }",
     error: "field n: int32 is not supported by grpckit yet on a wrapper type (google.protobuf.Int32Value) in a oneof",
   },
+  {
+    what: "bytes const that breaks its prefix",
+    body: 'bytes b = 1 [(buf.validate.field).bytes = {const: "ab", prefix: "b"}];',
+    error: "field b: bytes.const (0x6162) breaks bytes.prefix (0x62): no value is valid",
+  },
+  {
+    what: "bytes ipv4 with a length other than 4",
+    body: 'bytes b = 1 [(buf.validate.field).bytes = {ipv4: true, in: ["abc"]}];',
+    error: "field b: bytes.in lists no value the other rules allow (0x616263 breaks bytes.ipv4): no value is valid",
+  },
+  {
+    what: "enum const that defined_only rules out",
+    body: "E e = 1 [(buf.validate.field).enum = {const: 7, defined_only: true}];",
+    extra: "enum E {\n  E_UNSPECIFIED = 0;\n}",
+    error: "field e: enum.const (7) is not a value of {pkg}.E, which enum.defined_only asks for",
+  },
+  {
+    what: "duration in listing an invalid duration",
+    body: "google.protobuf.Duration d = 1 [(buf.validate.field).duration = {in: [{seconds: 1, nanos: -1}]}];",
+    error: "field d: duration.in lists a value that is not a valid google.protobuf.Duration",
+  },
 ];

@@ -10,6 +10,7 @@ import {
   ExclusiveSchema,
   HolderSchema,
   IgnoreSchema,
+  MoreSchema,
   RangesSchema,
   RequiredSchema,
   type Status,
@@ -19,6 +20,7 @@ import {
   ExclusiveZod,
   HolderZod,
   IgnoreZod,
+  MoreZod,
   RangesZod,
   RequiredZod,
   WrappersZod,
@@ -255,5 +257,65 @@ check(WrappersSchema, WrappersZod, [
     what: "wrappers: valid values pass",
     init: { count: 1, name: "xy", flag: true, data: new Uint8Array(2), big: 10n, ratio: 0.5, zeroOk: 6n },
     expected: [],
+  },
+]);
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+const goodMore = {
+  exact: bytes(0x61, 0x62),
+  affixes: bytes(1, 5, 9),
+  ip: bytes(127, 0, 0, 1),
+  ipv4: bytes(10, 0, 0, 1),
+  ipv6: new Uint8Array(16),
+  uuid: new Uint8Array(16),
+  status: 1,
+  duration: { seconds: 2n },
+  notDuration: { seconds: 4n },
+  exactDuration: { seconds: 5n },
+  exactTime: { seconds: 100n },
+} as const satisfies MessageInitShape<typeof MoreSchema>;
+
+check(MoreSchema, MoreZod, [
+  { what: "more rules: values that fit pass", init: goodMore, expected: [] },
+  {
+    what: "more rules: each rule broken once",
+    init: {
+      exact: bytes(0x61),
+      affixes: bytes(9, 5, 1),
+      ip: bytes(1, 2, 3),
+      ipv4: new Uint8Array(16),
+      ipv6: bytes(1, 2, 3, 4),
+      uuid: new Uint8Array(36),
+      status: 0,
+      duration: { seconds: 3n },
+      notDuration: { seconds: 3n },
+      exactDuration: { seconds: 5n, nanos: 1 },
+      exactTime: { seconds: 101n },
+    },
+    expected: [
+      "exact|BYTES_CONST",
+      "affixes|BYTES_PREFIX",
+      "affixes|BYTES_SUFFIX",
+      "ip|BYTES_IP",
+      "ipv4|BYTES_IPV4",
+      "ipv6|BYTES_IPV6",
+      "uuid|BYTES_UUID",
+      "status|ENUM_CONST",
+      "duration|DURATION_IN",
+      "not_duration|DURATION_NOT_IN",
+      "exact_duration|DURATION_CONST",
+      "exact_time|TIMESTAMP_CONST",
+    ],
+  },
+  {
+    what: "more rules: empty bytes break the formats as their own rule, contains needs its bytes",
+    init: { ...goodMore, affixes: bytes(1, 9), ip: bytes(), ipv4: bytes(), ipv6: bytes(), uuid: bytes() },
+    expected: [
+      "affixes|BYTES_CONTAINS",
+      "ip|BYTES_IP_EMPTY",
+      "ipv4|BYTES_IPV4_EMPTY",
+      "ipv6|BYTES_IPV6_EMPTY",
+      "uuid|BYTES_UUID_EMPTY",
+    ],
   },
 ]);

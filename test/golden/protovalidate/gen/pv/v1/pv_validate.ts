@@ -8,9 +8,14 @@
 /* eslint-disable */
 
 import type { Validator } from "grpckit/codegen";
-import { checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, isValidDuration, isValidTimestamp } from "grpckit/codegen";
-import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, RangesSchema, RequiredSchema, WrappersSchema } from "./pv_pb.js";
+import { bytesContain, bytesEndWith, bytesIn, bytesStartWith, checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, isValidDuration, isValidTimestamp } from "grpckit/codegen";
+import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, MoreSchema, RangesSchema, RequiredSchema, WrappersSchema } from "./pv_pb.js";
 import { z } from "zod";
+
+const $bytes0 = new Uint8Array([97, 98]);
+const $bytes1 = new Uint8Array([1]);
+const $bytes2 = new Uint8Array([9]);
+const $bytes3 = new Uint8Array([5]);
 
 /**
  * Checks a `pv.v1.Inner` against the rules of its .proto: pass it to
@@ -282,6 +287,75 @@ export const WrappersValidator: Validator<typeof WrappersSchema> = defineValidat
 });
 
 /**
+ * Checks a `pv.v1.More` against the rules of its .proto: pass it to
+ * `validate(MoreValidator, message)`. The server checks requests with it.
+ */
+export const MoreValidator: Validator<typeof MoreSchema> = defineValidator(MoreSchema, (m, out) => {
+  {
+    const v = m.exact;
+    if (!bytesIn(v, [$bytes0])) out.push({ field: "exact", description: "must be 0x6162", reason: "BYTES_CONST" });
+  }
+  {
+    const v = m.affixes;
+    if (!bytesStartWith(v, $bytes1)) out.push({ field: "affixes", description: "must start with 0x01", reason: "BYTES_PREFIX" });
+    if (!bytesEndWith(v, $bytes2)) out.push({ field: "affixes", description: "must end with 0x09", reason: "BYTES_SUFFIX" });
+    if (!bytesContain(v, $bytes3)) out.push({ field: "affixes", description: "must contain 0x05", reason: "BYTES_CONTAINS" });
+  }
+  {
+    const v = m.ip;
+    if (v.length === 0) out.push({ field: "ip", description: "must be an IP address (4 or 16 bytes), not empty", reason: "BYTES_IP_EMPTY" });
+    if ((v.length !== 0 && v.length !== 4 && v.length !== 16)) out.push({ field: "ip", description: "must be an IP address (4 or 16 bytes)", reason: "BYTES_IP" });
+  }
+  {
+    const v = m.ipv4;
+    if (v.length === 0) out.push({ field: "ipv4", description: "must be an IPv4 address (4 bytes), not empty", reason: "BYTES_IPV4_EMPTY" });
+    if ((v.length !== 0 && v.length !== 4)) out.push({ field: "ipv4", description: "must be an IPv4 address (4 bytes)", reason: "BYTES_IPV4" });
+  }
+  {
+    const v = m.ipv6;
+    if (v.length === 0) out.push({ field: "ipv6", description: "must be an IPv6 address (16 bytes), not empty", reason: "BYTES_IPV6_EMPTY" });
+    if ((v.length !== 0 && v.length !== 16)) out.push({ field: "ipv6", description: "must be an IPv6 address (16 bytes)", reason: "BYTES_IPV6" });
+  }
+  {
+    const v = m.uuid;
+    if (v.length === 0) out.push({ field: "uuid", description: "must be a UUID (16 bytes), not empty", reason: "BYTES_UUID_EMPTY" });
+    if ((v.length !== 0 && v.length !== 16)) out.push({ field: "uuid", description: "must be a UUID (16 bytes)", reason: "BYTES_UUID" });
+  }
+  {
+    const v = m.status;
+    if (v !== 1) out.push({ field: "status", description: "must be STATUS_ON", reason: "ENUM_CONST" });
+  }
+  {
+    const v = m.duration;
+    if (v !== undefined) {
+      if (!isValidDuration(v)) out.push({ field: "duration", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
+      if (isValidDuration(v) && (compareTime(v, 1n, 0) !== 0 && compareTime(v, 2n, 0) !== 0)) out.push({ field: "duration", description: "must be one of 1s, 2s", reason: "DURATION_IN" });
+    }
+  }
+  {
+    const v = m.notDuration;
+    if (v !== undefined) {
+      if (!isValidDuration(v)) out.push({ field: "not_duration", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
+      if (isValidDuration(v) && (compareTime(v, 3n, 0) === 0)) out.push({ field: "not_duration", description: "must not be 3s", reason: "DURATION_NOT_IN" });
+    }
+  }
+  {
+    const v = m.exactDuration;
+    if (v !== undefined) {
+      if (!isValidDuration(v)) out.push({ field: "exact_duration", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
+      if (isValidDuration(v) && compareTime(v, 5n, 0) !== 0) out.push({ field: "exact_duration", description: "must equal 5s", reason: "DURATION_CONST" });
+    }
+  }
+  {
+    const v = m.exactTime;
+    if (v !== undefined) {
+      if (!isValidTimestamp(v)) out.push({ field: "exact_time", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
+      if (isValidTimestamp(v) && compareTime(v, 100n, 0) !== 0) out.push({ field: "exact_time", description: "must equal 1970-01-01T00:01:40Z", reason: "TIMESTAMP_CONST" });
+    }
+  }
+});
+
+/**
  * A zod schema of `pv.v1.Inner`, from the same rules as InnerValidator:
  * it checks a plain object (form or JSON input) of the message's shape, and
  * is a Standard Schema.
@@ -460,4 +534,35 @@ export const WrappersZod: z.ZodObject<{
   big: z.uint64().refine((v) => !((v < 10n || v > 20n)), { message: "must be greater than or equal to 10 and less than or equal to 20", params: { reason: "UINT64_GTE_LTE" } }).optional(),
   ratio: z.custom<unknown>((v) => v !== undefined, { message: "is required", params: { reason: "REQUIRED" }, abort: true }).pipe(z.custom<number>((v) => typeof v === "number").refine((v) => Number.isFinite(v), { message: "must be a finite number", params: { reason: "DOUBLE_FINITE" } })),
   zeroOk: z.int64().refine((v) => !(v <= 5n), { message: "must be greater than 5", params: { reason: "INT64_GT" } }).optional(),
+});
+
+/**
+ * A zod schema of `pv.v1.More`, from the same rules as MoreValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const MoreZod: z.ZodObject<{
+  exact: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  affixes: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  ip: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  ipv4: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  ipv6: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  uuid: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  status: z.ZodPrefault<z.ZodInt32>;
+  duration: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+  notDuration: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+  exactDuration: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+  exactTime: z.ZodOptional<z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
+}> = z.object({
+  exact: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => bytesIn(v, [$bytes0]), { message: "must be 0x6162", params: { reason: "BYTES_CONST" } }).prefault(new Uint8Array(0)),
+  affixes: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => bytesStartWith(v, $bytes1), { message: "must start with 0x01", params: { reason: "BYTES_PREFIX" } }).refine((v) => bytesEndWith(v, $bytes2), { message: "must end with 0x09", params: { reason: "BYTES_SUFFIX" } }).refine((v) => bytesContain(v, $bytes3), { message: "must contain 0x05", params: { reason: "BYTES_CONTAINS" } }).prefault(new Uint8Array(0)),
+  ip: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => !(v.length === 0), { message: "must be an IP address (4 or 16 bytes), not empty", params: { reason: "BYTES_IP_EMPTY" } }).refine((v) => !((v.length !== 0 && v.length !== 4 && v.length !== 16)), { message: "must be an IP address (4 or 16 bytes)", params: { reason: "BYTES_IP" } }).prefault(new Uint8Array(0)),
+  ipv4: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => !(v.length === 0), { message: "must be an IPv4 address (4 bytes), not empty", params: { reason: "BYTES_IPV4_EMPTY" } }).refine((v) => !((v.length !== 0 && v.length !== 4)), { message: "must be an IPv4 address (4 bytes)", params: { reason: "BYTES_IPV4" } }).prefault(new Uint8Array(0)),
+  ipv6: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => !(v.length === 0), { message: "must be an IPv6 address (16 bytes), not empty", params: { reason: "BYTES_IPV6_EMPTY" } }).refine((v) => !((v.length !== 0 && v.length !== 16)), { message: "must be an IPv6 address (16 bytes)", params: { reason: "BYTES_IPV6" } }).prefault(new Uint8Array(0)),
+  uuid: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => !(v.length === 0), { message: "must be a UUID (16 bytes), not empty", params: { reason: "BYTES_UUID_EMPTY" } }).refine((v) => !((v.length !== 0 && v.length !== 16)), { message: "must be a UUID (16 bytes)", params: { reason: "BYTES_UUID" } }).prefault(new Uint8Array(0)),
+  status: z.int32().refine((v) => !(v !== 1), { message: "must be STATUS_ON", params: { reason: "ENUM_CONST" } }).prefault(0),
+  duration: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && (compareTime(v, 1n, 0) !== 0 && compareTime(v, 2n, 0) !== 0)), { message: "must be one of 1s, 2s", params: { reason: "DURATION_IN" } }).optional(),
+  notDuration: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && (compareTime(v, 3n, 0) === 0)), { message: "must not be 3s", params: { reason: "DURATION_NOT_IN" } }).optional(),
+  exactDuration: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 5n, 0) !== 0), { message: "must equal 5s", params: { reason: "DURATION_CONST" } }).optional(),
+  exactTime: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 100n, 0) !== 0), { message: "must equal 1970-01-01T00:01:40Z", params: { reason: "TIMESTAMP_CONST" } }).optional(),
 });
