@@ -10,6 +10,8 @@ import {
   type MapFieldModel,
   type MessageOneofModel,
   type NumberValueRules,
+  type RegexFormat,
+  regexFormats,
   type StringFormat,
   type StringValueRules,
   type TimeValue,
@@ -330,8 +332,33 @@ function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
     const { helper, text } = formats[r.format];
     checks.push(check(`string.${r.format}`, `must be ${text}`, (v) => `!${ctx.helper(helper)}(${v})`));
   }
+  if (r.lenBytes !== undefined) {
+    const n = r.lenBytes;
+    checks.push(
+      check(
+        "string.len_bytes",
+        `must be exactly ${plural(n, "byte")} long in UTF-8`,
+        (v) => `(${ctx.helper("fewerUtf8BytesThan")}(${v}, ${n}) || ${ctx.helper("moreUtf8BytesThan")}(${v}, ${n}))`,
+      ),
+    );
+  }
+  if (r.regexFormat !== undefined) {
+    // As validate.proto: the empty string is its own violation (`string.tuuid_empty`).
+    const name = r.regexFormat;
+    const re = ctx.constant(`new RegExp(${lit(regexFormats[name])})`, "$format");
+    const text = regexFormatTexts[name];
+    checks.push(check(`string.${name}_empty`, `must be ${text}, not empty`, (v) => `${v} === ""`));
+    checks.push(check(`string.${name}`, `must be ${text}`, (v) => `(${v} !== "" && !${re}.test(${v}))`));
+  }
   return checks;
 }
+
+const regexFormatTexts: Record<RegexFormat, string> = {
+  tuuid: "a trimmed UUID (32 hexadecimal digits)",
+  ulid: "a valid ULID",
+  protobuf_fqn: "a fully-qualified Protobuf name",
+  protobuf_dot_fqn: "a fully-qualified Protobuf name with a leading dot",
+};
 
 const formats: Record<StringFormat, { helper: RuntimeHelper; text: string }> = {
   email: { helper: "isEmail", text: "a valid email address" },

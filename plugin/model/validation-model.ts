@@ -67,10 +67,24 @@ export type BigintType = "int64" | "uint64" | "sint64" | "fixed64" | "sfixed64";
 
 export type StringFormat = "email" | "hostname" | "ip" | "ipv4" | "ipv6" | "uri" | "uuid";
 
+/** The string formats validate.proto defines by a regular expression (ASCII, the same in RE2 and JavaScript). */
+export const regexFormats = {
+  tuuid: "^[0-9a-fA-F]{32}$",
+  ulid: "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$",
+  protobuf_fqn: "^[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$",
+  protobuf_dot_fqn: "^\\.[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$",
+} as const;
+
+export type RegexFormat = keyof typeof regexFormats;
+
 export interface StringValueRules {
   readonly kind: "string";
   readonly const?: string | undefined;
   readonly len?: number | undefined;
+  /** The value must be exactly this many bytes in UTF-8 (`len_bytes`). */
+  readonly lenBytes?: number | undefined;
+  /** A format checked by a regular expression; the empty string is its own violation (`string.tuuid_empty`). */
+  readonly regexFormat?: RegexFormat | undefined;
   readonly minLen?: number | undefined;
   readonly maxLen?: number | undefined;
   readonly minBytes?: number | undefined;
@@ -766,10 +780,8 @@ const unsupportedRules: Record<string, ReadonlySet<string>> = {
   "buf.validate.FieldRules": new Set(["cel", "cel_expression", "any", "field_mask"]),
   "buf.validate.MessageRules": new Set(["cel", "cel_expression"]),
   "buf.validate.StringRules": new Set([
-    "len_bytes",
     "uri_ref",
     "address",
-    "tuuid",
     "ip_with_prefixlen",
     "ipv4_with_prefixlen",
     "ipv6_with_prefixlen",
@@ -777,9 +789,6 @@ const unsupportedRules: Record<string, ReadonlySet<string>> = {
     "ipv4_prefix",
     "ipv6_prefix",
     "host_and_port",
-    "ulid",
-    "protobuf_fqn",
-    "protobuf_dot_fqn",
     "well_known_regex",
     "strict",
   ]),
@@ -1090,6 +1099,16 @@ function stringRules(rules: StringRules, where: Where): StringValueRules {
     );
   }
   const format = stringFormatOf(rules);
+  const lenBytes = count(ruleOf(rules, "lenBytes"), where, "string.len_bytes");
+  const known = rules.wellKnown;
+  const regexFormat =
+    known.value === true && (known.case === "tuuid" || known.case === "ulid")
+      ? known.case
+      : known.value === true && known.case === "protobufFqn"
+        ? "protobuf_fqn"
+        : known.value === true && known.case === "protobufDotFqn"
+          ? "protobuf_dot_fqn"
+          : undefined;
   if (format === "uuid") {
     const bounds: [string, number | undefined, boolean][] = [
       ["len", len, len !== undefined && len !== uuidLength],
@@ -1163,6 +1182,10 @@ function stringRules(rules: StringRules, where: Where): StringValueRules {
       (re) => `/${re.source}/`,
     ),
     ...(format === undefined ? [] : [{ rule: `string.${format}`, holds: formatChecks[format] }]),
+    ...bound("string.len_bytes", lenBytes, (v: string, n) => bytes(v) === n),
+    ...(regexFormat === undefined
+      ? []
+      : [{ rule: `string.${regexFormat}`, holds: (v: string) => new RegExp(regexFormats[regexFormat]).test(v) }]),
   ];
   checkCandidates("string", r.const, r.in, tests, JSON.stringify, where);
   return {
@@ -1181,6 +1204,8 @@ function stringRules(rules: StringRules, where: Where): StringValueRules {
     in: r.in,
     notIn: r.notIn,
     format,
+    lenBytes,
+    regexFormat,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   RangesSchema,
   RequiredSchema,
   type Status,
+  StringsSchema,
   WrappersSchema,
 } from "../golden/protovalidate/gen/pv/v1/pv_pb.js";
 import {
@@ -23,6 +24,7 @@ import {
   MoreZod,
   RangesZod,
   RequiredZod,
+  StringsZod,
   WrappersZod,
 } from "../golden/protovalidate/gen/pv/v1/pv_validate.js";
 
@@ -316,6 +318,45 @@ check(MoreSchema, MoreZod, [
       "ipv4|BYTES_IPV4_EMPTY",
       "ipv6|BYTES_IPV6_EMPTY",
       "uuid|BYTES_UUID_EMPTY",
+    ],
+  },
+]);
+
+const goodStrings = {
+  twoBytes: "é",
+  tuuid: "0123456789abcdefABCDEF0123456789",
+  ulid: "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+  fqn: "buf.validate.FieldRules",
+  dotFqn: ".buf.validate._Rules2",
+} as const satisfies MessageInitShape<typeof StringsSchema>;
+
+check(StringsSchema, StringsZod, [
+  { what: "string formats: values that fit pass", init: goodStrings, expected: [] },
+  {
+    what: "string formats: empty values are their own rule",
+    init: { twoBytes: "ab" },
+    expected: [
+      "tuuid|STRING_TUUID_EMPTY",
+      "ulid|STRING_ULID_EMPTY",
+      "fqn|STRING_PROTOBUF_FQN_EMPTY",
+      "dot_fqn|STRING_PROTOBUF_DOT_FQN_EMPTY",
+    ],
+  },
+  {
+    what: "string formats: values that do not fit",
+    init: {
+      twoBytes: "abc",
+      tuuid: "0123456789abcdef-0123456789abcdef",
+      ulid: "81ARZ3NDEKTSV4RRFFQ69G5FAV",
+      fqn: "buf..validate",
+      dotFqn: "buf.validate",
+    },
+    expected: [
+      "two_bytes|STRING_LEN_BYTES",
+      "tuuid|STRING_TUUID",
+      "ulid|STRING_ULID",
+      "fqn|STRING_PROTOBUF_FQN",
+      "dot_fqn|STRING_PROTOBUF_DOT_FQN",
     ],
   },
 ]);

@@ -8,14 +8,18 @@
 /* eslint-disable */
 
 import type { Validator } from "grpckit/codegen";
-import { bytesContain, bytesEndWith, bytesIn, bytesStartWith, checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, isValidDuration, isValidTimestamp } from "grpckit/codegen";
-import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, MoreSchema, RangesSchema, RequiredSchema, WrappersSchema } from "./pv_pb.js";
+import { bytesContain, bytesEndWith, bytesIn, bytesStartWith, checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, fewerUtf8BytesThan, isValidDuration, isValidTimestamp, moreUtf8BytesThan } from "grpckit/codegen";
+import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, MoreSchema, RangesSchema, RequiredSchema, StringsSchema, WrappersSchema } from "./pv_pb.js";
 import { z } from "zod";
 
 const $bytes0 = new Uint8Array([97, 98]);
 const $bytes1 = new Uint8Array([1]);
 const $bytes2 = new Uint8Array([9]);
 const $bytes3 = new Uint8Array([5]);
+const $format4 = new RegExp("^[0-9a-fA-F]{32}$");
+const $format5 = new RegExp("^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$");
+const $format6 = new RegExp("^[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$");
+const $format7 = new RegExp("^\\.[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$");
 
 /**
  * Checks a `pv.v1.Inner` against the rules of its .proto: pass it to
@@ -356,6 +360,37 @@ export const MoreValidator: Validator<typeof MoreSchema> = defineValidator(MoreS
 });
 
 /**
+ * Checks a `pv.v1.Strings` against the rules of its .proto: pass it to
+ * `validate(StringsValidator, message)`. The server checks requests with it.
+ */
+export const StringsValidator: Validator<typeof StringsSchema> = defineValidator(StringsSchema, (m, out) => {
+  {
+    const v = m.twoBytes;
+    if ((fewerUtf8BytesThan(v, 2) || moreUtf8BytesThan(v, 2))) out.push({ field: "two_bytes", description: "must be exactly 2 bytes long in UTF-8", reason: "STRING_LEN_BYTES" });
+  }
+  {
+    const v = m.tuuid;
+    if (v === "") out.push({ field: "tuuid", description: "must be a trimmed UUID (32 hexadecimal digits), not empty", reason: "STRING_TUUID_EMPTY" });
+    if ((v !== "" && !$format4.test(v))) out.push({ field: "tuuid", description: "must be a trimmed UUID (32 hexadecimal digits)", reason: "STRING_TUUID" });
+  }
+  {
+    const v = m.ulid;
+    if (v === "") out.push({ field: "ulid", description: "must be a valid ULID, not empty", reason: "STRING_ULID_EMPTY" });
+    if ((v !== "" && !$format5.test(v))) out.push({ field: "ulid", description: "must be a valid ULID", reason: "STRING_ULID" });
+  }
+  {
+    const v = m.fqn;
+    if (v === "") out.push({ field: "fqn", description: "must be a fully-qualified Protobuf name, not empty", reason: "STRING_PROTOBUF_FQN_EMPTY" });
+    if ((v !== "" && !$format6.test(v))) out.push({ field: "fqn", description: "must be a fully-qualified Protobuf name", reason: "STRING_PROTOBUF_FQN" });
+  }
+  {
+    const v = m.dotFqn;
+    if (v === "") out.push({ field: "dot_fqn", description: "must be a fully-qualified Protobuf name with a leading dot, not empty", reason: "STRING_PROTOBUF_DOT_FQN_EMPTY" });
+    if ((v !== "" && !$format7.test(v))) out.push({ field: "dot_fqn", description: "must be a fully-qualified Protobuf name with a leading dot", reason: "STRING_PROTOBUF_DOT_FQN" });
+  }
+});
+
+/**
  * A zod schema of `pv.v1.Inner`, from the same rules as InnerValidator:
  * it checks a plain object (form or JSON input) of the message's shape, and
  * is a Standard Schema.
@@ -565,4 +600,23 @@ export const MoreZod: z.ZodObject<{
   notDuration: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && (compareTime(v, 3n, 0) === 0)), { message: "must not be 3s", params: { reason: "DURATION_NOT_IN" } }).optional(),
   exactDuration: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 5n, 0) !== 0), { message: "must equal 5s", params: { reason: "DURATION_CONST" } }).optional(),
   exactTime: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 100n, 0) !== 0), { message: "must equal 1970-01-01T00:01:40Z", params: { reason: "TIMESTAMP_CONST" } }).optional(),
+});
+
+/**
+ * A zod schema of `pv.v1.Strings`, from the same rules as StringsValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const StringsZod: z.ZodObject<{
+  twoBytes: z.ZodPrefault<z.ZodString>;
+  tuuid: z.ZodPrefault<z.ZodString>;
+  ulid: z.ZodPrefault<z.ZodString>;
+  fqn: z.ZodPrefault<z.ZodString>;
+  dotFqn: z.ZodPrefault<z.ZodString>;
+}> = z.object({
+  twoBytes: z.string().refine((v) => !((fewerUtf8BytesThan(v, 2) || moreUtf8BytesThan(v, 2))), { message: "must be exactly 2 bytes long in UTF-8", params: { reason: "STRING_LEN_BYTES" } }).prefault(""),
+  tuuid: z.string().refine((v) => !(v === ""), { message: "must be a trimmed UUID (32 hexadecimal digits), not empty", params: { reason: "STRING_TUUID_EMPTY" } }).refine((v) => !((v !== "" && !$format4.test(v))), { message: "must be a trimmed UUID (32 hexadecimal digits)", params: { reason: "STRING_TUUID" } }).prefault(""),
+  ulid: z.string().refine((v) => !(v === ""), { message: "must be a valid ULID, not empty", params: { reason: "STRING_ULID_EMPTY" } }).refine((v) => !((v !== "" && !$format5.test(v))), { message: "must be a valid ULID", params: { reason: "STRING_ULID" } }).prefault(""),
+  fqn: z.string().refine((v) => !(v === ""), { message: "must be a fully-qualified Protobuf name, not empty", params: { reason: "STRING_PROTOBUF_FQN_EMPTY" } }).refine((v) => !((v !== "" && !$format6.test(v))), { message: "must be a fully-qualified Protobuf name", params: { reason: "STRING_PROTOBUF_FQN" } }).prefault(""),
+  dotFqn: z.string().refine((v) => !(v === ""), { message: "must be a fully-qualified Protobuf name with a leading dot, not empty", params: { reason: "STRING_PROTOBUF_DOT_FQN_EMPTY" } }).refine((v) => !((v !== "" && !$format7.test(v))), { message: "must be a fully-qualified Protobuf name with a leading dot", params: { reason: "STRING_PROTOBUF_DOT_FQN" } }).prefault(""),
 });
