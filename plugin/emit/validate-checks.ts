@@ -4,6 +4,7 @@ import {
   type BytesFormat,
   type BytesValueRules,
   bytesFormatLengths,
+  compareTimes,
   type EnumValueRules,
   type FieldModel,
   type ListFieldModel,
@@ -568,10 +569,6 @@ const numberWords: Record<BoundOp, string> = {
   lt: "less than",
   lte: "less than or equal to",
 };
-
-function compareTimes(a: TimeValue, b: TimeValue): number {
-  return a.seconds !== b.seconds ? (a.seconds < b.seconds ? -1 : 1) : a.nanos - b.nanos;
-}
 
 /**
  * The bounds of a value as protovalidate's rules: a bound alone is its own

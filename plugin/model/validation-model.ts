@@ -1479,7 +1479,8 @@ function timeValue(v: { seconds: bigint; nanos: number }): TimeValue {
   return { seconds: v.seconds, nanos: v.nanos };
 }
 
-function compareTimes(a: TimeValue, b: TimeValue): number {
+/** The order of two Timestamps (or Durations): negative, zero or positive. */
+export function compareTimes(a: TimeValue, b: TimeValue): number {
   return a.seconds !== b.seconds ? (a.seconds < b.seconds ? -1 : 1) : a.nanos - b.nanos;
 }
 
