@@ -4,6 +4,7 @@ import { createEcmaScriptPlugin, type Plugin } from "@bufbuild/protoplugin";
 import { renderFile } from "./emit/render-file.js";
 import { openapiDocument } from "./emit/render-openapi.js";
 import { renderValidateFile } from "./emit/render-validate.js";
+import { escapeNonAscii } from "./emit/validate-checks.js";
 import { noAuthRulesWarning, type Unruled, usesGrpckitOptions } from "./model/auth-model.js";
 import { generatedStem } from "./model/file-names.js";
 import { buildFileModel } from "./model/service-model.js";
@@ -60,7 +61,7 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning): Plugin
           if (openapi !== undefined) {
             documents.push({
               name: `${file.name.replace(/\.proto$/, "")}.openapi.json`,
-              content: `${JSON.stringify(openapi, null, 2)}\n`,
+              content: `${escapeNonAscii(JSON.stringify(openapi, null, 2))}\n`,
             });
           }
         }

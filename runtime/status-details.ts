@@ -44,7 +44,10 @@ export function mapEntryPath(field: string, key: string, quoted: boolean): strin
  * stopped at a limit).
  */
 export function describeViolations(violations: readonly FieldViolation[], limit = 10, more = false): string {
-  const shown = violations.slice(0, limit).map((v) => `${v.field}: ${v.description}`);
+  // A rule of the message itself (`(buf.validate.message).oneof`) has no field.
+  const shown = violations
+    .slice(0, limit)
+    .map((v) => (v.field === "" ? v.description : `${v.field}: ${v.description}`));
   if (violations.length > limit) {
     shown.push(
       more ? `and ${violations.length - limit} more, and more not checked` : `and ${violations.length - limit} more`,

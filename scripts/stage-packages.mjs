@@ -4,10 +4,11 @@
 // proto/), and each package folder holds only its package.json (and bin/)
 // and what this copies in (gitignored): the repository's README and LICENSE, and:
 // - grpckit: the compiled runtime (dist/runtime), the compiled protoc-gen-es
-//   output of grpckit's own options and google.api.field_behavior (exported as
-//   grpckit/gen/...; users' generated code imports them there through
-//   rewrite_imports, so users never generate grpckit's files), and those two
-//   .proto files with Google's license, for users' buf or protoc import path.
+//   output of grpckit's own options, protovalidate's buf/validate/validate.proto
+//   and google.api.field_behavior (exported as grpckit/gen/...; users' generated
+//   code imports them there through rewrite_imports, so users never generate
+//   grpckit's files), and those three .proto files with their licenses
+//   (Buf's, Google's), for users' buf or protoc import path.
 // - protoc-gen-grpckit: the plugin and scaffold bundles.
 import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -39,6 +40,8 @@ stage(
     ["proto/grpckit/v1/options.proto", "proto/grpckit/v1/options.proto"],
     ["proto/google/api/field_behavior.proto", "proto/google/api/field_behavior.proto"],
     ["proto/google/LICENSE", "proto/google/LICENSE"],
+    ["proto/buf/validate/validate.proto", "proto/buf/validate/validate.proto"],
+    ["proto/buf/LICENSE", "proto/buf/LICENSE"],
   ],
 );
 stage(

@@ -4,12 +4,13 @@ import { parseTemplate } from "../../runtime/http/template.js";
 import type { HttpBindingModel } from "../model/http-model.js";
 import { re2JsSource } from "../model/re2.js";
 import type { FileModel, MethodModel } from "../model/service-model.js";
-import type {
-  FieldModel,
-  MessageValidationModel,
-  ValidationPlanner,
-  ValueModel,
-  ValueRules,
+import {
+  type FieldModel,
+  isExclusive,
+  type MessageValidationModel,
+  type ValidationPlanner,
+  type ValueModel,
+  type ValueRules,
 } from "../model/validation-model.js";
 
 /*
@@ -370,10 +371,13 @@ function constraints(rules: ValueRules | undefined): JsonObject {
       if (rules.format !== undefined && FORMATS[rules.format] !== undefined) out.format = FORMATS[rules.format] ?? "";
       break;
     case "number":
-      if (rules.gte !== undefined) out.minimum = rules.gte;
-      if (rules.gt !== undefined) out.exclusiveMinimum = rules.gt;
-      if (rules.lte !== undefined) out.maximum = rules.lte;
-      if (rules.lt !== undefined) out.exclusiveMaximum = rules.lt;
+      // Bounds outside a range (gt: 10, lt: 5) have no JSON Schema keyword: left to the server's check.
+      if (!isExclusive(rules.gt ?? rules.gte, rules.lt ?? rules.lte)) {
+        if (rules.gte !== undefined) out.minimum = rules.gte;
+        if (rules.gt !== undefined) out.exclusiveMinimum = rules.gt;
+        if (rules.lte !== undefined) out.maximum = rules.lte;
+        if (rules.lt !== undefined) out.exclusiveMaximum = rules.lt;
+      }
       if (rules.const !== undefined) out.const = rules.const;
       if (rules.in.length > 0) out.enum = [...rules.in];
       break;

@@ -1,18 +1,25 @@
 import { type DescOneof, ScalarType } from "@bufbuild/protobuf";
 import { re2RegExpLiteral, re2Safety } from "../model/re2.js";
-import type {
-  BigintValueRules,
-  BytesValueRules,
-  EnumValueRules,
-  ListFieldModel,
-  MapFieldModel,
-  NumberValueRules,
-  StringFormat,
-  StringValueRules,
-  TimeValue,
-  TimeValueRules,
-  ValueRules,
-  ValueType,
+import {
+  type BigintValueRules,
+  type BytesFormat,
+  type BytesValueRules,
+  bytesFormatLengths,
+  compareTimes,
+  type EnumValueRules,
+  type FieldModel,
+  type ListFieldModel,
+  type MapFieldModel,
+  type MessageOneofModel,
+  type NumberValueRules,
+  type RegexFormat,
+  regexFormats,
+  type StringFormat,
+  type StringValueRules,
+  type TimeValue,
+  type TimeValueRules,
+  type ValueRules,
+  type ValueType,
 } from "../model/validation-model.js";
 
 /*
@@ -32,7 +39,10 @@ export interface CheckContext {
 
 /** The runtime functions generated checks call. */
 export type RuntimeHelper =
+  | "bytesContain"
+  | "bytesEndWith"
   | "bytesIn"
+  | "bytesStartWith"
   | "charCountIsNot"
   | "compareTime"
   | "compareTimeToNow"
@@ -106,6 +116,20 @@ export function holds(violated: string): string {
   return violated.startsWith("!") ? violated.slice(1) : `!(${violated})`;
 }
 
+/**
+ * JSON (or a TypeScript string literal) in ASCII: characters beyond ASCII as
+ * `\\u` escapes, the same value, so that a rule's bidi overrides or invisible
+ * characters (in a pattern, say) never appear as themselves in generated files.
+ */
+export function escapeNonAscii(json: string): string {
+  return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A string as a TypeScript literal in ASCII. */
+export function stringLiteral(s: string): string {
+  return escapeNonAscii(JSON.stringify(s));
+}
+
 function check(rule: string, description: string, violated: (v: string) => string): Check {
   return { reason: reasonOf(rule), description, violated };
 }
@@ -150,8 +174,51 @@ export function mapSizeChecks(field: MapFieldModel): Check[] {
   return checks;
 }
 
-/** A required message field that is unset. */
+/** A required field that is unset (or, without presence, holds its zero value; or an empty list or map). */
 export const requiredViolation = { reason: reasonOf("required"), description: "is required" } as const;
+
+/**
+ * A condition that field `field` of the message `m` is set, as validate.proto
+ * counts it for `required` and message oneof rules: a field with presence is
+ * set; a field without presence is when it does not hold its zero value; a
+ * list or map when it is not empty.
+ */
+export function isSetCondition(field: FieldModel, m: string): string {
+  const { desc } = field;
+  const value = `${m}.${desc.localName}`;
+  switch (field.kind) {
+    case "list":
+      return `${value}.length !== 0`;
+    case "map":
+      return `Object.keys(${value}).length !== 0`;
+    case "singular":
+      if (desc.oneof !== undefined) {
+        return `${m}.${desc.oneof.localName}.case === ${JSON.stringify(desc.localName)}`;
+      }
+      switch (field.presence) {
+        case "implicit":
+          return `!(${isZero(field.value.type, value)})`;
+        case "undefined":
+          return `${value} !== undefined`;
+        case "own-property":
+          return `Object.prototype.hasOwnProperty.call(${m}, ${JSON.stringify(desc.localName)})`;
+      }
+  }
+}
+
+/**
+ * The violations of a `(buf.validate.message).oneof` rule, with the
+ * conditions that they apply given `count`, the number of its fields set;
+ * protovalidate's rule id `message.oneof` and descriptions.
+ */
+export function messageOneofChecks(rule: MessageOneofModel): Check[] {
+  const names = rule.fields.map((f) => f.desc.name).join(", ");
+  const checks = [check("message.oneof", `only one of ${names} can be set`, (count) => `${count} > 1`)];
+  if (rule.required) {
+    checks.push(check("message.oneof", `one of ${names} must be set`, (count) => `${count} === 0`));
+  }
+  return checks;
+}
 
 /** A required oneof with no field set. */
 export function oneofRequiredViolation(oneof: DescOneof): { reason: string; description: string } {
@@ -181,7 +248,7 @@ function inList(v: string, literals: readonly string[], ctx: CheckContext, negat
 
 function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
-  const lit = (s: string) => JSON.stringify(s);
+  const lit = stringLiteral;
   if (r.const !== undefined) {
     const c = r.const;
     checks.push(check("string.const", `must equal ${lit(c)}`, (v) => `${v} !== ${lit(c)}`));
@@ -274,8 +341,33 @@ function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
     const { helper, text } = formats[r.format];
     checks.push(check(`string.${r.format}`, `must be ${text}`, (v) => `!${ctx.helper(helper)}(${v})`));
   }
+  if (r.lenBytes !== undefined) {
+    const n = r.lenBytes;
+    checks.push(
+      check(
+        "string.len_bytes",
+        `must be exactly ${plural(n, "byte")} long in UTF-8`,
+        (v) => `(${ctx.helper("fewerUtf8BytesThan")}(${v}, ${n}) || ${ctx.helper("moreUtf8BytesThan")}(${v}, ${n}))`,
+      ),
+    );
+  }
+  if (r.regexFormat !== undefined) {
+    // As validate.proto: the empty string is its own violation (`string.tuuid_empty`).
+    const name = r.regexFormat;
+    const re = ctx.constant(`new RegExp(${lit(regexFormats[name])})`, "$format");
+    const text = regexFormatTexts[name];
+    checks.push(check(`string.${name}_empty`, `must be ${text}, not empty`, (v) => `${v} === ""`));
+    checks.push(check(`string.${name}`, `must be ${text}`, (v) => `(${v} !== "" && !${re}.test(${v}))`));
+  }
   return checks;
 }
+
+const regexFormatTexts: Record<RegexFormat, string> = {
+  tuuid: "a trimmed UUID (32 hexadecimal digits)",
+  ulid: "a valid ULID",
+  protobuf_fqn: "a fully-qualified Protobuf name",
+  protobuf_dot_fqn: "a fully-qualified Protobuf name with a leading dot",
+};
 
 const formats: Record<StringFormat, { helper: RuntimeHelper; text: string }> = {
   email: { helper: "isEmail", text: "a valid email address" },
@@ -295,8 +387,21 @@ function hex(b: Uint8Array): string {
   return `0x${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** What a bytes format must be, for its description. */
+const bytesFormatTexts: Record<BytesFormat, string> = {
+  ip: "an IP address (4 or 16 bytes)",
+  ipv4: "an IPv4 address (4 bytes)",
+  ipv6: "an IPv6 address (16 bytes)",
+  uuid: "a UUID (16 bytes)",
+};
+
 function bytesChecks(r: BytesValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
+  const bytes = (b: Uint8Array) => ctx.constant(bytesLiteral(b), "$bytes");
+  if (r.const !== undefined) {
+    const c = bytes(r.const);
+    checks.push(check("bytes.const", `must be ${hex(r.const)}`, (v) => `!${ctx.helper("bytesIn")}(${v}, [${c}])`));
+  }
   if (r.len !== undefined) {
     const n = r.len;
     checks.push(check("bytes.len", `must be exactly ${plural(n, "byte")} long`, (v) => `${v}.length !== ${n}`));
@@ -316,6 +421,30 @@ function bytesChecks(r: BytesValueRules, ctx: CheckContext): Check[] {
   if (r.notIn.length > 0) {
     const list = ctx.constant(`[${r.notIn.map(bytesLiteral).join(", ")}]`, "$bytes");
     checks.push(check("bytes.not_in", oneOf(r.notIn.map(hex), true), (v) => `${ctx.helper("bytesIn")}(${v}, ${list})`));
+  }
+  for (const [rule, part, helper, words] of [
+    ["prefix", r.prefix, "bytesStartWith", "start with"],
+    ["suffix", r.suffix, "bytesEndWith", "end with"],
+    ["contains", r.contains, "bytesContain", "contain"],
+  ] as const) {
+    if (part !== undefined) {
+      const p = bytes(part);
+      checks.push(check(`bytes.${rule}`, `must ${words} ${hex(part)}`, (v) => `!${ctx.helper(helper)}(${v}, ${p})`));
+    }
+  }
+  if (r.format !== undefined) {
+    // As validate.proto: empty bytes are their own violation (`bytes.ip_empty`).
+    const format = r.format;
+    const lengths = bytesFormatLengths[format];
+    const text = bytesFormatTexts[format];
+    checks.push(check(`bytes.${format}_empty`, `must be ${text}, not empty`, (v) => `${v}.length === 0`));
+    checks.push(
+      check(
+        `bytes.${format}`,
+        `must be ${text}`,
+        (v) => `(${v}.length !== 0 && ${lengths.map((n) => `${v}.length !== ${n}`).join(" && ")})`,
+      ),
+    );
   }
   return checks;
 }
@@ -356,18 +485,15 @@ function numberChecks(r: NumberValueRules, ctx: CheckContext): Check[] {
     const c = r.const;
     checks.push(check(`${t}.const`, `must equal ${show(c)}`, (v) => `${v} !== ${numberLiteral(c)}`));
   }
-  if (r.gt !== undefined) {
-    checks.push(check(`${t}.gt`, `must be greater than ${show(r.gt)}`, breaks("<=", ">", r.gt)));
-  }
-  if (r.gte !== undefined) {
-    checks.push(check(`${t}.gte`, `must be greater than or equal to ${show(r.gte)}`, breaks("<", ">=", r.gte)));
-  }
-  if (r.lt !== undefined) {
-    checks.push(check(`${t}.lt`, `must be less than ${show(r.lt)}`, breaks(">=", "<", r.lt)));
-  }
-  if (r.lte !== undefined) {
-    checks.push(check(`${t}.lte`, `must be less than or equal to ${show(r.lte)}`, breaks(">", "<=", r.lte)));
-  }
+  checks.push(
+    ...boundChecks(
+      t,
+      r,
+      (a, b) => a < b,
+      (op, bound) => breaks(opBreaks[op], op === "gt" ? ">" : op === "gte" ? ">=" : op === "lt" ? "<" : "<=", bound),
+      (op, bound) => `${numberWords[op]} ${show(bound)}`,
+    ),
+  );
   if (r.in.length > 0) {
     const literals = r.in.map(numberLiteral);
     const text = r.in.map(show);
@@ -392,18 +518,15 @@ function bigintChecks(r: BigintValueRules, ctx: CheckContext): Check[] {
   if (r.const !== undefined) {
     checks.push(check(`${t}.const`, `must equal ${r.const}`, bound("!==", r.const)));
   }
-  if (r.gt !== undefined) {
-    checks.push(check(`${t}.gt`, `must be greater than ${r.gt}`, bound("<=", r.gt)));
-  }
-  if (r.gte !== undefined) {
-    checks.push(check(`${t}.gte`, `must be greater than or equal to ${r.gte}`, bound("<", r.gte)));
-  }
-  if (r.lt !== undefined) {
-    checks.push(check(`${t}.lt`, `must be less than ${r.lt}`, bound(">=", r.lt)));
-  }
-  if (r.lte !== undefined) {
-    checks.push(check(`${t}.lte`, `must be less than or equal to ${r.lte}`, bound(">", r.lte)));
-  }
+  checks.push(
+    ...boundChecks(
+      t,
+      r,
+      (a, b) => a < b,
+      (op, n) => bound(opBreaks[op], n),
+      (op, n) => `${numberWords[op]} ${n}`,
+    ),
+  );
   if (r.in.length > 0) {
     const literals = r.in.map(lit);
     checks.push(check(`${t}.in`, oneOf(r.in.map(String), false), (v) => inList(v, literals, ctx, true)));
@@ -418,6 +541,10 @@ function bigintChecks(r: BigintValueRules, ctx: CheckContext): Check[] {
 function enumChecks(r: EnumValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
   const nameOf = (n: number) => r.enum.values.find((v) => v.number === n)?.name ?? String(n);
+  if (r.const !== undefined) {
+    const c = r.const;
+    checks.push(check("enum.const", `must be ${nameOf(c)}`, (v) => `${v} !== ${c}`));
+  }
   if (r.definedOnly) {
     const numbers = [...new Set(r.enum.values.map((v) => v.number))].sort((a, b) => a - b);
     const low = numbers[0] ?? 0;
@@ -437,6 +564,54 @@ function enumChecks(r: EnumValueRules, ctx: CheckContext): Check[] {
     checks.push(check("enum.not_in", oneOf(r.notIn.map(nameOf), true), (v) => inList(v, literals, ctx, false)));
   }
   return checks;
+}
+
+type BoundOp = "gt" | "gte" | "lt" | "lte";
+
+/** The comparison of a value with a bound that breaks it: `v <= 5` breaks `gt: 5`. */
+const opBreaks = { gt: "<=", gte: "<", lt: ">=", lte: ">" } as const;
+
+const numberWords: Record<BoundOp, string> = {
+  gt: "greater than",
+  gte: "greater than or equal to",
+  lt: "less than",
+  lte: "less than or equal to",
+};
+
+/**
+ * The bounds of a value as protovalidate's rules: a bound alone is its own
+ * rule (`int32.gt`, `must be greater than 5`); a lower and an upper bound
+ * are one rule, `int32.gt_lt` (`must be greater than 5 and less than 10`),
+ * or, when the upper bound is below the lower one, `int32.gt_lt_exclusive`
+ * (`must be greater than 10 or less than 5`: outside the range).
+ */
+function boundChecks<T>(
+  prefix: string,
+  r: {
+    readonly gt?: T | undefined;
+    readonly gte?: T | undefined;
+    readonly lt?: T | undefined;
+    readonly lte?: T | undefined;
+  },
+  less: (a: T, b: T) => boolean,
+  breaks: (op: BoundOp, bound: T) => (v: string) => string,
+  text: (op: BoundOp, bound: T) => string,
+): Check[] {
+  const lower: [BoundOp, T] | undefined =
+    r.gt !== undefined ? ["gt", r.gt] : r.gte !== undefined ? ["gte", r.gte] : undefined;
+  const upper: [BoundOp, T] | undefined =
+    r.lt !== undefined ? ["lt", r.lt] : r.lte !== undefined ? ["lte", r.lte] : undefined;
+  if (lower === undefined || upper === undefined) {
+    const one = lower ?? upper;
+    return one === undefined ? [] : [check(`${prefix}.${one[0]}`, `must be ${text(...one)}`, breaks(...one))];
+  }
+  const exclusive = less(upper[1], lower[1]);
+  const low = breaks(...lower);
+  const high = breaks(...upper);
+  const rule = `${prefix}.${lower[0]}_${upper[0]}${exclusive ? "_exclusive" : ""}`;
+  const description = `must be ${text(...lower)} ${exclusive ? "or" : "and"} ${text(...upper)}`;
+  // One parenthesized condition: the time checks prefix it with `valid(v) && `.
+  return [check(rule, description, (v) => `(${low(v)} ${exclusive ? "&&" : "||"} ${high(v)})`)];
 }
 
 /** A Timestamp as RFC 3339 in UTC, with 0, 3, 6 or 9 fractional digits, as in protobuf's JSON. */
@@ -482,27 +657,40 @@ function timeChecks(r: TimeValueRules, ctx: CheckContext): Check[] {
   const checks: Check[] = [];
   const cmp = (t: TimeValue, op: string) => (v: string) =>
     `${ctx.helper("compareTime")}(${v}, ${t.seconds}n, ${t.nanos}) ${op} 0`;
+  if (r.const !== undefined) {
+    checks.push(check(`${k}.const`, `must equal ${show(r.const)}`, cmp(r.const, "!==")));
+  }
+  if (r.in.length > 0) {
+    const list = r.in;
+    checks.push(
+      check(`${k}.in`, oneOf(list.map(show), false), (v) => `(${list.map((t) => cmp(t, "!==")(v)).join(" && ")})`),
+    );
+  }
+  if (r.notIn.length > 0) {
+    const list = r.notIn;
+    checks.push(
+      check(`${k}.not_in`, oneOf(list.map(show), true), (v) => `(${list.map((t) => cmp(t, "===")(v)).join(" || ")})`),
+    );
+  }
   const words =
     k === "timestamp"
       ? { gt: "after", gte: "at or after", lt: "before", lte: "at or before" }
       : { gt: "longer than", gte: "at least", lt: "shorter than", lte: "at most" };
-  if (r.gt !== undefined) {
-    checks.push(check(`${k}.gt`, `must be ${words.gt} ${show(r.gt)}`, cmp(r.gt, "<=")));
-  }
-  if (r.gte !== undefined) {
-    checks.push(check(`${k}.gte`, `must be ${words.gte} ${show(r.gte)}`, cmp(r.gte, "<")));
-  }
+  checks.push(
+    ...boundChecks(
+      k,
+      r,
+      (a, b) => compareTimes(a, b) < 0,
+      (op, t) => cmp(t, opBreaks[op]),
+      (op, t) => `${words[op]} ${show(t)}`,
+    ),
+  );
+  // As validate.proto: now itself is neither too early nor too late.
   if (r.gtNow) {
-    checks.push(check(`${k}.gt_now`, "must be in the future", (v) => `${ctx.helper("compareTimeToNow")}(${v}) <= 0`));
-  }
-  if (r.lt !== undefined) {
-    checks.push(check(`${k}.lt`, `must be ${words.lt} ${show(r.lt)}`, cmp(r.lt, ">=")));
-  }
-  if (r.lte !== undefined) {
-    checks.push(check(`${k}.lte`, `must be ${words.lte} ${show(r.lte)}`, cmp(r.lte, ">")));
+    checks.push(check(`${k}.gt_now`, "must be in the future", (v) => `${ctx.helper("compareTimeToNow")}(${v}) < 0`));
   }
   if (r.ltNow) {
-    checks.push(check(`${k}.lt_now`, "must be in the past", (v) => `${ctx.helper("compareTimeToNow")}(${v}) >= 0`));
+    checks.push(check(`${k}.lt_now`, "must be in the past", (v) => `${ctx.helper("compareTimeToNow")}(${v}) > 0`));
   }
   if (r.within !== undefined) {
     const w = r.within;

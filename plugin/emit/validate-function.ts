@@ -6,18 +6,22 @@ import {
   type MessageValidationModel,
   type SingularFieldModel,
   type ValueModel,
+  valueHasChecks,
 } from "../model/validation-model.js";
 import {
   type Check,
   type CheckContext,
   hasNumberKeys,
+  isSetCondition,
   isZero,
   keyConversion,
   listChecks,
   keyChecks as mapKeyChecks,
   mapSizeChecks,
+  messageOneofChecks,
   oneofRequiredViolation,
   requiredViolation,
+  stringLiteral,
   valueChecks,
   valueConversion,
 } from "./validate-checks.js";
@@ -71,6 +75,13 @@ function writeCheckFunctionBody(out: Lines, model: MessageValidationModel, ctx: 
     const { description, reason } = oneofRequiredViolation(oneof);
     out.line(`if (m.${oneof.localName}.case === undefined) ${push(JSON.stringify(oneof.name), description, reason)}`);
   }
+  for (const rule of model.messageOneofs) {
+    out.block("", () => {
+      out.line(`const n = ${rule.fields.map((f) => `(${isSetCondition(f, "m")} ? 1 : 0)`).join(" + ")};`);
+      // A rule of the message itself: no field (the path of the field that holds the message, once nested).
+      writeChecks(out, messageOneofChecks(rule), "n", '""');
+    });
+  }
 }
 
 /** Lines of code at an indentation, two spaces per level, starting inside the function. */
@@ -121,7 +132,7 @@ class Lines {
 const STOP = "if (out.length >= limit) return;";
 
 function push(pathExpr: string, description: string, reason: string): string {
-  return `out.push({ field: ${pathExpr}, description: ${JSON.stringify(description)}, reason: ${JSON.stringify(reason)} });`;
+  return `out.push({ field: ${pathExpr}, description: ${stringLiteral(description)}, reason: ${JSON.stringify(reason)} });`;
 }
 
 /** Writes `if (violated) out.push(...)` for each check of a value. */
@@ -165,6 +176,16 @@ function writeValue(
   }
 }
 
+/** `if (unset) <required> else { rest }`; just the first part when there is no rest. */
+function requiredOrElse(out: Lines, unset: string, path: string, hasRest: boolean, rest: () => void): void {
+  const required = push(path, requiredViolation.description, requiredViolation.reason);
+  if (hasRest) {
+    out.ifElse(unset, () => out.line(required), rest);
+  } else {
+    out.line(`if (${unset}) ${required}`);
+  }
+}
+
 function fieldPath(field: DescField): string {
   return JSON.stringify(field.name);
 }
@@ -173,36 +194,30 @@ function singular(out: Lines, field: SingularFieldModel, ctx: FunctionContext): 
   const { desc, value } = field;
   const path = fieldPath(desc);
   const nested = (validator: string) => `${ctx.runtime("checkNested")}(${validator}, v, out, ${path}, limit);`;
+  const check = () => writeValue(out, value, "v", path, ctx, nested);
   const oneof = desc.oneof;
-  if (oneof !== undefined) {
-    out.block(`if (m.${oneof.localName}.case === ${JSON.stringify(desc.localName)})`, () => {
-      out.line(`const v = m.${oneof.localName}.value;`);
-      writeValue(out, value, "v", path, ctx, nested);
-    });
-    return;
-  }
-  if (field.presence === "own-property") {
-    out.block(`if (Object.prototype.hasOwnProperty.call(m, ${JSON.stringify(desc.localName)}))`, () => {
-      out.line(`const v = m.${desc.localName};`);
-      writeValue(out, value, "v", path, ctx, nested);
-    });
+  if (oneof !== undefined || field.presence === "own-property") {
+    const read = oneof !== undefined ? `m.${oneof.localName}.value` : `m.${desc.localName}`;
+    const set = () => {
+      out.line(`const v = ${read};`);
+      check();
+    };
+    if (field.required) {
+      requiredOrElse(out, `!(${isSetCondition(field, "m")})`, path, valueHasChecks(value), set);
+    } else {
+      out.block(`if (${isSetCondition(field, "m")})`, set);
+    }
     return;
   }
   out.block("", () => {
     out.line(`const v = m.${desc.localName};`);
-    if (field.presence === "implicit") {
-      writeValue(out, value, "v", path, ctx, nested);
-      return;
-    }
-    const required = push(path, requiredViolation.description, requiredViolation.reason);
+    const unset = field.presence === "implicit" ? isZero(value.type, "v") : "v === undefined";
     if (field.required) {
-      out.ifElse(
-        "v === undefined",
-        () => out.line(required),
-        () => writeValue(out, value, "v", path, ctx, nested),
-      );
+      requiredOrElse(out, unset, path, valueHasChecks(value), check);
+    } else if (field.presence === "implicit") {
+      check();
     } else {
-      out.block("if (v !== undefined)", () => writeValue(out, value, "v", path, ctx, nested));
+      out.block("if (v !== undefined)", check);
     }
   });
 }
@@ -231,7 +246,15 @@ function list(out: Lines, field: ListFieldModel, ctx: FunctionContext): void {
         out.line("i++;");
       });
     };
-    if (field.ignoreZero) {
+    if (field.required) {
+      requiredOrElse(
+        out,
+        "v.length === 0",
+        path,
+        field.minItems !== undefined || field.maxItems !== undefined || field.unique || valueHasChecks(items),
+        body,
+      );
+    } else if (field.ignoreZero) {
       out.block("if (v.length !== 0)", body);
     } else {
       body();
@@ -251,7 +274,7 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
   out.block("", () => {
     out.line(`const v = m.${desc.localName};`);
     const body = () => {
-      if (field.minPairs !== undefined || field.maxPairs !== undefined || field.ignoreZero) {
+      if (field.minPairs !== undefined || field.maxPairs !== undefined || field.ignoreZero || field.required) {
         out.line("const size = Object.keys(v).length;");
       }
       const inner = () => {
@@ -294,7 +317,14 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
           }
         });
       };
-      if (field.ignoreZero) {
+      if (field.required) {
+        const more =
+          field.minPairs !== undefined ||
+          field.maxPairs !== undefined ||
+          keys.rules !== undefined ||
+          valueHasChecks(values);
+        requiredOrElse(out, "size === 0", path, more, inner);
+      } else if (field.ignoreZero) {
         out.block("if (size !== 0)", inner);
       } else {
         inner();

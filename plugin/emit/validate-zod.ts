@@ -10,13 +10,16 @@ import {
   type Check,
   type CheckContext,
   holds,
+  isSetCondition,
   isZero,
   keyChecks,
   keyConversion,
   listChecks,
   mapSizeChecks,
+  messageOneofChecks,
   oneofRequiredViolation,
   requiredViolation,
+  stringLiteral,
   valueChecks,
   valueConversion,
 } from "./validate-checks.js";
@@ -76,7 +79,7 @@ export function zodSchema(model: MessageValidationModel, ctx: ZodContext): ZodEx
     types.push(`${member.localName}: ${e.type}`);
   }
   const object = {
-    expr: `${z}.object({\n${entries.map((e) => `  ${e},`).join("\n")}\n})`,
+    expr: `${z}.object({\n${entries.map((e) => `  ${e},`).join("\n")}\n})${messageOneofRefine(model)}`,
     type: `${z}.ZodObject<{\n${types.map((t) => `  ${t};`).join("\n")}\n}>`,
     lazy: false,
   };
@@ -89,6 +92,31 @@ export function zodSchema(model: MessageValidationModel, ctx: ZodContext): ZodEx
         lazy: false,
       }
     : object;
+}
+
+/** The `(buf.validate.message).oneof` rules of a message, as a superRefine of its object (no path: the message's own). */
+function messageOneofRefine(model: MessageValidationModel): string {
+  if (model.messageOneofs.length === 0) {
+    return "";
+  }
+  const lines: string[] = [];
+  for (const rule of model.messageOneofs) {
+    lines.push("{");
+    lines.push(`  const n = ${rule.fields.map((f) => `(${isSetCondition(f, "v")} ? 1 : 0)`).join(" + ")};`);
+    for (const c of messageOneofChecks(rule)) {
+      lines.push(
+        `  if (${c.violated("n")}) ctx.addIssue({ code: "custom", path: [], message: ${stringLiteral(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } });`,
+      );
+    }
+    lines.push("}");
+  }
+  return `.superRefine((v, ctx) => {\n${lines.map((l) => `  ${l}`).join("\n")}\n})`;
+}
+
+/** A refinement that a value is not its zero value (`required` without presence); it stops the other checks. */
+function requiredRefine(set: string): string {
+  const { description, reason } = requiredViolation;
+  return `.refine((v) => ${set}, { message: ${stringLiteral(description)}, params: { reason: ${JSON.stringify(reason)} }, abort: true })`;
 }
 
 /** A getter for a lazy expression, annotated with its type, or a plain property. */
@@ -106,7 +134,7 @@ function refine(
       const v = convert === undefined ? "v" : convert("v");
       const assertion = holds(c.violated(v));
       const test = skipZero === undefined ? assertion : `${skipZero} || ${assertion}`;
-      return `.refine((v) => ${test}, { message: ${JSON.stringify(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } })`;
+      return `.refine((v) => ${test}, { message: ${stringLiteral(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } })`;
     })
     .join("");
 }
@@ -124,7 +152,7 @@ function keyCheck(checks: readonly Check[], scalar: ScalarType, ignoreZero: bool
   }
   for (const c of checks) {
     lines.push(
-      `  if (${c.violated(key)}) ctx.addIssue({ code: "custom", path: [k], message: ${JSON.stringify(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } });`,
+      `  if (${c.violated(key)}) ctx.addIssue({ code: "custom", path: [k], message: ${stringLiteral(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } });`,
     );
   }
   lines.push("}");
@@ -195,13 +223,17 @@ function scalarType(scalar: ScalarType, asString: boolean, z: string): ZodExpr {
 }
 
 /** The zod type of a value with its rules, without presence. Refinements keep the type. */
-function valueExpr(value: ValueModel, ctx: ZodContext): ZodExpr {
+function valueExpr(value: ValueModel, ctx: ZodContext, requireNonZero = false): ZodExpr {
   const base = baseType(value.type, value, ctx);
+  const required = requireNonZero ? requiredRefine(`!(${isZero(value.type, "v")})`) : "";
   if (value.rules === undefined) {
-    return base;
+    return { ...base, expr: base.expr + required };
   }
   const skip = value.ignoreZero && value.type.kind !== "message" ? isZero(value.type, "v") : undefined;
-  return { ...base, expr: base.expr + refine(valueChecks(value.rules, ctx), valueConversion(value.type), skip) };
+  return {
+    ...base,
+    expr: base.expr + required + refine(valueChecks(value.rules, ctx), valueConversion(value.type), skip),
+  };
 }
 
 function zeroLiteral(type: ValueType): string {
@@ -237,8 +269,9 @@ function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExp
     case "list": {
       const item = valueExpr(field.items, ctx);
       const skip = field.ignoreZero ? "v.length === 0" : undefined;
+      const required = field.required ? requiredRefine("v.length !== 0") : "";
       return {
-        expr: `${z}.array(${item.expr})${refine(listChecks(field, ctx), undefined, skip)}.prefault([])`,
+        expr: `${z}.array(${item.expr})${required}${refine(listChecks(field, ctx), undefined, skip)}.prefault([])`,
         type: `${z}.ZodPrefault<${z}.ZodArray<${item.type}>>`,
         lazy: item.lazy,
       };
@@ -256,8 +289,9 @@ function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExp
       const value = valueExpr(field.values, ctx);
       const skip = field.ignoreZero ? "Object.keys(v).length === 0" : undefined;
       const size = refine(mapSizeChecks(field), (raw) => `Object.keys(${raw}).length`, skip);
+      const required = field.required ? requiredRefine("Object.keys(v).length !== 0") : "";
       return {
-        expr: `${z}.record(${z}.string(), ${value.expr})${keys}${size}.prefault({})`,
+        expr: `${z}.record(${z}.string(), ${value.expr})${required}${keys}${size}.prefault({})`,
         type: `${z}.ZodPrefault<${z}.ZodRecord<${z}.ZodString, ${value.type}>>`,
         lazy: value.lazy,
       };
@@ -268,7 +302,7 @@ function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExp
 function singularExpr(field: SingularFieldModel, ignored: boolean, ctx: ZodContext): ZodExpr {
   const z = ctx.z();
   const value = ignored ? { ...field.value, rules: undefined, nested: undefined } : field.value;
-  const inner = valueExpr(value, ctx);
+  const inner = valueExpr(value, ctx, field.required && field.presence === "implicit");
   if (field.presence === "implicit") {
     return {
       expr: `${inner.expr}.prefault(${zeroLiteral(field.value.type)})`,
@@ -279,7 +313,7 @@ function singularExpr(field: SingularFieldModel, ignored: boolean, ctx: ZodConte
   if (field.required) {
     // Not `.optional().refine(...)`: zod skips an optional property the input leaves out.
     const { description, reason } = requiredViolation;
-    const present = `${z}.custom<unknown>((v) => v !== undefined, { message: ${JSON.stringify(description)}, params: { reason: ${JSON.stringify(reason)} }, abort: true })`;
+    const present = `${z}.custom<unknown>((v) => v !== undefined, { message: ${stringLiteral(description)}, params: { reason: ${JSON.stringify(reason)} }, abort: true })`;
     return {
       expr: `${present}.pipe(${inner.expr})`,
       type: `${z}.ZodPipe<${z}.ZodCustom<unknown, unknown>, ${inner.type}>`,
@@ -324,7 +358,15 @@ function oneofExpr(
   let expr = `${z}.discriminatedUnion("case", [\n${options.map((o) => `    ${o.expr},`).join("\n")}\n  ])`;
   if (model.requiredOneofs.includes(oneof)) {
     const { description, reason } = oneofRequiredViolation(oneof);
-    expr += `.refine((v) => v.case !== undefined, { message: ${JSON.stringify(description)}, params: { reason: ${JSON.stringify(reason)} } })`;
+    expr += `.refine((v) => v.case !== undefined, { message: ${stringLiteral(description)}, params: { reason: ${JSON.stringify(reason)} } })`;
+  }
+  for (const member of oneof.fields) {
+    const field = fields.get(member);
+    if (field?.kind === "singular" && field.required) {
+      // `required` on a member: the oneof must hold that member.
+      const { description, reason } = requiredViolation;
+      expr += `.refine((v) => v.case === ${JSON.stringify(member.localName)}, { message: ${stringLiteral(description)}, params: { reason: ${JSON.stringify(reason)} } })`;
+    }
   }
   return {
     expr: `${expr}.prefault({ case: undefined })`,

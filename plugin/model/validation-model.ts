@@ -1,40 +1,58 @@
 import {
   type DescEnum,
+  type DescExtension,
   type DescField,
   type DescFile,
   type DescMessage,
   type DescOneof,
+  fromJson,
   getOption,
   hasOption,
   isFieldSet,
+  type Message,
   ScalarType,
+  toJson,
 } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
-import { Edition, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
+import { Edition, FeatureSet_FieldPresence, isWrapperDesc } from "@bufbuild/protobuf/wkt";
 // The same validity the generated checks apply to values, applied here to the rules' own values.
 import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks.js";
 import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
 import {
   type BytesRules,
+  type DoubleRules,
   type DurationRules,
   type EnumRules,
   type FieldRules,
   FieldRulesSchema,
+  type FloatRules,
   field as fieldOption,
+  file_buf_validate_validate,
   Ignore,
   type MapRules,
+  type MessageRules,
   message as messageOption,
   oneof as oneofOption,
   type RepeatedRules,
   type StringRules,
   type TimestampRules,
+} from "../gen/buf/validate/validate_pb.js";
+import {
+  FieldRulesSchema as GrpckitFieldRulesSchema,
+  field as grpckitFieldOption,
+  message as grpckitMessageOption,
+  oneof as grpckitOneofOption,
 } from "../gen/grpckit/v1/options_pb.js";
 import { translateRe2 } from "./re2.js";
 
 /*
- * The validation model: what the `(grpckit.v1.*)` options of a file declare,
- * as plain data, with every rule already checked for sense. Both generated
- * forms (the straight-line validator and the zod schema) are rendered from it.
+ * The validation model: what the `(buf.validate.*)` options of a file declare
+ * (protovalidate's vocabulary, with validate.proto's semantics), as plain
+ * data, with every rule already checked for sense. grpckit's own
+ * `(grpckit.v1.field)` and `(grpckit.v1.oneof)` are a strict alias: converted
+ * field for field into buf.validate's messages before anything reads them.
+ * Both generated forms (the straight-line validator and the zod schema) are
+ * rendered from this model.
  */
 
 /** A google.protobuf.Timestamp or Duration value of a rule. */
@@ -50,10 +68,24 @@ export type BigintType = "int64" | "uint64" | "sint64" | "fixed64" | "sfixed64";
 
 export type StringFormat = "email" | "hostname" | "ip" | "ipv4" | "ipv6" | "uri" | "uuid";
 
+/** The string formats validate.proto defines by a regular expression (ASCII, the same in RE2 and JavaScript). */
+export const regexFormats = {
+  tuuid: "^[0-9a-fA-F]{32}$",
+  ulid: "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$",
+  protobuf_fqn: "^[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$",
+  protobuf_dot_fqn: "^\\.[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$",
+} as const;
+
+export type RegexFormat = keyof typeof regexFormats;
+
 export interface StringValueRules {
   readonly kind: "string";
   readonly const?: string | undefined;
   readonly len?: number | undefined;
+  /** The value must be exactly this many bytes in UTF-8 (`len_bytes`). */
+  readonly lenBytes?: number | undefined;
+  /** A format checked by a regular expression; the empty string is its own violation (`string.tuuid_empty`). */
+  readonly regexFormat?: RegexFormat | undefined;
   readonly minLen?: number | undefined;
   readonly maxLen?: number | undefined;
   readonly minBytes?: number | undefined;
@@ -68,8 +100,16 @@ export interface StringValueRules {
   readonly format?: StringFormat | undefined;
 }
 
+/** A bytes format: validate.proto checks only the length (4 or 16; 4; 16; 16), and refuses empty bytes. */
+export type BytesFormat = "ip" | "ipv4" | "ipv6" | "uuid";
+
 export interface BytesValueRules {
   readonly kind: "bytes";
+  readonly const?: Uint8Array | undefined;
+  readonly prefix?: Uint8Array | undefined;
+  readonly suffix?: Uint8Array | undefined;
+  readonly contains?: Uint8Array | undefined;
+  readonly format?: BytesFormat | undefined;
   readonly len?: number | undefined;
   readonly minLen?: number | undefined;
   readonly maxLen?: number | undefined;
@@ -112,6 +152,7 @@ export interface BoolValueRules {
 export interface EnumValueRules {
   readonly kind: "enum";
   readonly enum: DescEnum;
+  readonly const?: number | undefined;
   readonly definedOnly: boolean;
   readonly in: readonly number[];
   readonly notIn: readonly number[];
@@ -119,6 +160,10 @@ export interface EnumValueRules {
 
 export interface TimeValueRules {
   readonly kind: "timestamp" | "duration";
+  readonly const?: TimeValue | undefined;
+  /** Durations only. */
+  readonly in: readonly TimeValue[];
+  readonly notIn: readonly TimeValue[];
   readonly gt?: TimeValue | undefined;
   readonly gte?: TimeValue | undefined;
   readonly lt?: TimeValue | undefined;
@@ -166,7 +211,12 @@ export interface SingularFieldModel {
   readonly kind: "singular";
   readonly desc: DescField;
   readonly presence: Presence;
-  /** The message field must be set. */
+  /**
+   * The field must be set (`required`), as validate.proto defines it: a
+   * field with presence must be set (a oneof member: be the oneof's case), a
+   * proto3 scalar without presence must not hold its zero value. Its other
+   * rules are not checked when it is not.
+   */
   readonly required: boolean;
   readonly value: ValueModel;
 }
@@ -175,6 +225,8 @@ export interface ListFieldModel {
   readonly kind: "list";
   readonly desc: DescField;
   readonly ignoreZero: boolean;
+  /** The list must not be empty (`required`); its other rules are not checked when it is. */
+  readonly required: boolean;
   readonly minItems?: number | undefined;
   readonly maxItems?: number | undefined;
   readonly unique: boolean;
@@ -185,6 +237,8 @@ export interface MapFieldModel {
   readonly kind: "map";
   readonly desc: DescField;
   readonly ignoreZero: boolean;
+  /** The map must not be empty (`required`); its other rules are not checked when it is. */
+  readonly required: boolean;
   readonly minPairs?: number | undefined;
   readonly maxPairs?: number | undefined;
   readonly keys: ValueModel;
@@ -205,6 +259,15 @@ export interface MessageValidationModel {
   readonly ignored: ReadonlySet<DescField>;
   /** Oneofs that must have a field set. */
   readonly requiredOneofs: readonly DescOneof[];
+  /** `(buf.validate.message).oneof` rules: at most one (with `required`, exactly one) of the fields is set. */
+  readonly messageOneofs: readonly MessageOneofModel[];
+}
+
+/** One `(buf.validate.message).oneof` rule. */
+export interface MessageOneofModel {
+  /** The fields, as the rule lists them. */
+  readonly fields: readonly FieldModel[];
+  readonly required: boolean;
 }
 
 export interface FileValidationModel {
@@ -230,10 +293,15 @@ export function hasChecks(field: FieldModel): boolean {
       return field.required || valueHasChecks(field.value);
     case "list":
       return (
-        field.minItems !== undefined || field.maxItems !== undefined || field.unique || valueHasChecks(field.items)
+        field.required ||
+        field.minItems !== undefined ||
+        field.maxItems !== undefined ||
+        field.unique ||
+        valueHasChecks(field.items)
       );
     case "map":
       return (
+        field.required ||
         field.minPairs !== undefined ||
         field.maxPairs !== undefined ||
         valueHasChecks(field.keys) ||
@@ -339,27 +407,41 @@ export class ValidationPlanner {
   }
 
   private messageModel(desc: DescMessage): MessageValidationModel {
+    const messageRules = messageRulesOf(desc);
+    const oneofRules = messageOneofRules(desc, messageRules);
+    // validate.proto: a field named by a message oneof rule gets IGNORE_IF_ZERO_VALUE unless it sets `ignore`.
+    const inMessageOneof = new Set(oneofRules.flatMap((r) => r.fields));
     const fields: FieldModel[] = [];
     const ignored = new Set<DescField>();
     for (const field of desc.fields) {
       const rules = fieldRulesOf(field);
       const where = new Where(field, "");
-      if (rules?.ignore === Ignore.ALWAYS) {
+      if (rules !== undefined) {
+        checkSupported(FieldRulesSchema.typeName, rules, where);
+      }
+      let ignore = rules === undefined ? Ignore.UNSPECIFIED : ruleOf(rules, "ignore");
+      if (ignore === undefined) {
+        ignore = inMessageOneof.has(field) ? Ignore.IF_ZERO_VALUE : Ignore.UNSPECIFIED;
+      }
+      if (ignore === Ignore.ALWAYS) {
         ignored.add(field);
       }
-      fields.push(this.fieldModel(field, rules, where));
+      fields.push(this.fieldModel(field, rules, ignore, where));
     }
-    const requiredOneofs = desc.oneofs.filter((o) => hasOption(o, oneofOption) && getOption(o, oneofOption).required);
-    return { desc, fields, ignored, requiredOneofs };
+    const requiredOneofs = desc.oneofs.filter((o) => oneofRulesOf(o)?.required === true);
+    const byField = new Map(fields.map((f) => [f.desc, f]));
+    const messageOneofs = oneofRules.map((r) => ({
+      fields: r.fields.map((f) => byField.get(f) as FieldModel),
+      required: r.required,
+    }));
+    return { desc, fields, ignored, requiredOneofs, messageOneofs };
   }
 
-  private fieldModel(field: DescField, rules: FieldRules | undefined, where: Where): FieldModel {
-    const ignoreAlways = rules?.ignore === Ignore.ALWAYS;
-    const ignoreZero = rules?.ignore === Ignore.IF_ZERO_VALUE;
+  private fieldModel(field: DescField, rules: FieldRules | undefined, ignore: Ignore, where: Where): FieldModel {
+    const ignoreAlways = ignore === Ignore.ALWAYS;
+    const ignoreZero = ignore === Ignore.IF_ZERO_VALUE;
+    const required = !ignoreAlways && rules !== undefined && ruleOf(rules, "required") === true;
     const typed = rules?.type;
-    if (rules?.required === true) {
-      checkRequired(field, rules, where);
-    }
     switch (field.fieldKind) {
       case "list": {
         const itemType: ValueType =
@@ -381,6 +463,7 @@ export class ValidationPlanner {
           kind: "list",
           desc: field,
           ignoreZero,
+          required,
           ...this.repeatedBounds(repeated, itemType, where),
           items: ignoreAlways
             ? inert(itemType)
@@ -407,24 +490,35 @@ export class ValidationPlanner {
         const map = typed?.case === "map" ? typed.value : undefined;
         const bounds = this.mapBounds(map, where);
         if (ignoreAlways) {
-          return { kind: "map", desc: field, ignoreZero, keys: inert(keyType), values: inert(valueType) };
+          return {
+            kind: "map",
+            desc: field,
+            ignoreZero,
+            required: false,
+            keys: inert(keyType),
+            values: inert(valueType),
+          };
         }
         return {
           kind: "map",
           desc: field,
           ignoreZero,
+          required,
           ...bounds,
           keys: this.valueModel(keyType, map?.keys, where.sub("map.keys")),
           values: this.valueModel(valueType, map?.values, where.sub("map.values")),
         };
       }
       default: {
+        const wrapped = typed?.case === undefined ? undefined : wrappedScalar(field, typed.case, where);
         const type: ValueType =
-          field.fieldKind === "scalar"
-            ? { kind: "scalar", scalar: field.scalar, asString: field.longAsString }
-            : field.fieldKind === "enum"
-              ? { kind: "enum", enum: field.enum }
-              : { kind: "message", message: field.message };
+          wrapped !== undefined
+            ? { kind: "scalar", scalar: wrapped, asString: false }
+            : field.fieldKind === "scalar"
+              ? { kind: "scalar", scalar: field.scalar, asString: field.longAsString }
+              : field.fieldKind === "enum"
+                ? { kind: "enum", enum: field.enum }
+                : { kind: "message", message: field.message };
         if (typed?.case === "repeated" || typed?.case === "map") {
           where.fail(
             `${typed.case}${firstRule(typed)}`,
@@ -432,7 +526,7 @@ export class ValidationPlanner {
           );
         }
         const presence = presenceOf(field);
-        const parsed = this.valueModel(type, rules, where);
+        const parsed = this.valueModel(type, rules, where, ignore);
         // A field that tracks presence is checked when set, its zero value too:
         // validate.proto gives IGNORE_IF_ZERO_VALUE no effect there.
         const value = presence === "implicit" ? parsed : { ...parsed, ignoreZero: false };
@@ -440,19 +534,23 @@ export class ValidationPlanner {
           kind: "singular",
           desc: field,
           presence,
-          required: !ignoreAlways && rules?.required === true,
+          required,
           value: ignoreAlways ? inert(type) : value,
         };
       }
     }
   }
 
-  /** The model of one value position from its FieldRules (the field's own, or items/keys/values). */
-  private valueModel(type: ValueType, rules: FieldRules | undefined, where: Where): ValueModel {
-    const ignore = rules?.ignore ?? Ignore.UNSPECIFIED;
-    if (where.prefix !== "" && rules?.required === true) {
-      where.fail("required", "does not apply to list items, map keys or map values: they are always set");
+  /**
+   * The model of one value position from its FieldRules (the field's own, or
+   * items/keys/values). `required` on items, keys and values asks nothing:
+   * validate.proto calls them always set.
+   */
+  private valueModel(type: ValueType, rules: FieldRules | undefined, where: Where, fieldIgnore?: Ignore): ValueModel {
+    if (where.prefix !== "" && rules !== undefined) {
+      checkSupported(FieldRulesSchema.typeName, rules, where);
     }
+    const ignore = fieldIgnore ?? (rules === undefined ? undefined : ruleOf(rules, "ignore")) ?? Ignore.UNSPECIFIED;
     const typed = rules?.type;
     let parsed: ValueRules | undefined;
     if (typed !== undefined && typed.case !== undefined) {
@@ -486,8 +584,8 @@ export class ValidationPlanner {
     if (rules === undefined) {
       return { unique: false };
     }
-    const minItems = count(rules.minItems, where, "repeated.min_items");
-    const maxItems = count(rules.maxItems, where, "repeated.max_items");
+    const minItems = count(ruleOf(rules, "minItems"), where, "repeated.min_items");
+    const maxItems = count(ruleOf(rules, "maxItems"), where, "repeated.max_items");
     if (minItems !== undefined && maxItems !== undefined && minItems > maxItems) {
       where.fail(
         "repeated.min_items",
@@ -510,8 +608,8 @@ export class ValidationPlanner {
     if (rules === undefined) {
       return {};
     }
-    const minPairs = count(rules.minPairs, where, "map.min_pairs");
-    const maxPairs = count(rules.maxPairs, where, "map.max_pairs");
+    const minPairs = count(ruleOf(rules, "minPairs"), where, "map.min_pairs");
+    const maxPairs = count(ruleOf(rules, "maxPairs"), where, "map.max_pairs");
     if (minPairs !== undefined && maxPairs !== undefined && minPairs > maxPairs) {
       where.fail("map.min_pairs", `(${minPairs}) is greater than map.max_pairs (${maxPairs}): no map is valid`);
     }
@@ -525,11 +623,15 @@ function inert(type: ValueType): ValueModel {
 }
 
 /** Where a rule sits, for error messages: file, message, field, and the rule's path prefix. */
-class Where {
+class Where implements RulePlace {
   constructor(
     readonly field: DescField,
     readonly prefix: string,
   ) {}
+
+  get file(): DescFile {
+    return this.field.parent.file;
+  }
 
   sub(prefix: string): Where {
     return new Where(this.field, this.prefix === "" ? prefix : `${this.prefix}.${prefix}`);
@@ -548,23 +650,232 @@ class Where {
   }
 }
 
+/**
+ * A field's rules: `(buf.validate.field)`, or grpckit's alias
+ * `(grpckit.v1.field)` converted field for field (through the JSON form, in
+ * which both vocabularies spell every rule the same), so that one model reads
+ * both with one meaning.
+ */
 function fieldRulesOf(field: DescField): FieldRules | undefined {
-  return hasOption(field, fieldOption) ? getOption(field, fieldOption) : undefined;
+  const own = hasOption(field, fieldOption) ? getOption(field, fieldOption) : undefined;
+  if (!hasOption(field, grpckitFieldOption)) {
+    return own;
+  }
+  if (own !== undefined) {
+    new Where(field, "").fail(
+      "(grpckit.v1.field)",
+      "is set together with (buf.validate.field): (grpckit.v1.field) is an alias of (buf.validate.field); use one",
+    );
+  }
+  const alias = getOption(field, grpckitFieldOption);
+  return fromJson(FieldRulesSchema, toJson(GrpckitFieldRulesSchema, alias));
 }
 
+/** A oneof's rules: `(buf.validate.oneof)` or its alias `(grpckit.v1.oneof)`. */
+function oneofRulesOf(oneof: DescOneof): { required: boolean } | undefined {
+  const own = hasOption(oneof, oneofOption) ? getOption(oneof, oneofOption) : undefined;
+  const alias = hasOption(oneof, grpckitOneofOption) ? getOption(oneof, grpckitOneofOption) : undefined;
+  if (own !== undefined && alias !== undefined) {
+    failAt(
+      oneof.parent,
+      `oneof ${oneof.name}`,
+      "(grpckit.v1.oneof) is set together with (buf.validate.oneof): it is an alias of (buf.validate.oneof); use one",
+    );
+  }
+  if (own !== undefined) {
+    checkSupported(own.$typeName, own, {
+      file: oneof.parent.file,
+      rule: (n) => n,
+      fail: (r, w) => failAt(oneof.parent, `oneof ${oneof.name}`, `${r} ${w}`),
+    });
+    return { required: own.required };
+  }
+  return alias === undefined ? undefined : { required: alias.required };
+}
+
+function messageRulesOf(desc: DescMessage): MessageRules | undefined {
+  return hasOption(desc, messageOption) ? getOption(desc, messageOption) : undefined;
+}
+
+/** `(grpckit.v1.message).disabled`: grpckit's own switch (buf.validate has none: validate.proto v1 removed it). */
 function isDisabled(desc: DescMessage): boolean {
-  return hasOption(desc, messageOption) && getOption(desc, messageOption).disabled;
+  return hasOption(desc, grpckitMessageOption) && getOption(desc, grpckitMessageOption).disabled;
+}
+
+/** The checked `(buf.validate.message).oneof` rules of a message, with their fields. */
+function messageOneofRules(
+  desc: DescMessage,
+  rules: MessageRules | undefined,
+): { fields: DescField[]; required: boolean }[] {
+  if (rules === undefined) {
+    return [];
+  }
+  const at: RulePlace = {
+    file: desc.file,
+    rule: (n) => n,
+    fail: (r, w) => failAt(desc, "(buf.validate.message)", `${r} ${w}`),
+  };
+  checkSupported(rules.$typeName, rules, at);
+  return rules.oneof.map((rule) => {
+    if (rule.fields.length === 0) {
+      at.fail("oneof", "lists no field: name at least one");
+    }
+    const fields: DescField[] = [];
+    for (const name of rule.fields) {
+      const field = desc.fields.find((f) => f.name === name);
+      if (field === undefined) {
+        at.fail("oneof", `names ${JSON.stringify(name)}, which is not a field of ${desc.typeName}`);
+      }
+      if (fields.includes(field)) {
+        at.fail("oneof", `names ${JSON.stringify(name)} twice`);
+      }
+      fields.push(field);
+    }
+    return { fields, required: rule.required };
+  });
 }
 
 /** Whether a message declares rules of its own (not counting the ones it reaches). */
 function declaresRules(desc: DescMessage): boolean {
   for (const field of desc.fields) {
     const rules = fieldRulesOf(field);
-    if (rules !== undefined && rules.ignore !== Ignore.ALWAYS && (rules.required || rules.type.case !== undefined)) {
+    if (
+      rules !== undefined &&
+      rules.ignore !== Ignore.ALWAYS &&
+      (rules.required || rules.type.case !== undefined || rules.cel.length > 0 || rules.celExpression.length > 0)
+    ) {
       return true;
     }
   }
-  return desc.oneofs.some((o) => hasOption(o, oneofOption) && getOption(o, oneofOption).required);
+  const messageRules = messageRulesOf(desc);
+  if (
+    messageRules !== undefined &&
+    (messageRules.oneof.length > 0 || messageRules.cel.length > 0 || messageRules.celExpression.length > 0)
+  ) {
+    return true;
+  }
+  return desc.oneofs.some((o) => oneofRulesOf(o)?.required === true);
+}
+
+/** Fails for a rule of a message or a oneof (not of a field): `invalid validation rule in f.proto: message M, oneof o: ...`. */
+function failAt(desc: DescMessage, element: string, what: string): never {
+  throw new RuleError(
+    `invalid validation rule in ${desc.file.proto.name}: message ${desc.typeName}, ${element}: ${what}`,
+  );
+}
+
+/** Where a rule is, for {@link checkSupported}: a field's {@link Where}, or a message or oneof. */
+interface RulePlace {
+  readonly file: DescFile;
+  rule(name: string): string;
+  fail(rule: string, why: string): never;
+}
+
+/**
+ * The rules of validate.proto grpckit does not check yet, by rules message
+ * and field name. A rule set to one of them fails generation rather than be
+ * silently left unchecked. (`example` values document a field; validate.proto
+ * gives them no effect on validation.)
+ */
+const unsupportedRules: Record<string, ReadonlySet<string>> = {
+  "buf.validate.FieldRules": new Set(["cel", "cel_expression", "any", "field_mask"]),
+  "buf.validate.MessageRules": new Set(["cel", "cel_expression"]),
+  "buf.validate.StringRules": new Set([
+    "uri_ref",
+    "address",
+    "ip_with_prefixlen",
+    "ipv4_with_prefixlen",
+    "ipv6_with_prefixlen",
+    "ip_prefix",
+    "ipv4_prefix",
+    "ipv6_prefix",
+    "host_and_port",
+    "well_known_regex",
+    "strict",
+  ]),
+  "buf.validate.BytesRules": new Set(["pattern"]),
+};
+
+const ruleMessages = new Map<string, DescMessage>();
+for (const type of nestedTypes(file_buf_validate_validate)) {
+  if (type.kind === "message") {
+    ruleMessages.set(type.typeName, type);
+  }
+}
+
+/**
+ * Fails for a rule grpckit does not check yet (CEL, a predefined rule, a rule
+ * of {@link unsupportedRules}) set in `rules` or in the rules messages it
+ * holds (typed rules, but not `items`, `keys` and `values`, which are checked
+ * where they are read). A well-known format set to `false` asks for nothing,
+ * as in validate.proto, and passes.
+ */
+function checkSupported(typeName: string, rules: Message, place: RulePlace, prefix = ""): void {
+  const desc = ruleMessages.get(typeName);
+  if (desc === undefined) {
+    return;
+  }
+  const unknown = (rules as { $unknown?: { no: number }[] }).$unknown;
+  if (unknown !== undefined && unknown.length > 0) {
+    const no = unknown[0]?.no ?? 0;
+    const extension = findExtension(typeName, no, place);
+    place.fail(
+      `${prefix}${extension === undefined ? `(extension ${no})` : `(${extension.typeName})`}`,
+      `is a predefined rule (an extension of ${typeName}), which grpckit does not support yet`,
+    );
+  }
+  const unsupported = unsupportedRules[typeName];
+  for (const field of desc.fields) {
+    if (!isFieldSet(rules, field)) {
+      continue;
+    }
+    const record = rules as unknown as Record<string, unknown>;
+    const value =
+      field.oneof === undefined ? record[field.localName] : (record[field.oneof.localName] as { value: unknown }).value;
+    if (unsupported?.has(field.name) && !(field.oneof?.name === "well_known" && value === false)) {
+      const what = field.name.startsWith("cel")
+        ? "CEL expressions"
+        : `${typeName.slice("buf.validate.".length)}.${field.name}`;
+      place.fail(`${prefix}${field.name}`, `is not supported by grpckit yet (${what})`);
+    }
+    if (field.fieldKind === "message" && field.oneof?.name === "type" && typeof value === "object" && value !== null) {
+      checkSupported(field.message.typeName, value as Message, place, `${prefix}${field.name}.`);
+    }
+  }
+}
+
+/** The predefined rule extension `no` of `typeName` that the schema declares, if grpckit can find it. */
+function findExtension(typeName: string, no: number, place: RulePlace): DescExtension | undefined {
+  const seen = new Set<DescFile>();
+  const files = [place.file];
+  while (files.length > 0) {
+    const file = files.pop() as DescFile;
+    if (seen.has(file)) {
+      continue;
+    }
+    seen.add(file);
+    for (const type of nestedTypes(file)) {
+      if (type.kind === "extension" && type.extendee.typeName === typeName && type.number === no) {
+        return type;
+      }
+    }
+    files.push(...file.dependencies);
+  }
+  return undefined;
+}
+
+/**
+ * The value of a rule that validate.proto declares `optional` (proto2), or
+ * undefined when it is not set: protobuf-es reads the default then, which
+ * must not count as a rule.
+ */
+function ruleOf<T extends Message, K extends keyof T & string>(rules: T, key: K): T[K] | undefined {
+  const desc = ruleMessages.get(rules.$typeName);
+  const field = desc?.fields.find((f) => f.localName === key);
+  if (field === undefined) {
+    throw new Error(`unreachable: ${rules.$typeName} has no field ${key}`);
+  }
+  return isFieldSet(rules, field) ? rules[key] : undefined;
 }
 
 /** The message types a message's validator would recurse into, if they need it. */
@@ -590,6 +901,22 @@ function followedTypes(desc: DescMessage): DescMessage[] {
   return types;
 }
 
+/**
+ * The scalar a wrapper field (`google.protobuf.Int32Value`, ...) holds, whose
+ * rules validate.proto applies to it (`int32.gt` on an Int32Value field):
+ * protobuf-es holds a singular wrapper field outside a oneof as the scalar
+ * itself, unset being undefined. Undefined for other fields.
+ */
+function wrappedScalar(field: DescField, rule: string, where: Where): ScalarType | undefined {
+  if (field.fieldKind !== "message" || !isWrapperDesc(field.message)) {
+    return undefined;
+  }
+  if (field.oneof !== undefined) {
+    where.fail(rule, `is not supported by grpckit yet on a wrapper type (${field.message.typeName}) in a oneof`);
+  }
+  return field.message.fields[0]?.scalar;
+}
+
 function presenceOf(field: DescField): Presence {
   if (field.fieldKind === "message" || field.oneof !== undefined) {
     return "undefined";
@@ -598,48 +925,6 @@ function presenceOf(field: DescField): Presence {
     return "implicit";
   }
   return field.parent.file.edition === Edition.EDITION_PROTO3 ? "undefined" : "own-property";
-}
-
-function checkRequired(field: DescField, rules: FieldRules, where: Where): void {
-  if (field.fieldKind !== "message") {
-    const hint =
-      field.fieldKind === "list"
-        ? "use repeated.min_items = 1 for a non-empty list"
-        : field.fieldKind === "map"
-          ? "use map.min_pairs = 1 for a non-empty map"
-          : field.fieldKind === "enum"
-            ? "use enum.not_in = 0 (and defined_only) to rule out the zero value"
-            : field.scalar === ScalarType.STRING
-              ? "use string.min_len = 1 for a non-empty string"
-              : field.scalar === ScalarType.BYTES
-                ? "use bytes.min_len = 1 for non-empty bytes"
-                : "use the typed rules (const, gt, in, ...) to rule out values";
-    where.fail("required", `applies to message fields only, not to ${describeField(field)}; ${hint}`);
-  }
-  if (field.oneof !== undefined) {
-    where.fail(
-      "required",
-      `does not apply to a member of oneof ${field.oneof.name}; use (grpckit.v1.oneof).required on the oneof`,
-    );
-  }
-  if (rules.ignore === Ignore.IF_ZERO_VALUE) {
-    where.fail("required", "contradicts ignore = IGNORE_IF_ZERO_VALUE, which skips the field when it is unset");
-  }
-}
-
-function describeField(field: DescField): string {
-  switch (field.fieldKind) {
-    case "list":
-      return "a repeated field";
-    case "map":
-      return "a map field";
-    case "enum":
-      return `an enum field (${field.enum.typeName})`;
-    case "message":
-      return `a message field (${field.message.typeName})`;
-    case "scalar":
-      return `a ${scalarName(field.scalar)} field`;
-  }
 }
 
 function describeType(type: ValueType): string {
@@ -741,7 +1026,7 @@ function parseValueRules(typed: Typed, type: ValueType, where: Where): ValueRule
     case "bytes":
       return bytesRules(typed.value, where);
     case "bool":
-      return { kind: "bool", const: typed.value.const };
+      return { kind: "bool", const: ruleOf(typed.value, "const") };
     case "enum":
       return enumRules(typed.value, type.kind === "enum" ? type.enum : undefined, where);
     case "timestamp":
@@ -764,16 +1049,28 @@ function parseValueRules(typed: Typed, type: ValueType, where: Where): ValueRule
       return bigintRules(typed.case, typed.value, type.kind === "scalar" && type.asString, where);
     case "repeated":
     case "map":
+    case "any":
+    case "fieldMask":
       throw new Error("unreachable: checked by the caller");
   }
 }
 
-function stringRules(r: StringRules, where: Where): StringValueRules {
-  const len = count(r.len, where, "string.len");
-  const minLen = count(r.minLen, where, "string.min_len");
-  const maxLen = count(r.maxLen, where, "string.max_len");
-  const minBytes = count(r.minBytes, where, "string.min_bytes");
-  const maxBytes = count(r.maxBytes, where, "string.max_bytes");
+function stringRules(rules: StringRules, where: Where): StringValueRules {
+  const r = {
+    const: ruleOf(rules, "const"),
+    pattern: ruleOf(rules, "pattern"),
+    prefix: ruleOf(rules, "prefix"),
+    suffix: ruleOf(rules, "suffix"),
+    contains: ruleOf(rules, "contains"),
+    notContains: ruleOf(rules, "notContains"),
+    in: rules.in,
+    notIn: rules.notIn,
+  };
+  const len = count(ruleOf(rules, "len"), where, "string.len");
+  const minLen = count(ruleOf(rules, "minLen"), where, "string.min_len");
+  const maxLen = count(ruleOf(rules, "maxLen"), where, "string.max_len");
+  const minBytes = count(ruleOf(rules, "minBytes"), where, "string.min_bytes");
+  const maxBytes = count(ruleOf(rules, "maxBytes"), where, "string.max_bytes");
   const fail = (name: string, why: string) => where.fail(`string.${name}`, why);
   if (minLen !== undefined && maxLen !== undefined && minLen > maxLen) {
     fail("min_len", `(${minLen}) is greater than string.max_len (${maxLen}): no value is valid`);
@@ -802,7 +1099,17 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
       `(${mostChars}) allows at most ${mostChars * 4} bytes, fewer than string.min_bytes (${minBytes}): no value is valid`,
     );
   }
-  const format = r.wellKnown.case !== undefined && r.wellKnown.value ? r.wellKnown.case : undefined;
+  const format = stringFormatOf(rules);
+  const lenBytes = count(ruleOf(rules, "lenBytes"), where, "string.len_bytes");
+  const known = rules.wellKnown;
+  const regexFormat =
+    known.value === true && (known.case === "tuuid" || known.case === "ulid")
+      ? known.case
+      : known.value === true && known.case === "protobufFqn"
+        ? "protobuf_fqn"
+        : known.value === true && known.case === "protobufDotFqn"
+          ? "protobuf_dot_fqn"
+          : undefined;
   if (format === "uuid") {
     const bounds: [string, number | undefined, boolean][] = [
       ["len", len, len !== undefined && len !== uuidLength],
@@ -870,6 +1177,10 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
       (re) => `/${re.source}/`,
     ),
     ...(format === undefined ? [] : [{ rule: `string.${format}`, holds: formatChecks[format] }]),
+    ...bound("string.len_bytes", lenBytes, (v: string, n) => bytes(v) === n),
+    ...(regexFormat === undefined
+      ? []
+      : [{ rule: `string.${regexFormat}`, holds: (v: string) => new RegExp(regexFormats[regexFormat]).test(v) }]),
   ];
   checkCandidates("string", r.const, r.in, tests, JSON.stringify, where);
   return {
@@ -888,13 +1199,15 @@ function stringRules(r: StringRules, where: Where): StringValueRules {
     in: r.in,
     notIn: r.notIn,
     format,
+    lenBytes,
+    regexFormat,
   };
 }
 
 function bytesRules(r: BytesRules, where: Where): BytesValueRules {
-  const len = count(r.len, where, "bytes.len");
-  const minLen = count(r.minLen, where, "bytes.min_len");
-  const maxLen = count(r.maxLen, where, "bytes.max_len");
+  const len = count(ruleOf(r, "len"), where, "bytes.len");
+  const minLen = count(ruleOf(r, "minLen"), where, "bytes.min_len");
+  const maxLen = count(ruleOf(r, "maxLen"), where, "bytes.max_len");
   if (minLen !== undefined && maxLen !== undefined && minLen > maxLen) {
     where.fail("bytes.min_len", `(${minLen}) is greater than bytes.max_len (${maxLen}): no value is valid`);
   }
@@ -907,20 +1220,68 @@ function bytesRules(r: BytesRules, where: Where): BytesValueRules {
       where.fail("bytes.in", `and bytes.not_in both list ${hex(value)}`);
     }
   }
+  const constValue = ruleOf(r, "const");
+  const prefix = ruleOf(r, "prefix");
+  const suffix = ruleOf(r, "suffix");
+  const contains = ruleOf(r, "contains");
+  const known = r.wellKnown;
+  const format = known.case !== undefined && known.value === true ? known.case : undefined;
+  if (constValue !== undefined && r.notIn.some((other) => Buffer.from(other).equals(constValue))) {
+    where.fail("bytes.const", `(${hex(constValue)}) is in bytes.not_in: no value is valid`);
+  }
+  const b = (v: Uint8Array) => Buffer.from(v);
   checkCandidates(
     "bytes",
-    undefined,
+    constValue,
     r.in,
     [
       ...bound("bytes.len", len, (v: Uint8Array, n) => v.length === n),
       ...bound("bytes.min_len", minLen, (v: Uint8Array, n) => v.length >= n),
       ...bound("bytes.max_len", maxLen, (v: Uint8Array, n) => v.length <= n),
+      ...bound("bytes.prefix", prefix, (v: Uint8Array, p) => b(v).subarray(0, p.length).equals(p), hex),
+      ...bound(
+        "bytes.suffix",
+        suffix,
+        (v: Uint8Array, p) =>
+          v.length >= p.length &&
+          b(v)
+            .subarray(v.length - p.length)
+            .equals(p),
+        hex,
+      ),
+      ...bound("bytes.contains", contains, (v: Uint8Array, p) => b(v).includes(b(p)), hex),
+      ...(format === undefined
+        ? []
+        : [{ rule: `bytes.${format}`, holds: (v: Uint8Array) => bytesFormatLengths[format].includes(v.length) }]),
     ],
     hex,
     where,
   );
-  return { kind: "bytes", len, minLen, maxLen, in: r.in, notIn: r.notIn };
+  if (constValue !== undefined && r.in.length > 0 && !r.in.some((x) => b(x).equals(constValue))) {
+    where.fail("bytes.const", `(${hex(constValue)}) is not in bytes.in: no value is valid`);
+  }
+  return {
+    kind: "bytes",
+    const: constValue,
+    prefix,
+    suffix,
+    contains,
+    format,
+    len,
+    minLen,
+    maxLen,
+    in: r.in,
+    notIn: r.notIn,
+  };
 }
+
+/** The lengths validate.proto's bytes formats allow (an IP address, a UUID: their binary forms). */
+export const bytesFormatLengths: Record<BytesFormat, readonly number[]> = {
+  ip: [4, 16],
+  ipv4: [4],
+  ipv6: [16],
+  uuid: [16],
+};
 
 /** The numeric rule messages share one shape; the 64-bit ones hold bigints. */
 interface NumericRules<T> {
@@ -932,7 +1293,33 @@ interface NumericRules<T> {
   finite?: boolean;
 }
 
-function numberRules(type: NumberType, r: NumericRules<number>, where: Where): NumberValueRules {
+/** A numeric rules message with `const` undefined when it is not set. */
+function numericView<T>(rules: NumericRules<T> & Message): NumericRules<T> {
+  return {
+    const: ruleOf(rules, "const") as T | undefined,
+    greaterThan: rules.greaterThan,
+    lessThan: rules.lessThan,
+    in: rules.in,
+    notIn: rules.notIn,
+  };
+}
+
+/**
+ * The well-known format a string must have, if grpckit checks it; the
+ * formats it does not check yet are refused before (checkSupported). A
+ * format set to `false` asks for nothing.
+ */
+function stringFormatOf(rules: StringRules): StringFormat | undefined {
+  const known = rules.wellKnown;
+  if (known.case === undefined || known.value !== true || !(known.case in formatChecks)) {
+    return undefined;
+  }
+  return known.case as StringFormat;
+}
+
+function numberRules(type: NumberType, rules: NumericRules<number> & Message, where: Where): NumberValueRules {
+  const float = type === "float" || type === "double";
+  const r = { ...numericView(rules), finite: float && ruleOf(rules as FloatRules | DoubleRules, "finite") === true };
   const fail = (name: string, why: string) => where.fail(`${type}.${name}`, why);
   const all: [string, number | undefined][] = [
     ["const", r.const],
@@ -952,27 +1339,37 @@ function numberRules(type: NumberType, r: NumericRules<number>, where: Where): N
   const lte = r.lessThan.case === "lte" ? r.lessThan.value : undefined;
   const integer = type !== "float" && type !== "double";
   const range = numberRanges[type];
-  // The smallest and largest valid values (for floats, with whether they are excluded).
-  let low = range.min;
-  let lowOpen = false;
-  let high = range.max;
-  let highOpen = false;
-  if (gt !== undefined) {
-    [low, lowOpen] = integer ? [gt + 1, false] : [gt, true];
-  } else if (gte !== undefined) {
-    low = gte;
-  }
-  if (lt !== undefined) {
-    [high, highOpen] = integer ? [lt - 1, false] : [lt, true];
-  } else if (lte !== undefined) {
-    high = lte;
-  }
-  if (low > high || (low === high && (lowOpen || highOpen))) {
-    failEmptyRange(type, r, where);
+  if (isExclusive(gt ?? gte, lt ?? lte)) {
+    // Outside the range: valid values lie above the lower bound or below the upper one.
+    const above = gt !== undefined ? gt < range.max : (gte as number) <= range.max;
+    const below = lt !== undefined ? lt > range.min : (lte as number) >= range.min;
+    if (!above && !below) {
+      failEmptyRange(type, r, where);
+    }
+  } else {
+    // The smallest and largest valid values (for floats, with whether they are excluded).
+    let low = range.min;
+    let lowOpen = false;
+    let high = range.max;
+    let highOpen = false;
+    if (gt !== undefined) {
+      [low, lowOpen] = integer ? [gt + 1, false] : [gt, true];
+    } else if (gte !== undefined) {
+      low = gte;
+    }
+    if (lt !== undefined) {
+      [high, highOpen] = integer ? [lt - 1, false] : [lt, true];
+    } else if (lte !== undefined) {
+      high = lte;
+    }
+    if (low > high || (low === high && (lowOpen || highOpen))) {
+      failEmptyRange(type, r, where);
+    }
   }
   checkDisjoint(r.in, r.notIn, String, type, where);
   checkConst(r.const, r.in, r.notIn, String, type, where);
-  if (r.const !== undefined && !inRange(r.const, low, lowOpen, high, highOpen)) {
+  const inBounds = boundsTest(gt, gte, lt, lte);
+  if (r.const !== undefined && !inBounds(r.const)) {
     fail("const", `(${r.const}) is outside the range the bounds allow: no value is valid`);
   }
   checkCandidates(type, undefined, r.in, rangeTests(type, gt, gte, lt, lte), String, where);
@@ -1001,11 +1398,33 @@ function failEmptyRange<T>(type: string, r: NumericRules<T>, where: Where): neve
   where.fail(`${type}.${upper.case ?? "lt"}`, `(${String(upper.value)}) leaves no valid ${type} value`);
 }
 
-function inRange(v: number, low: number, lowOpen: boolean, high: number, highOpen: boolean): boolean {
-  return (lowOpen ? v > low : v >= low) && (highOpen ? v < high : v <= high);
+/**
+ * Whether bounds describe the outside of a range: protovalidate reads a
+ * lower bound above the upper one (`gt: 10, lt: 5`) as "above 10 or below 5".
+ */
+export function isExclusive<T extends number | bigint>(lower: T | undefined, upper: T | undefined): boolean {
+  return lower !== undefined && upper !== undefined && upper < lower;
 }
 
-function bigintRules(type: BigintType, r: NumericRules<bigint>, asString: boolean, where: Where): BigintValueRules {
+/** Whether a value satisfies the bounds, as one rule (inside the range, or outside it when exclusive). */
+function boundsTest<T extends number | bigint>(
+  gt: T | undefined,
+  gte: T | undefined,
+  lt: T | undefined,
+  lte: T | undefined,
+): (v: T) => boolean {
+  const lowOk = (v: T) => (gt !== undefined ? v > gt : gte !== undefined ? v >= gte : true);
+  const highOk = (v: T) => (lt !== undefined ? v < lt : lte !== undefined ? v <= lte : true);
+  return isExclusive(gt ?? gte, lt ?? lte) ? (v) => lowOk(v) || highOk(v) : (v) => lowOk(v) && highOk(v);
+}
+
+function bigintRules(
+  type: BigintType,
+  rules: NumericRules<bigint> & Message,
+  asString: boolean,
+  where: Where,
+): BigintValueRules {
+  const r = numericView(rules);
   const gt = r.greaterThan.case === "gt" ? r.greaterThan.value : undefined;
   const gte = r.greaterThan.case === "gte" ? r.greaterThan.value : undefined;
   const lt = r.lessThan.case === "lt" ? r.lessThan.value : undefined;
@@ -1013,12 +1432,14 @@ function bigintRules(type: BigintType, r: NumericRules<bigint>, asString: boolea
   const range = bigintRanges[type];
   const low = gt !== undefined ? gt + 1n : (gte ?? range.min);
   const high = lt !== undefined ? lt - 1n : (lte ?? range.max);
-  if (low > high) {
+  const exclusive = isExclusive(gt ?? gte, lt ?? lte);
+  // Exclusive: valid values lie above the lower bound or below the upper one.
+  if (exclusive ? low > range.max && high < range.min : low > high) {
     failEmptyRange(type, r, where);
   }
   checkDisjoint(r.in, r.notIn, String, type, where);
   checkConst(r.const, r.in, r.notIn, String, type, where);
-  if (r.const !== undefined && (r.const < low || r.const > high)) {
+  if (r.const !== undefined && !boundsTest(gt, gte, lt, lte)(r.const)) {
     where.fail(`${type}.const`, `(${r.const}) is outside the range the bounds allow: no value is valid`);
   }
   checkCandidates(type, undefined, r.in, rangeTests(type, gt, gte, lt, lte), String, where);
@@ -1041,14 +1462,20 @@ function enumRules(r: EnumRules, desc: DescEnum | undefined, where: Where): Enum
     }
   }
   checkDisjoint(r.in, r.notIn, String, "enum", where);
-  return { kind: "enum", enum: desc, definedOnly: r.definedOnly, in: r.in, notIn: r.notIn };
+  const constValue = ruleOf(r, "const");
+  checkConst(constValue, r.in, r.notIn, String, "enum", where);
+  if (constValue !== undefined && r.definedOnly && !defined.has(constValue)) {
+    where.fail("enum.const", `(${constValue}) is not a value of ${desc.typeName}, which enum.defined_only asks for`);
+  }
+  return { kind: "enum", enum: desc, const: constValue, definedOnly: r.definedOnly, in: r.in, notIn: r.notIn };
 }
 
 function timeValue(v: { seconds: bigint; nanos: number }): TimeValue {
   return { seconds: v.seconds, nanos: v.nanos };
 }
 
-function compareTimes(a: TimeValue, b: TimeValue): number {
+/** The order of two Timestamps (or Durations): negative, zero or positive. */
+export function compareTimes(a: TimeValue, b: TimeValue): number {
   return a.seconds !== b.seconds ? (a.seconds < b.seconds ? -1 : 1) : a.nanos - b.nanos;
 }
 
@@ -1071,8 +1498,9 @@ function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationR
     }
   }
   if (low !== undefined && high !== undefined) {
+    // A lower bound above the upper one means outside the range (protovalidate's `_exclusive` rules).
     const c = compareTimes(low, high);
-    if (c > 0 || (c === 0 && (lower.case === "gt" || upper.case === "lt"))) {
+    if (c === 0 && (lower.case === "gt" || upper.case === "lt")) {
       where.fail(
         `${kind}.${lower.case}`,
         `with ${kind}.${upper.case} leaves no valid value: the lower bound is not below the upper bound`,
@@ -1093,8 +1521,26 @@ function timeRules(kind: "timestamp" | "duration", r: TimestampRules | DurationR
       where.fail("timestamp.within", "must be a positive duration");
     }
   }
+  const constValue = r.const === undefined ? undefined : timeValue(r.const);
+  if (constValue !== undefined && !isValidTime(kind, constValue)) {
+    where.fail(`${kind}.const`, `is not a valid google.protobuf.${kind === "timestamp" ? "Timestamp" : "Duration"}`);
+  }
+  const list = (values: readonly { seconds: bigint; nanos: number }[]) => values.map(timeValue);
+  const inList = kind === "duration" ? list((r as DurationRules).in) : [];
+  const notIn = kind === "duration" ? list((r as DurationRules).notIn) : [];
+  for (const [name, values] of [
+    ["in", inList],
+    ["not_in", notIn],
+  ] as const) {
+    if (values.some((v) => !isValidDuration(v))) {
+      where.fail(`duration.${name}`, "lists a value that is not a valid google.protobuf.Duration");
+    }
+  }
   return {
     kind,
+    const: constValue,
+    in: inList,
+    notIn,
     gt: lower.case === "gt" ? low : undefined,
     gte: lower.case === "gte" ? low : undefined,
     lt: upper.case === "lt" ? high : undefined,
@@ -1178,12 +1624,13 @@ function rangeTests<T extends number | bigint>(
   lt: T | undefined,
   lte: T | undefined,
 ): CandidateTest<T>[] {
-  return [
-    ...bound(`${type}.gt`, gt, (v: T, b) => v > b),
-    ...bound(`${type}.gte`, gte, (v: T, b) => v >= b),
-    ...bound(`${type}.lt`, lt, (v: T, b) => v < b),
-    ...bound(`${type}.lte`, lte, (v: T, b) => v <= b),
-  ];
+  const lower = gt !== undefined ? `${type}.gt (${gt})` : gte !== undefined ? `${type}.gte (${gte})` : undefined;
+  const upper = lt !== undefined ? `${type}.lt (${lt})` : lte !== undefined ? `${type}.lte (${lte})` : undefined;
+  if (lower === undefined && upper === undefined) {
+    return [];
+  }
+  const rule = lower !== undefined && upper !== undefined ? `${lower} with ${upper}` : (lower ?? upper ?? "");
+  return [{ rule, holds: boundsTest(gt, gte, lt, lte) }];
 }
 
 /**

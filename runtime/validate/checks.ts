@@ -90,6 +90,26 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Whether `value` starts with the bytes of `prefix`. */
+export function bytesStartWith(value: Uint8Array, prefix: Uint8Array): boolean {
+  return value.length >= prefix.length && bytesEqual(value.subarray(0, prefix.length), prefix);
+}
+
+/** Whether `value` ends with the bytes of `suffix`. */
+export function bytesEndWith(value: Uint8Array, suffix: Uint8Array): boolean {
+  return value.length >= suffix.length && bytesEqual(value.subarray(value.length - suffix.length), suffix);
+}
+
+/** Whether the bytes of `part` occur in `value`, in a row. */
+export function bytesContain(value: Uint8Array, part: Uint8Array): boolean {
+  for (let i = 0; i + part.length <= value.length; i++) {
+    if (bytesEqual(value.subarray(i, i + part.length), part)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Whether `list` holds an array with the same bytes as `value`. */
 export function bytesIn(value: Uint8Array, list: readonly Uint8Array[]): boolean {
   for (const item of list) {

@@ -13,6 +13,7 @@ type Mutable = { field: string };
 export function prefixViolations(out: FieldViolation[], from: number, path: string): void {
   for (let i = from; i < out.length; i++) {
     const violation = out[i] as FieldViolation & Mutable;
-    violation.field = `${path}.${violation.field}`;
+    // A rule of the nested message itself has no field: its path is the field that holds the message.
+    violation.field = violation.field === "" ? path : `${path}.${violation.field}`;
   }
 }

@@ -102,6 +102,12 @@ describe("the OpenAPI document", () => {
     expect(book.description).toBe("A book on a shelf.");
     expect(book.properties.pages).toEqual({ type: "string", format: "int64" });
     expect(book.properties.title).toMatchObject({ type: "string", minLength: 1 });
+    // Bounds outside a range: minimum/maximum keywords would describe the inside, so none.
+    expect(book.properties.shelfRow).toEqual({
+      type: "integer",
+      format: "int32",
+      description: "Above 10 or below 5 (bounds outside a range): no JSON Schema keyword says so.",
+    });
     expect(book.properties.name.description).toBe("`shelves/{shelf}/books/{book}`.");
     expect(doc.paths["/v1/{parent}/books"].post.requestBody.content["application/json"].schema).toEqual({
       $ref: "#/components/schemas/shelf.v1.Book",

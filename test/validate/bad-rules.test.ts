@@ -22,10 +22,14 @@ const caseName = (i: number) => `c${String(i + 1).padStart(2, "0")}`;
 
 function protoOf(rule: BadRule, pkg: string): string {
   return [
-    'syntax = "proto3";',
+    rule.syntax ?? 'syntax = "proto3";',
     `package ${pkg};`,
+    'import "google/protobuf/any.proto";',
     'import "google/protobuf/duration.proto";',
+    'import "google/protobuf/field_mask.proto";',
     'import "google/protobuf/timestamp.proto";',
+    'import "google/protobuf/wrappers.proto";',
+    'import "buf/validate/validate.proto";',
     'import "grpckit/v1/options.proto";',
     "message M {",
     `  ${rule.body}`,
@@ -35,11 +39,12 @@ function protoOf(rule: BadRule, pkg: string): string {
   ].join("\n");
 }
 
-/** A proto tree with grpckit's options (linked) and the given files. */
+/** A proto tree with grpckit's options and buf.validate's (linked) and the given files. */
 function protoTree(name: string, files: Record<string, string>): string {
   const dir = join(scratch, name);
   mkdirSync(dir, { recursive: true });
   symlinkSync(join(root, "proto/grpckit"), join(dir, "grpckit"));
+  symlinkSync(join(root, "proto/buf"), join(dir, "buf"));
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(join(dir, file, ".."), { recursive: true });
     writeFileSync(join(dir, file), content);

@@ -220,7 +220,11 @@ describe("the e-commerce services", () => {
     );
     expect(order.code).toBe(Code.INVALID_ARGUMENT);
     expect(order.fieldViolations).toEqual([
-      { field: "items[2].quantity", description: "must be greater than 0", reason: "INT32_GT" },
+      {
+        field: "items[2].quantity",
+        description: "must be greater than 0 and less than or equal to 1000",
+        reason: "INT32_GT_LTE",
+      },
       {
         field: "items[2].unit_price.currency_code",
         description: "must match the pattern /^[A-Z]{3}$/",

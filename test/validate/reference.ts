@@ -261,10 +261,8 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
       const x = typed.case === "float" ? Math.fround(value as number) : (value as number);
       const name = typed.case;
       if (r.const !== undefined && !(x === r.const)) fail(`${name}.const`);
-      if (r.greaterThan.case === "gt" && !(x > r.greaterThan.value)) fail(`${name}.gt`);
-      if (r.greaterThan.case === "gte" && !(x >= r.greaterThan.value)) fail(`${name}.gte`);
-      if (r.lessThan.case === "lt" && !(x < r.lessThan.value)) fail(`${name}.lt`);
-      if (r.lessThan.case === "lte" && !(x <= r.lessThan.value)) fail(`${name}.lte`);
+      const num = (y: unknown) => y as number;
+      checkBounds(name, x, boundOf(r.greaterThan, num), boundOf(r.lessThan, num), fail);
       if (r.in.length > 0 && !r.in.some((y) => y === x)) fail(`${name}.in`);
       if (r.notIn.some((y) => y === x)) fail(`${name}.not_in`);
       if (r.finite && !Number.isFinite(x)) fail(`${name}.finite`);
@@ -282,12 +280,10 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
         fail(`${name}.valid`);
         break;
       }
-      if (lower.case === "gt" && !(t > nanosOf(lower.value))) fail(`${name}.gt`);
-      if (lower.case === "gte" && !(t >= nanosOf(lower.value))) fail(`${name}.gte`);
-      if (lower.case === "gtNow" && lower.value && !(t > nowNanos())) fail(`${name}.gt_now`);
-      if (upper.case === "lt" && !(t < nanosOf(upper.value))) fail(`${name}.lt`);
-      if (upper.case === "lte" && !(t <= nanosOf(upper.value))) fail(`${name}.lte`);
-      if (upper.case === "ltNow" && upper.value && !(t < nowNanos())) fail(`${name}.lt_now`);
+      const time = (y: unknown) => nanosOf(y as { seconds: bigint; nanos: number });
+      checkBounds(name, t, boundOf(lower, time), boundOf(upper, time), fail);
+      if (lower.case === "gtNow" && lower.value && t < nowNanos()) fail(`${name}.gt_now`);
+      if (upper.case === "ltNow" && upper.value && t > nowNanos()) fail(`${name}.lt_now`);
       if (typed.case === "timestamp" && typed.value.within !== undefined) {
         const diff = t - nowNanos();
         if ((diff < 0n ? -diff : diff) > nanosOf(typed.value.within)) fail(`${name}.within`);
@@ -301,10 +297,8 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
       const x = BigInt(value as number | bigint | string);
       const big = (y: number | bigint) => BigInt(y);
       if (r.const !== undefined && x !== big(r.const)) fail(`${name}.const`);
-      if (r.greaterThan.case === "gt" && !(x > big(r.greaterThan.value))) fail(`${name}.gt`);
-      if (r.greaterThan.case === "gte" && !(x >= big(r.greaterThan.value))) fail(`${name}.gte`);
-      if (r.lessThan.case === "lt" && !(x < big(r.lessThan.value))) fail(`${name}.lt`);
-      if (r.lessThan.case === "lte" && !(x <= big(r.lessThan.value))) fail(`${name}.lte`);
+      const int = (y: unknown) => big(y as number | bigint);
+      checkBounds(name, x, boundOf(r.greaterThan, int), boundOf(r.lessThan, int), fail);
       if (r.in.length > 0 && !r.in.some((y: number | bigint) => big(y) === x)) fail(`${name}.in`);
       if (r.notIn.some((y: number | bigint) => big(y) === x)) fail(`${name}.not_in`);
     }
@@ -327,4 +321,43 @@ function isValidTime(kind: "timestamp" | "duration", { seconds, nanos }: { secon
     nanos < 1e9 &&
     (seconds === 0n || nanos === 0 || seconds > 0n === nanos > 0)
   );
+}
+
+interface Bound<T> {
+  readonly op: "gt" | "gte" | "lt" | "lte";
+  readonly value: T;
+}
+
+/** A gt/gte/lt/lte bound of a rules oneof (not gt_now, lt_now), its value converted. */
+function boundOf<T>(
+  b: { case: string | undefined; value?: unknown },
+  convert: (v: unknown) => T,
+): Bound<T> | undefined {
+  return b.case === "gt" || b.case === "gte" || b.case === "lt" || b.case === "lte"
+    ? { op: b.case, value: convert(b.value) }
+    : undefined;
+}
+
+/**
+ * validate.proto's bounds: a bound alone is its rule (`int32.gt`); a lower
+ * and an upper bound are one rule, inside the range (`int32.gt_lt`), or
+ * outside it when the upper bound is below the lower (`int32.gt_lt_exclusive`).
+ */
+function checkBounds<T extends number | bigint>(
+  name: string,
+  x: T,
+  lower: Bound<T> | undefined,
+  upper: Bound<T> | undefined,
+  fail: (rule: string) => void,
+): void {
+  const holds = ({ op, value }: Bound<T>) =>
+    op === "gt" ? x > value : op === "gte" ? x >= value : op === "lt" ? x < value : x <= value;
+  if (lower === undefined || upper === undefined) {
+    const one = lower ?? upper;
+    if (one !== undefined && !holds(one)) fail(`${name}.${one.op}`);
+    return;
+  }
+  const exclusive = upper.value < lower.value;
+  const ok = exclusive ? holds(lower) || holds(upper) : holds(lower) && holds(upper);
+  if (!ok) fail(`${name}.${lower.op}_${upper.op}${exclusive ? "_exclusive" : ""}`);
 }

@@ -4,14 +4,14 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_grpckit_v1_options } from "../../grpckit/v1/options_pb.js";
+import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file ecommerce/v1/common.proto.
  */
 export const file_ecommerce_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChllY29tbWVyY2UvdjEvY29tbW9uLnByb3RvEgxlY29tbWVyY2UudjEiawoFTW9uZXkSKgoNY3VycmVuY3lfY29kZRgBIAEoCUITmrgYD7oBDDoKXltBLVpdezN9JBIXCgV1bml0cxgCIAEoA0IImrgYBGoCGAASHQoFbmFub3MYAyABKAVCDpq4GApiCBgAKP+T69wDIooBCgdBZGRyZXNzEhoKBnN0cmVldBgBIAEoCUIKmrgYBroBAyDIARIXCgRjaXR5GAIgASgJQgmauBgFugECIGQSHgoLcG9zdGFsX2NvZGUYAyABKAlCCZq4GAW6AQIgFBIqCgtyZWdpb25fY29kZRgEIAEoCUIVmrgYERABugEMOgpeW0EtWl17Mn0kYgZwcm90bzM", [file_grpckit_v1_options]);
+  fileDesc("ChllY29tbWVyY2UvdjEvY29tbW9uLnByb3RvEgxlY29tbWVyY2UudjEiZwoFTW9uZXkSKAoNY3VycmVuY3lfY29kZRgBIAEoCUIRukgOcgwyCl5bQS1aXXszfSQSFgoFdW5pdHMYAiABKANCB7pIBCICKAASHAoFbmFub3MYAyABKAVCDbpIChoIGP+T69wDKAAigwEKB0FkZHJlc3MSGAoGc3RyZWV0GAEgASgJQgi6SAVyAxjIARIVCgRjaXR5GAIgASgJQge6SARyAhhkEhwKC3Bvc3RhbF9jb2RlGAMgASgJQge6SARyAhgUEikKC3JlZ2lvbl9jb2RlGAQgASgJQhS6SBHYAQFyDDIKXltBLVpdezJ9JGIGcHJvdG8z", [file_buf_validate_validate]);
 
 /**
  * Money is an amount in a currency, in the style of google.type.Money. The

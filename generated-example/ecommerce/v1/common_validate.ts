@@ -25,8 +25,7 @@ export const MoneyValidator: Validator<typeof MoneySchema> = defineValidator(Mon
   }
   {
     const v = m.nanos;
-    if (v < 0) out.push({ field: "nanos", description: "must be greater than or equal to 0", reason: "INT32_GTE" });
-    if (v > 999999999) out.push({ field: "nanos", description: "must be less than or equal to 999999999", reason: "INT32_LTE" });
+    if ((v < 0 || v > 999999999)) out.push({ field: "nanos", description: "must be greater than or equal to 0 and less than or equal to 999999999", reason: "INT32_GTE_LTE" });
   }
 });
 
@@ -67,7 +66,7 @@ export const MoneyZod: z.ZodObject<{
 }> = z.object({
   currencyCode: z.string().refine((v) => $pattern0.test(v), { message: "must match the pattern /^[A-Z]{3}$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   units: z.int64().refine((v) => !(v < 0n), { message: "must be greater than or equal to 0", params: { reason: "INT64_GTE" } }).prefault(0n),
-  nanos: z.int32().refine((v) => !(v < 0), { message: "must be greater than or equal to 0", params: { reason: "INT32_GTE" } }).refine((v) => !(v > 999999999), { message: "must be less than or equal to 999999999", params: { reason: "INT32_LTE" } }).prefault(0),
+  nanos: z.int32().refine((v) => !((v < 0 || v > 999999999)), { message: "must be greater than or equal to 0 and less than or equal to 999999999", params: { reason: "INT32_GTE_LTE" } }).prefault(0),
 });
 
 /**

@@ -48,8 +48,7 @@ export const OrderItemValidator: Validator<typeof OrderItemSchema> = defineValid
   }
   {
     const v = m.quantity;
-    if (v <= 0) out.push({ field: "quantity", description: "must be greater than 0", reason: "INT32_GT" });
-    if (v > 1000) out.push({ field: "quantity", description: "must be less than or equal to 1000", reason: "INT32_LTE" });
+    if ((v <= 0 || v > 1000)) out.push({ field: "quantity", description: "must be greater than 0 and less than or equal to 1000", reason: "INT32_GT_LTE" });
   }
   {
     const v = m.unitPrice;
@@ -221,7 +220,7 @@ export const OrderItemZod: z.ZodObject<{
   unitPrice: z.ZodOptional<typeof MoneyZod>;
 }> = z.object({
   productId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
-  quantity: z.int32().refine((v) => !(v <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }).refine((v) => !(v > 1000), { message: "must be less than or equal to 1000", params: { reason: "INT32_LTE" } }).prefault(0),
+  quantity: z.int32().refine((v) => !((v <= 0 || v > 1000)), { message: "must be greater than 0 and less than or equal to 1000", params: { reason: "INT32_GT_LTE" } }).prefault(0),
   get unitPrice(): z.ZodOptional<typeof MoneyZod> {
     return MoneyZod.optional();
   },

@@ -144,8 +144,7 @@ export const SearchProductsRequestValidator: Validator<typeof SearchProductsRequ
   }
   {
     const v = m.pageSize;
-    if (v < 0) out.push({ field: "page_size", description: "must be greater than or equal to 0", reason: "INT32_GTE" });
-    if (v > 100) out.push({ field: "page_size", description: "must be less than or equal to 100", reason: "INT32_LTE" });
+    if ((v < 0 || v > 100)) out.push({ field: "page_size", description: "must be greater than or equal to 0 and less than or equal to 100", reason: "INT32_GTE_LTE" });
   }
   {
     const v = m.pageToken;
@@ -322,7 +321,7 @@ export const SearchProductsRequestZod: z.ZodObject<{
   get maxPrice(): z.ZodOptional<typeof MoneyZod> {
     return MoneyZod.optional();
   },
-  pageSize: z.int32().refine((v) => !(v < 0), { message: "must be greater than or equal to 0", params: { reason: "INT32_GTE" } }).refine((v) => !(v > 100), { message: "must be less than or equal to 100", params: { reason: "INT32_LTE" } }).prefault(0),
+  pageSize: z.int32().refine((v) => !((v < 0 || v > 100)), { message: "must be greater than or equal to 0 and less than or equal to 100", params: { reason: "INT32_GTE_LTE" } }).prefault(0),
   pageToken: z.string().refine((v) => !(moreCharsThan(v, 1024)), { message: "must be at most 1024 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
   readMask: z.custom<FieldMask>().optional(),
 });

@@ -263,14 +263,13 @@ export const ListUsersRequestValidator: Validator<typeof ListUsersRequestSchema>
   }
   {
     const v = m.pageSize;
-    if (v < 0) out.push({ field: "page_size", description: "must be greater than or equal to 0", reason: "INT32_GTE" });
-    if (v > 100) out.push({ field: "page_size", description: "must be less than or equal to 100", reason: "INT32_LTE" });
+    if ((v < 0 || v > 100)) out.push({ field: "page_size", description: "must be greater than or equal to 0 and less than or equal to 100", reason: "INT32_GTE_LTE" });
   }
   {
     const v = m.createdAfter;
     if (v !== undefined) {
       if (!isValidTimestamp(v)) out.push({ field: "created_after", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
-      if (isValidTimestamp(v) && compareTimeToNow(v) >= 0) out.push({ field: "created_after", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
+      if (isValidTimestamp(v) && compareTimeToNow(v) > 0) out.push({ field: "created_after", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
     }
   }
 });
@@ -529,8 +528,8 @@ export const ListUsersRequestZod: z.ZodObject<{
   readMask: z.ZodOptional<z.ZodCustom<FieldMask, FieldMask>>;
 }> = z.object({
   filter: z.string().refine((v) => !(moreCharsThan(v, 256)), { message: "must be at most 256 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
-  pageSize: z.int32().refine((v) => !(v < 0), { message: "must be greater than or equal to 0", params: { reason: "INT32_GTE" } }).refine((v) => !(v > 100), { message: "must be less than or equal to 100", params: { reason: "INT32_LTE" } }).prefault(0),
-  createdAfter: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
+  pageSize: z.int32().refine((v) => !((v < 0 || v > 100)), { message: "must be greater than or equal to 0 and less than or equal to 100", params: { reason: "INT32_GTE_LTE" } }).prefault(0),
+  createdAfter: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) > 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
   readMask: z.custom<FieldMask>().optional(),
 });
 

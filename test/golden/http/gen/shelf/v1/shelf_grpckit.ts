@@ -233,7 +233,8 @@ export const ShelfServiceDefinition = grpcDefinition(ShelfService);
 export type BookPaths =
   | "name"
   | "title"
-  | "pages";
+  | "pages"
+  | "shelf_row";
 
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
 declare module "grpckit/codegen" {

@@ -17,6 +17,12 @@ export const BookValidator: Validator<typeof BookSchema> = defineValidator(BookS
     const v = m.title;
     if (fewerCharsThan(v, 1)) out.push({ field: "title", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
   }
+  {
+    const v = m.shelfRow;
+    if (v !== undefined) {
+      if ((v <= 10 && v >= 5)) out.push({ field: "shelf_row", description: "must be greater than 10 or less than 5", reason: "INT32_GT_LT_EXCLUSIVE" });
+    }
+  }
 });
 
 /**
@@ -70,10 +76,12 @@ export const BookZod: z.ZodObject<{
   name: z.ZodPrefault<z.ZodString>;
   title: z.ZodPrefault<z.ZodString>;
   pages: z.ZodPrefault<z.ZodInt64>;
+  shelfRow: z.ZodOptional<z.ZodInt32>;
 }> = z.object({
   name: z.string().prefault(""),
   title: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
   pages: z.int64().prefault(0n),
+  shelfRow: z.int32().refine((v) => !((v <= 10 && v >= 5)), { message: "must be greater than 10 or less than 5", params: { reason: "INT32_GT_LT_EXCLUSIVE" } }).optional(),
 });
 
 /**

@@ -144,13 +144,11 @@ export const BytesValidator: Validator<typeof BytesSchema> = defineValidator(Byt
 export const NumbersValidator: Validator<typeof NumbersSchema> = defineValidator(NumbersSchema, (m, out) => {
   {
     const v = m.int32;
-    if (v <= 0) out.push({ field: "int32", description: "must be greater than 0", reason: "INT32_GT" });
-    if (v >= 100) out.push({ field: "int32", description: "must be less than 100", reason: "INT32_LT" });
+    if ((v <= 0 || v >= 100)) out.push({ field: "int32", description: "must be greater than 0 and less than 100", reason: "INT32_GT_LT" });
   }
   {
     const v = m.int64;
-    if (v <= -9007199254740993n) out.push({ field: "int64", description: "must be greater than -9007199254740993", reason: "INT64_GT" });
-    if (v > 9007199254740993n) out.push({ field: "int64", description: "must be less than or equal to 9007199254740993", reason: "INT64_LTE" });
+    if ((v <= -9007199254740993n || v > 9007199254740993n)) out.push({ field: "int64", description: "must be greater than -9007199254740993 and less than or equal to 9007199254740993", reason: "INT64_GT_LTE" });
   }
   {
     const v = m.uint32;
@@ -166,8 +164,7 @@ export const NumbersValidator: Validator<typeof NumbersSchema> = defineValidator
   }
   {
     const v = m.sint64;
-    if (v < -5n) out.push({ field: "sint64", description: "must be greater than or equal to -5", reason: "SINT64_GTE" });
-    if (v > 5n) out.push({ field: "sint64", description: "must be less than or equal to 5", reason: "SINT64_LTE" });
+    if ((v < -5n || v > 5n)) out.push({ field: "sint64", description: "must be greater than or equal to -5 and less than or equal to 5", reason: "SINT64_GTE_LTE" });
   }
   {
     const v = m.fixed32;
@@ -188,8 +185,7 @@ export const NumbersValidator: Validator<typeof NumbersSchema> = defineValidator
   {
     const v = m.float;
     const n = Math.fround(v);
-    if (!(n > 0)) out.push({ field: "float", description: "must be greater than 0", reason: "FLOAT_GT" });
-    if (!(n <= 1.5)) out.push({ field: "float", description: "must be less than or equal to 1.5", reason: "FLOAT_LTE" });
+    if ((!(n > 0) || !(n <= 1.5))) out.push({ field: "float", description: "must be greater than 0 and less than or equal to 1.5", reason: "FLOAT_GT_LTE" });
     if (!Number.isFinite(n)) out.push({ field: "float", description: "must be a finite number", reason: "FLOAT_FINITE" });
   }
   {
@@ -209,8 +205,7 @@ export const NumbersValidator: Validator<typeof NumbersSchema> = defineValidator
   {
     const v = m.ratio;
     const n = Math.fround(v);
-    if (!(n >= 0.10000000149011612)) out.push({ field: "ratio", description: "must be greater than or equal to 0.1", reason: "FLOAT_GTE" });
-    if (!(n < 0.8999999761581421)) out.push({ field: "ratio", description: "must be less than 0.9", reason: "FLOAT_LT" });
+    if ((!(n >= 0.10000000149011612) || !(n < 0.8999999761581421))) out.push({ field: "ratio", description: "must be greater than or equal to 0.1 and less than 0.9", reason: "FLOAT_GTE_LT" });
   }
 });
 
@@ -334,7 +329,7 @@ export const ListsValidator: Validator<typeof ListsSchema> = defineValidator(Lis
     for (const x of v) {
       if (out.length >= limit) return;
       if (!isValidTimestamp(x)) out.push({ field: `times[${i}]`, description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
-      if (isValidTimestamp(x) && compareTimeToNow(x) >= 0) out.push({ field: `times[${i}]`, description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
+      if (isValidTimestamp(x) && compareTimeToNow(x) > 0) out.push({ field: `times[${i}]`, description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
       i++;
     }
   }
@@ -537,22 +532,21 @@ export const TimesValidator: Validator<typeof TimesSchema> = defineValidator(Tim
     const v = m.range;
     if (v !== undefined) {
       if (!isValidTimestamp(v)) out.push({ field: "range", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
-      if (isValidTimestamp(v) && compareTime(v, 0n, 0) < 0) out.push({ field: "range", description: "must be at or after 1970-01-01T00:00:00Z", reason: "TIMESTAMP_GTE" });
-      if (isValidTimestamp(v) && compareTime(v, 4102444800n, 500000000) >= 0) out.push({ field: "range", description: "must be before 2100-01-01T00:00:00.500Z", reason: "TIMESTAMP_LT" });
+      if (isValidTimestamp(v) && (compareTime(v, 0n, 0) < 0 || compareTime(v, 4102444800n, 500000000) >= 0)) out.push({ field: "range", description: "must be at or after 1970-01-01T00:00:00Z and before 2100-01-01T00:00:00.500Z", reason: "TIMESTAMP_GTE_LT" });
     }
   }
   {
     const v = m.past;
     if (v !== undefined) {
       if (!isValidTimestamp(v)) out.push({ field: "past", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
-      if (isValidTimestamp(v) && compareTimeToNow(v) >= 0) out.push({ field: "past", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
+      if (isValidTimestamp(v) && compareTimeToNow(v) > 0) out.push({ field: "past", description: "must be in the past", reason: "TIMESTAMP_LT_NOW" });
     }
   }
   {
     const v = m.future;
     if (v !== undefined) {
       if (!isValidTimestamp(v)) out.push({ field: "future", description: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", reason: "TIMESTAMP_VALID" });
-      if (isValidTimestamp(v) && compareTimeToNow(v) <= 0) out.push({ field: "future", description: "must be in the future", reason: "TIMESTAMP_GT_NOW" });
+      if (isValidTimestamp(v) && compareTimeToNow(v) < 0) out.push({ field: "future", description: "must be in the future", reason: "TIMESTAMP_GT_NOW" });
     }
   }
   {
@@ -578,16 +572,14 @@ export const TimesValidator: Validator<typeof TimesSchema> = defineValidator(Tim
     const v = m.timeout;
     if (v !== undefined) {
       if (!isValidDuration(v)) out.push({ field: "timeout", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
-      if (isValidDuration(v) && compareTime(v, 0n, 0) <= 0) out.push({ field: "timeout", description: "must be longer than 0s", reason: "DURATION_GT" });
-      if (isValidDuration(v) && compareTime(v, 30n, 0) > 0) out.push({ field: "timeout", description: "must be at most 30s", reason: "DURATION_LTE" });
+      if (isValidDuration(v) && (compareTime(v, 0n, 0) <= 0 || compareTime(v, 30n, 0) > 0)) out.push({ field: "timeout", description: "must be longer than 0s and at most 30s", reason: "DURATION_GT_LTE" });
     }
   }
   {
     const v = m.short;
     if (v !== undefined) {
       if (!isValidDuration(v)) out.push({ field: "short", description: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", reason: "DURATION_VALID" });
-      if (isValidDuration(v) && compareTime(v, 0n, 1000000) < 0) out.push({ field: "short", description: "must be at least 0.001s", reason: "DURATION_GTE" });
-      if (isValidDuration(v) && compareTime(v, 60n, 0) >= 0) out.push({ field: "short", description: "must be shorter than 60s", reason: "DURATION_LT" });
+      if (isValidDuration(v) && (compareTime(v, 0n, 1000000) < 0 || compareTime(v, 60n, 0) >= 0)) out.push({ field: "short", description: "must be at least 0.001s and shorter than 60s", reason: "DURATION_GTE_LT" });
     }
   }
   {
@@ -689,21 +681,21 @@ export const NumbersZod: z.ZodObject<{
   asString: z.ZodPrefault<z.ZodString>;
   ratio: z.ZodPrefault<z.ZodCustom<number, number>>;
 }> = z.object({
-  int32: z.int32().refine((v) => !(v <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }).refine((v) => !(v >= 100), { message: "must be less than 100", params: { reason: "INT32_LT" } }).prefault(0),
-  int64: z.int64().refine((v) => !(v <= -9007199254740993n), { message: "must be greater than -9007199254740993", params: { reason: "INT64_GT" } }).refine((v) => !(v > 9007199254740993n), { message: "must be less than or equal to 9007199254740993", params: { reason: "INT64_LTE" } }).prefault(0n),
+  int32: z.int32().refine((v) => !((v <= 0 || v >= 100)), { message: "must be greater than 0 and less than 100", params: { reason: "INT32_GT_LT" } }).prefault(0),
+  int64: z.int64().refine((v) => !((v <= -9007199254740993n || v > 9007199254740993n)), { message: "must be greater than -9007199254740993 and less than or equal to 9007199254740993", params: { reason: "INT64_GT_LTE" } }).prefault(0n),
   uint32: z.uint32().refine((v) => !((v !== 1 && v !== 2 && v !== 3)), { message: "must be one of 1, 2, 3", params: { reason: "UINT32_IN" } }).prefault(0),
   uint64: z.uint64().refine((v) => !(v !== 18446744073709551615n), { message: "must equal 18446744073709551615", params: { reason: "UINT64_CONST" } }).prefault(0n),
   sint32: z.int32().refine((v) => !((v === -1 || v === 0)), { message: "must not be one of -1, 0", params: { reason: "SINT32_NOT_IN" } }).prefault(0),
-  sint64: z.int64().refine((v) => !(v < -5n), { message: "must be greater than or equal to -5", params: { reason: "SINT64_GTE" } }).refine((v) => !(v > 5n), { message: "must be less than or equal to 5", params: { reason: "SINT64_LTE" } }).prefault(0n),
+  sint64: z.int64().refine((v) => !((v < -5n || v > 5n)), { message: "must be greater than or equal to -5 and less than or equal to 5", params: { reason: "SINT64_GTE_LTE" } }).prefault(0n),
   fixed32: z.uint32().refine((v) => !(v > 1000), { message: "must be less than or equal to 1000", params: { reason: "FIXED32_LTE" } }).prefault(0),
   fixed64: z.uint64().refine((v) => $in4.has(v), { message: "must be one of 1, 10, 100, 1000, 10000", params: { reason: "FIXED64_IN" } }).prefault(0n),
   sfixed32: z.int32().refine((v) => !(v !== -7), { message: "must equal -7", params: { reason: "SFIXED32_CONST" } }).prefault(0),
   sfixed64: z.int64().refine((v) => !(v >= 0n), { message: "must be less than 0", params: { reason: "SFIXED64_LT" } }).prefault(0n),
-  float: z.custom<number>((v) => typeof v === "number").refine((v) => (Math.fround(v) > 0), { message: "must be greater than 0", params: { reason: "FLOAT_GT" } }).refine((v) => (Math.fround(v) <= 1.5), { message: "must be less than or equal to 1.5", params: { reason: "FLOAT_LTE" } }).refine((v) => Number.isFinite(Math.fround(v)), { message: "must be a finite number", params: { reason: "FLOAT_FINITE" } }).prefault(0),
+  float: z.custom<number>((v) => typeof v === "number").refine((v) => !((!(Math.fround(v) > 0) || !(Math.fround(v) <= 1.5))), { message: "must be greater than 0 and less than or equal to 1.5", params: { reason: "FLOAT_GT_LTE" } }).refine((v) => Number.isFinite(Math.fround(v)), { message: "must be a finite number", params: { reason: "FLOAT_FINITE" } }).prefault(0),
   double: z.custom<number>((v) => typeof v === "number").refine((v) => !(v === 0), { message: "must not be 0", params: { reason: "DOUBLE_NOT_IN" } }).refine((v) => Number.isFinite(v), { message: "must be a finite number", params: { reason: "DOUBLE_FINITE" } }).prefault(0),
   inList: z.custom<number>((v) => typeof v === "number").refine((v) => !((v !== 0.5 && v !== 1.25)), { message: "must be one of 0.5, 1.25", params: { reason: "DOUBLE_IN" } }).prefault(0),
   asString: z.string().regex(/^-?[0-9]+$/, { abort: true }).refine((v) => !(BigInt(v) <= 0n), { message: "must be greater than 0", params: { reason: "INT64_GT" } }).prefault("0"),
-  ratio: z.custom<number>((v) => typeof v === "number").refine((v) => (Math.fround(v) >= 0.10000000149011612), { message: "must be greater than or equal to 0.1", params: { reason: "FLOAT_GTE" } }).refine((v) => (Math.fround(v) < 0.8999999761581421), { message: "must be less than 0.9", params: { reason: "FLOAT_LT" } }).prefault(0),
+  ratio: z.custom<number>((v) => typeof v === "number").refine((v) => !((!(Math.fround(v) >= 0.10000000149011612) || !(Math.fround(v) < 0.8999999761581421))), { message: "must be greater than or equal to 0.1 and less than 0.9", params: { reason: "FLOAT_GTE_LT" } }).prefault(0),
 });
 
 /**
@@ -771,7 +763,7 @@ export const ListsZod: z.ZodObject<{
   blobs: z.array(z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => !(v.length > 2), { message: "must be at most 2 bytes long", params: { reason: "BYTES_MAX_LEN" } })).refine((v) => !(hasDuplicateBytes(v)), { message: "must not contain duplicates", params: { reason: "REPEATED_UNIQUE" } }).prefault([]),
   ifNotEmpty: z.array(z.string()).refine((v) => v.length === 0 || !(v.length < 2), { message: "must have at least 2 items", params: { reason: "REPEATED_MIN_ITEMS" } }).prefault([]),
   skipEmptyItems: z.array(z.string().refine((v) => v === "" || !(fewerCharsThan(v, 2)), { message: "must be at least 2 characters long", params: { reason: "STRING_MIN_LEN" } })).prefault([]),
-  times: z.array(z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } })).prefault([]),
+  times: z.array(z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) > 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } })).prefault([]),
   colors: z.array(z.int32().refine((v) => !((v < 0 || v > 3)), { message: "must be a value of rules.v1.Color", params: { reason: "ENUM_DEFINED_ONLY" } })).prefault([]),
   unchecked: z.array(z.custom<Item>()).prefault([]),
 });
@@ -923,13 +915,13 @@ export const TimesZod: z.ZodObject<{
   requiredTime: z.ZodPipe<z.ZodCustom<unknown, unknown>, z.ZodObject<{ seconds: z.ZodBigInt; nanos: z.ZodInt32 }>>;
 }> = z.object({
   after: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 946684800n, 0) <= 0), { message: "must be after 2000-01-01T00:00:00Z", params: { reason: "TIMESTAMP_GT" } }).optional(),
-  range: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 0n, 0) < 0), { message: "must be at or after 1970-01-01T00:00:00Z", params: { reason: "TIMESTAMP_GTE" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 4102444800n, 500000000) >= 0), { message: "must be before 2100-01-01T00:00:00.500Z", params: { reason: "TIMESTAMP_LT" } }).optional(),
-  past: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) >= 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
-  future: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) <= 0), { message: "must be in the future", params: { reason: "TIMESTAMP_GT_NOW" } }).optional(),
+  range: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && (compareTime(v, 0n, 0) < 0 || compareTime(v, 4102444800n, 500000000) >= 0)), { message: "must be at or after 1970-01-01T00:00:00Z and before 2100-01-01T00:00:00.500Z", params: { reason: "TIMESTAMP_GTE_LT" } }).optional(),
+  past: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) > 0), { message: "must be in the past", params: { reason: "TIMESTAMP_LT_NOW" } }).optional(),
+  future: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTimeToNow(v) < 0), { message: "must be in the future", params: { reason: "TIMESTAMP_GT_NOW" } }).optional(),
   notFuture: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).optional(),
   notPast: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).optional(),
   recent: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && !isWithinOfNow(v, 3600n, 0)), { message: "must be within 3600s of now", params: { reason: "TIMESTAMP_WITHIN" } }).optional(),
-  timeout: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 0n, 0) <= 0), { message: "must be longer than 0s", params: { reason: "DURATION_GT" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 30n, 0) > 0), { message: "must be at most 30s", params: { reason: "DURATION_LTE" } }).optional(),
-  short: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 0n, 1000000) < 0), { message: "must be at least 0.001s", params: { reason: "DURATION_GTE" } }).refine((v) => !(isValidDuration(v) && compareTime(v, 60n, 0) >= 0), { message: "must be shorter than 60s", params: { reason: "DURATION_LT" } }).optional(),
+  timeout: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && (compareTime(v, 0n, 0) <= 0 || compareTime(v, 30n, 0) > 0)), { message: "must be longer than 0s and at most 30s", params: { reason: "DURATION_GT_LTE" } }).optional(),
+  short: z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidDuration(v), { message: "must be a valid duration: at most 10,000 years, with nanos below one second, of the sign of seconds", params: { reason: "DURATION_VALID" } }).refine((v) => !(isValidDuration(v) && (compareTime(v, 0n, 1000000) < 0 || compareTime(v, 60n, 0) >= 0)), { message: "must be at least 0.001s and shorter than 60s", params: { reason: "DURATION_GTE_LT" } }).optional(),
   requiredTime: z.custom<unknown>((v) => v !== undefined, { message: "is required", params: { reason: "REQUIRED" }, abort: true }).pipe(z.object({ seconds: z.bigint(), nanos: z.int32() }).refine((v) => isValidTimestamp(v), { message: "must be a valid timestamp: from 0001-01-01 to 9999-12-31, with nanos from 0 to 999,999,999", params: { reason: "TIMESTAMP_VALID" } }).refine((v) => !(isValidTimestamp(v) && compareTime(v, 4102444800n, 0) > 0), { message: "must be at or before 2100-01-01T00:00:00Z", params: { reason: "TIMESTAMP_LTE" } })),
 });

@@ -1,0 +1,362 @@
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { pathToString } from "@bufbuild/protobuf/reflect";
+import { createValidator } from "@bufbuild/protovalidate";
+import { describe, expect, it } from "vitest";
+import type { ZodType } from "zod";
+import { validate } from "../../runtime/validate/validator.js";
+import { ExplicitSchema } from "../golden/protovalidate/gen/pv/v1/explicit_pb.js";
+import { ExplicitZod } from "../golden/protovalidate/gen/pv/v1/explicit_validate.js";
+import {
+  ExclusiveSchema,
+  HolderSchema,
+  IgnoreSchema,
+  MoreSchema,
+  RangesSchema,
+  RequiredSchema,
+  type Status,
+  StringsSchema,
+  WrappersSchema,
+} from "../golden/protovalidate/gen/pv/v1/pv_pb.js";
+import {
+  ExclusiveZod,
+  HolderZod,
+  IgnoreZod,
+  MoreZod,
+  RangesZod,
+  RequiredZod,
+  StringsZod,
+  WrappersZod,
+} from "../golden/protovalidate/gen/pv/v1/pv_validate.js";
+
+/*
+ * `buf.validate` rules read directly (test/golden/protovalidate): for each
+ * message, the generated validator reports what validate.proto specifies
+ * (written out here), and what @bufbuild/protovalidate reports on the same
+ * message: the same fields and the same rules (reason = rule id in upper
+ * snake case). The zod schema reports the same reasons.
+ */
+
+const oracle = createValidator();
+
+/** `path|REASON`, sorted, from protovalidate-es. */
+function protovalidateViolations<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string[] {
+  const result = oracle.validate(schema, message);
+  if (result.kind === "error") throw result.error;
+  if (result.kind === "valid") return [];
+  return result.violations.map((v) => `${pathToString(v.field)}|${v.ruleId.replace(/\./g, "_").toUpperCase()}`).sort();
+}
+
+function grpckitViolations<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string[] {
+  return validate(schema, message)
+    .map((v) => `${v.field}|${v.reason}`)
+    .sort();
+}
+
+function zodReasons(zod: ZodType, message: object): string[] {
+  const result = zod.safeParse(message);
+  if (result.success) return [];
+  return result.error.issues.map((i) => String((i as { params?: { reason?: string } }).params?.reason)).sort();
+}
+
+interface Case<Desc extends DescMessage> {
+  readonly what: string;
+  readonly init: MessageInitShape<Desc>;
+  readonly expected: string[];
+}
+
+function check<Desc extends DescMessage>(schema: Desc, zod: ZodType, cases: readonly Case<Desc>[]): void {
+  describe(schema.typeName, () => {
+    for (const { what, init, expected } of cases) {
+      it(what, () => {
+        const message = create(schema, init);
+        const got = grpckitViolations(schema, message);
+        expect(got).toEqual([...expected].sort());
+        expect(got).toEqual(protovalidateViolations(schema, message));
+        expect(zodReasons(zod, message)).toEqual(got.map((v) => v.slice(v.indexOf("|") + 1)).sort());
+      });
+    }
+  });
+}
+
+const allRequired = ["scalar", "number", "optional_scalar", "list", "counts", "inner", "a", "status", "both"].map(
+  (f) => `${f}|REQUIRED`,
+);
+
+const good = {
+  scalar: "x",
+  number: 6,
+  optionalScalar: "",
+  list: ["x"],
+  counts: { k: 0 },
+  inner: { name: "n" },
+  choice: { case: "a", value: "ab" },
+  status: 1,
+  both: "y",
+  items: [""],
+} as const satisfies MessageInitShape<typeof RequiredSchema>;
+
+check(RequiredSchema, RequiredZod, [
+  { what: "required: every kind of field unset is one REQUIRED violation", init: {}, expected: allRequired },
+  {
+    what: "required: set fields pass, zero values of fields with presence included; items are always set",
+    init: good,
+    expected: [],
+  },
+  {
+    what: "required: the other rules apply once the field is set",
+    init: { ...good, number: 3, list: ["a", "b", "c"], inner: {}, choice: { case: "a", value: "x" } },
+    expected: ["number|INT32_GT", "list|REPEATED_MAX_ITEMS", "inner.name|STRING_MIN_LEN", "a|STRING_MIN_LEN"],
+  },
+  {
+    what: "required on a oneof member: the oneof must hold that member",
+    init: { ...good, choice: { case: "b", value: "anything" } },
+    expected: ["a|REQUIRED"],
+  },
+  {
+    what: "required with IGNORE_ALWAYS asks nothing; with IGNORE_IF_ZERO_VALUE it still refuses the zero value",
+    init: { ...good, ignored: "", both: "" },
+    expected: ["both|REQUIRED"],
+  },
+]);
+
+check(IgnoreSchema, IgnoreZod, [
+  {
+    what: "IGNORE_IF_ZERO_VALUE skips zero values without presence, and checks zeros set on fields with presence",
+    init: {
+      optionalZero: "",
+      implicitZero: "",
+      o: { case: "member", value: "" },
+      list: [],
+      statuses: [0, 1, 7 as Status],
+    },
+    expected: ["optional_zero|STRING_MIN_LEN", "member|STRING_MIN_LEN", "statuses[2]|ENUM_DEFINED_ONLY"],
+  },
+  {
+    what: "gt_now = false and email = false ask for nothing",
+    init: { at: { seconds: 1n }, notEmail: "not an email", implicitZero: "ok" },
+    expected: [],
+  },
+  {
+    what: "the rules apply to values that are not zero",
+    init: { implicitZero: "x", list: ["one"] },
+    expected: ["implicit_zero|STRING_MIN_LEN", "list|REPEATED_MIN_ITEMS"],
+  },
+]);
+
+check(ExclusiveSchema, ExclusiveZod, [
+  {
+    what: "message oneof: required with none set; fields it names skip their zero values",
+    init: { f: "fff" },
+    expected: ["|MESSAGE_ONEOF"],
+  },
+  {
+    what: "message oneof: one set of each passes",
+    init: { a: "abc", d: { name: "x" }, f: "fff" },
+    expected: [],
+  },
+  {
+    what: "message oneof: two set is a violation of each rule that names them, lists and maps count when not empty",
+    init: { a: "abc", b: 1, c: ["x"], d: { name: "x" }, e: { k: "v" }, f: "fff" },
+    expected: ["|MESSAGE_ONEOF", "|MESSAGE_ONEOF", "|MESSAGE_ONEOF"],
+  },
+  {
+    what: "a field's own ignore wins over the one a message oneof implies",
+    init: { d: {}, a: "", f: "" },
+    expected: ["d.name|STRING_MIN_LEN", "f|STRING_MIN_LEN"],
+  },
+]);
+
+check(HolderSchema, HolderZod, [
+  {
+    what: "a nested message's own violation has the path of the field that holds it",
+    init: { exclusive: { f: "fff" }, list: [{ f: "fff", e: { k: "v" } }, { f: "fff" }] },
+    expected: ["exclusive|MESSAGE_ONEOF", "list[1]|MESSAGE_ONEOF"],
+  },
+]);
+
+check(ExplicitSchema, ExplicitZod, [
+  { what: "explicit presence: required means set", init: {}, expected: ["name|REQUIRED"] },
+  {
+    what: "explicit presence: zero values set are set, and IGNORE_IF_ZERO_VALUE does not skip them",
+    init: { name: "", count: 0, kind: 0 },
+    expected: ["count|INT32_GT", "kind|ENUM_NOT_IN"],
+  },
+]);
+
+const inRange = {
+  inside: 1,
+  outside: 11,
+  outsideDouble: 2,
+  outsideUint64: 5n,
+  outsideTime: { seconds: 101n },
+  insideDuration: { seconds: 1n },
+  lowerOnly: 1,
+} as const satisfies MessageInitShape<typeof RangesSchema>;
+
+check(RangesSchema, RangesZod, [
+  { what: "bounds: values inside a range, and outside an exclusive one, pass", init: inRange, expected: [] },
+  {
+    what: "bounds: values on the wrong side of each break one combined rule",
+    init: {
+      inside: 0,
+      outside: 7,
+      outsideDouble: 0.5,
+      outsideUint64: 50n,
+      outsideTime: { seconds: 75n },
+      insideDuration: { seconds: 60n },
+      lowerOnly: 0,
+    },
+    expected: [
+      "inside|INT32_GT_LTE",
+      "outside|INT32_GT_LT_EXCLUSIVE",
+      "outside_double|DOUBLE_GTE_LTE_EXCLUSIVE",
+      "outside_uint64|UINT64_GTE_LT_EXCLUSIVE",
+      "outside_time|TIMESTAMP_GT_LT_EXCLUSIVE",
+      "inside_duration|DURATION_GTE_LT",
+      "lower_only|FLOAT_GT",
+    ],
+  },
+  {
+    what: "bounds: the bounds of an exclusive range themselves are outside it only where the rule says so",
+    init: { ...inRange, outside: 10, outsideDouble: 1, outsideUint64: 10n, outsideTime: { seconds: 50n } },
+    expected: [
+      "outside|INT32_GT_LT_EXCLUSIVE",
+      "outside_uint64|UINT64_GTE_LT_EXCLUSIVE",
+      "outside_time|TIMESTAMP_GT_LT_EXCLUSIVE",
+    ],
+  },
+  {
+    what: "bounds: NaN breaks every bound of a double, inside or outside",
+    init: { ...inRange, outsideDouble: Number.NaN, lowerOnly: Number.NaN },
+    expected: ["outside_double|DOUBLE_GTE_LTE_EXCLUSIVE", "lower_only|FLOAT_GT"],
+  },
+]);
+
+check(WrappersSchema, WrappersZod, [
+  { what: "wrappers: unset passes, but a required one", init: {}, expected: ["ratio|REQUIRED"] },
+  {
+    what: "wrappers: the wrapped scalar's rules apply to the value",
+    init: {
+      count: 0,
+      name: "x",
+      flag: false,
+      data: new Uint8Array(3),
+      big: 21n,
+      ratio: Number.POSITIVE_INFINITY,
+      zeroOk: 0n,
+    },
+    expected: [
+      "count|INT32_GT",
+      "name|STRING_MIN_LEN",
+      "flag|BOOL_CONST",
+      "data|BYTES_LEN",
+      "big|UINT64_GTE_LTE",
+      "ratio|DOUBLE_FINITE",
+      "zero_ok|INT64_GT",
+    ],
+  },
+  {
+    what: "wrappers: valid values pass",
+    init: { count: 1, name: "xy", flag: true, data: new Uint8Array(2), big: 10n, ratio: 0.5, zeroOk: 6n },
+    expected: [],
+  },
+]);
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+const goodMore = {
+  exact: bytes(0x61, 0x62),
+  affixes: bytes(1, 5, 9),
+  ip: bytes(127, 0, 0, 1),
+  ipv4: bytes(10, 0, 0, 1),
+  ipv6: new Uint8Array(16),
+  uuid: new Uint8Array(16),
+  status: 1,
+  duration: { seconds: 2n },
+  notDuration: { seconds: 4n },
+  exactDuration: { seconds: 5n },
+  exactTime: { seconds: 100n },
+} as const satisfies MessageInitShape<typeof MoreSchema>;
+
+check(MoreSchema, MoreZod, [
+  { what: "more rules: values that fit pass", init: goodMore, expected: [] },
+  {
+    what: "more rules: each rule broken once",
+    init: {
+      exact: bytes(0x61),
+      affixes: bytes(9, 5, 1),
+      ip: bytes(1, 2, 3),
+      ipv4: new Uint8Array(16),
+      ipv6: bytes(1, 2, 3, 4),
+      uuid: new Uint8Array(36),
+      status: 0,
+      duration: { seconds: 3n },
+      notDuration: { seconds: 3n },
+      exactDuration: { seconds: 5n, nanos: 1 },
+      exactTime: { seconds: 101n },
+    },
+    expected: [
+      "exact|BYTES_CONST",
+      "affixes|BYTES_PREFIX",
+      "affixes|BYTES_SUFFIX",
+      "ip|BYTES_IP",
+      "ipv4|BYTES_IPV4",
+      "ipv6|BYTES_IPV6",
+      "uuid|BYTES_UUID",
+      "status|ENUM_CONST",
+      "duration|DURATION_IN",
+      "not_duration|DURATION_NOT_IN",
+      "exact_duration|DURATION_CONST",
+      "exact_time|TIMESTAMP_CONST",
+    ],
+  },
+  {
+    what: "more rules: empty bytes break the formats as their own rule, contains needs its bytes",
+    init: { ...goodMore, affixes: bytes(1, 9), ip: bytes(), ipv4: bytes(), ipv6: bytes(), uuid: bytes() },
+    expected: [
+      "affixes|BYTES_CONTAINS",
+      "ip|BYTES_IP_EMPTY",
+      "ipv4|BYTES_IPV4_EMPTY",
+      "ipv6|BYTES_IPV6_EMPTY",
+      "uuid|BYTES_UUID_EMPTY",
+    ],
+  },
+]);
+
+const goodStrings = {
+  twoBytes: "é",
+  tuuid: "0123456789abcdefABCDEF0123456789",
+  ulid: "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+  fqn: "buf.validate.FieldRules",
+  dotFqn: ".buf.validate._Rules2",
+} as const satisfies MessageInitShape<typeof StringsSchema>;
+
+check(StringsSchema, StringsZod, [
+  { what: "string formats: values that fit pass", init: goodStrings, expected: [] },
+  {
+    what: "string formats: empty values are their own rule",
+    init: { twoBytes: "ab" },
+    expected: [
+      "tuuid|STRING_TUUID_EMPTY",
+      "ulid|STRING_ULID_EMPTY",
+      "fqn|STRING_PROTOBUF_FQN_EMPTY",
+      "dot_fqn|STRING_PROTOBUF_DOT_FQN_EMPTY",
+    ],
+  },
+  {
+    what: "string formats: values that do not fit",
+    init: {
+      twoBytes: "abc",
+      tuuid: "0123456789abcdef-0123456789abcdef",
+      ulid: "81ARZ3NDEKTSV4RRFFQ69G5FAV",
+      fqn: "buf..validate",
+      dotFqn: "buf.validate",
+    },
+    expected: [
+      "two_bytes|STRING_LEN_BYTES",
+      "tuuid|STRING_TUUID",
+      "ulid|STRING_ULID",
+      "fqn|STRING_PROTOBUF_FQN",
+      "dot_fqn|STRING_PROTOBUF_DOT_FQN",
+    ],
+  },
+]);
