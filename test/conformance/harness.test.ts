@@ -46,7 +46,9 @@ describe("conformance harness", () => {
     const files = grpckitPerFile(request, refused);
     expect([...refused.keys()]).toEqual(["h.v1.Bad", "h.v1.UsesBad"]);
     expect(refused.get("h.v1.UsesBad")).toMatch(/^uses a message of its file that grpckit refuses: /);
-    expect(refused.get("h.v1.Bad")).toMatch(/message h\.v1\.Bad, field n: int32\.in lists no value the other rules allow \(5 breaks int32\.gt \(10\)\)/);
+    expect(refused.get("h.v1.Bad")).toMatch(
+      /message h\.v1\.Bad, field n: int32\.in lists no value the other rules allow \(5 breaks int32\.gt \(10\)\)/,
+    );
     const a = files.get("h/v1/a_validate.ts") ?? "";
     expect(a).toMatch(/export const GoodValidator/);
     expect(a).toMatch(/export const HelperValidator/);
