@@ -349,6 +349,7 @@ const FORMATS: Record<string, string> = {
   ipv4: "ipv4",
   ipv6: "ipv6",
   uri: "uri",
+  uri_ref: "uri-reference",
   uuid: "uuid",
 };
 

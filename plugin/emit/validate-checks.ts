@@ -51,11 +51,16 @@ export type RuntimeHelper =
   | "hasDuplicateBytes"
   | "hasDuplicates"
   | "isEmail"
+  | "isHostAndPort"
   | "isHostname"
+  | "isHttpHeaderName"
+  | "isHttpHeaderValue"
   | "isIp"
+  | "isIpPrefix"
   | "isIpv4"
   | "isIpv6"
   | "isUri"
+  | "isUriRef"
   | "isUuid"
   | "isValidDuration"
   | "isValidTimestamp"
@@ -338,8 +343,28 @@ function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
     checks.push(check("string.not_in", oneOf(literals, true), (v) => inList(v, literals, ctx, false)));
   }
   if (r.format !== undefined) {
-    const { helper, text } = formats[r.format];
-    checks.push(check(`string.${r.format}`, `must be ${text}`, (v) => `!${ctx.helper(helper)}(${v})`));
+    const name = r.format;
+    const { holds, text } = formats[name];
+    if (name === "uri_ref") {
+      // The empty string is a relative reference: validate.proto has no uri_ref_empty.
+      checks.push(check(`string.${name}`, `must be ${text}`, (v) => `!${holds(v, ctx)}`));
+    } else {
+      // As validate.proto: the empty string is its own violation (`string.email_empty`).
+      checks.push(check(`string.${name}_empty`, `must be ${text}, not empty`, (v) => `${v} === ""`));
+      checks.push(check(`string.${name}`, `must be ${text}`, (v) => `(${v} !== "" && !${holds(v, ctx)})`));
+    }
+  }
+  if (r.httpHeader !== undefined) {
+    const { part, strict } = r.httpHeader;
+    const rule = `string.well_known_regex.header_${part}`;
+    const text = `a valid HTTP header ${part}${strict ? "" : " (no NUL, CR or LF)"}`;
+    const helper = ctx.helper(part === "name" ? "isHttpHeaderName" : "isHttpHeaderValue");
+    if (part === "name") {
+      checks.push(check(`${rule}_empty`, `must be ${text}, not empty`, (v) => `${v} === ""`));
+      checks.push(check(rule, `must be ${text}`, (v) => `(${v} !== "" && !${helper}(${v}, ${strict}))`));
+    } else {
+      checks.push(check(rule, `must be ${text}`, (v) => `!${helper}(${v}, ${strict})`));
+    }
   }
   if (r.lenBytes !== undefined) {
     const n = r.lenBytes;
@@ -369,14 +394,39 @@ const regexFormatTexts: Record<RegexFormat, string> = {
   protobuf_dot_fqn: "a fully-qualified Protobuf name with a leading dot",
 };
 
-const formats: Record<StringFormat, { helper: RuntimeHelper; text: string }> = {
-  email: { helper: "isEmail", text: "a valid email address" },
-  hostname: { helper: "isHostname", text: "a valid hostname" },
-  ip: { helper: "isIp", text: "a valid IP address" },
-  ipv4: { helper: "isIpv4", text: "a valid IPv4 address" },
-  ipv6: { helper: "isIpv6", text: "a valid IPv6 address" },
-  uri: { helper: "isUri", text: "a valid absolute URI" },
-  uuid: { helper: "isUuid", text: "a valid UUID" },
+/** Each format's text and the condition that `v` has it, calling the runtime's format functions. */
+const formats: Record<StringFormat, { text: string; holds: (v: string, ctx: CheckContext) => string }> = {
+  email: { text: "a valid email address", holds: (v, ctx) => `${ctx.helper("isEmail")}(${v})` },
+  hostname: { text: "a valid hostname", holds: (v, ctx) => `${ctx.helper("isHostname")}(${v})` },
+  ip: { text: "a valid IP address", holds: (v, ctx) => `${ctx.helper("isIp")}(${v})` },
+  ipv4: { text: "a valid IPv4 address", holds: (v, ctx) => `${ctx.helper("isIpv4")}(${v})` },
+  ipv6: { text: "a valid IPv6 address", holds: (v, ctx) => `${ctx.helper("isIpv6")}(${v})` },
+  uri: { text: "a valid absolute URI", holds: (v, ctx) => `${ctx.helper("isUri")}(${v})` },
+  uri_ref: { text: "a valid URI reference", holds: (v, ctx) => `${ctx.helper("isUriRef")}(${v})` },
+  uuid: { text: "a valid UUID", holds: (v, ctx) => `${ctx.helper("isUuid")}(${v})` },
+  address: {
+    text: "a valid hostname or IP address",
+    holds: (v, ctx) => `(${ctx.helper("isHostname")}(${v}) || ${ctx.helper("isIp")}(${v}))`,
+  },
+  host_and_port: {
+    text: "a valid host (hostname or IP address) and port",
+    holds: (v, ctx) => `${ctx.helper("isHostAndPort")}(${v}, true)`,
+  },
+  ip_with_prefixlen: {
+    text: "a valid IP address with prefix length",
+    holds: (v, ctx) => `${ctx.helper("isIpPrefix")}(${v})`,
+  },
+  ipv4_with_prefixlen: {
+    text: "a valid IPv4 address with prefix length",
+    holds: (v, ctx) => `${ctx.helper("isIpPrefix")}(${v}, 4)`,
+  },
+  ipv6_with_prefixlen: {
+    text: "a valid IPv6 address with prefix length",
+    holds: (v, ctx) => `${ctx.helper("isIpPrefix")}(${v}, 6)`,
+  },
+  ip_prefix: { text: "a valid IP prefix", holds: (v, ctx) => `${ctx.helper("isIpPrefix")}(${v}, 0, true)` },
+  ipv4_prefix: { text: "a valid IPv4 prefix", holds: (v, ctx) => `${ctx.helper("isIpPrefix")}(${v}, 4, true)` },
+  ipv6_prefix: { text: "a valid IPv6 prefix", holds: (v, ctx) => `${ctx.helper("isIpPrefix")}(${v}, 6, true)` },
 };
 
 function bytesLiteral(b: Uint8Array): string {

@@ -17,7 +17,20 @@ import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { Edition, FeatureSet_FieldPresence, isWrapperDesc } from "@bufbuild/protobuf/wkt";
 // The same validity the generated checks apply to values, applied here to the rules' own values.
 import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks.js";
-import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
+import {
+  isEmail,
+  isHostAndPort,
+  isHostname,
+  isHttpHeaderName,
+  isHttpHeaderValue,
+  isIp,
+  isIpPrefix,
+  isIpv4,
+  isIpv6,
+  isUri,
+  isUriRef,
+  isUuid,
+} from "../../runtime/validate/formats.js";
 import {
   type BytesRules,
   type DoubleRules,
@@ -66,7 +79,30 @@ export type NumberType = "float" | "double" | "int32" | "uint32" | "sint32" | "f
 /** The 64-bit integer types, whose values are bigints (or strings with `jstype = JS_STRING`). */
 export type BigintType = "int64" | "uint64" | "sint64" | "fixed64" | "sfixed64";
 
-export type StringFormat = "email" | "hostname" | "ip" | "ipv4" | "ipv6" | "uri" | "uuid";
+/** A well-known string format of validate.proto checked by a function of runtime/validate/formats.ts, by its rule name. */
+export type StringFormat =
+  | "email"
+  | "hostname"
+  | "ip"
+  | "ipv4"
+  | "ipv6"
+  | "uri"
+  | "uri_ref"
+  | "uuid"
+  | "address"
+  | "host_and_port"
+  | "ip_with_prefixlen"
+  | "ipv4_with_prefixlen"
+  | "ipv6_with_prefixlen"
+  | "ip_prefix"
+  | "ipv4_prefix"
+  | "ipv6_prefix";
+
+/** `well_known_regex`: an HTTP header name or value, `strict` (RFC 7230) or loose (no NUL, CR or LF). */
+export interface HttpHeaderRule {
+  readonly part: "name" | "value";
+  readonly strict: boolean;
+}
 
 /** The string formats validate.proto defines by a regular expression (ASCII, the same in RE2 and JavaScript). */
 export const regexFormats = {
@@ -97,7 +133,9 @@ export interface StringValueRules {
   readonly notContains?: string | undefined;
   readonly in: readonly string[];
   readonly notIn: readonly string[];
+  /** A well-known format; but for `uri_ref`, the empty string is its own violation (`string.email_empty`). */
   readonly format?: StringFormat | undefined;
+  readonly httpHeader?: HttpHeaderRule | undefined;
 }
 
 /** A bytes format: validate.proto checks only the length (4 or 16; 4; 16; 16), and refuses empty bytes. */
@@ -780,19 +818,6 @@ interface RulePlace {
 const unsupportedRules: Record<string, ReadonlySet<string>> = {
   "buf.validate.FieldRules": new Set(["cel", "cel_expression", "any", "field_mask"]),
   "buf.validate.MessageRules": new Set(["cel", "cel_expression"]),
-  "buf.validate.StringRules": new Set([
-    "uri_ref",
-    "address",
-    "ip_with_prefixlen",
-    "ipv4_with_prefixlen",
-    "ipv6_with_prefixlen",
-    "ip_prefix",
-    "ipv4_prefix",
-    "ipv6_prefix",
-    "host_and_port",
-    "well_known_regex",
-    "strict",
-  ]),
   "buf.validate.BytesRules": new Set(["pattern"]),
 };
 
@@ -1100,6 +1125,7 @@ function stringRules(rules: StringRules, where: Where): StringValueRules {
     );
   }
   const format = stringFormatOf(rules);
+  const httpHeader = httpHeaderOf(rules);
   const lenBytes = count(ruleOf(rules, "lenBytes"), where, "string.len_bytes");
   const known = rules.wellKnown;
   const regexFormat =
@@ -1177,6 +1203,9 @@ function stringRules(rules: StringRules, where: Where): StringValueRules {
       (re) => `/${re.source}/`,
     ),
     ...(format === undefined ? [] : [{ rule: `string.${format}`, holds: formatChecks[format] }]),
+    ...(httpHeader === undefined
+      ? []
+      : [{ rule: `string.well_known_regex (HTTP header ${httpHeader.part})`, holds: httpHeaderCheck(httpHeader) }]),
     ...bound("string.len_bytes", lenBytes, (v: string, n) => bytes(v) === n),
     ...(regexFormat === undefined
       ? []
@@ -1201,6 +1230,7 @@ function stringRules(rules: StringRules, where: Where): StringValueRules {
     format,
     lenBytes,
     regexFormat,
+    httpHeader,
   };
 }
 
@@ -1311,10 +1341,26 @@ function numericView<T>(rules: NumericRules<T> & Message): NumericRules<T> {
  */
 function stringFormatOf(rules: StringRules): StringFormat | undefined {
   const known = rules.wellKnown;
-  if (known.case === undefined || known.value !== true || !(known.case in formatChecks)) {
+  // The oneof case is the rule's JSON name: ipv4WithPrefixlen -> ipv4_with_prefixlen.
+  const name = known.case?.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (name === undefined || known.value !== true || !(name in formatChecks)) {
     return undefined;
   }
-  return known.case as StringFormat;
+  return name as StringFormat;
+}
+
+/** `well_known_regex` (HTTP_HEADER_NAME or _VALUE) with `strict`, which validate.proto defaults to true. */
+function httpHeaderOf(rules: StringRules): HttpHeaderRule | undefined {
+  const known = rules.wellKnown;
+  if (known.case !== "wellKnownRegex" || (known.value !== 1 && known.value !== 2)) {
+    return undefined;
+  }
+  return { part: known.value === 1 ? "name" : "value", strict: ruleOf(rules, "strict") ?? true };
+}
+
+/** The test of an HTTP header rule, as the generated check applies it (an empty name is its own violation). */
+function httpHeaderCheck(rule: HttpHeaderRule): (v: string) => boolean {
+  return rule.part === "name" ? (v) => isHttpHeaderName(v, rule.strict) : (v) => isHttpHeaderValue(v, rule.strict);
 }
 
 function numberRules(type: NumberType, rules: NumericRules<number> & Message, where: Where): NumberValueRules {
@@ -1598,7 +1644,16 @@ const formatChecks: Record<StringFormat, (v: string) => boolean> = {
   ipv4: isIpv4,
   ipv6: isIpv6,
   uri: isUri,
+  uri_ref: isUriRef,
   uuid: isUuid,
+  address: (v) => isHostname(v) || isIp(v),
+  host_and_port: (v) => isHostAndPort(v, true),
+  ip_with_prefixlen: (v) => isIpPrefix(v),
+  ipv4_with_prefixlen: (v) => isIpPrefix(v, 4),
+  ipv6_with_prefixlen: (v) => isIpPrefix(v, 6),
+  ip_prefix: (v) => isIpPrefix(v, 0, true),
+  ipv4_prefix: (v) => isIpPrefix(v, 4, true),
+  ipv6_prefix: (v) => isIpPrefix(v, 6, true),
 };
 
 /** One rule a `const` or `in` value must satisfy: `string.prefix ("ab")` and its test. */

@@ -32,7 +32,7 @@ import { create, type DescMessage, type Message, type Registry, ScalarType } fro
 import { isReflectMessage, type ReflectMessage, reflect } from "@bufbuild/protobuf/reflect";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { CelEvalError } from "./cel-ops.js";
-import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri } from "./formats.js";
+import { isEmail, isHostAndPort, isHostname, isIp, isIpPrefix, isUri, isUriRef } from "./formats.js";
 
 /**
  * How a protobuf-es value maps to a CEL value: `int` for int32, int64,
@@ -82,10 +82,6 @@ export interface CelProgramOptions {
  */
 export type CelProgram = (value: unknown) => boolean | string;
 
-function ipVersion(this: string, version: bigint): boolean {
-  return version === 4n ? isIpv4(this) : version === 6n ? isIpv6(this) : version === 0n ? isIp(this) : false;
-}
-
 function infinite(this: number, sign: bigint): boolean {
   return (sign >= 0n && this === Number.POSITIVE_INFINITY) || (sign <= 0n && this === Number.NEGATIVE_INFINITY);
 }
@@ -117,11 +113,7 @@ function unique(this: CelList): boolean {
   return true;
 }
 
-/**
- * protovalidate's CEL functions (validate.proto documents them), on grpckit's
- * checkers. isIpPrefix, isHostAndPort and isUriRef are not here yet: the
- * format checkers they need are not in formats.ts.
- */
+/** protovalidate's CEL functions (validate.proto documents them), on grpckit's checkers (formats.ts). */
 const functions: readonly CelFunc[] = [
   celMethod("isEmail", CelScalar.STRING, [], CelScalar.BOOL, function () {
     return isEmail(this);
@@ -132,9 +124,35 @@ const functions: readonly CelFunc[] = [
   celMethod("isIp", CelScalar.STRING, [], CelScalar.BOOL, function () {
     return isIp(this);
   }),
-  celMethod("isIp", CelScalar.STRING, [CelScalar.INT], CelScalar.BOOL, ipVersion),
+  celMethod("isIp", CelScalar.STRING, [CelScalar.INT], CelScalar.BOOL, function (version) {
+    return isIp(this, version);
+  }),
+  celMethod("isIpPrefix", CelScalar.STRING, [], CelScalar.BOOL, function () {
+    return isIpPrefix(this);
+  }),
+  celMethod("isIpPrefix", CelScalar.STRING, [CelScalar.INT], CelScalar.BOOL, function (version) {
+    return isIpPrefix(this, version);
+  }),
+  celMethod("isIpPrefix", CelScalar.STRING, [CelScalar.BOOL], CelScalar.BOOL, function (strict) {
+    return isIpPrefix(this, 0, strict);
+  }),
+  celMethod(
+    "isIpPrefix",
+    CelScalar.STRING,
+    [CelScalar.INT, CelScalar.BOOL],
+    CelScalar.BOOL,
+    function (version, strict) {
+      return isIpPrefix(this, version, strict);
+    },
+  ),
+  celMethod("isHostAndPort", CelScalar.STRING, [CelScalar.BOOL], CelScalar.BOOL, function (portRequired) {
+    return isHostAndPort(this, portRequired);
+  }),
   celMethod("isUri", CelScalar.STRING, [], CelScalar.BOOL, function () {
     return isUri(this);
+  }),
+  celMethod("isUriRef", CelScalar.STRING, [], CelScalar.BOOL, function () {
+    return isUriRef(this);
   }),
   celMethod("isNan", CelScalar.DOUBLE, [], CelScalar.BOOL, function () {
     return Number.isNaN(this);

@@ -1,20 +1,35 @@
 /*
- * The well-known string formats of `(grpckit.v1.field).string`: email, uuid,
- * hostname, ip, ipv4, ipv6 and uri. The definitions are protovalidate's, so a
- * rule means the same under both.
+ * The well-known string formats of validate.proto's string rules (email,
+ * hostname, ip, uri, uri_ref, host_and_port, ip prefixes, HTTP headers, uuid)
+ * and protovalidate's CEL functions on them (isEmail, isHostname, isIp,
+ * isIpPrefix, isHostAndPort, isUri, isUriRef). The definitions are
+ * protovalidate's (its library conformance cases pass), so a rule means the
+ * same under both. Each is a hand parser that reads its input in one pass:
+ * attacker-controlled strings cost time linear in their length.
  */
 
-// https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address
-const emailPattern =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+/** `atext` of RFC 5322 besides letters and digits: what the HTML standard allows in an email's local part, with ".". */
+const emailLocalMarks = ".!#$%&'*+/=?^_`{|}~-";
 
 /**
  * Whether `s` is an email address as the HTML standard defines a valid one
  * (`local@domain`, ASCII), which deliberately excludes most of RFC 5322's
- * surprising forms (quoted local parts, comments, IP literals).
+ * surprising forms (quoted local parts, comments, IP literals). The domain is
+ * one or more labels of 1 to 63 letters, digits and hyphens, not starting or
+ * ending with a hyphen; no trailing dot.
  */
 export function isEmail(s: string): boolean {
-  return emailPattern.test(s);
+  const at = s.indexOf("@");
+  if (at <= 0) {
+    return false;
+  }
+  for (let i = 0; i < at; i++) {
+    const c = s.charCodeAt(i);
+    if (!isAsciiAlnum(c) && (c >= 0x80 || !emailLocalMarks.includes(s[i] as string))) {
+      return false;
+    }
+  }
+  return labelsEnd(s, at + 1, s.length) >= 0;
 }
 
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -36,6 +51,36 @@ function isHexDigit(c: number): boolean {
   return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
+function hexValue(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
+
+/**
+ * Reads dot-separated labels of `s` from `start` to `end` (1 to 63 ASCII
+ * letters, digits and hyphens each, not starting or ending with a hyphen) and
+ * returns the start of the last label, or -1 if one is malformed. One pass:
+ * a hostile string costs its length.
+ */
+function labelsEnd(s: string, start: number, end: number): number {
+  let label = start;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? 0x2e : s.charCodeAt(i);
+    if (c === 0x2e) {
+      const n = i - label;
+      if (n === 0 || n > 63 || s.charCodeAt(label) === 0x2d || s.charCodeAt(i - 1) === 0x2d) {
+        return -1;
+      }
+      if (i === end) {
+        return label;
+      }
+      label = i + 1;
+    } else if (!isAsciiAlnum(c) && c !== 0x2d) {
+      return -1;
+    }
+  }
+  return -1;
+}
+
 /**
  * Whether `s` is a hostname (RFC 1034, as relaxed by RFC 1123): labels of 1
  * to 63 ASCII letters, digits and hyphens, not starting or ending with a
@@ -43,112 +88,230 @@ function isHexDigit(c: number): boolean {
  * allowed; the last label not all digits.
  */
 export function isHostname(s: string): boolean {
-  const name = s.endsWith(".") ? s.slice(0, -1) : s;
-  if (name.length === 0 || name.length > 253) {
+  const end = s.endsWith(".") ? s.length - 1 : s.length;
+  if (end === 0 || end > 253) {
     return false;
   }
-  let allDigits = true;
-  for (const label of name.split(".")) {
-    if (label.length === 0 || label.length > 63 || label.startsWith("-") || label.endsWith("-")) {
-      return false;
-    }
-    allDigits = true;
-    for (let i = 0; i < label.length; i++) {
-      const c = label.charCodeAt(i);
-      if (!isAsciiAlnum(c) && c !== 0x2d) {
-        return false;
-      }
-      allDigits &&= isDigit(c);
+  const last = labelsEnd(s, 0, end);
+  if (last < 0) {
+    return false;
+  }
+  for (let i = last; i < end; i++) {
+    if (!isDigit(s.charCodeAt(i))) {
+      return true;
     }
   }
-  return !allDigits;
+  return false;
+}
+
+/**
+ * Writes the 4 bytes of the dotted decimal IPv4 address `s.slice(start, end)`
+ * (no leading zeros) into `out` at `at`; false if it is not one.
+ */
+function readIpv4(s: string, start: number, end: number, out: Uint8Array, at: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? 0x2e : s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) {
+        return false;
+      }
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (isDigit(c) && !(digits === 1 && value === 0) && digits < 3) {
+      value = value * 10 + (c - 0x30);
+      digits++;
+      if (value > 255) {
+        return false;
+      }
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
+
+/** The 4 bytes of the IPv4 address `s` in dotted decimal form, without leading zeros; undefined if it is not one. */
+function ipv4Bytes(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(4);
+  return readIpv4(s, 0, s.length, out, 0) ? out : undefined;
+}
+
+/**
+ * The 16 bytes of the IPv6 address `s.slice(0, end)` in a text form of RFC
+ * 4291 (without zone id): eight groups of 1 to 4 hex digits, `::` once for
+ * one or more zero groups, an IPv4 address as the last 32 bits. Undefined if
+ * it is not one. One pass, at most 8 groups.
+ */
+function ipv6Bytes(s: string, end: number = s.length): Uint8Array | undefined {
+  const out = new Uint8Array(16);
+  let n = 0; // bytes written
+  let gap = -1; // where `::` stands, in bytes
+  let i = 0;
+  if (s.startsWith("::")) {
+    gap = 0;
+    i = 2;
+  }
+  while (i < end) {
+    let j = i;
+    let value = 0;
+    while (j < end && j - i < 5 && isHexDigit(s.charCodeAt(j))) {
+      value = value * 16 + hexValue(s.charCodeAt(j));
+      j++;
+    }
+    if (j < end && s.charCodeAt(j) === 0x2e) {
+      // The last 32 bits as an IPv4 address: the rest of the address.
+      if (n > 12 || !readIpv4(s, i, end, out, n)) {
+        return undefined;
+      }
+      n += 4;
+      break;
+    }
+    if (j === i || j - i > 4 || n > 14) {
+      return undefined;
+    }
+    out[n++] = value >> 8;
+    out[n++] = value & 0xff;
+    if (j === end) {
+      break;
+    }
+    if (s.charCodeAt(j) !== 0x3a) {
+      return undefined;
+    }
+    if (j + 1 < end && s.charCodeAt(j + 1) === 0x3a) {
+      if (gap >= 0) {
+        return undefined;
+      }
+      gap = n;
+      i = j + 2;
+    } else if (j + 1 === end) {
+      return undefined;
+    } else {
+      i = j + 1;
+    }
+  }
+  if (gap < 0) {
+    return n === 16 ? out : undefined;
+  }
+  if (n > 14) {
+    return undefined;
+  }
+  // Move the groups after `::` to the end; the gap between is zeros.
+  const tail = out.slice(gap, n);
+  out.fill(0, gap);
+  out.set(tail, 16 - tail.length);
+  return out;
 }
 
 /** Whether `s` is an IPv4 address in dotted decimal form (`192.168.0.1`), without leading zeros. */
 export function isIpv4(s: string): boolean {
-  const parts = s.split(".");
-  if (parts.length !== 4) {
-    return false;
-  }
-  for (const part of parts) {
-    if (part.length === 0 || part.length > 3 || (part.length > 1 && part.charCodeAt(0) === 0x30)) {
-      return false;
-    }
-    for (let i = 0; i < part.length; i++) {
-      if (!isDigit(part.charCodeAt(i))) {
-        return false;
-      }
-    }
-    if (Number(part) > 255) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function isHexGroup(group: string): boolean {
-  if (group.length === 0 || group.length > 4) {
-    return false;
-  }
-  for (let i = 0; i < group.length; i++) {
-    if (!isHexDigit(group.charCodeAt(i))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** Counts the 16-bit groups of colon-separated `groups`, the last of which may be an IPv4 address; -1 if malformed. */
-function countGroups(groups: readonly string[], ipv4Last: boolean): number {
-  let count = 0;
-  for (let i = 0; i < groups.length; i++) {
-    const group = groups[i] as string;
-    if (ipv4Last && i === groups.length - 1 && group.includes(".")) {
-      if (!isIpv4(group)) {
-        return -1;
-      }
-      count += 2;
-    } else if (isHexGroup(group)) {
-      count += 1;
-    } else {
-      return -1;
-    }
-  }
-  return count;
+  return ipv4Bytes(s) !== undefined;
 }
 
 /**
  * Whether `s` is an IPv6 address in a text form of RFC 4291: eight groups of
  * 1 to 4 hex digits, `::` once for one or more zero groups, an IPv4 address
  * as the last 32 bits (`::ffff:192.0.2.1`), and an optional zone id after
- * `%` (`fe80::1%eth0`).
+ * `%` (`fe80::1%eth0`): any non-empty text without a NUL character.
  */
 export function isIpv6(s: string): boolean {
   const percent = s.indexOf("%");
-  let address = s;
-  if (percent >= 0) {
-    if (percent === s.length - 1) {
-      return false;
-    }
-    address = s.slice(0, percent);
+  if (percent < 0) {
+    return ipv6Bytes(s) !== undefined;
   }
-  const gap = address.indexOf("::");
-  if (gap < 0) {
-    return countGroups(address.split(":"), true) === 8;
-  }
-  if (address.indexOf("::", gap + 1) >= 0) {
-    return false;
-  }
-  const head = address.slice(0, gap);
-  const tail = address.slice(gap + 2);
-  const headCount = head === "" ? 0 : countGroups(head.split(":"), false);
-  const tailCount = tail === "" ? 0 : countGroups(tail.split(":"), true);
-  return headCount >= 0 && tailCount >= 0 && headCount + tailCount <= 7;
+  return percent < s.length - 1 && !s.includes("\u0000", percent) && ipv6Bytes(s, percent) !== undefined;
 }
 
-/** Whether `s` is an IPv4 or an IPv6 address. */
-export function isIp(s: string): boolean {
-  return isIpv4(s) || isIpv6(s);
+/**
+ * Whether `s` is an IP address: of either version when `version` is omitted
+ * or 0, an IPv4 address for 4, an IPv6 address for 6; never for other
+ * versions (protovalidate's `isIp(version)`).
+ */
+export function isIp(s: string, version?: number | bigint): boolean {
+  const v = version === undefined ? 0 : Number(version);
+  return v === 0 ? isIpv4(s) || isIpv6(s) : v === 4 ? isIpv4(s) : v === 6 ? isIpv6(s) : false;
+}
+
+/** A decimal number without sign or leading zeros, at most `max`; -1 if `s` is not one. */
+function decimal(s: string, max: number): number {
+  if (s.length === 0 || s.length > String(max).length || (s.length > 1 && s.charCodeAt(0) === 0x30)) {
+    return -1;
+  }
+  let value = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isDigit(c)) {
+      return -1;
+    }
+    value = value * 10 + (c - 0x30);
+  }
+  return value > max ? -1 : value;
+}
+
+/**
+ * Whether `s` is an IP address with a prefix length (`192.168.5.21/16`,
+ * `2001:db8::1/64`; no zone id): of either version when `version` is omitted
+ * or 0, IPv4 for 4, IPv6 for 6, never for other versions. With `strict`, it
+ * must be a network address: the bits after the prefix are zero
+ * (`192.168.0.0/16`). protovalidate's `isIpPrefix([version], [strict])`.
+ */
+export function isIpPrefix(s: string, version?: number | bigint, strict?: boolean): boolean {
+  const v = version === undefined ? 0 : Number(version);
+  const slash = s.indexOf("/");
+  if (slash < 0 || (v !== 0 && v !== 4 && v !== 6)) {
+    return false;
+  }
+  const address = s.slice(0, slash);
+  const bytes = (v !== 6 ? ipv4Bytes(address) : undefined) ?? (v !== 4 ? ipv6Bytes(address) : undefined);
+  if (bytes === undefined) {
+    return false;
+  }
+  const length = decimal(s.slice(slash + 1), bytes.length * 8);
+  if (length < 0) {
+    return false;
+  }
+  if (strict === true) {
+    for (let bit = length; bit < bytes.length * 8; bit++) {
+      if (((bytes[bit >> 3] as number) >> (7 - (bit & 7))) & 1) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether `s` is a host and port: a hostname, an IPv4 address or an IPv6
+ * address in brackets (`[::1]`, zone id allowed), then `:` and a port, 0 to
+ * 65535 in decimal without leading zeros; the port may be left out (with its
+ * colon) unless `portRequired`. protovalidate's `isHostAndPort(portRequired)`.
+ */
+export function isHostAndPort(s: string, portRequired: boolean): boolean {
+  let port: string | undefined;
+  if (s.startsWith("[")) {
+    // A zone id may hold "]": the host ends at the last one.
+    const close = s.lastIndexOf("]");
+    if (close < 0 || !isIpv6(s.slice(1, close))) {
+      return false;
+    }
+    if (close + 1 < s.length) {
+      if (s.charCodeAt(close + 1) !== 0x3a) {
+        return false;
+      }
+      port = s.slice(close + 2);
+    }
+  } else {
+    const colon = s.lastIndexOf(":");
+    const host = colon < 0 ? s : s.slice(0, colon);
+    if (!isHostname(host) && !isIpv4(host)) {
+      return false;
+    }
+    port = colon < 0 ? undefined : s.slice(colon + 1);
+  }
+  return port === undefined ? !portRequired : decimal(port, 65535) >= 0;
 }
 
 // RFC 3986 character classes, as strings of the ASCII characters they allow
@@ -275,10 +438,26 @@ function isAuthority(s: string): boolean {
  */
 export function isUri(s: string): boolean {
   const colon = s.indexOf(":");
-  if (colon <= 0 || !schemePattern.test(s.slice(0, colon))) {
-    return false;
-  }
-  let rest = s.slice(colon + 1);
+  return colon > 0 && schemePattern.test(s.slice(0, colon)) && isPartAfterScheme(s.slice(colon + 1), false);
+}
+
+/**
+ * Whether `s` is a URI reference as RFC 3986 defines it: a URI (see
+ * {@link isUri}) or a relative reference, `relative-part [ "?" query ] [ "#"
+ * fragment ]`, e.g. `./foo/bar?baz=quux`, `//example.com/a`, `/a/b`, `#frag`
+ * and the empty string. A relative path's first segment has no colon (`a:b`
+ * is read as a URI with scheme `a`).
+ */
+export function isUriRef(s: string): boolean {
+  return isUri(s) || isPartAfterScheme(s, true);
+}
+
+/**
+ * `hier-part [ "?" query ] [ "#" fragment ]` (a URI after its scheme and
+ * colon), or with `relative`, `relative-part [ "?" query ] [ "#" fragment ]`.
+ */
+function isPartAfterScheme(s: string, relative: boolean): boolean {
+  let rest = s;
   const hash = rest.indexOf("#");
   if (hash >= 0) {
     if (!allowed(rest.slice(hash + 1), `${pchar}/?`)) {
@@ -301,6 +480,55 @@ export function isUri(s: string): boolean {
       return false;
     }
     path = slash < 0 ? "" : rest.slice(slash);
+  } else if (relative) {
+    // path-noscheme: the first segment has no colon.
+    const slash = path.indexOf("/");
+    if (path.slice(0, slash < 0 ? path.length : slash).includes(":")) {
+      return false;
+    }
   }
   return allowed(path, `${pchar}/`);
+}
+
+/** `tchar` of RFC 7230 besides letters and digits. */
+const tokenMarks = "!#$%&'*+-.^_`|~";
+
+/**
+ * Whether `s` is an HTTP header name, as validate.proto's
+ * `well_known_regex = KNOWN_REGEX_HTTP_HEADER_NAME` checks it: `strict`, an
+ * RFC 7230 token (letters, digits, ``!#$%&'*+-.^_`|~``, and `,`, which
+ * validate.proto's pattern also lets through), after an optional `:` (HTTP/2
+ * pseudo-headers); otherwise any non-empty text without NUL, CR or LF.
+ */
+export function isHttpHeaderName(s: string, strict: boolean): boolean {
+  if (!strict) {
+    return s.length > 0 && isHttpHeaderValue(s, false);
+  }
+  const start = s.startsWith(":") ? 1 : 0;
+  if (s.length === start) {
+    return false;
+  }
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isAsciiAlnum(c) && c !== 0x2c && (c >= 0x80 || !tokenMarks.includes(s[i] as string))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether `s` is an HTTP header value, as validate.proto's
+ * `well_known_regex = KNOWN_REGEX_HTTP_HEADER_VALUE` checks it: `strict`, no
+ * control character but horizontal tab (none of U+0000 to U+0008, U+000A to
+ * U+001F, U+007F); otherwise no NUL, CR or LF. The empty string is one.
+ */
+export function isHttpHeaderValue(s: string, strict: boolean): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (strict ? (c < 0x20 && c !== 0x09) || c === 0x7f : c === 0 || c === 0x0a || c === 0x0d) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -460,7 +460,11 @@ export function violationKeys(list: readonly { field: string; ruleId: string }[]
 export function ruleIdOf(v: FieldViolation): string {
   const own = (v as FieldViolation & { ruleId?: string }).ruleId;
   if (own !== undefined) return own;
-  return v.reason.toLowerCase().replace("_", ".");
+  // well_known_regex's ids have a second dot (string.well_known_regex.header_name), which a reason cannot keep.
+  return v.reason
+    .toLowerCase()
+    .replace("_", ".")
+    .replace(/^string\.well_known_regex_/, "string.well_known_regex.");
 }
 
 /** grpckit's violations of `message` as sorted `field ruleId` keys; throws what the validator throws. */

@@ -281,6 +281,17 @@ export const badRules: readonly BadRule[] = [
     error: 'field s: string.const ("x") breaks string.email: no value is valid',
   },
   {
+    what: "a string const that is an address, not a network prefix",
+    body: 'string s = 1 [(buf.validate.field).string = {const: "10.0.0.1/8", ipv4_prefix: true}];',
+    error: 'field s: string.const ("10.0.0.1/8") breaks string.ipv4_prefix: no value is valid',
+  },
+  {
+    what: "string in listing only values that are not HTTP header names",
+    body: 'string s = 1 [(buf.validate.field).string = {in: ["a b", ""], well_known_regex: KNOWN_REGEX_HTTP_HEADER_NAME}];',
+    error:
+      'field s: string.in lists no value the other rules allow ("a b" breaks string.well_known_regex (HTTP header name)): no value is valid',
+  },
+  {
     what: "string in listing only values the pattern refuses",
     body: 'string s = 1 [(buf.validate.field).string = {in: ["A", "B"], pattern: "^[a-z]+$"}];',
     error:

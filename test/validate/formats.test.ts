@@ -11,7 +11,20 @@ import {
   moreUtf8BytesThan,
   utf8Length,
 } from "../../runtime/validate/checks.js";
-import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
+import {
+  isEmail,
+  isHostAndPort,
+  isHostname,
+  isHttpHeaderName,
+  isHttpHeaderValue,
+  isIp,
+  isIpPrefix,
+  isIpv4,
+  isIpv6,
+  isUri,
+  isUriRef,
+  isUuid,
+} from "../../runtime/validate/formats.js";
 
 /** Each format against strings it must accept and strings it must refuse. */
 const vectors: [string, (s: string) => boolean, string[], string[]][] = [
@@ -132,6 +145,58 @@ const vectors: [string, (s: string) => boolean, string[], string[]][] = [
       "https://[::1%25foo%c3x%96]",
     ],
   ],
+  [
+    "uri_ref",
+    isUriRef,
+    ["", "https://example.com/a?b#c", "./foo/bar?q", "//host:80/p", "/a/b", "#frag", "?q", "a/b:c", "*", "%c3%96"],
+    [" ", ":", "a:b c", "1a:b", "./a b", "//[::1/", "%zz", "#a#b", "/\u00e9"],
+  ],
+  [
+    "host and port (port required)",
+    (s) => isHostAndPort(s, true),
+    ["example.com:80", "127.0.0.1:0", "[::1]:65535", "[fe80::1%eth0]:443", "a.:1"],
+    ["", "example.com", "[::1]", "::1:80", "example.com:", "example.com:65536", "example.com:080", "[1.2.3.4]:80"],
+  ],
+  [
+    "host and optional port",
+    (s) => isHostAndPort(s, false),
+    ["example.com", "127.0.0.1", "[::1]", "example.com:8080"],
+    ["", "[::1]:", "host name", "-a.com:80", "[::1]x"],
+  ],
+  [
+    "IP prefix",
+    (s) => isIpPrefix(s),
+    ["10.0.0.1/8", "0.0.0.0/0", "::1/128", "2001:db8::/32", "::ffff:1.2.3.4/96"],
+    ["", "10.0.0.1", "10.0.0.1/", "10.0.0.1/33", "10.0.0.1/08", "::1/129", "::1%eth0/64", "10.0.0.1/8/8"],
+  ],
+  [
+    "IP prefix, strict (a network address)",
+    (s) => isIpPrefix(s, 0, true),
+    ["10.0.0.0/8", "10.128.0.0/9", "0.0.0.0/0", "2001:db8::/32", "::/0", "ffff::/16"],
+    ["10.0.0.1/8", "10.64.0.0/9", "1.0.0.0/0", "2001:db8::1/64", "ffff:8000::/16"],
+  ],
+  ["IPv4 prefix only", (s) => isIpPrefix(s, 4), ["10.0.0.1/8"], ["::1/64", "10.0.0.1/64"]],
+  ["IPv6 prefix only", (s) => isIpPrefix(s, 6), ["::1/64"], ["10.0.0.1/8"]],
+  ["IP of version 5 (none)", (s) => isIp(s, 5) || isIpPrefix(s, 5), [], ["1.2.3.4", "::1", "1.2.3.4/8"]],
+  [
+    "HTTP header name, strict",
+    (s) => isHttpHeaderName(s, true),
+    ["content-type", ":authority", "X-Foo.Bar", "!#$%&'*+-.^_`|~,"],
+    ["", ":", ":a:", "a b", "a/b", "a\tb", "\u00e9"],
+  ],
+  [
+    "HTTP header name, loose",
+    (s) => isHttpHeaderName(s, false),
+    ["a b", "a/b", "\u0007", "\u00e9"],
+    ["", "a\rb", "a\nb", "\u0000"],
+  ],
+  [
+    "HTTP header value, strict",
+    (s) => isHttpHeaderValue(s, true),
+    ["", "text/plain; q=1", "a\tb", "\u00e9"],
+    ["a\u0007b", "a\rb", "a\nb", "\u0000", "\u007f"],
+  ],
+  ["HTTP header value, loose", (s) => isHttpHeaderValue(s, false), ["", "\u0007\u007f"], ["a\rb", "a\nb", "\u0000"]],
 ];
 
 describe("well-known formats", () => {
@@ -208,4 +273,48 @@ describe("compareTime", () => {
     expect(compareTime({ seconds: -1n, nanos: 999_999_999 }, 0n, 0)).toBeLessThan(0);
     expect(compareTime({ seconds: 253402300799n, nanos: 1 }, 253402300799n, 0)).toBeGreaterThan(0);
   });
+});
+
+describe("formats on hostile input", () => {
+  // Each function reads a string in one pass (no backtracking regular expression): a megabyte-long
+  // attacker string costs a megabyte of work; a quadratic parser would not finish before the test times out.
+  const n = 1 << 20;
+  const hostile = [
+    "a".repeat(n),
+    "a.".repeat(n / 2),
+    `${"a-".repeat(n / 2)}!`,
+    "1:".repeat(n / 2),
+    "::".repeat(n / 2),
+    `${"1.".repeat(n / 2)}/8`,
+    `[${"1:".repeat(n / 2)}]:80`,
+    `${"%25".repeat(n / 3)}`,
+    `http://${"a@".repeat(n / 2)}`,
+    `http://[${":".repeat(n)}]`,
+    `a@${"a.".repeat(n / 2)}`,
+    `${"@".repeat(n)}`,
+    `${"/".repeat(n)}`,
+    `x:${"?#".repeat(n / 2)}`,
+    `${":".repeat(n)}80`,
+  ];
+  const checks: [string, (s: string) => boolean][] = [
+    ["isEmail", isEmail],
+    ["isHostname", isHostname],
+    ["isIp", (s) => isIp(s)],
+    ["isIpPrefix", (s) => isIpPrefix(s, 0, true)],
+    ["isHostAndPort", (s) => isHostAndPort(s, false)],
+    ["isUri", isUri],
+    ["isUriRef", isUriRef],
+    ["isHttpHeaderName", (s) => isHttpHeaderName(s, true)],
+    ["isHttpHeaderValue", (s) => isHttpHeaderValue(s, true)],
+  ];
+  for (const [name, check] of checks) {
+    it(`${name} answers on ${hostile.length} strings of a megabyte`, () => {
+      const answers = hostile.map((s) => check(s));
+      expect(answers).toHaveLength(hostile.length);
+      // None of these is a valid host, address, prefix or URI.
+      if (name !== "isHttpHeaderValue" && name !== "isUriRef" && name !== "isHttpHeaderName") {
+        expect(answers.filter((a) => a)).toEqual([]);
+      }
+    });
+  }
 });

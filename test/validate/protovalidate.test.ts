@@ -7,6 +7,7 @@ import { validate } from "../../runtime/validate/validator.js";
 import { ExplicitSchema } from "../golden/protovalidate/gen/pv/v1/explicit_pb.js";
 import { ExplicitZod } from "../golden/protovalidate/gen/pv/v1/explicit_validate.js";
 import {
+  AddressesSchema,
   ExclusiveSchema,
   HolderSchema,
   IgnoreSchema,
@@ -18,6 +19,7 @@ import {
   WrappersSchema,
 } from "../golden/protovalidate/gen/pv/v1/pv_pb.js";
 import {
+  AddressesZod,
   ExclusiveZod,
   HolderZod,
   IgnoreZod,
@@ -357,6 +359,79 @@ check(StringsSchema, StringsZod, [
       "ulid|STRING_ULID",
       "fqn|STRING_PROTOBUF_FQN",
       "dot_fqn|STRING_PROTOBUF_DOT_FQN",
+    ],
+  },
+]);
+
+const goodAddresses = {
+  email: "a@example.com",
+  uriRef: "../a/b?c#d",
+  address: "::1",
+  hostAndPort: "[fe80::1%eth0]:443",
+  ipWithPrefixlen: "10.1.2.3/8",
+  ipv4WithPrefixlen: "192.168.5.21/16",
+  ipv6WithPrefixlen: "2001:db8::f1/64",
+  ipPrefix: "2001:db8::/32",
+  ipv4Prefix: "10.0.0.0/8",
+  ipv6Prefix: "::/0",
+  headerName: ":authority",
+  headerValue: "text/plain;\tq=1",
+  looseHeaderName: "a b/c",
+  looseHeaderValue: "\u0007",
+} as const satisfies MessageInitShape<typeof AddressesSchema>;
+
+check(AddressesSchema, AddressesZod, [
+  { what: "network formats: values that fit pass", init: goodAddresses, expected: [] },
+  {
+    what: "network formats: empty values are their own rule, but for uri_ref and header values",
+    init: {},
+    expected: [
+      "email|STRING_EMAIL_EMPTY",
+      "address|STRING_ADDRESS_EMPTY",
+      "host_and_port|STRING_HOST_AND_PORT_EMPTY",
+      "ip_with_prefixlen|STRING_IP_WITH_PREFIXLEN_EMPTY",
+      "ipv4_with_prefixlen|STRING_IPV4_WITH_PREFIXLEN_EMPTY",
+      "ipv6_with_prefixlen|STRING_IPV6_WITH_PREFIXLEN_EMPTY",
+      "ip_prefix|STRING_IP_PREFIX_EMPTY",
+      "ipv4_prefix|STRING_IPV4_PREFIX_EMPTY",
+      "ipv6_prefix|STRING_IPV6_PREFIX_EMPTY",
+      "header_name|STRING_WELL_KNOWN_REGEX_HEADER_NAME_EMPTY",
+      "loose_header_name|STRING_WELL_KNOWN_REGEX_HEADER_NAME_EMPTY",
+    ],
+  },
+  {
+    what: "network formats: values that do not fit",
+    init: {
+      email: "a@b@c",
+      uriRef: "a b",
+      address: "-a.com",
+      hostAndPort: "example.com",
+      ipWithPrefixlen: "10.0.0.1",
+      ipv4WithPrefixlen: "::1/64",
+      ipv6WithPrefixlen: "10.0.0.1/8",
+      ipPrefix: "10.0.0.1/8",
+      ipv4Prefix: "10.0.0.0/33",
+      ipv6Prefix: "2001:db8::1/32",
+      headerName: "a b",
+      headerValue: "a\u0007b",
+      looseHeaderName: "a\r\nb",
+      looseHeaderValue: "a\u0000",
+    },
+    expected: [
+      "email|STRING_EMAIL",
+      "uri_ref|STRING_URI_REF",
+      "address|STRING_ADDRESS",
+      "host_and_port|STRING_HOST_AND_PORT",
+      "ip_with_prefixlen|STRING_IP_WITH_PREFIXLEN",
+      "ipv4_with_prefixlen|STRING_IPV4_WITH_PREFIXLEN",
+      "ipv6_with_prefixlen|STRING_IPV6_WITH_PREFIXLEN",
+      "ip_prefix|STRING_IP_PREFIX",
+      "ipv4_prefix|STRING_IPV4_PREFIX",
+      "ipv6_prefix|STRING_IPV6_PREFIX",
+      "header_name|STRING_WELL_KNOWN_REGEX_HEADER_NAME",
+      "header_value|STRING_WELL_KNOWN_REGEX_HEADER_VALUE",
+      "loose_header_name|STRING_WELL_KNOWN_REGEX_HEADER_NAME",
+      "loose_header_value|STRING_WELL_KNOWN_REGEX_HEADER_VALUE",
     ],
   },
 ]);

@@ -228,7 +228,9 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
           uri: isUri,
           uuid: isUuid,
         }[format](s);
-        if (!ok) fail(`string.${format}`);
+        // As validate.proto: the empty string is its own rule (string.email_empty).
+        if (s === "") fail(`string.${format}_empty`);
+        else if (!ok) fail(`string.${format}`);
       }
       break;
     }

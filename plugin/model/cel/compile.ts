@@ -860,6 +860,7 @@ class Compiler {
       case "isEmail":
       case "isHostname":
       case "isUri":
+      case "isUriRef":
         return t.k === "string" && args.length === 0 ? ok(`${this.helper(fn)}(${c})`) : fail();
       case "isIp": {
         if (t.k !== "string" || args.length > 1 || (a !== undefined && a.t.k !== "int")) {
@@ -871,12 +872,30 @@ class Compiler {
         if (name !== undefined) {
           return ok(`${this.helper(name)}(${c})`);
         }
-        return a?.simple ? ok("false") : this.fallback("isIp() with a computed version", BOOL);
+        // Any other version: formats.ts's isIp answers false for it, as protovalidate does.
+        return ok(`${this.helper("isIp")}(${c}, ${a?.code})`);
       }
-      case "isUriRef":
       case "isHostAndPort":
-      case "isIpPrefix":
-        return t.k === "string" ? this.fallback(`${fn}()`, BOOL) : fail();
+        return t.k === "string" && args.length === 1 && a?.t.k === "bool"
+          ? ok(`${this.helper("isHostAndPort")}(${c}, ${a.code})`)
+          : fail();
+      case "isIpPrefix": {
+        // isIpPrefix(), (version), (strict), (version, strict): formats.ts's isIpPrefix(s, version, strict).
+        const [b] = args.slice(1);
+        const shape = args.map((x) => x.t.k).join(",");
+        if (t.k !== "string" || !["", "int", "bool", "int,bool"].includes(shape)) {
+          return fail();
+        }
+        const call =
+          shape === ""
+            ? ""
+            : shape === "int"
+              ? `, ${a?.code}`
+              : shape === "bool"
+                ? `, 0, ${a?.code}`
+                : `, ${a?.code}, ${b?.code}`;
+        return ok(`${this.helper("isIpPrefix")}(${c}${call})`);
+      }
       case "isNan":
         return t.k === "double" && args.length === 0 ? ok(`Number.isNaN(${c})`) : fail();
       case "isInf":

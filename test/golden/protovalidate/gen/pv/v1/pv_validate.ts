@@ -8,8 +8,8 @@
 /* eslint-disable */
 
 import type { Validator } from "grpckit/codegen";
-import { bytesContain, bytesEndWith, bytesIn, bytesStartWith, checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, fewerUtf8BytesThan, isValidDuration, isValidTimestamp, moreUtf8BytesThan } from "grpckit/codegen";
-import { ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, MoreSchema, RangesSchema, RequiredSchema, StringsSchema, WrappersSchema } from "./pv_pb.js";
+import { bytesContain, bytesEndWith, bytesIn, bytesStartWith, checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, fewerUtf8BytesThan, isEmail, isHostAndPort, isHostname, isHttpHeaderName, isHttpHeaderValue, isIp, isIpPrefix, isUriRef, isValidDuration, isValidTimestamp, moreUtf8BytesThan } from "grpckit/codegen";
+import { AddressesSchema, ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, MoreSchema, RangesSchema, RequiredSchema, StringsSchema, WrappersSchema } from "./pv_pb.js";
 import { z } from "zod";
 
 const $bytes0 = new Uint8Array([97, 98]);
@@ -391,6 +391,80 @@ export const StringsValidator: Validator<typeof StringsSchema> = defineValidator
 });
 
 /**
+ * Checks a `pv.v1.Addresses` against the rules of its .proto: pass it to
+ * `validate(AddressesValidator, message)`. The server checks requests with it.
+ */
+export const AddressesValidator: Validator<typeof AddressesSchema> = defineValidator(AddressesSchema, (m, out) => {
+  {
+    const v = m.email;
+    if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
+    if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
+  }
+  {
+    const v = m.uriRef;
+    if (!isUriRef(v)) out.push({ field: "uri_ref", description: "must be a valid URI reference", reason: "STRING_URI_REF" });
+  }
+  {
+    const v = m.address;
+    if (v === "") out.push({ field: "address", description: "must be a valid hostname or IP address, not empty", reason: "STRING_ADDRESS_EMPTY" });
+    if ((v !== "" && !(isHostname(v) || isIp(v)))) out.push({ field: "address", description: "must be a valid hostname or IP address", reason: "STRING_ADDRESS" });
+  }
+  {
+    const v = m.hostAndPort;
+    if (v === "") out.push({ field: "host_and_port", description: "must be a valid host (hostname or IP address) and port, not empty", reason: "STRING_HOST_AND_PORT_EMPTY" });
+    if ((v !== "" && !isHostAndPort(v, true))) out.push({ field: "host_and_port", description: "must be a valid host (hostname or IP address) and port", reason: "STRING_HOST_AND_PORT" });
+  }
+  {
+    const v = m.ipWithPrefixlen;
+    if (v === "") out.push({ field: "ip_with_prefixlen", description: "must be a valid IP address with prefix length, not empty", reason: "STRING_IP_WITH_PREFIXLEN_EMPTY" });
+    if ((v !== "" && !isIpPrefix(v))) out.push({ field: "ip_with_prefixlen", description: "must be a valid IP address with prefix length", reason: "STRING_IP_WITH_PREFIXLEN" });
+  }
+  {
+    const v = m.ipv4WithPrefixlen;
+    if (v === "") out.push({ field: "ipv4_with_prefixlen", description: "must be a valid IPv4 address with prefix length, not empty", reason: "STRING_IPV4_WITH_PREFIXLEN_EMPTY" });
+    if ((v !== "" && !isIpPrefix(v, 4))) out.push({ field: "ipv4_with_prefixlen", description: "must be a valid IPv4 address with prefix length", reason: "STRING_IPV4_WITH_PREFIXLEN" });
+  }
+  {
+    const v = m.ipv6WithPrefixlen;
+    if (v === "") out.push({ field: "ipv6_with_prefixlen", description: "must be a valid IPv6 address with prefix length, not empty", reason: "STRING_IPV6_WITH_PREFIXLEN_EMPTY" });
+    if ((v !== "" && !isIpPrefix(v, 6))) out.push({ field: "ipv6_with_prefixlen", description: "must be a valid IPv6 address with prefix length", reason: "STRING_IPV6_WITH_PREFIXLEN" });
+  }
+  {
+    const v = m.ipPrefix;
+    if (v === "") out.push({ field: "ip_prefix", description: "must be a valid IP prefix, not empty", reason: "STRING_IP_PREFIX_EMPTY" });
+    if ((v !== "" && !isIpPrefix(v, 0, true))) out.push({ field: "ip_prefix", description: "must be a valid IP prefix", reason: "STRING_IP_PREFIX" });
+  }
+  {
+    const v = m.ipv4Prefix;
+    if (v === "") out.push({ field: "ipv4_prefix", description: "must be a valid IPv4 prefix, not empty", reason: "STRING_IPV4_PREFIX_EMPTY" });
+    if ((v !== "" && !isIpPrefix(v, 4, true))) out.push({ field: "ipv4_prefix", description: "must be a valid IPv4 prefix", reason: "STRING_IPV4_PREFIX" });
+  }
+  {
+    const v = m.ipv6Prefix;
+    if (v === "") out.push({ field: "ipv6_prefix", description: "must be a valid IPv6 prefix, not empty", reason: "STRING_IPV6_PREFIX_EMPTY" });
+    if ((v !== "" && !isIpPrefix(v, 6, true))) out.push({ field: "ipv6_prefix", description: "must be a valid IPv6 prefix", reason: "STRING_IPV6_PREFIX" });
+  }
+  {
+    const v = m.headerName;
+    if (v === "") out.push({ field: "header_name", description: "must be a valid HTTP header name, not empty", reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME_EMPTY" });
+    if ((v !== "" && !isHttpHeaderName(v, true))) out.push({ field: "header_name", description: "must be a valid HTTP header name", reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME" });
+  }
+  {
+    const v = m.headerValue;
+    if (!isHttpHeaderValue(v, true)) out.push({ field: "header_value", description: "must be a valid HTTP header value", reason: "STRING_WELL_KNOWN_REGEX_HEADER_VALUE" });
+  }
+  {
+    const v = m.looseHeaderName;
+    if (v === "") out.push({ field: "loose_header_name", description: "must be a valid HTTP header name (no NUL, CR or LF), not empty", reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME_EMPTY" });
+    if ((v !== "" && !isHttpHeaderName(v, false))) out.push({ field: "loose_header_name", description: "must be a valid HTTP header name (no NUL, CR or LF)", reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME" });
+  }
+  {
+    const v = m.looseHeaderValue;
+    if (!isHttpHeaderValue(v, false)) out.push({ field: "loose_header_value", description: "must be a valid HTTP header value (no NUL, CR or LF)", reason: "STRING_WELL_KNOWN_REGEX_HEADER_VALUE" });
+  }
+});
+
+/**
  * A zod schema of `pv.v1.Inner`, from the same rules as InnerValidator:
  * it checks a plain object (form or JSON input) of the message's shape, and
  * is a Standard Schema.
@@ -619,4 +693,41 @@ export const StringsZod: z.ZodObject<{
   ulid: z.string().refine((v) => !(v === ""), { message: "must be a valid ULID, not empty", params: { reason: "STRING_ULID_EMPTY" } }).refine((v) => !((v !== "" && !$format5.test(v))), { message: "must be a valid ULID", params: { reason: "STRING_ULID" } }).prefault(""),
   fqn: z.string().refine((v) => !(v === ""), { message: "must be a fully-qualified Protobuf name, not empty", params: { reason: "STRING_PROTOBUF_FQN_EMPTY" } }).refine((v) => !((v !== "" && !$format6.test(v))), { message: "must be a fully-qualified Protobuf name", params: { reason: "STRING_PROTOBUF_FQN" } }).prefault(""),
   dotFqn: z.string().refine((v) => !(v === ""), { message: "must be a fully-qualified Protobuf name with a leading dot, not empty", params: { reason: "STRING_PROTOBUF_DOT_FQN_EMPTY" } }).refine((v) => !((v !== "" && !$format7.test(v))), { message: "must be a fully-qualified Protobuf name with a leading dot", params: { reason: "STRING_PROTOBUF_DOT_FQN" } }).prefault(""),
+});
+
+/**
+ * A zod schema of `pv.v1.Addresses`, from the same rules as AddressesValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const AddressesZod: z.ZodObject<{
+  email: z.ZodPrefault<z.ZodString>;
+  uriRef: z.ZodPrefault<z.ZodString>;
+  address: z.ZodPrefault<z.ZodString>;
+  hostAndPort: z.ZodPrefault<z.ZodString>;
+  ipWithPrefixlen: z.ZodPrefault<z.ZodString>;
+  ipv4WithPrefixlen: z.ZodPrefault<z.ZodString>;
+  ipv6WithPrefixlen: z.ZodPrefault<z.ZodString>;
+  ipPrefix: z.ZodPrefault<z.ZodString>;
+  ipv4Prefix: z.ZodPrefault<z.ZodString>;
+  ipv6Prefix: z.ZodPrefault<z.ZodString>;
+  headerName: z.ZodPrefault<z.ZodString>;
+  headerValue: z.ZodPrefault<z.ZodString>;
+  looseHeaderName: z.ZodPrefault<z.ZodString>;
+  looseHeaderValue: z.ZodPrefault<z.ZodString>;
+}> = z.object({
+  email: z.string().refine((v) => !(v === ""), { message: "must be a valid email address, not empty", params: { reason: "STRING_EMAIL_EMPTY" } }).refine((v) => !((v !== "" && !isEmail(v))), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
+  uriRef: z.string().refine((v) => isUriRef(v), { message: "must be a valid URI reference", params: { reason: "STRING_URI_REF" } }).prefault(""),
+  address: z.string().refine((v) => !(v === ""), { message: "must be a valid hostname or IP address, not empty", params: { reason: "STRING_ADDRESS_EMPTY" } }).refine((v) => !((v !== "" && !(isHostname(v) || isIp(v)))), { message: "must be a valid hostname or IP address", params: { reason: "STRING_ADDRESS" } }).prefault(""),
+  hostAndPort: z.string().refine((v) => !(v === ""), { message: "must be a valid host (hostname or IP address) and port, not empty", params: { reason: "STRING_HOST_AND_PORT_EMPTY" } }).refine((v) => !((v !== "" && !isHostAndPort(v, true))), { message: "must be a valid host (hostname or IP address) and port", params: { reason: "STRING_HOST_AND_PORT" } }).prefault(""),
+  ipWithPrefixlen: z.string().refine((v) => !(v === ""), { message: "must be a valid IP address with prefix length, not empty", params: { reason: "STRING_IP_WITH_PREFIXLEN_EMPTY" } }).refine((v) => !((v !== "" && !isIpPrefix(v))), { message: "must be a valid IP address with prefix length", params: { reason: "STRING_IP_WITH_PREFIXLEN" } }).prefault(""),
+  ipv4WithPrefixlen: z.string().refine((v) => !(v === ""), { message: "must be a valid IPv4 address with prefix length, not empty", params: { reason: "STRING_IPV4_WITH_PREFIXLEN_EMPTY" } }).refine((v) => !((v !== "" && !isIpPrefix(v, 4))), { message: "must be a valid IPv4 address with prefix length", params: { reason: "STRING_IPV4_WITH_PREFIXLEN" } }).prefault(""),
+  ipv6WithPrefixlen: z.string().refine((v) => !(v === ""), { message: "must be a valid IPv6 address with prefix length, not empty", params: { reason: "STRING_IPV6_WITH_PREFIXLEN_EMPTY" } }).refine((v) => !((v !== "" && !isIpPrefix(v, 6))), { message: "must be a valid IPv6 address with prefix length", params: { reason: "STRING_IPV6_WITH_PREFIXLEN" } }).prefault(""),
+  ipPrefix: z.string().refine((v) => !(v === ""), { message: "must be a valid IP prefix, not empty", params: { reason: "STRING_IP_PREFIX_EMPTY" } }).refine((v) => !((v !== "" && !isIpPrefix(v, 0, true))), { message: "must be a valid IP prefix", params: { reason: "STRING_IP_PREFIX" } }).prefault(""),
+  ipv4Prefix: z.string().refine((v) => !(v === ""), { message: "must be a valid IPv4 prefix, not empty", params: { reason: "STRING_IPV4_PREFIX_EMPTY" } }).refine((v) => !((v !== "" && !isIpPrefix(v, 4, true))), { message: "must be a valid IPv4 prefix", params: { reason: "STRING_IPV4_PREFIX" } }).prefault(""),
+  ipv6Prefix: z.string().refine((v) => !(v === ""), { message: "must be a valid IPv6 prefix, not empty", params: { reason: "STRING_IPV6_PREFIX_EMPTY" } }).refine((v) => !((v !== "" && !isIpPrefix(v, 6, true))), { message: "must be a valid IPv6 prefix", params: { reason: "STRING_IPV6_PREFIX" } }).prefault(""),
+  headerName: z.string().refine((v) => !(v === ""), { message: "must be a valid HTTP header name, not empty", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME_EMPTY" } }).refine((v) => !((v !== "" && !isHttpHeaderName(v, true))), { message: "must be a valid HTTP header name", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME" } }).prefault(""),
+  headerValue: z.string().refine((v) => isHttpHeaderValue(v, true), { message: "must be a valid HTTP header value", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_VALUE" } }).prefault(""),
+  looseHeaderName: z.string().refine((v) => !(v === ""), { message: "must be a valid HTTP header name (no NUL, CR or LF), not empty", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME_EMPTY" } }).refine((v) => !((v !== "" && !isHttpHeaderName(v, false))), { message: "must be a valid HTTP header name (no NUL, CR or LF)", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME" } }).prefault(""),
+  looseHeaderValue: z.string().refine((v) => isHttpHeaderValue(v, false), { message: "must be a valid HTTP header value (no NUL, CR or LF)", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_VALUE" } }).prefault(""),
 });
