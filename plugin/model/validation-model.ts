@@ -489,7 +489,7 @@ export class ValidationPlanner {
               : { kind: "message", message: field.message };
         if (typed !== undefined && typed.case !== undefined && typed.case !== "repeated") {
           where.fail(
-            `${typed.case}${firstRule(typed)}`,
+            `${caseName(typed.case)}${firstRule(typed)}`,
             typed.case === "map"
               ? "does not apply to a repeated field: map rules are for map fields"
               : "does not apply to a repeated field; put it under repeated.items",
@@ -518,7 +518,7 @@ export class ValidationPlanner {
               : { kind: "message", message: field.message };
         if (typed !== undefined && typed.case !== undefined && typed.case !== "map") {
           where.fail(
-            `${typed.case}${firstRule(typed)}`,
+            `${caseName(typed.case)}${firstRule(typed)}`,
             typed.case === "repeated"
               ? "does not apply to a map field: repeated rules are for repeated fields"
               : "does not apply to a map field; put it under map.keys or map.values",
@@ -558,7 +558,7 @@ export class ValidationPlanner {
                 : { kind: "message", message: field.message };
         if (typed?.case === "repeated" || typed?.case === "map") {
           where.fail(
-            `${typed.case}${firstRule(typed)}`,
+            `${caseName(typed.case)}${firstRule(typed)}`,
             `does not apply to ${describeType(type)}, which is not ${typed.case === "map" ? "a map" : "repeated"}`,
           );
         }
@@ -592,12 +592,12 @@ export class ValidationPlanner {
     let parsed: ValueRules | undefined;
     if (typed !== undefined && typed.case !== undefined) {
       if (typed.case === "repeated" || typed.case === "map") {
-        where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}`);
+        where.fail(`${caseName(typed.case)}${firstRule(typed)}`, `does not apply to ${describeType(type)}`);
       }
       const expected = typedCaseOf(type);
       if (typed.case !== expected) {
-        const hint = expected === undefined ? "" : ` (use ${expected} rules)`;
-        where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}${hint}`);
+        const hint = expected === undefined ? "" : ` (use ${caseName(expected)} rules)`;
+        where.fail(`${caseName(typed.case)}${firstRule(typed)}`, `does not apply to ${describeType(type)}${hint}`);
       }
       parsed = parseValueRules(typed, type, where);
     }
@@ -1014,6 +1014,11 @@ function typedCaseOf(type: ValueType): TypedCase | undefined {
     case "message":
       return messageCases[type.message.typeName];
   }
+}
+
+/** A FieldRules case by its name in the .proto: `field_mask` for `fieldMask`. */
+function caseName(c: TypedCase): string {
+  return FieldRulesSchema.fields.find((f) => f.localName === c)?.name ?? c;
 }
 
 /** `.min_len`: the name of the first rule set in a typed rules message, for error messages. */

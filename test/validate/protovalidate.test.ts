@@ -452,6 +452,24 @@ describe("bytes.pattern on bytes that are not UTF-8", () => {
   });
 });
 
+type Choice = NonNullable<MessageInitShape<typeof OneofWrappersSchema>["choice"]>;
+const brokenChoices: [Choice, string][] = [
+  [{ case: "count", value: { value: 0 } }, "count|INT32_GT"],
+  [{ case: "name", value: { value: "x" } }, "name|STRING_MIN_LEN"],
+  [{ case: "ratio", value: { value: 1 } }, "ratio|FLOAT_LT"],
+  [{ case: "big", value: { value: 9n } }, "big|INT64_GTE"],
+  [{ case: "data", value: { value: text("b") } }, "data|BYTES_PATTERN"],
+  [{ case: "flag", value: { value: false } }, "flag|BOOL_CONST"],
+];
+const validChoices: Choice[] = [
+  { case: "count", value: { value: 1 } },
+  { case: "name", value: { value: "xy" } },
+  { case: "ratio", value: { value: 0.5 } },
+  { case: "big", value: { value: 10n } },
+  { case: "data", value: { value: text("a") } },
+  { case: "flag", value: { value: true } },
+];
+
 check(OneofWrappersSchema, OneofWrappersZod, [
   { what: "wrappers in a oneof: unset passes, but a required member", init: {}, expected: ["id|REQUIRED"] },
   {
@@ -459,32 +477,14 @@ check(OneofWrappersSchema, OneofWrappersZod, [
     init: { requiredChoice: { case: "other", value: { value: 1 } } },
     expected: ["id|REQUIRED"],
   },
-  ...(
-    [
-      ["count", { value: 0 }, "count|INT32_GT"],
-      ["name", { value: "x" }, "name|STRING_MIN_LEN"],
-      ["ratio", { value: 1 }, "ratio|FLOAT_LT"],
-      ["big", { value: 9n }, "big|INT64_GTE"],
-      ["data", { value: text("b") }, "data|BYTES_PATTERN"],
-      ["flag", { value: false }, "flag|BOOL_CONST"],
-    ] as const
-  ).map(([member, value, violation]) => ({
-    what: `wrappers in a oneof: ${member}'s rules apply to its value`,
-    init: { choice: { case: member, value }, requiredChoice: { case: "id", value: { value: 101n } } },
+  ...brokenChoices.map(([choice, violation]) => ({
+    what: `wrappers in a oneof: ${choice.case}'s rules apply to its value`,
+    init: { choice, requiredChoice: { case: "id" as const, value: { value: 101n } } },
     expected: [violation, "id|UINT64_LTE"],
   })),
-  ...(
-    [
-      ["count", { value: 1 }],
-      ["name", { value: "xy" }],
-      ["ratio", { value: 0.5 }],
-      ["big", { value: 10n }],
-      ["data", { value: text("a") }],
-      ["flag", { value: true }],
-    ] as const
-  ).map(([member, value]) => ({
-    what: `wrappers in a oneof: a valid ${member} passes`,
-    init: { choice: { case: member, value }, requiredChoice: { case: "id", value: { value: 100n } } },
+  ...validChoices.map((choice) => ({
+    what: `wrappers in a oneof: a valid ${choice.case} passes`,
+    init: { choice, requiredChoice: { case: "id" as const, value: { value: 100n } } },
     expected: [],
   })),
 ]);

@@ -52,7 +52,8 @@ function checkMessage(desc: DescMessage, message: AnyRecord, prefix: string, out
   for (const oneof of desc.oneofs) {
     if (hasOption(oneof, oneofOption) && getOption(oneof, oneofOption).required) {
       if ((message[oneof.localName] as { case: unknown }).case === undefined) {
-        out.push(`${join(prefix, oneof.name)}|ONEOF_REQUIRED`);
+        // protovalidate's rule id for a required oneof is `required`, at the oneof's name.
+        out.push(`${join(prefix, oneof.name)}|REQUIRED`);
       }
     }
   }
@@ -228,7 +229,9 @@ function typedViolations(rules: FieldRules, value: unknown, field: DescField | u
           uri: isUri,
           uuid: isUuid,
         }[format](s);
-        if (!ok) fail(`string.${format}`);
+        // validate.proto: the empty string is its own rule, `string.email_empty`.
+        if (s === "") fail(`string.${format}_empty`);
+        else if (!ok) fail(`string.${format}`);
       }
       break;
     }

@@ -94,7 +94,8 @@ export const CreateProductRequestValidator: Validator<typeof CreateProductReques
       if (out.length >= limit) return;
       if (moreCharsThan(x, 2048)) out.push({ field: `image_urls[${i}]`, description: "must be at most 2048 characters long", reason: "STRING_MAX_LEN" });
       if (!x.startsWith("https://")) out.push({ field: `image_urls[${i}]`, description: "must start with \"https://\"", reason: "STRING_PREFIX" });
-      if (!isUri(x)) out.push({ field: `image_urls[${i}]`, description: "must be a valid absolute URI", reason: "STRING_URI" });
+      if (x === "") out.push({ field: `image_urls[${i}]`, description: "must be a valid absolute URI, not empty", reason: "STRING_URI_EMPTY" });
+      if ((x !== "" && !isUri(x))) out.push({ field: `image_urls[${i}]`, description: "must be a valid absolute URI", reason: "STRING_URI" });
       i++;
     }
   }
@@ -282,7 +283,7 @@ export const CreateProductRequestZod: z.ZodObject<{
       if (moreCharsThan(k, 64)) ctx.addIssue({ code: "custom", path: [k], message: "key must be at most 64 characters long", params: { reason: "MAP_KEYS_STRING_MAX_LEN" } });
     }
   }).refine((v) => !(Object.keys(v).length > 50), { message: "must have at most 50 entries", params: { reason: "MAP_MAX_PAIRS" } }).prefault({}),
-  imageUrls: z.array(z.string().refine((v) => !(moreCharsThan(v, 2048)), { message: "must be at most 2048 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v.startsWith("https://"), { message: "must start with \"https://\"", params: { reason: "STRING_PREFIX" } }).refine((v) => isUri(v), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } })).refine((v) => !(v.length > 10), { message: "must have at most 10 items", params: { reason: "REPEATED_MAX_ITEMS" } }).prefault([]),
+  imageUrls: z.array(z.string().refine((v) => !(moreCharsThan(v, 2048)), { message: "must be at most 2048 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v.startsWith("https://"), { message: "must start with \"https://\"", params: { reason: "STRING_PREFIX" } }).refine((v) => !(v === ""), { message: "must be a valid absolute URI, not empty", params: { reason: "STRING_URI_EMPTY" } }).refine((v) => !((v !== "" && !isUri(v))), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } })).refine((v) => !(v.length > 10), { message: "must have at most 10 items", params: { reason: "REPEATED_MAX_ITEMS" } }).prefault([]),
   category: z.string().refine((v) => !(moreCharsThan(v, 100)), { message: "must be at most 100 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
 });
 

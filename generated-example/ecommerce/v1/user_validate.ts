@@ -26,7 +26,8 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
   {
     const v = m.email;
     if (!(v === "")) {
-      if (!isEmail(v)) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
+      if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
+      if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
     }
   }
   {
@@ -87,7 +88,8 @@ export const ProfileValidator: Validator<typeof ProfileSchema> = defineValidator
     if (!(v === "")) {
       if (moreCharsThan(v, 2048)) out.push({ field: "avatar_url", description: "must be at most 2048 characters long", reason: "STRING_MAX_LEN" });
       if (!v.startsWith("https://")) out.push({ field: "avatar_url", description: "must start with \"https://\"", reason: "STRING_PREFIX" });
-      if (!isUri(v)) out.push({ field: "avatar_url", description: "must be a valid absolute URI", reason: "STRING_URI" });
+      if (v === "") out.push({ field: "avatar_url", description: "must be a valid absolute URI, not empty", reason: "STRING_URI_EMPTY" });
+      if ((v !== "" && !isUri(v))) out.push({ field: "avatar_url", description: "must be a valid absolute URI", reason: "STRING_URI" });
     }
   }
   {
@@ -135,7 +137,8 @@ export const GetUserResponseValidator: Validator<typeof GetUserResponseSchema> =
 export const CreateUserRequestValidator: Validator<typeof CreateUserRequestSchema> = defineValidator(CreateUserRequestSchema, (m, out, limit) => {
   {
     const v = m.email;
-    if (!isEmail(v)) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
+    if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
+    if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
   }
   {
     const v = m.displayName;
@@ -351,7 +354,7 @@ export const UserZod: z.ZodObject<{
   updateTime: z.ZodOptional<z.ZodCustom<Timestamp, Timestamp>>;
 }> = z.object({
   userId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
-  email: z.string().refine((v) => v === "" || isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
+  email: z.string().refine((v) => v === "" || !(v === ""), { message: "must be a valid email address, not empty", params: { reason: "STRING_EMAIL_EMPTY" } }).refine((v) => v === "" || !((v !== "" && !isEmail(v))), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
   displayName: z.string().refine((v) => v === "" || !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || $pattern0.test(v), { message: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
@@ -381,7 +384,7 @@ export const ProfileZod: z.ZodObject<{
 }> = z.object({
   firstName: z.string().refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
   lastName: z.string().refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).prefault(""),
-  avatarUrl: z.string().refine((v) => v === "" || !(moreCharsThan(v, 2048)), { message: "must be at most 2048 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || v.startsWith("https://"), { message: "must start with \"https://\"", params: { reason: "STRING_PREFIX" } }).refine((v) => v === "" || isUri(v), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } }).prefault(""),
+  avatarUrl: z.string().refine((v) => v === "" || !(moreCharsThan(v, 2048)), { message: "must be at most 2048 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || v.startsWith("https://"), { message: "must start with \"https://\"", params: { reason: "STRING_PREFIX" } }).refine((v) => v === "" || !(v === ""), { message: "must be a valid absolute URI, not empty", params: { reason: "STRING_URI_EMPTY" } }).refine((v) => v === "" || !((v !== "" && !isUri(v))), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } }).prefault(""),
   phoneNumber: z.string().refine((v) => v === "" || $pattern2.test(v), { message: "must match the pattern /^\\+[1-9][0-9]{1,14}$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get address(): z.ZodOptional<typeof AddressZod> {
     return AddressZod.optional();
@@ -425,7 +428,7 @@ export const CreateUserRequestZod: z.ZodObject<{
   profile: z.ZodOptional<typeof ProfileZod>;
   metadata: z.ZodPrefault<z.ZodRecord<z.ZodString, z.ZodString>>;
 }> = z.object({
-  email: z.string().refine((v) => isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
+  email: z.string().refine((v) => !(v === ""), { message: "must be a valid email address, not empty", params: { reason: "STRING_EMAIL_EMPTY" } }).refine((v) => !((v !== "" && !isEmail(v))), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
   displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => $pattern0.test(v), { message: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();

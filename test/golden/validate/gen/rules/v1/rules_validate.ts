@@ -67,31 +67,38 @@ export const StringsValidator: Validator<typeof StringsSchema> = defineValidator
   }
   {
     const v = m.email;
-    if (!isEmail(v)) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
+    if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
+    if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
   }
   {
     const v = m.hostname;
-    if (!isHostname(v)) out.push({ field: "hostname", description: "must be a valid hostname", reason: "STRING_HOSTNAME" });
+    if (v === "") out.push({ field: "hostname", description: "must be a valid hostname, not empty", reason: "STRING_HOSTNAME_EMPTY" });
+    if ((v !== "" && !isHostname(v))) out.push({ field: "hostname", description: "must be a valid hostname", reason: "STRING_HOSTNAME" });
   }
   {
     const v = m.ip;
-    if (!isIp(v)) out.push({ field: "ip", description: "must be a valid IP address", reason: "STRING_IP" });
+    if (v === "") out.push({ field: "ip", description: "must be a valid IP address, not empty", reason: "STRING_IP_EMPTY" });
+    if ((v !== "" && !isIp(v))) out.push({ field: "ip", description: "must be a valid IP address", reason: "STRING_IP" });
   }
   {
     const v = m.ipv4;
-    if (!isIpv4(v)) out.push({ field: "ipv4", description: "must be a valid IPv4 address", reason: "STRING_IPV4" });
+    if (v === "") out.push({ field: "ipv4", description: "must be a valid IPv4 address, not empty", reason: "STRING_IPV4_EMPTY" });
+    if ((v !== "" && !isIpv4(v))) out.push({ field: "ipv4", description: "must be a valid IPv4 address", reason: "STRING_IPV4" });
   }
   {
     const v = m.ipv6;
-    if (!isIpv6(v)) out.push({ field: "ipv6", description: "must be a valid IPv6 address", reason: "STRING_IPV6" });
+    if (v === "") out.push({ field: "ipv6", description: "must be a valid IPv6 address, not empty", reason: "STRING_IPV6_EMPTY" });
+    if ((v !== "" && !isIpv6(v))) out.push({ field: "ipv6", description: "must be a valid IPv6 address", reason: "STRING_IPV6" });
   }
   {
     const v = m.uri;
-    if (!isUri(v)) out.push({ field: "uri", description: "must be a valid absolute URI", reason: "STRING_URI" });
+    if (v === "") out.push({ field: "uri", description: "must be a valid absolute URI, not empty", reason: "STRING_URI_EMPTY" });
+    if ((v !== "" && !isUri(v))) out.push({ field: "uri", description: "must be a valid absolute URI", reason: "STRING_URI" });
   }
   {
     const v = m.uuid;
-    if (!isUuid(v)) out.push({ field: "uuid", description: "must be a valid UUID", reason: "STRING_UUID" });
+    if (v === "") out.push({ field: "uuid", description: "must be a valid UUID, not empty", reason: "STRING_UUID_EMPTY" });
+    if ((v !== "" && !isUuid(v))) out.push({ field: "uuid", description: "must be a valid UUID", reason: "STRING_UUID" });
   }
   {
     const v = m.ifNotEmpty;
@@ -495,7 +502,8 @@ export const TreeValidator: Validator<typeof TreeSchema> = defineValidator(TreeS
 export const OneofsValidator: Validator<typeof OneofsSchema> = defineValidator(OneofsSchema, (m, out, limit) => {
   if (m.contact.case === "email") {
     const v = m.contact.value;
-    if (!isEmail(v)) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
+    if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
+    if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
   }
   if (m.contact.case === "phone") {
     const v = m.contact.value;
@@ -513,7 +521,7 @@ export const OneofsValidator: Validator<typeof OneofsSchema> = defineValidator(O
     const v = m.choice.value;
     if (v <= 0) out.push({ field: "zero_checked", description: "must be greater than 0", reason: "INT32_GT" });
   }
-  if (m.contact.case === undefined) out.push({ field: "contact", description: "one of email, phone, item must be set", reason: "ONEOF_REQUIRED" });
+  if (m.contact.case === undefined) out.push({ field: "contact", description: "one of email, phone, item must be set", reason: "REQUIRED" });
 });
 
 /**
@@ -629,13 +637,13 @@ export const StringsZod: z.ZodObject<{
   in: z.string().refine((v) => !((v !== "red" && v !== "green" && v !== "blue")), { message: "must be one of \"red\", \"green\", \"blue\"", params: { reason: "STRING_IN" } }).prefault(""),
   notIn: z.string().refine((v) => !((v === "admin" || v === "root")), { message: "must not be one of \"admin\", \"root\"", params: { reason: "STRING_NOT_IN" } }).prefault(""),
   inMany: z.string().refine((v) => $in1.has(v), { message: "must be one of \"a\", \"b\", \"c\", \"d\", \"e\", \"f\"", params: { reason: "STRING_IN" } }).prefault(""),
-  email: z.string().refine((v) => isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  hostname: z.string().refine((v) => isHostname(v), { message: "must be a valid hostname", params: { reason: "STRING_HOSTNAME" } }).prefault(""),
-  ip: z.string().refine((v) => isIp(v), { message: "must be a valid IP address", params: { reason: "STRING_IP" } }).prefault(""),
-  ipv4: z.string().refine((v) => isIpv4(v), { message: "must be a valid IPv4 address", params: { reason: "STRING_IPV4" } }).prefault(""),
-  ipv6: z.string().refine((v) => isIpv6(v), { message: "must be a valid IPv6 address", params: { reason: "STRING_IPV6" } }).prefault(""),
-  uri: z.string().refine((v) => isUri(v), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } }).prefault(""),
-  uuid: z.string().refine((v) => isUuid(v), { message: "must be a valid UUID", params: { reason: "STRING_UUID" } }).prefault(""),
+  email: z.string().refine((v) => !(v === ""), { message: "must be a valid email address, not empty", params: { reason: "STRING_EMAIL_EMPTY" } }).refine((v) => !((v !== "" && !isEmail(v))), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
+  hostname: z.string().refine((v) => !(v === ""), { message: "must be a valid hostname, not empty", params: { reason: "STRING_HOSTNAME_EMPTY" } }).refine((v) => !((v !== "" && !isHostname(v))), { message: "must be a valid hostname", params: { reason: "STRING_HOSTNAME" } }).prefault(""),
+  ip: z.string().refine((v) => !(v === ""), { message: "must be a valid IP address, not empty", params: { reason: "STRING_IP_EMPTY" } }).refine((v) => !((v !== "" && !isIp(v))), { message: "must be a valid IP address", params: { reason: "STRING_IP" } }).prefault(""),
+  ipv4: z.string().refine((v) => !(v === ""), { message: "must be a valid IPv4 address, not empty", params: { reason: "STRING_IPV4_EMPTY" } }).refine((v) => !((v !== "" && !isIpv4(v))), { message: "must be a valid IPv4 address", params: { reason: "STRING_IPV4" } }).prefault(""),
+  ipv6: z.string().refine((v) => !(v === ""), { message: "must be a valid IPv6 address, not empty", params: { reason: "STRING_IPV6_EMPTY" } }).refine((v) => !((v !== "" && !isIpv6(v))), { message: "must be a valid IPv6 address", params: { reason: "STRING_IPV6" } }).prefault(""),
+  uri: z.string().refine((v) => !(v === ""), { message: "must be a valid absolute URI, not empty", params: { reason: "STRING_URI_EMPTY" } }).refine((v) => !((v !== "" && !isUri(v))), { message: "must be a valid absolute URI", params: { reason: "STRING_URI" } }).prefault(""),
+  uuid: z.string().refine((v) => !(v === ""), { message: "must be a valid UUID, not empty", params: { reason: "STRING_UUID_EMPTY" } }).refine((v) => !((v !== "" && !isUuid(v))), { message: "must be a valid UUID", params: { reason: "STRING_UUID" } }).prefault(""),
   ifNotEmpty: z.string().refine((v) => v === "" || !(fewerCharsThan(v, 3)), { message: "must be at least 3 characters long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
   maybe: z.string().refine((v) => !(moreCharsThan(v, 4)), { message: "must be at most 4 characters long", params: { reason: "STRING_MAX_LEN" } }).optional(),
   skipped: z.string().prefault(""),
@@ -884,11 +892,11 @@ export const OneofsZod: z.ZodObject<{
   ], "case">>;
 }> = z.object({
   contact: z.discriminatedUnion("case", [
-    z.object({ case: z.literal("email"), value: z.string().refine((v) => isEmail(v), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }) }),
+    z.object({ case: z.literal("email"), value: z.string().refine((v) => !(v === ""), { message: "must be a valid email address, not empty", params: { reason: "STRING_EMAIL_EMPTY" } }).refine((v) => !((v !== "" && !isEmail(v))), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }) }),
     z.object({ case: z.literal("phone"), value: z.string().refine((v) => $pattern6.test(v), { message: "must match the pattern /^\\+[0-9]{6,15}$/", params: { reason: "STRING_PATTERN" } }) }),
     z.object({ case: z.literal("item"), get value(): typeof ItemZod { return ItemZod; } }),
     z.object({ case: z.undefined(), value: z.undefined().optional() }),
-  ]).refine((v) => v.case !== undefined, { message: "one of email, phone, item must be set", params: { reason: "ONEOF_REQUIRED" } }).prefault({ case: undefined }),
+  ]).refine((v) => v.case !== undefined, { message: "one of email, phone, item must be set", params: { reason: "REQUIRED" } }).prefault({ case: undefined }),
   choice: z.discriminatedUnion("case", [
     z.object({ case: z.literal("number"), value: z.int32().refine((v) => !(v <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }) }),
     z.object({ case: z.literal("text"), value: z.string() }),

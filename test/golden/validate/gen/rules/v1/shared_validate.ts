@@ -16,7 +16,8 @@ import { z } from "zod";
 export const SharedValidator: Validator<typeof SharedSchema> = defineValidator(SharedSchema, (m, out) => {
   {
     const v = m.id;
-    if (!isUuid(v)) out.push({ field: "id", description: "must be a valid UUID", reason: "STRING_UUID" });
+    if (v === "") out.push({ field: "id", description: "must be a valid UUID, not empty", reason: "STRING_UUID_EMPTY" });
+    if ((v !== "" && !isUuid(v))) out.push({ field: "id", description: "must be a valid UUID", reason: "STRING_UUID" });
   }
 });
 
@@ -28,5 +29,5 @@ export const SharedValidator: Validator<typeof SharedSchema> = defineValidator(S
 export const SharedZod: z.ZodObject<{
   id: z.ZodPrefault<z.ZodString>;
 }> = z.object({
-  id: z.string().refine((v) => isUuid(v), { message: "must be a valid UUID", params: { reason: "STRING_UUID" } }).prefault(""),
+  id: z.string().refine((v) => !(v === ""), { message: "must be a valid UUID, not empty", params: { reason: "STRING_UUID_EMPTY" } }).refine((v) => !((v !== "" && !isUuid(v))), { message: "must be a valid UUID", params: { reason: "STRING_UUID" } }).prefault(""),
 });
