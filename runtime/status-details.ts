@@ -14,7 +14,7 @@ import { type Status, StatusSchema } from "./gen/google/rpc/status_pb.js";
  *   `metadata["tier"]`, `scores[7]`.
  * - `description`: what the value must be, in English: `must be greater than 0`.
  * - `reason`: the rule, in the UPPER_SNAKE_CASE form google.rpc asks for:
- *   `INT32_GT` for `int32.gt`, `REQUIRED`, `ONEOF_REQUIRED`; a rule on map keys
+ *   `INT32_GT` for `int32.gt`, `REQUIRED` (also of a oneof: its field is the oneof's name); a rule on map keys
  *   is prefixed `MAP_KEYS_` (its path is the entry's).
  */
 export interface FieldViolation {

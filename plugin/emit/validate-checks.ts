@@ -1,12 +1,14 @@
 import { type DescOneof, ScalarType } from "@bufbuild/protobuf";
 import { re2RegExpLiteral, re2Safety } from "../model/re2.js";
 import {
+  type AnyValueRules,
   type BigintValueRules,
   type BytesFormat,
   type BytesValueRules,
   bytesFormatLengths,
   compareTimes,
   type EnumValueRules,
+  type FieldMaskValueRules,
   type FieldModel,
   type ListFieldModel,
   type MapFieldModel,
@@ -39,6 +41,7 @@ export interface CheckContext {
 
 /** The runtime functions generated checks call. */
 export type RuntimeHelper =
+  | "bytesAsText"
   | "bytesContain"
   | "bytesEndWith"
   | "bytesIn"
@@ -50,6 +53,8 @@ export type RuntimeHelper =
   | "fewerUtf8BytesThan"
   | "hasDuplicateBytes"
   | "hasDuplicates"
+  | "hasPathOutside"
+  | "hasPathWithin"
   | "isEmail"
   | "isHostAndPort"
   | "isHostname"
@@ -67,6 +72,7 @@ export type RuntimeHelper =
   | "isWithinOfNow"
   | "moreCharsThan"
   | "moreUtf8BytesThan"
+  | "pathsDiffer"
   | "re2Pattern";
 
 export interface Check {
@@ -98,6 +104,10 @@ export function valueChecks(rules: ValueRules, ctx: CheckContext): Check[] {
     case "timestamp":
     case "duration":
       return timeChecks(rules, ctx);
+    case "any":
+      return anyChecks(rules, ctx);
+    case "field_mask":
+      return fieldMaskChecks(rules, ctx);
   }
 }
 
@@ -225,10 +235,10 @@ export function messageOneofChecks(rule: MessageOneofModel): Check[] {
   return checks;
 }
 
-/** A required oneof with no field set. */
+/** A required oneof with no field set: protovalidate's rule id is `required`, at the oneof's name. */
 export function oneofRequiredViolation(oneof: DescOneof): { reason: string; description: string } {
   return {
-    reason: reasonOf("oneof.required"),
+    reason: reasonOf("required"),
     description: `one of ${oneof.fields.map((f) => f.name).join(", ")} must be set`,
   };
 }
@@ -309,13 +319,7 @@ function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
     );
   }
   if (r.pattern !== undefined) {
-    // A pattern V8 might backtrack on for longer than linear time runs on @bufbuild/re2 (linear) instead.
-    const re = ctx.constant(
-      re2Safety(r.pattern).native
-        ? re2RegExpLiteral(r.pattern)
-        : `${ctx.helper("re2Pattern")}(${JSON.stringify(r.pattern)})`,
-      "$pattern",
-    );
+    const re = patternConstant(r.pattern, ctx);
     checks.push(check("string.pattern", `must match the pattern /${r.pattern}/`, (v) => `!${re}.test(${v})`));
   }
   if (r.prefix !== undefined) {
@@ -385,6 +389,15 @@ function stringChecks(r: StringValueRules, ctx: CheckContext): Check[] {
     checks.push(check(`string.${name}`, `must be ${text}`, (v) => `(${v} !== "" && !${re}.test(${v}))`));
   }
   return checks;
+}
+
+/** The module constant that tests an RE2 pattern, for `string.pattern` and `bytes.pattern`. */
+function patternConstant(pattern: string, ctx: CheckContext): string {
+  // A pattern V8 might backtrack on for longer than linear time runs on @bufbuild/re2 (linear) instead.
+  return ctx.constant(
+    re2Safety(pattern).native ? re2RegExpLiteral(pattern) : `${ctx.helper("re2Pattern")}(${JSON.stringify(pattern)})`,
+    "$pattern",
+  );
 }
 
 const regexFormatTexts: Record<RegexFormat, string> = {
@@ -472,6 +485,16 @@ function bytesChecks(r: BytesValueRules, ctx: CheckContext): Check[] {
     const list = ctx.constant(`[${r.notIn.map(bytesLiteral).join(", ")}]`, "$bytes");
     checks.push(check("bytes.not_in", oneOf(r.notIn.map(hex), true), (v) => `${ctx.helper("bytesIn")}(${v}, ${list})`));
   }
+  if (r.pattern !== undefined) {
+    const re = patternConstant(r.pattern, ctx);
+    checks.push(
+      check(
+        "bytes.pattern",
+        `must match the pattern /${r.pattern}/ (as UTF-8)`,
+        (v) => `!${re}.test(${ctx.helper("bytesAsText")}(${v}))`,
+      ),
+    );
+  }
   for (const [rule, part, helper, words] of [
     ["prefix", r.prefix, "bytesStartWith", "start with"],
     ["suffix", r.suffix, "bytesEndWith", "end with"],
@@ -493,6 +516,57 @@ function bytesChecks(r: BytesValueRules, ctx: CheckContext): Check[] {
         `bytes.${format}`,
         `must be ${text}`,
         (v) => `(${v}.length !== 0 && ${lengths.map((n) => `${v}.length !== ${n}`).join(" && ")})`,
+      ),
+    );
+  }
+  return checks;
+}
+
+function anyChecks(r: AnyValueRules, ctx: CheckContext): Check[] {
+  const checks: Check[] = [];
+  const url = (v: string) => `${v}.typeUrl`;
+  if (r.in.length > 0) {
+    const literals = r.in.map(stringLiteral);
+    checks.push(check("any.in", `type URL ${oneOf(literals, false)}`, (v) => inList(url(v), literals, ctx, true)));
+  }
+  if (r.notIn.length > 0) {
+    const literals = r.notIn.map(stringLiteral);
+    checks.push(check("any.not_in", `type URL ${oneOf(literals, true)}`, (v) => inList(url(v), literals, ctx, false)));
+  }
+  return checks;
+}
+
+function fieldMaskChecks(r: FieldMaskValueRules, ctx: CheckContext): Check[] {
+  const checks: Check[] = [];
+  const list = (paths: readonly string[]) => ctx.constant(`[${paths.map(stringLiteral).join(", ")}]`, "$paths");
+  const shown = (paths: readonly string[]) => `[${paths.join(", ")}]`;
+  if (r.const !== undefined) {
+    const expected = list(r.const);
+    checks.push(
+      check(
+        "field_mask.const",
+        `must equal paths ${shown(r.const)}`,
+        (v) => `${ctx.helper("pathsDiffer")}(${v}.paths, ${expected})`,
+      ),
+    );
+  }
+  if (r.in.length > 0) {
+    const allowed = list(r.in);
+    checks.push(
+      check(
+        "field_mask.in",
+        `must only contain paths in ${shown(r.in)}`,
+        (v) => `${ctx.helper("hasPathOutside")}(${v}.paths, ${allowed})`,
+      ),
+    );
+  }
+  if (r.notIn.length > 0) {
+    const forbidden = list(r.notIn);
+    checks.push(
+      check(
+        "field_mask.not_in",
+        `must not contain any paths in ${shown(r.notIn)}`,
+        (v) => `${ctx.helper("hasPathWithin")}(${v}.paths, ${forbidden})`,
       ),
     );
   }
@@ -799,14 +873,16 @@ function is64Bit(scalar: ScalarType): boolean {
  * undefined when the checks take the value as it is.
  */
 export function valueConversion(type: ValueType): ((raw: string) => string) | undefined {
+  // A wrapper type in a oneof holds its wrapper message: the rules are of the scalar inside.
+  const unbox = type.kind === "scalar" && type.boxed === true ? (raw: string) => `${raw}.value` : (raw: string) => raw;
   if (type.kind === "scalar" && type.asString && is64Bit(type.scalar)) {
-    return (raw) => `BigInt(${raw})`;
+    return (raw) => `BigInt(${unbox(raw)})`;
   }
   if (type.kind === "scalar" && type.scalar === ScalarType.FLOAT) {
     // A float field goes on the wire as 32 bits: check the value it will have there.
-    return (raw) => `Math.fround(${raw})`;
+    return (raw) => `Math.fround(${unbox(raw)})`;
   }
-  return undefined;
+  return type.kind === "scalar" && type.boxed === true ? unbox : undefined;
 }
 
 /**

@@ -174,6 +174,20 @@ function baseType(type: ValueType, value: ValueModel | undefined, ctx: ZodContex
         const schema = ctx.zodSchema(value.nested);
         return { expr: schema, type: `typeof ${schema}`, lazy: true };
       }
+      if (value?.rules?.kind === "any") {
+        // The checks read the type URL; the packed value passes through.
+        return plain(
+          `${z}.looseObject({ typeUrl: ${z}.string() })`,
+          `${z}.ZodObject<{ typeUrl: ${z}.ZodString }, ${z}.core.$loose>`,
+        );
+      }
+      if (value?.rules?.kind === "field_mask") {
+        // The checks read the paths.
+        return plain(
+          `${z}.object({ paths: ${z}.array(${z}.string()) })`,
+          `${z}.ZodObject<{ paths: ${z}.ZodArray<${z}.ZodString> }>`,
+        );
+      }
       if (value?.rules !== undefined) {
         // Timestamp or Duration with rules: the checks read seconds and nanos.
         return plain(
@@ -184,8 +198,13 @@ function baseType(type: ValueType, value: ValueModel | undefined, ctx: ZodContex
       const shape = ctx.shape(type.message);
       return plain(`${z}.custom<${shape}>()`, `${z}.ZodCustom<${shape}, ${shape}>`);
     }
-    case "scalar":
-      return scalarType(type.scalar, type.asString, z);
+    case "scalar": {
+      const scalar = scalarType(type.scalar, type.asString, z);
+      // A wrapper type in a oneof: the wrapper message, whose `value` the checks read.
+      return type.boxed === true
+        ? plain(`${z}.object({ value: ${scalar.expr} })`, `${z}.ZodObject<{ value: ${scalar.type} }>`)
+        : scalar;
+    }
   }
 }
 

@@ -32,10 +32,12 @@ import {
   isUuid,
 } from "../../runtime/validate/formats.js";
 import {
+  type AnyRules,
   type BytesRules,
   type DoubleRules,
   type DurationRules,
   type EnumRules,
+  type FieldMaskRules,
   type FieldRules,
   FieldRulesSchema,
   type FloatRules,
@@ -147,6 +149,8 @@ export interface BytesValueRules {
   readonly prefix?: Uint8Array | undefined;
   readonly suffix?: Uint8Array | undefined;
   readonly contains?: Uint8Array | undefined;
+  /** An RE2 pattern the bytes, read as UTF-8, must match; bytes that are not UTF-8 are a runtime error of the rule. */
+  readonly pattern?: string | undefined;
   readonly format?: BytesFormat | undefined;
   readonly len?: number | undefined;
   readonly minLen?: number | undefined;
@@ -211,6 +215,25 @@ export interface TimeValueRules {
   readonly within?: TimeValue | undefined;
 }
 
+/** `google.protobuf.Any` rules: the type URL must be one of `in`, none of `notIn`. */
+export interface AnyValueRules {
+  readonly kind: "any";
+  readonly in: readonly string[];
+  readonly notIn: readonly string[];
+}
+
+/**
+ * `google.protobuf.FieldMask` rules, as validate.proto defines them: `const`
+ * the exact list of paths; `in` every path one of them or below one
+ * (`a.b` is below `a`); `notIn` no path one of them or below one.
+ */
+export interface FieldMaskValueRules {
+  readonly kind: "field_mask";
+  readonly const?: readonly string[] | undefined;
+  readonly in: readonly string[];
+  readonly notIn: readonly string[];
+}
+
 /** The rules of one value: a singular field, a list item, a map key or value. */
 export type ValueRules =
   | StringValueRules
@@ -219,11 +242,23 @@ export type ValueRules =
   | BigintValueRules
   | BoolValueRules
   | EnumValueRules
-  | TimeValueRules;
+  | TimeValueRules
+  | AnyValueRules
+  | FieldMaskValueRules;
 
 /** What a value is, as the generated code sees it. */
 export type ValueType =
-  | { readonly kind: "scalar"; readonly scalar: ScalarType; readonly asString: boolean }
+  | {
+      readonly kind: "scalar";
+      readonly scalar: ScalarType;
+      readonly asString: boolean;
+      /**
+       * The scalar is held in its wrapper message (`{ value: 5 }`), as
+       * protobuf-es holds a wrapper type that is a oneof member; elsewhere a
+       * wrapper field holds the scalar itself.
+       */
+      readonly boxed?: boolean | undefined;
+    }
   | { readonly kind: "enum"; readonly enum: DescEnum }
   | { readonly kind: "message"; readonly message: DescMessage };
 
@@ -350,6 +385,8 @@ export function hasChecks(field: FieldModel): boolean {
 
 const timestampType = "google.protobuf.Timestamp";
 const durationType = "google.protobuf.Duration";
+const anyType = "google.protobuf.Any";
+const fieldMaskType = "google.protobuf.FieldMask";
 
 /**
  * Plans validation for one run of the plugin: which messages get a validator
@@ -490,7 +527,7 @@ export class ValidationPlanner {
               : { kind: "message", message: field.message };
         if (typed !== undefined && typed.case !== undefined && typed.case !== "repeated") {
           where.fail(
-            `${typed.case}${firstRule(typed)}`,
+            `${caseName(typed.case)}${firstRule(typed)}`,
             typed.case === "map"
               ? "does not apply to a repeated field: map rules are for map fields"
               : "does not apply to a repeated field; put it under repeated.items",
@@ -519,7 +556,7 @@ export class ValidationPlanner {
               : { kind: "message", message: field.message };
         if (typed !== undefined && typed.case !== undefined && typed.case !== "map") {
           where.fail(
-            `${typed.case}${firstRule(typed)}`,
+            `${caseName(typed.case)}${firstRule(typed)}`,
             typed.case === "repeated"
               ? "does not apply to a map field: repeated rules are for repeated fields"
               : "does not apply to a map field; put it under map.keys or map.values",
@@ -548,10 +585,10 @@ export class ValidationPlanner {
         };
       }
       default: {
-        const wrapped = typed?.case === undefined ? undefined : wrappedScalar(field, typed.case, where);
+        const wrapped = typed?.case === undefined ? undefined : wrappedScalar(field);
         const type: ValueType =
           wrapped !== undefined
-            ? { kind: "scalar", scalar: wrapped, asString: false }
+            ? { kind: "scalar", scalar: wrapped, asString: false, boxed: field.oneof !== undefined }
             : field.fieldKind === "scalar"
               ? { kind: "scalar", scalar: field.scalar, asString: field.longAsString }
               : field.fieldKind === "enum"
@@ -559,7 +596,7 @@ export class ValidationPlanner {
                 : { kind: "message", message: field.message };
         if (typed?.case === "repeated" || typed?.case === "map") {
           where.fail(
-            `${typed.case}${firstRule(typed)}`,
+            `${caseName(typed.case)}${firstRule(typed)}`,
             `does not apply to ${describeType(type)}, which is not ${typed.case === "map" ? "a map" : "repeated"}`,
           );
         }
@@ -593,12 +630,12 @@ export class ValidationPlanner {
     let parsed: ValueRules | undefined;
     if (typed !== undefined && typed.case !== undefined) {
       if (typed.case === "repeated" || typed.case === "map") {
-        where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}`);
+        where.fail(`${caseName(typed.case)}${firstRule(typed)}`, `does not apply to ${describeType(type)}`);
       }
       const expected = typedCaseOf(type);
       if (typed.case !== expected) {
-        const hint = expected === undefined ? "" : ` (use ${expected} rules)`;
-        where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}${hint}`);
+        const hint = expected === undefined ? "" : ` (use ${caseName(expected)} rules)`;
+        where.fail(`${caseName(typed.case)}${firstRule(typed)}`, `does not apply to ${describeType(type)}${hint}`);
       }
       parsed = parseValueRules(typed, type, where);
     }
@@ -816,9 +853,8 @@ interface RulePlace {
  * gives them no effect on validation.)
  */
 const unsupportedRules: Record<string, ReadonlySet<string>> = {
-  "buf.validate.FieldRules": new Set(["cel", "cel_expression", "any", "field_mask"]),
+  "buf.validate.FieldRules": new Set(["cel", "cel_expression"]),
   "buf.validate.MessageRules": new Set(["cel", "cel_expression"]),
-  "buf.validate.BytesRules": new Set(["pattern"]),
 };
 
 const ruleMessages = new Map<string, DescMessage>();
@@ -930,14 +966,12 @@ function followedTypes(desc: DescMessage): DescMessage[] {
  * The scalar a wrapper field (`google.protobuf.Int32Value`, ...) holds, whose
  * rules validate.proto applies to it (`int32.gt` on an Int32Value field):
  * protobuf-es holds a singular wrapper field outside a oneof as the scalar
- * itself, unset being undefined. Undefined for other fields.
+ * itself, unset being undefined, and a oneof member as the wrapper message.
+ * Undefined for other fields.
  */
-function wrappedScalar(field: DescField, rule: string, where: Where): ScalarType | undefined {
+function wrappedScalar(field: DescField): ScalarType | undefined {
   if (field.fieldKind !== "message" || !isWrapperDesc(field.message)) {
     return undefined;
-  }
-  if (field.oneof !== undefined) {
-    where.fail(rule, `is not supported by grpckit yet on a wrapper type (${field.message.typeName}) in a oneof`);
   }
   return field.message.fields[0]?.scalar;
 }
@@ -987,6 +1021,14 @@ export function scalarName(scalar: ScalarType): string {
 
 type TypedCase = NonNullable<FieldRules["type"]["case"]>;
 
+/** The well-known message types that have rules of their own, and their FieldRules case. */
+const messageCases: Record<string, TypedCase | undefined> = {
+  [timestampType]: "timestamp",
+  [durationType]: "duration",
+  [anyType]: "any",
+  [fieldMaskType]: "fieldMask",
+};
+
 /** The FieldRules case that fits a value type, or undefined for messages other than Timestamp and Duration. */
 function typedCaseOf(type: ValueType): TypedCase | undefined {
   switch (type.kind) {
@@ -995,12 +1037,13 @@ function typedCaseOf(type: ValueType): TypedCase | undefined {
     case "enum":
       return "enum";
     case "message":
-      return type.message.typeName === timestampType
-        ? "timestamp"
-        : type.message.typeName === durationType
-          ? "duration"
-          : undefined;
+      return messageCases[type.message.typeName];
   }
+}
+
+/** A FieldRules case by its name in the .proto: `field_mask` for `fieldMask`. */
+function caseName(c: TypedCase): string {
+  return FieldRulesSchema.fields.find((f) => f.localName === c)?.name ?? c;
 }
 
 /** `.min_len`: the name of the first rule set in a typed rules message, for error messages. */
@@ -1072,10 +1115,12 @@ function parseValueRules(typed: Typed, type: ValueType, where: Where): ValueRule
     case "fixed64":
     case "sfixed64":
       return bigintRules(typed.case, typed.value, type.kind === "scalar" && type.asString, where);
+    case "any":
+      return anyRules(typed.value, where);
+    case "fieldMask":
+      return fieldMaskRules(typed.value, where);
     case "repeated":
     case "map":
-    case "any":
-    case "fieldMask":
       throw new Error("unreachable: checked by the caller");
   }
 }
@@ -1254,8 +1299,17 @@ function bytesRules(r: BytesRules, where: Where): BytesValueRules {
   const prefix = ruleOf(r, "prefix");
   const suffix = ruleOf(r, "suffix");
   const contains = ruleOf(r, "contains");
+  const pattern = ruleOf(r, "pattern");
   const known = r.wellKnown;
   const format = known.case !== undefined && known.value === true ? known.case : undefined;
+  let compiled: RegExp | undefined;
+  if (pattern !== undefined) {
+    const translated = translateRe2(pattern);
+    if (!translated.ok) {
+      where.fail("bytes.pattern", `${JSON.stringify(pattern)} is not an RE2 regular expression: ${translated.error}`);
+    }
+    compiled = new RegExp(translated.source, translated.flags);
+  }
   if (constValue !== undefined && r.notIn.some((other) => Buffer.from(other).equals(constValue))) {
     where.fail("bytes.const", `(${hex(constValue)}) is in bytes.not_in: no value is valid`);
   }
@@ -1280,6 +1334,16 @@ function bytesRules(r: BytesRules, where: Where): BytesValueRules {
         hex,
       ),
       ...bound("bytes.contains", contains, (v: Uint8Array, p) => b(v).includes(b(p)), hex),
+      // Bytes that are not UTF-8 never match: they are a runtime error of the rule.
+      ...bound(
+        "bytes.pattern",
+        compiled,
+        (v: Uint8Array, re) => {
+          const text = utf8Text(v);
+          return text !== undefined && re.test(text);
+        },
+        () => JSON.stringify(pattern),
+      ),
       ...(format === undefined
         ? []
         : [{ rule: `bytes.${format}`, holds: (v: Uint8Array) => bytesFormatLengths[format].includes(v.length) }]),
@@ -1296,6 +1360,7 @@ function bytesRules(r: BytesRules, where: Where): BytesValueRules {
     prefix,
     suffix,
     contains,
+    pattern,
     format,
     len,
     minLen,
@@ -1303,6 +1368,60 @@ function bytesRules(r: BytesRules, where: Where): BytesValueRules {
     in: r.in,
     notIn: r.notIn,
   };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The UTF-8 text of bytes, undefined when they are not UTF-8. */
+function utf8Text(b: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
+function anyRules(r: AnyRules, where: Where): AnyValueRules {
+  checkDisjoint(r.in, r.notIn, (v) => JSON.stringify(v), "any", where);
+  return { kind: "any", in: r.in, notIn: r.notIn };
+}
+
+/** Whether a field mask path is `rule` or below it (`a.b` is below `a`), as validate.proto matches field_mask.in and not_in. */
+function pathMatches(path: string, rule: string): boolean {
+  return path === rule || path.startsWith(`${rule}.`);
+}
+
+function fieldMaskRules(r: FieldMaskRules, where: Where): FieldMaskValueRules {
+  checkDisjoint(r.in, r.notIn, (v) => JSON.stringify(v), "field_mask", where);
+  const show = (paths: readonly string[]) => `[${paths.map((p) => JSON.stringify(p)).join(", ")}]`;
+  // An `in` path that not_in rules out (itself or a path above it) leaves that part of `in` meaningless.
+  for (const path of r.in) {
+    const above = r.notIn.find((f) => pathMatches(path, f));
+    if (above !== undefined) {
+      where.fail(
+        "field_mask.in",
+        `lists ${JSON.stringify(path)}, which field_mask.not_in rules out (${JSON.stringify(above)}): a path can never be both`,
+      );
+    }
+  }
+  const constPaths = r.const === undefined ? undefined : r.const.paths;
+  if (constPaths !== undefined) {
+    const outside = r.in.length === 0 ? undefined : constPaths.find((p) => !r.in.some((f) => pathMatches(p, f)));
+    if (outside !== undefined) {
+      where.fail(
+        "field_mask.const",
+        `(${show(constPaths)}) breaks field_mask.in (${show(r.in)}): ${JSON.stringify(outside)} is not in it, so no value is valid`,
+      );
+    }
+    const banned = constPaths.find((p) => r.notIn.some((f) => pathMatches(p, f)));
+    if (banned !== undefined) {
+      where.fail(
+        "field_mask.const",
+        `(${show(constPaths)}) breaks field_mask.not_in (${show(r.notIn)}): ${JSON.stringify(banned)} is in it, so no value is valid`,
+      );
+    }
+  }
+  return { kind: "field_mask", const: constPaths, in: r.in, notIn: r.notIn };
 }
 
 /** The lengths validate.proto's bytes formats allow (an IP address, a UUID: their binary forms). */

@@ -4,6 +4,8 @@
  * the UTF-16 length alone cannot decide, and nothing allocates.
  */
 
+import { CelEvalError } from "./cel-ops.js";
+
 /** The number of Unicode code points of `s`: a surrogate pair counts once, a lone surrogate once. */
 export function codePointCount(s: string): number {
   let count = s.length;
@@ -153,6 +155,65 @@ export function hasDuplicateBytes(list: readonly Uint8Array[]): boolean {
       if (bytesEqual(a, list[j] as Uint8Array)) {
         return true;
       }
+    }
+  }
+  return false;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text of bytes, for `bytes.pattern`, which matches the bytes read as
+ * UTF-8. Bytes that are not UTF-8 are a runtime error of the rule, as in
+ * protovalidate (where the rule is CEL's `string(this).matches(...)`): a
+ * thrown {@link CelEvalError}, not a violation.
+ */
+export function bytesAsText(value: Uint8Array): string {
+  try {
+    return utf8.decode(value);
+  } catch {
+    throw new CelEvalError("value must be valid UTF-8 to apply regexp");
+  }
+}
+
+/** Whether two lists of field mask paths differ (`field_mask.const`: the same paths in the same order). */
+export function pathsDiffer(paths: readonly string[], expected: readonly string[]): boolean {
+  if (paths.length !== expected.length) {
+    return true;
+  }
+  for (let i = 0; i < paths.length; i++) {
+    if (paths[i] !== expected[i]) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Whether a field mask path is one of `rules` or below one (`a.b` is below `a`). */
+function pathMatchesAny(path: string, rules: readonly string[]): boolean {
+  for (const rule of rules) {
+    if (path === rule || (path.length > rule.length && path.startsWith(rule) && path[rule.length] === ".")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Whether a path of a field mask is neither one of `allowed` nor below one (breaks `field_mask.in`). */
+export function hasPathOutside(paths: readonly string[], allowed: readonly string[]): boolean {
+  for (const path of paths) {
+    if (!pathMatchesAny(path, allowed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Whether a path of a field mask is one of `forbidden` or below one (breaks `field_mask.not_in`). */
+export function hasPathWithin(paths: readonly string[], forbidden: readonly string[]): boolean {
+  for (const path of paths) {
+    if (pathMatchesAny(path, forbidden)) {
+      return true;
     }
   }
   return false;

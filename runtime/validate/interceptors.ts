@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { invalidArgument } from "../bad-request.js";
-import type { RpcError } from "../errors.js";
+import { Code, RpcError } from "../errors.js";
 import type { AnyMessage, ClientInterceptor, ServerInterceptor } from "../interceptor.js";
 import {
   CheckedRequests,
@@ -9,6 +9,7 @@ import {
   withCheckedRequests,
 } from "../internal/checked-requests.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
+import { CelEvalError } from "./cel-ops.js";
 import type { Validator } from "./validator.js";
 import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "./violation.js";
 
@@ -27,7 +28,10 @@ export interface ValidationOptions {
 /**
  * Checks one message, collecting at most one violation past `maxViolations`
  * (which tells the error there were more); the error to throw if it is
- * invalid, else undefined.
+ * invalid, else undefined. A rule the message makes fail to evaluate (a
+ * runtime error of the rule: `bytes.pattern` on bytes that are not UTF-8)
+ * fails it too, `INVALID_ARGUMENT` with the error's text and no details:
+ * the message is what the rule cannot be applied to.
  */
 function check(
   validator: Validator,
@@ -36,12 +40,20 @@ function check(
   maxViolations: number,
 ): RpcError | undefined {
   const out: FieldViolation[] = [];
-  validator.check(message, out, maxViolations + 1);
+  const what = () =>
+    position === undefined ? validator.schema.typeName : streamMessage(validator.schema.typeName, position);
+  try {
+    validator.check(message, out, maxViolations + 1);
+  } catch (error) {
+    if (error instanceof CelEvalError) {
+      return new RpcError(Code.INVALID_ARGUMENT, `invalid ${what()}: ${error.message}`);
+    }
+    throw error;
+  }
   if (out.length === 0) {
     return undefined;
   }
-  const what = position === undefined ? validator.schema.typeName : streamMessage(validator.schema.typeName, position);
-  return invalidArgument(what, out, maxViolations);
+  return invalidArgument(what(), out, maxViolations);
 }
 
 /**

@@ -448,30 +448,36 @@ export interface Outcome {
   readonly got: string;
 }
 
-/** `field ruleId` of a violation, sorted: what the comparison looks at. */
-export function violationKeys(list: readonly { field: string; ruleId: string }[]): string[] {
-  return list.map((v) => `${v.field} ${v.ruleId}`).sort();
+/** `field ruleId` of a violation (` (key)` after a map key's), sorted: what the comparison looks at. */
+export function violationKeys(list: readonly { field: string; ruleId: string; forKey?: boolean }[]): string[] {
+  return list.map((v) => `${v.field} ${v.ruleId}${v.forKey === true ? " (key)" : ""}`).sort();
 }
+
+/** The reason prefix of a rule on map keys: protovalidate's `for_key`, which google.rpc has no field for. */
+const KEY_PREFIX = "MAP_KEYS_";
 
 /**
  * A grpckit violation's rule id: its `ruleId` when it has one, else read from
- * its reason (STRING_MIN_LEN -> string.min_len).
+ * its reason (STRING_MIN_LEN -> string.min_len; MAP_KEYS_INT32_GT -> int32.gt).
  */
 export function ruleIdOf(v: FieldViolation): string {
   const own = (v as FieldViolation & { ruleId?: string }).ruleId;
   if (own !== undefined) return own;
   // well_known_regex's ids have a second dot (string.well_known_regex.header_name), which a reason cannot keep.
-  return v.reason
-    .toLowerCase()
-    .replace("_", ".")
-    .replace(/^string\.well_known_regex_/, "string.well_known_regex.");
+  const reason = v.reason.startsWith(KEY_PREFIX) ? v.reason.slice(KEY_PREFIX.length) : v.reason;
+  // The rule family is the first word, but for field_mask, the one family whose name has an underscore.
+  const [, family, rule] = /^(FIELD_MASK|[A-Z0-9]+)(?:_(.*))?$/.exec(reason) ?? [];
+  const id = rule === undefined ? reason.toLowerCase() : `${family?.toLowerCase()}.${rule.toLowerCase()}`;
+  return id.replace(/^string\.well_known_regex_/, "string.well_known_regex.");
 }
 
-/** grpckit's violations of `message` as sorted `field ruleId` keys; throws what the validator throws. */
+/** grpckit's violations of `message` as sorted keys; throws what the validator throws. */
 export function grpckitKeys(desc: DescMessage, message: Message): string[] {
   const validator = getValidator(desc);
   const violations: readonly FieldViolation[] = validator === undefined ? [] : validate(validator, message as never);
-  return violationKeys(violations.map((v) => ({ field: v.field, ruleId: ruleIdOf(v) })));
+  return violationKeys(
+    violations.map((v) => ({ field: v.field, ruleId: ruleIdOf(v), forKey: v.reason.startsWith(KEY_PREFIX) })),
+  );
 }
 
 /** What protovalidate-es answers: its violations as sorted keys, or its error (CompilationError, RuntimeError). */
@@ -484,7 +490,9 @@ export function oracleAnswer(
   if (result.kind === "error")
     return { error: `${result.error.name}: ${result.error.message}`, name: result.error.name };
   return {
-    keys: violationKeys((result.violations ?? []).map((v) => ({ field: pathToString(v.field), ruleId: v.ruleId }))),
+    keys: violationKeys(
+      (result.violations ?? []).map((v) => ({ field: pathToString(v.field), ruleId: v.ruleId, forKey: v.forKey })),
+    ),
   };
 }
 

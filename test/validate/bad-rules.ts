@@ -369,19 +369,78 @@ export const badRules: readonly BadRule[] = [
     error: '(buf.validate.message): oneof names "a" twice',
   },
   {
-    what: "field_mask rules (not supported yet)",
-    body: 'google.protobuf.FieldMask m = 1 [(buf.validate.field).field_mask.const = {paths: ["a"]}];',
-    error: "field m: field_mask is not supported by grpckit yet (FieldRules.field_mask)",
+    what: "field_mask const outside in (a path that in does not list)",
+    body: 'google.protobuf.FieldMask m = 1 [(buf.validate.field).field_mask = {const: {paths: ["a", "b"]}, in: ["a", "b.c"]}];',
+    error:
+      'field m: field_mask.const (["a", "b"]) breaks field_mask.in (["a", "b.c"]): "b" is not in it, so no value is valid',
   },
   {
-    what: "any rules (not supported yet)",
-    body: 'google.protobuf.Any a = 1 [(buf.validate.field).any.in = "type.googleapis.com/x.Y"];',
-    error: "field a: any is not supported by grpckit yet (FieldRules.any)",
+    what: "field_mask const with a path that not_in rules out",
+    body: 'google.protobuf.FieldMask m = 1 [(buf.validate.field).field_mask = {const: {paths: ["x.y"]}, not_in: ["x"]}];',
+    error: 'field m: field_mask.const (["x.y"]) breaks field_mask.not_in (["x"]): "x.y" is in it, so no value is valid',
   },
   {
-    what: "rules on a wrapper type in a oneof (not supported yet)",
-    body: "oneof o {\n    google.protobuf.Int32Value n = 1 [(buf.validate.field).int32.gt = 0];\n  }",
-    error: "field n: int32 is not supported by grpckit yet on a wrapper type (google.protobuf.Int32Value) in a oneof",
+    what: "field_mask in and not_in listing one path",
+    body: 'google.protobuf.FieldMask m = 1 [(buf.validate.field).field_mask = {in: ["a", "b"], not_in: ["b"]}];',
+    error: 'field m: field_mask.in and field_mask.not_in both list "b"',
+  },
+  {
+    what: "field_mask in listing a path below one of not_in",
+    body: 'google.protobuf.FieldMask m = 1 [(buf.validate.field).field_mask = {in: ["a.b"], not_in: ["a"]}];',
+    error: 'field m: field_mask.in lists "a.b", which field_mask.not_in rules out ("a"): a path can never be both',
+  },
+  {
+    what: "field_mask rules on a string",
+    body: 'string s = 1 [(buf.validate.field).field_mask.in = "a"];',
+    error: "field s: field_mask.in does not apply to a field of type string (use string rules)",
+  },
+  {
+    what: "any in and not_in listing one type",
+    body: 'google.protobuf.Any a = 1 [(buf.validate.field).any = {in: ["type.googleapis.com/x.Y"], not_in: ["type.googleapis.com/x.Y"]}];',
+    error: 'field a: any.in and any.not_in both list "type.googleapis.com/x.Y"',
+  },
+  {
+    what: "any rules on another message",
+    body: 'google.protobuf.Duration d = 1 [(buf.validate.field).any.in = "type.googleapis.com/x.Y"];',
+    error: "field d: any.in does not apply to a field of message type google.protobuf.Duration (use duration rules)",
+  },
+  {
+    what: "any rules on a list item of another type",
+    body: 'repeated google.protobuf.FieldMask m = 1 [(buf.validate.field).repeated.items.any.in = "type.googleapis.com/x.Y"];',
+    error:
+      "field m: repeated.items.any.in does not apply to a field of message type google.protobuf.FieldMask (use field_mask rules)",
+  },
+  {
+    what: "a bytes pattern that does not compile",
+    body: 'bytes b = 1 [(buf.validate.field).bytes.pattern = "(a"];',
+    error:
+      'field b: bytes.pattern "(a" is not an RE2 regular expression: error parsing regexp: missing closing ): `(a`',
+  },
+  {
+    what: "bytes const that its pattern does not match",
+    body: 'bytes b = 1 [(buf.validate.field).bytes = {const: "ab1", pattern: "^[a-z]+$"}];',
+    error: 'field b: bytes.const (0x616231) breaks bytes.pattern ("^[a-z]+$"): no value is valid',
+  },
+  {
+    what: "bytes const that is not UTF-8, with a pattern",
+    body: 'bytes b = 1 [(buf.validate.field).bytes = {const: "\\x99", pattern: ".*"}];',
+    error: 'field b: bytes.const (0x99) breaks bytes.pattern (".*"): no value is valid',
+  },
+  {
+    what: "bytes in whose every value its pattern does not match",
+    body: 'bytes b = 1 [(buf.validate.field).bytes = {in: ["1", "2"], pattern: "^[a-z]$"}];',
+    error:
+      'field b: bytes.in lists no value the other rules allow (0x31 breaks bytes.pattern ("^[a-z]$")): no value is valid',
+  },
+  {
+    what: "a wrapper type in a oneof with rules of another type",
+    body: "oneof o {\n    google.protobuf.StringValue n = 1 [(buf.validate.field).bytes.len = 1];\n  }",
+    error: "field n: bytes.len does not apply to a field of type string (use string rules)",
+  },
+  {
+    what: "a wrapper type in a oneof with a rule set that leaves nothing valid",
+    body: "oneof o {\n    google.protobuf.UInt32Value n = 1 [(buf.validate.field).uint32 = {in: [5], gt: 10}];\n  }",
+    error: "field n: uint32.in lists no value the other rules allow (5 breaks uint32.gt (10)): no value is valid",
   },
   {
     what: "bytes const that breaks its prefix",

@@ -19,6 +19,7 @@ import { OrderService } from "../../generated-example/ecommerce/v1/order_grpckit
 import { UserService } from "../../generated-example/ecommerce/v1/user_grpckit.js";
 import { BadRequestSchema } from "../../runtime/gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../runtime/gen/google/rpc/status_pb.js";
+import { PvService } from "../golden/protovalidate/gen/pv/v1/pv_grpckit.js";
 import { RulesService } from "../golden/validate/gen/rules/v1/rules_grpckit.js";
 import { type ItemSchema, MessagesSchema } from "../golden/validate/gen/rules/v1/rules_pb.js";
 import { root } from "../support/codegen.js";
@@ -104,6 +105,35 @@ describe("a server validating requests", () => {
     expect(
       badRequest?.fieldViolations.map(({ field, description, reason }) => ({ field, description, reason })),
     ).toEqual(expectedViolations);
+  });
+
+  it("answers INVALID_ARGUMENT for a request a rule cannot be applied to (bytes.pattern on bytes that are not UTF-8), and keeps serving", async () => {
+    let called = 0;
+    const errors: unknown[] = [];
+    const text = (s: string) => new TextEncoder().encode(s);
+    const { client } = await serve(
+      PvService,
+      {
+        async match(request) {
+          called++;
+          return request;
+        },
+      },
+      { onError: (error) => errors.push(error) },
+    );
+    const failure = await failureOf(
+      client.match({ word: new Uint8Array([0x61, 0x99]), letters: text("a"), engine: text("a") }),
+    );
+    expect(failure.code).toBe(Code.INVALID_ARGUMENT);
+    expect(failure.rawMessage).toBe("invalid pv.v1.BytesPattern: value must be valid UTF-8 to apply regexp");
+    expect(failure.fieldViolations).toEqual([]);
+    expect(called).toBe(0);
+    expect(errors).toEqual([]);
+    // The same server still answers, a valid request and an invalid one.
+    await client.match({ word: text("abc"), letters: text("\u03a9"), engine: text("") });
+    const invalid = await failureOf(client.match({ word: text("ABC"), letters: text("a"), engine: text("") }));
+    expect(invalid.fieldViolations.map((v) => `${v.field}|${v.reason}`)).toEqual(["word|BYTES_PATTERN"]);
+    expect(called).toBe(1);
   });
 
   it("passes a valid request to the handler, and leaves methods without rules alone", async () => {

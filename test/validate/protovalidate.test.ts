@@ -1,32 +1,41 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { pathToString } from "@bufbuild/protobuf/reflect";
+import { anyPack, DurationSchema, FieldMaskSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { createValidator } from "@bufbuild/protovalidate";
 import { describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
+import { CelEvalError } from "../../runtime/validate/cel-ops.js";
 import { validate } from "../../runtime/validate/validator.js";
 import { ExplicitSchema } from "../golden/protovalidate/gen/pv/v1/explicit_pb.js";
 import { ExplicitZod } from "../golden/protovalidate/gen/pv/v1/explicit_validate.js";
 import {
   AddressesSchema,
+  BytesPatternSchema,
   ExclusiveSchema,
   HolderSchema,
   IgnoreSchema,
+  InnerSchema,
   MoreSchema,
+  OneofWrappersSchema,
   RangesSchema,
   RequiredSchema,
   type Status,
   StringsSchema,
+  WellKnownSchema,
   WrappersSchema,
 } from "../golden/protovalidate/gen/pv/v1/pv_pb.js";
 import {
   AddressesZod,
+  BytesPatternZod,
   ExclusiveZod,
   HolderZod,
   IgnoreZod,
   MoreZod,
+  OneofWrappersZod,
   RangesZod,
   RequiredZod,
   StringsZod,
+  WellKnownZod,
   WrappersZod,
 } from "../golden/protovalidate/gen/pv/v1/pv_validate.js";
 
@@ -434,4 +443,123 @@ check(AddressesSchema, AddressesZod, [
       "loose_header_value|STRING_WELL_KNOWN_REGEX_HEADER_VALUE",
     ],
   },
+]);
+
+const duration = anyPack(DurationSchema, create(DurationSchema, { seconds: 1n }));
+const timestamp = anyPack(TimestampSchema, create(TimestampSchema, { seconds: 1n }));
+const inner = anyPack(InnerSchema, create(InnerSchema, { name: "n" }));
+const mask = (...paths: string[]) => create(FieldMaskSchema, { paths });
+
+check(WellKnownSchema, WellKnownZod, [
+  { what: "any and field_mask: unset and empty pass", init: { maskItems: [mask()] }, expected: [] },
+  {
+    what: "any and field_mask: values that fit pass, paths below an `in` path too",
+    init: {
+      anyIn: inner,
+      anyNotIn: duration,
+      anyItems: [inner, inner],
+      anyValues: { k: duration },
+      maskConst: mask("a", "b.c"),
+      maskIn: mask("a", "a.x.y", "b.c", "b.c.d"),
+      maskNotIn: mask("a", "a.bc", "secrets", "b"),
+      maskItems: [mask("a.b")],
+    },
+    expected: [],
+  },
+  {
+    what: "any and field_mask: each rule broken",
+    init: {
+      anyIn: timestamp,
+      anyNotIn: timestamp,
+      anyItems: [inner, duration],
+      anyValues: { k: inner },
+      maskConst: mask("b.c", "a"),
+      maskIn: mask("a", "b"),
+      maskNotIn: mask("a.b.c"),
+      maskItems: [mask("ab")],
+    },
+    expected: [
+      "any_in|ANY_IN",
+      "any_not_in|ANY_NOT_IN",
+      "any_items[1]|ANY_IN",
+      'any_values["k"]|ANY_NOT_IN',
+      "mask_const|FIELD_MASK_CONST",
+      "mask_in|FIELD_MASK_IN",
+      "mask_not_in|FIELD_MASK_NOT_IN",
+      "mask_items[0]|FIELD_MASK_IN",
+    ],
+  },
+  {
+    what: "any: an unknown type URL is compared as it is; field_mask: const needs the same paths, not a prefix",
+    init: {
+      anyIn: { typeUrl: "type.googleapis.com/foo.Bar" },
+      maskConst: mask("a"),
+      maskNotIn: mask("secret.x"),
+    },
+    expected: ["any_in|ANY_IN", "mask_const|FIELD_MASK_CONST", "mask_not_in|FIELD_MASK_NOT_IN"],
+  },
+]);
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+check(BytesPatternSchema, BytesPatternZod, [
+  {
+    what: "bytes.pattern: UTF-8 text that matches passes",
+    init: { word: text("abc"), letters: text("Ωmega"), engine: text("aaa") },
+    expected: [],
+  },
+  {
+    what: "bytes.pattern: UTF-8 text that does not match, the empty value included",
+    init: { word: text("ab1"), letters: text("a b"), engine: text("ab") },
+    expected: ["word|BYTES_PATTERN", "letters|BYTES_PATTERN", "engine|BYTES_PATTERN"],
+  },
+]);
+
+describe("bytes.pattern on bytes that are not UTF-8", () => {
+  const message = create(BytesPatternSchema, { word: new Uint8Array([0x99]), letters: text("a"), engine: text("a") });
+  it("is a runtime error of the rule, as protovalidate answers: the validator and the zod schema throw", () => {
+    expect(() => validate(BytesPatternSchema, message)).toThrow(CelEvalError);
+    expect(() => validate(BytesPatternSchema, message)).toThrow("value must be valid UTF-8 to apply regexp");
+    const result = oracle.validate(BytesPatternSchema, message);
+    expect(result.kind).toBe("error");
+    expect(result.error?.name).toBe("RuntimeError");
+    expect(() => BytesPatternZod.safeParse(message)).toThrow(CelEvalError);
+  });
+});
+
+type Choice = NonNullable<MessageInitShape<typeof OneofWrappersSchema>["choice"]>;
+const brokenChoices: [Choice, string][] = [
+  [{ case: "count", value: { value: 0 } }, "count|INT32_GT"],
+  [{ case: "name", value: { value: "x" } }, "name|STRING_MIN_LEN"],
+  [{ case: "ratio", value: { value: 1 } }, "ratio|FLOAT_LT"],
+  [{ case: "big", value: { value: 9n } }, "big|INT64_GTE"],
+  [{ case: "data", value: { value: text("b") } }, "data|BYTES_PATTERN"],
+  [{ case: "flag", value: { value: false } }, "flag|BOOL_CONST"],
+];
+const validChoices: Choice[] = [
+  { case: "count", value: { value: 1 } },
+  { case: "name", value: { value: "xy" } },
+  { case: "ratio", value: { value: 0.5 } },
+  { case: "big", value: { value: 10n } },
+  { case: "data", value: { value: text("a") } },
+  { case: "flag", value: { value: true } },
+];
+
+check(OneofWrappersSchema, OneofWrappersZod, [
+  { what: "wrappers in a oneof: unset passes, but a required member", init: {}, expected: ["id|REQUIRED"] },
+  {
+    what: "wrappers in a oneof: another member of a oneof with a required one is a violation",
+    init: { requiredChoice: { case: "other", value: { value: 1 } } },
+    expected: ["id|REQUIRED"],
+  },
+  ...brokenChoices.map(([choice, violation]) => ({
+    what: `wrappers in a oneof: ${choice.case}'s rules apply to its value`,
+    init: { choice, requiredChoice: { case: "id" as const, value: { value: 101n } } },
+    expected: [violation, "id|UINT64_LTE"],
+  })),
+  ...validChoices.map((choice) => ({
+    what: `wrappers in a oneof: a valid ${choice.case} passes`,
+    init: { choice, requiredChoice: { case: "id" as const, value: { value: 100n } } },
+    expected: [],
+  })),
 ]);

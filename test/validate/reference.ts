@@ -52,7 +52,8 @@ function checkMessage(desc: DescMessage, message: AnyRecord, prefix: string, out
   for (const oneof of desc.oneofs) {
     if (hasOption(oneof, oneofOption) && getOption(oneof, oneofOption).required) {
       if ((message[oneof.localName] as { case: unknown }).case === undefined) {
-        out.push(`${join(prefix, oneof.name)}|ONEOF_REQUIRED`);
+        // protovalidate's rule id for a required oneof is `required`, at the oneof's name.
+        out.push(`${join(prefix, oneof.name)}|REQUIRED`);
       }
     }
   }

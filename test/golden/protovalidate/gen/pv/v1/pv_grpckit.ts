@@ -7,9 +7,9 @@
 // @generated from file pv/v1/pv.proto (package pv.v1, syntax proto3)
 /* eslint-disable */
 
-import { PvService as PvService$1, RequiredSchema } from "./pv_pb.js";
+import { BytesPatternSchema, PvService as PvService$1, RequiredSchema } from "./pv_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import { RequiredValidator } from "./pv_validate.js";
+import { BytesPatternValidator, RequiredValidator } from "./pv_validate.js";
 import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
@@ -28,6 +28,14 @@ export const PvService = {
       output: RequiredSchema,
       inputValidator: RequiredValidator,
     },
+    match: {
+      name: "Match",
+      path: "/pv.v1.PvService/Match",
+      kind: "unary",
+      input: BytesPatternSchema,
+      output: BytesPatternSchema,
+      inputValidator: BytesPatternValidator,
+    },
   },
 } as const satisfies ServiceSpec;
 
@@ -40,6 +48,10 @@ export interface PvServiceHandlers {
    * @generated from rpc pv.v1.PvService.Check
    */
   check: UnaryHandler<typeof RequiredSchema, typeof RequiredSchema>;
+  /**
+   * @generated from rpc pv.v1.PvService.Match
+   */
+  match: UnaryHandler<typeof BytesPatternSchema, typeof BytesPatternSchema>;
 }
 
 /**
@@ -50,6 +62,10 @@ export interface PvServiceClient {
    * @generated from rpc pv.v1.PvService.Check
    */
   check: UnaryCall<typeof RequiredSchema, typeof RequiredSchema>;
+  /**
+   * @generated from rpc pv.v1.PvService.Match
+   */
+  match: UnaryCall<typeof BytesPatternSchema, typeof BytesPatternSchema>;
 }
 
 /**

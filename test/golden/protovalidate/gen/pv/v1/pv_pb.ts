@@ -10,15 +10,15 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
-import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import type { Any, BoolValue, BytesValue, DoubleValue, Duration, FieldMask, FloatValue, Int32Value, Int64Value, StringValue, Timestamp, UInt64Value } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pv/v1/pv.proto.
  */
 export const file_pv_v1_pv: GenFile = /*@__PURE__*/
-  fileDesc("Cg5wdi92MS9wdi5wcm90bxIFcHYudjEiHgoFSW5uZXISFQoEbmFtZRgBIAEoCUIHukgEcgIQASLEAwoIUmVxdWlyZWQSFgoGc2NhbGFyGAEgASgJQga6SAPIAQESGgoGbnVtYmVyGAIgASgFQgq6SAfIAQEaAiAFEiQKD29wdGlvbmFsX3NjYWxhchgDIAEoCUIGukgDyAEBSAGIAQESGQoEbGlzdBgEIAMoCUILukgIyAEBkgECEAISMwoGY291bnRzGAUgAygLMhsucHYudjEuUmVxdWlyZWQuQ291bnRzRW50cnlCBrpIA8gBARIjCgVpbm5lchgGIAEoCzIMLnB2LnYxLklubmVyQga6SAPIAQESFwoBYRgHIAEoCUIKukgHyAEBcgIQAkgAEgsKAWIYCCABKAlIABIlCgZzdGF0dXMYCSABKA4yDS5wdi52MS5TdGF0dXNCBrpIA8gBARIaCgdpZ25vcmVkGAogASgJQgm6SAbIAQHYAQMSGgoFaXRlbXMYCyADKAlCC7pICJIBBSIDyAEBEhcKBGJvdGgYDCABKAlCCbpIBsgBAdgBARotCgtDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBQggKBmNob2ljZUISChBfb3B0aW9uYWxfc2NhbGFyIqQCCgZJZ25vcmUSJgoNb3B0aW9uYWxfemVybxgBIAEoCUIKukgH2AEBcgIQAkgBiAEBEiEKDWltcGxpY2l0X3plcm8YAiABKAlCCrpIB9gBAXICEAISHAoGbWVtYmVyGAMgASgJQgq6SAfYAQFyAhACSAASGQoEbGlzdBgEIAMoCUILukgI2AEBkgECCAISMQoIc3RhdHVzZXMYBSADKA4yDS5wdi52MS5TdGF0dXNCELpIDZIBCiII2AEBggECEAESMAoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAABIaCglub3RfZW1haWwYByABKAlCB7pIBHICYABCAwoBb0IQCg5fb3B0aW9uYWxfemVybyLVAQoJRXhjbHVzaXZlEhIKAWEYASABKAlCB7pIBHICEAMSCQoBYhgCIAEoBRIJCgFjGAMgAygJEhcKAWQYBCABKAsyDC5wdi52MS5Jbm5lchIiCgFlGAUgAygLMhcucHYudjEuRXhjbHVzaXZlLkVFbnRyeRIVCgFmGAYgASgJQgq6SAfYAQByAhADGigKBkVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOiC6SB0iCQoBYQoBYgoBYyIICgFkCgFlEAEiBgoBZgoBYiJNCgZIb2xkZXISIwoJZXhjbHVzaXZlGAEgASgLMhAucHYudjEuRXhjbHVzaXZlEh4KBGxpc3QYAiADKAsyEC5wdi52MS5FeGNsdXNpdmUiuQIKBlJhbmdlcxIZCgZpbnNpZGUYASABKAVCCbpIBhoEGAogABIaCgdvdXRzaWRlGAIgASgFQgm6SAYaBBAFIAoSLwoOb3V0c2lkZV9kb3VibGUYAyABKAFCF7pIFBISGQAAAAAAAAAAKQAAAAAAAPA/EiEKDm91dHNpZGVfdWludDY0GAQgASgEQgm6SAYyBBAKKGQSQAoMb3V0c2lkZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOukgLsgEIGgIIMioCCGQSQgoPaW5zaWRlX2R1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg66SAuqAQgaAgg8MgIIARIeCgpsb3dlcl9vbmx5GAcgASgCQgq6SAcKBSUAAAAAIoQDCghXcmFwcGVycxIzCgVjb3VudBgBIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlQge6SAQaAiAAEjMKBG5hbWUYAiABKAsyHC5nb29nbGUucHJvdG9idWYuU3RyaW5nVmFsdWVCB7pIBHICEAISMQoEZmxhZxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWVCB7pIBGoCCAESMgoEZGF0YRgEIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5CeXRlc1ZhbHVlQge6SAR6AmgCEjQKA2JpZxgFIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5VSW50NjRWYWx1ZUIJukgGMgQYFCgKEjcKBXJhdGlvGAYgASgLMhwuZ29vZ2xlLnByb3RvYnVmLkRvdWJsZVZhbHVlQgq6SAfIAQESAkABEjgKB3plcm9fb2sYByABKAsyGy5nb29nbGUucHJvdG9idWYuSW50NjRWYWx1ZUIKukgH2AEBIgIgBSK5AwoETW9yZRIYCgVleGFjdBgBIAEoDEIJukgGegQKAmFiEh8KB2FmZml4ZXMYAiABKAxCDrpIC3oJKgEBMgEJOgEFEhMKAmlwGAMgASgMQge6SAR6AlABEhUKBGlwdjQYBCABKAxCB7pIBHoCWAESFQoEaXB2NhgFIAEoDEIHukgEegJgARIVCgR1dWlkGAYgASgMQge6SAR6AngBEicKBnN0YXR1cxgHIAEoDjINLnB2LnYxLlN0YXR1c0IIukgFggECCAESOwoIZHVyYXRpb24YCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CDrpIC6oBCDoCCAE6AggCEjsKDG5vdF9kdXJhdGlvbhgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIKukgHqgEEQgIIAxI9Cg5leGFjdF9kdXJhdGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIKukgHqgEEEgIIBRI6CgpleGFjdF90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIKukgHsgEEEgIIZCKJAQoHU3RyaW5ncxIbCgl0d29fYnl0ZXMYASABKAlCCLpIBXIDoAECEhcKBXR1dWlkGAIgASgJQgi6SAVyA4gCARIWCgR1bGlkGAMgASgJQgi6SAVyA5gCARIVCgNmcW4YBCABKAlCCLpIBXIDqAIBEhkKB2RvdF9mcW4YBSABKAlCCLpIBXIDsAIBItgDCglBZGRyZXNzZXMSFgoFZW1haWwYASABKAlCB7pIBHICYAESGQoHdXJpX3JlZhgCIAEoCUIIukgFcgOQAQESGQoHYWRkcmVzcxgDIAEoCUIIukgFcgOoAQESHwoNaG9zdF9hbmRfcG9ydBgEIAEoCUIIukgFcgOAAgESIwoRaXBfd2l0aF9wcmVmaXhsZW4YBSABKAlCCLpIBXID0AEBEiUKE2lwdjRfd2l0aF9wcmVmaXhsZW4YBiABKAlCCLpIBXID2AEBEiUKE2lwdjZfd2l0aF9wcmVmaXhsZW4YByABKAlCCLpIBXID4AEBEhsKCWlwX3ByZWZpeBgIIAEoCUIIukgFcgPoAQESHQoLaXB2NF9wcmVmaXgYCSABKAlCCLpIBXID8AEBEh0KC2lwdjZfcHJlZml4GAogASgJQgi6SAVyA/gBARIdCgtoZWFkZXJfbmFtZRgLIAEoCUIIukgFcgPAAQESHgoMaGVhZGVyX3ZhbHVlGAwgASgJQgi6SAVyA8ABAhImChFsb29zZV9oZWFkZXJfbmFtZRgNIAEoCUILukgIcgbIAQDAAQESJwoSbG9vc2VfaGVhZGVyX3ZhbHVlGA4gASgJQgu6SAhyBsgBAMABAiovCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASDQoJU1RBVFVTX09OEAEyNgoJUHZTZXJ2aWNlEikKBUNoZWNrEg8ucHYudjEuUmVxdWlyZWQaDy5wdi52MS5SZXF1aXJlZGIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+  fileDesc("Cg5wdi92MS9wdi5wcm90bxIFcHYudjEiHgoFSW5uZXISFQoEbmFtZRgBIAEoCUIHukgEcgIQASLEAwoIUmVxdWlyZWQSFgoGc2NhbGFyGAEgASgJQga6SAPIAQESGgoGbnVtYmVyGAIgASgFQgq6SAfIAQEaAiAFEiQKD29wdGlvbmFsX3NjYWxhchgDIAEoCUIGukgDyAEBSAGIAQESGQoEbGlzdBgEIAMoCUILukgIyAEBkgECEAISMwoGY291bnRzGAUgAygLMhsucHYudjEuUmVxdWlyZWQuQ291bnRzRW50cnlCBrpIA8gBARIjCgVpbm5lchgGIAEoCzIMLnB2LnYxLklubmVyQga6SAPIAQESFwoBYRgHIAEoCUIKukgHyAEBcgIQAkgAEgsKAWIYCCABKAlIABIlCgZzdGF0dXMYCSABKA4yDS5wdi52MS5TdGF0dXNCBrpIA8gBARIaCgdpZ25vcmVkGAogASgJQgm6SAbIAQHYAQMSGgoFaXRlbXMYCyADKAlCC7pICJIBBSIDyAEBEhcKBGJvdGgYDCABKAlCCbpIBsgBAdgBARotCgtDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBQggKBmNob2ljZUISChBfb3B0aW9uYWxfc2NhbGFyIqQCCgZJZ25vcmUSJgoNb3B0aW9uYWxfemVybxgBIAEoCUIKukgH2AEBcgIQAkgBiAEBEiEKDWltcGxpY2l0X3plcm8YAiABKAlCCrpIB9gBAXICEAISHAoGbWVtYmVyGAMgASgJQgq6SAfYAQFyAhACSAASGQoEbGlzdBgEIAMoCUILukgI2AEBkgECCAISMQoIc3RhdHVzZXMYBSADKA4yDS5wdi52MS5TdGF0dXNCELpIDZIBCiII2AEBggECEAESMAoCYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgi6SAWyAQJAABIaCglub3RfZW1haWwYByABKAlCB7pIBHICYABCAwoBb0IQCg5fb3B0aW9uYWxfemVybyLVAQoJRXhjbHVzaXZlEhIKAWEYASABKAlCB7pIBHICEAMSCQoBYhgCIAEoBRIJCgFjGAMgAygJEhcKAWQYBCABKAsyDC5wdi52MS5Jbm5lchIiCgFlGAUgAygLMhcucHYudjEuRXhjbHVzaXZlLkVFbnRyeRIVCgFmGAYgASgJQgq6SAfYAQByAhADGigKBkVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOiC6SB0iCQoBYQoBYgoBYyIICgFkCgFlEAEiBgoBZgoBYiJNCgZIb2xkZXISIwoJZXhjbHVzaXZlGAEgASgLMhAucHYudjEuRXhjbHVzaXZlEh4KBGxpc3QYAiADKAsyEC5wdi52MS5FeGNsdXNpdmUiuQIKBlJhbmdlcxIZCgZpbnNpZGUYASABKAVCCbpIBhoEGAogABIaCgdvdXRzaWRlGAIgASgFQgm6SAYaBBAFIAoSLwoOb3V0c2lkZV9kb3VibGUYAyABKAFCF7pIFBISGQAAAAAAAAAAKQAAAAAAAPA/EiEKDm91dHNpZGVfdWludDY0GAQgASgEQgm6SAYyBBAKKGQSQAoMb3V0c2lkZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOukgLsgEIGgIIMioCCGQSQgoPaW5zaWRlX2R1cmF0aW9uGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQg66SAuqAQgaAgg8MgIIARIeCgpsb3dlcl9vbmx5GAcgASgCQgq6SAcKBSUAAAAAIoQDCghXcmFwcGVycxIzCgVjb3VudBgBIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlQge6SAQaAiAAEjMKBG5hbWUYAiABKAsyHC5nb29nbGUucHJvdG9idWYuU3RyaW5nVmFsdWVCB7pIBHICEAISMQoEZmxhZxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWVCB7pIBGoCCAESMgoEZGF0YRgEIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5CeXRlc1ZhbHVlQge6SAR6AmgCEjQKA2JpZxgFIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5VSW50NjRWYWx1ZUIJukgGMgQYFCgKEjcKBXJhdGlvGAYgASgLMhwuZ29vZ2xlLnByb3RvYnVmLkRvdWJsZVZhbHVlQgq6SAfIAQESAkABEjgKB3plcm9fb2sYByABKAsyGy5nb29nbGUucHJvdG9idWYuSW50NjRWYWx1ZUIKukgH2AEBIgIgBSK5AwoETW9yZRIYCgVleGFjdBgBIAEoDEIJukgGegQKAmFiEh8KB2FmZml4ZXMYAiABKAxCDrpIC3oJKgEBMgEJOgEFEhMKAmlwGAMgASgMQge6SAR6AlABEhUKBGlwdjQYBCABKAxCB7pIBHoCWAESFQoEaXB2NhgFIAEoDEIHukgEegJgARIVCgR1dWlkGAYgASgMQge6SAR6AngBEicKBnN0YXR1cxgHIAEoDjINLnB2LnYxLlN0YXR1c0IIukgFggECCAESOwoIZHVyYXRpb24YCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CDrpIC6oBCDoCCAE6AggCEjsKDG5vdF9kdXJhdGlvbhgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIKukgHqgEEQgIIAxI9Cg5leGFjdF9kdXJhdGlvbhgKIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIKukgHqgEEEgIIBRI6CgpleGFjdF90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIKukgHsgEEEgIIZCKJAQoHU3RyaW5ncxIbCgl0d29fYnl0ZXMYASABKAlCCLpIBXIDoAECEhcKBXR1dWlkGAIgASgJQgi6SAVyA4gCARIWCgR1bGlkGAMgASgJQgi6SAVyA5gCARIVCgNmcW4YBCABKAlCCLpIBXIDqAIBEhkKB2RvdF9mcW4YBSABKAlCCLpIBXIDsAIBItgDCglBZGRyZXNzZXMSFgoFZW1haWwYASABKAlCB7pIBHICYAESGQoHdXJpX3JlZhgCIAEoCUIIukgFcgOQAQESGQoHYWRkcmVzcxgDIAEoCUIIukgFcgOoAQESHwoNaG9zdF9hbmRfcG9ydBgEIAEoCUIIukgFcgOAAgESIwoRaXBfd2l0aF9wcmVmaXhsZW4YBSABKAlCCLpIBXID0AEBEiUKE2lwdjRfd2l0aF9wcmVmaXhsZW4YBiABKAlCCLpIBXID2AEBEiUKE2lwdjZfd2l0aF9wcmVmaXhsZW4YByABKAlCCLpIBXID4AEBEhsKCWlwX3ByZWZpeBgIIAEoCUIIukgFcgPoAQESHQoLaXB2NF9wcmVmaXgYCSABKAlCCLpIBXID8AEBEh0KC2lwdjZfcHJlZml4GAogASgJQgi6SAVyA/gBARIdCgtoZWFkZXJfbmFtZRgLIAEoCUIIukgFcgPAAQESHgoMaGVhZGVyX3ZhbHVlGAwgASgJQgi6SAVyA8ABAhImChFsb29zZV9oZWFkZXJfbmFtZRgNIAEoCUILukgIcgbIAQDAAQESJwoSbG9vc2VfaGVhZGVyX3ZhbHVlGA4gASgJQgu6SAhyBsgBAMABAiLwBQoJV2VsbEtub3duEnsKBmFueV9pbhgBIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnlCVbpIUqIBTxIsdHlwZS5nb29nbGVhcGlzLmNvbS9nb29nbGUucHJvdG9idWYuRHVyYXRpb24SH3R5cGUuZ29vZ2xlYXBpcy5jb20vcHYudjEuSW5uZXISXwoKYW55X25vdF9pbhgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnlCNbpIMqIBLxotdHlwZS5nb29nbGVhcGlzLmNvbS9nb29nbGUucHJvdG9idWYuVGltZXN0YW1wElUKCWFueV9pdGVtcxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnlCLLpIKZIBJiIkogEhEh90eXBlLmdvb2dsZWFwaXMuY29tL3B2LnYxLklubmVyEmEKCmFueV92YWx1ZXMYBCADKAsyHy5wdi52MS5XZWxsS25vd24uQW55VmFsdWVzRW50cnlCLLpIKZoBJiokogEhGh90eXBlLmdvb2dsZWFwaXMuY29tL3B2LnYxLklubmVyEkAKCm1hc2tfY29uc3QYBSABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQhC6SA3iAQoKCAoBYQoDYi5jEjsKB21hc2tfaW4YBiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQg66SAviAQgSAWESA2IuYxJECgttYXNrX25vdF9pbhgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCE7pIEOIBDRoGc2VjcmV0GgNhLmISPgoKbWFza19pdGVtcxgIIAMoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCDrpIC5IBCCIG4gEDEgFhGkYKDkFueVZhbHVlc0VudHJ5EgsKA2tleRgBIAEoCRIjCgV2YWx1ZRgCIAEoCzIULmdvb2dsZS5wcm90b2J1Zi5Bbnk6AjgBIm4KDEJ5dGVzUGF0dGVybhIdCgR3b3JkGAEgASgMQg+6SAx6CiIIXlthLXpdKyQSHgoHbGV0dGVycxgCIAEoDEINukgKeggiBl5ccEwrJBIfCgZlbmdpbmUYAyABKAxCD7pIDHoKIgheKGF8YSkqJCLdAwoNT25lb2ZXcmFwcGVycxI1CgVjb3VudBgBIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlQge6SAQaAiAASAASNQoEbmFtZRgCIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5TdHJpbmdWYWx1ZUIHukgEcgIQAkgAEjgKBXJhdGlvGAMgASgLMhsuZ29vZ2xlLnByb3RvYnVmLkZsb2F0VmFsdWVCCrpIBwoFFQAAgD9IABIzCgNiaWcYBCABKAsyGy5nb29nbGUucHJvdG9idWYuSW50NjRWYWx1ZUIHukgEIgIoCkgAEjYKBGRhdGEYBSABKAsyGy5nb29nbGUucHJvdG9idWYuQnl0ZXNWYWx1ZUIJukgGegQiAl5hSAASMwoEZmxhZxgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5Cb29sVmFsdWVCB7pIBGoCCAFIABI2CgJpZBgHIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5VSW50NjRWYWx1ZUIKukgHyAEBMgIYZEgBEi0KBW90aGVyGAggASgLMhwuZ29vZ2xlLnByb3RvYnVmLkRvdWJsZVZhbHVlSAFCCAoGY2hvaWNlQhEKD3JlcXVpcmVkX2Nob2ljZSovCgZTdGF0dXMSFgoSU1RBVFVTX1VOU1BFQ0lGSUVEEAASDQoJU1RBVFVTX09OEAEyaQoJUHZTZXJ2aWNlEikKBUNoZWNrEg8ucHYudjEuUmVxdWlyZWQaDy5wdi52MS5SZXF1aXJlZBIxCgVNYXRjaBITLnB2LnYxLkJ5dGVzUGF0dGVybhoTLnB2LnYxLkJ5dGVzUGF0dGVybmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
 
 /**
  * @generated from message pv.v1.Inner
@@ -546,6 +546,164 @@ export const AddressesSchema: GenMessage<Addresses> = /*@__PURE__*/
   messageDesc(file_pv_v1_pv, 9);
 
 /**
+ * Any rules (the type URL) and FieldMask rules (the paths; `in` and `not_in`
+ * also match the paths below theirs), on fields, list items and map values.
+ *
+ * @generated from message pv.v1.WellKnown
+ */
+export type WellKnown = Message<"pv.v1.WellKnown"> & {
+  /**
+   * @generated from field: google.protobuf.Any any_in = 1;
+   */
+  anyIn?: Any | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Any any_not_in = 2;
+   */
+  anyNotIn?: Any | undefined;
+
+  /**
+   * @generated from field: repeated google.protobuf.Any any_items = 3;
+   */
+  anyItems: Any[];
+
+  /**
+   * @generated from field: map<string, google.protobuf.Any> any_values = 4;
+   */
+  anyValues: { [key: string]: Any };
+
+  /**
+   * @generated from field: google.protobuf.FieldMask mask_const = 5;
+   */
+  maskConst?: FieldMask | undefined;
+
+  /**
+   * @generated from field: google.protobuf.FieldMask mask_in = 6;
+   */
+  maskIn?: FieldMask | undefined;
+
+  /**
+   * @generated from field: google.protobuf.FieldMask mask_not_in = 7;
+   */
+  maskNotIn?: FieldMask | undefined;
+
+  /**
+   * @generated from field: repeated google.protobuf.FieldMask mask_items = 8;
+   */
+  maskItems: FieldMask[];
+};
+
+/**
+ * Describes the message pv.v1.WellKnown.
+ * Use `create(WellKnownSchema)` to create a new message.
+ */
+export const WellKnownSchema: GenMessage<WellKnown> = /*@__PURE__*/
+  messageDesc(file_pv_v1_pv, 10);
+
+/**
+ * bytes.pattern: RE2 over the bytes read as UTF-8 (bytes that are not UTF-8 are a runtime error).
+ *
+ * @generated from message pv.v1.BytesPattern
+ */
+export type BytesPattern = Message<"pv.v1.BytesPattern"> & {
+  /**
+   * @generated from field: bytes word = 1;
+   */
+  word: Uint8Array;
+
+  /**
+   * A Unicode class; and a pattern V8 could backtrack on, which runs on @bufbuild/re2.
+   *
+   * @generated from field: bytes letters = 2;
+   */
+  letters: Uint8Array;
+
+  /**
+   * @generated from field: bytes engine = 3;
+   */
+  engine: Uint8Array;
+};
+
+/**
+ * Describes the message pv.v1.BytesPattern.
+ * Use `create(BytesPatternSchema)` to create a new message.
+ */
+export const BytesPatternSchema: GenMessage<BytesPattern> = /*@__PURE__*/
+  messageDesc(file_pv_v1_pv, 11);
+
+/**
+ * Wrapper types in a oneof: protobuf-es holds the wrapper message there; the rules are of its value.
+ *
+ * @generated from message pv.v1.OneofWrappers
+ */
+export type OneofWrappers = Message<"pv.v1.OneofWrappers"> & {
+  /**
+   * @generated from oneof pv.v1.OneofWrappers.choice
+   */
+  choice: {
+    /**
+     * @generated from field: google.protobuf.Int32Value count = 1;
+     */
+    value: Int32Value;
+    case: "count";
+  } | {
+    /**
+     * @generated from field: google.protobuf.StringValue name = 2;
+     */
+    value: StringValue;
+    case: "name";
+  } | {
+    /**
+     * @generated from field: google.protobuf.FloatValue ratio = 3;
+     */
+    value: FloatValue;
+    case: "ratio";
+  } | {
+    /**
+     * @generated from field: google.protobuf.Int64Value big = 4;
+     */
+    value: Int64Value;
+    case: "big";
+  } | {
+    /**
+     * @generated from field: google.protobuf.BytesValue data = 5;
+     */
+    value: BytesValue;
+    case: "data";
+  } | {
+    /**
+     * @generated from field: google.protobuf.BoolValue flag = 6;
+     */
+    value: BoolValue;
+    case: "flag";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * @generated from oneof pv.v1.OneofWrappers.required_choice
+   */
+  requiredChoice: {
+    /**
+     * @generated from field: google.protobuf.UInt64Value id = 7;
+     */
+    value: UInt64Value;
+    case: "id";
+  } | {
+    /**
+     * @generated from field: google.protobuf.DoubleValue other = 8;
+     */
+    value: DoubleValue;
+    case: "other";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message pv.v1.OneofWrappers.
+ * Use `create(OneofWrappersSchema)` to create a new message.
+ */
+export const OneofWrappersSchema: GenMessage<OneofWrappers> = /*@__PURE__*/
+  messageDesc(file_pv_v1_pv, 12);
+
+/**
  * @generated from enum pv.v1.Status
  */
 export enum Status {
@@ -577,6 +735,14 @@ export const PvService: GenService<{
     methodKind: "unary";
     input: typeof RequiredSchema;
     output: typeof RequiredSchema;
+  },
+  /**
+   * @generated from rpc pv.v1.PvService.Match
+   */
+  match: {
+    methodKind: "unary";
+    input: typeof BytesPatternSchema;
+    output: typeof BytesPatternSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_pv_v1_pv, 0);

@@ -8,9 +8,10 @@
 /* eslint-disable */
 
 import type { Validator } from "grpckit/codegen";
-import { bytesContain, bytesEndWith, bytesIn, bytesStartWith, checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, fewerUtf8BytesThan, isEmail, isHostAndPort, isHostname, isHttpHeaderName, isHttpHeaderValue, isIp, isIpPrefix, isUriRef, isValidDuration, isValidTimestamp, moreUtf8BytesThan } from "grpckit/codegen";
-import { AddressesSchema, ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, MoreSchema, RangesSchema, RequiredSchema, StringsSchema, WrappersSchema } from "./pv_pb.js";
+import { bytesAsText, bytesContain, bytesEndWith, bytesIn, bytesStartWith, checkItem, checkNested, compareTime, defineValidator, fewerCharsThan, fewerUtf8BytesThan, hasPathOutside, hasPathWithin, isEmail, isHostAndPort, isHostname, isHttpHeaderName, isHttpHeaderValue, isIp, isIpPrefix, isUriRef, isValidDuration, isValidTimestamp, mapEntryPath, moreUtf8BytesThan, pathsDiffer, re2Pattern } from "grpckit/codegen";
+import { AddressesSchema, BytesPatternSchema, ExclusiveSchema, HolderSchema, IgnoreSchema, InnerSchema, MoreSchema, OneofWrappersSchema, RangesSchema, RequiredSchema, StringsSchema, WellKnownSchema, WrappersSchema } from "./pv_pb.js";
 import { z } from "zod";
+import type { DoubleValue } from "@bufbuild/protobuf/wkt";
 
 const $bytes0 = new Uint8Array([97, 98]);
 const $bytes1 = new Uint8Array([1]);
@@ -20,6 +21,13 @@ const $format4 = new RegExp("^[0-9a-fA-F]{32}$");
 const $format5 = new RegExp("^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$");
 const $format6 = new RegExp("^[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$");
 const $format7 = new RegExp("^\\.[A-Za-z_][A-Za-z_0-9]*(\\.[A-Za-z_][A-Za-z_0-9]*)*$");
+const $paths8 = ["a", "b.c"];
+const $paths9 = ["secret", "a.b"];
+const $paths10 = ["a"];
+const $pattern11 = /^[a-z]+$/u;
+const $pattern12 = /^[\p{L}]+$/u;
+const $pattern13 = re2Pattern("^(a|a)*$");
+const $pattern14 = /^a/u;
 
 /**
  * Checks a `pv.v1.Inner` against the rules of its .proto: pass it to
@@ -465,6 +473,134 @@ export const AddressesValidator: Validator<typeof AddressesSchema> = defineValid
 });
 
 /**
+ * Checks a `pv.v1.WellKnown` against the rules of its .proto: pass it to
+ * `validate(WellKnownValidator, message)`. The server checks requests with it.
+ */
+export const WellKnownValidator: Validator<typeof WellKnownSchema> = defineValidator(WellKnownSchema, (m, out, limit) => {
+  {
+    const v = m.anyIn;
+    if (v !== undefined) {
+      if ((v.typeUrl !== "type.googleapis.com/google.protobuf.Duration" && v.typeUrl !== "type.googleapis.com/pv.v1.Inner")) out.push({ field: "any_in", description: "type URL must be one of \"type.googleapis.com/google.protobuf.Duration\", \"type.googleapis.com/pv.v1.Inner\"", reason: "ANY_IN" });
+    }
+  }
+  {
+    const v = m.anyNotIn;
+    if (v !== undefined) {
+      if (v.typeUrl === "type.googleapis.com/google.protobuf.Timestamp") out.push({ field: "any_not_in", description: "type URL must not be \"type.googleapis.com/google.protobuf.Timestamp\"", reason: "ANY_NOT_IN" });
+    }
+  }
+  {
+    const v = m.anyItems;
+    let i = 0;
+    for (const x of v) {
+      if (out.length >= limit) return;
+      if (x.typeUrl !== "type.googleapis.com/pv.v1.Inner") out.push({ field: `any_items[${i}]`, description: "type URL must be \"type.googleapis.com/pv.v1.Inner\"", reason: "ANY_IN" });
+      i++;
+    }
+  }
+  {
+    const v = m.anyValues;
+    for (const k in v) {
+      if (out.length >= limit) return;
+      const x = v[k];
+      if (x !== undefined) {
+        if (x.typeUrl === "type.googleapis.com/pv.v1.Inner") out.push({ field: mapEntryPath("any_values", k, true), description: "type URL must not be \"type.googleapis.com/pv.v1.Inner\"", reason: "ANY_NOT_IN" });
+      }
+    }
+  }
+  {
+    const v = m.maskConst;
+    if (v !== undefined) {
+      if (pathsDiffer(v.paths, $paths8)) out.push({ field: "mask_const", description: "must equal paths [a, b.c]", reason: "FIELD_MASK_CONST" });
+    }
+  }
+  {
+    const v = m.maskIn;
+    if (v !== undefined) {
+      if (hasPathOutside(v.paths, $paths8)) out.push({ field: "mask_in", description: "must only contain paths in [a, b.c]", reason: "FIELD_MASK_IN" });
+    }
+  }
+  {
+    const v = m.maskNotIn;
+    if (v !== undefined) {
+      if (hasPathWithin(v.paths, $paths9)) out.push({ field: "mask_not_in", description: "must not contain any paths in [secret, a.b]", reason: "FIELD_MASK_NOT_IN" });
+    }
+  }
+  {
+    const v = m.maskItems;
+    let i = 0;
+    for (const x of v) {
+      if (out.length >= limit) return;
+      if (hasPathOutside(x.paths, $paths10)) out.push({ field: `mask_items[${i}]`, description: "must only contain paths in [a]", reason: "FIELD_MASK_IN" });
+      i++;
+    }
+  }
+});
+
+/**
+ * Checks a `pv.v1.BytesPattern` against the rules of its .proto: pass it to
+ * `validate(BytesPatternValidator, message)`. The server checks requests with it.
+ */
+export const BytesPatternValidator: Validator<typeof BytesPatternSchema> = defineValidator(BytesPatternSchema, (m, out) => {
+  {
+    const v = m.word;
+    if (!$pattern11.test(bytesAsText(v))) out.push({ field: "word", description: "must match the pattern /^[a-z]+$/ (as UTF-8)", reason: "BYTES_PATTERN" });
+  }
+  {
+    const v = m.letters;
+    if (!$pattern12.test(bytesAsText(v))) out.push({ field: "letters", description: "must match the pattern /^\\pL+$/ (as UTF-8)", reason: "BYTES_PATTERN" });
+  }
+  {
+    const v = m.engine;
+    if (!$pattern13.test(bytesAsText(v))) out.push({ field: "engine", description: "must match the pattern /^(a|a)*$/ (as UTF-8)", reason: "BYTES_PATTERN" });
+  }
+});
+
+/**
+ * Checks a `pv.v1.OneofWrappers` against the rules of its .proto: pass it to
+ * `validate(OneofWrappersValidator, message)`. The server checks requests with it.
+ */
+export const OneofWrappersValidator: Validator<typeof OneofWrappersSchema> = defineValidator(OneofWrappersSchema, (m, out) => {
+  if (m.choice.case === "count") {
+    const v = m.choice.value;
+    const n = v.value;
+    if (n <= 0) out.push({ field: "count", description: "must be greater than 0", reason: "INT32_GT" });
+  }
+  if (m.choice.case === "name") {
+    const v = m.choice.value;
+    const n = v.value;
+    if (fewerCharsThan(n, 2)) out.push({ field: "name", description: "must be at least 2 characters long", reason: "STRING_MIN_LEN" });
+  }
+  if (m.choice.case === "ratio") {
+    const v = m.choice.value;
+    const n = Math.fround(v.value);
+    if (!(n < 1)) out.push({ field: "ratio", description: "must be less than 1", reason: "FLOAT_LT" });
+  }
+  if (m.choice.case === "big") {
+    const v = m.choice.value;
+    const n = v.value;
+    if (n < 10n) out.push({ field: "big", description: "must be greater than or equal to 10", reason: "INT64_GTE" });
+  }
+  if (m.choice.case === "data") {
+    const v = m.choice.value;
+    const n = v.value;
+    if (!$pattern14.test(bytesAsText(n))) out.push({ field: "data", description: "must match the pattern /^a/ (as UTF-8)", reason: "BYTES_PATTERN" });
+  }
+  if (m.choice.case === "flag") {
+    const v = m.choice.value;
+    const n = v.value;
+    if (n !== true) out.push({ field: "flag", description: "must be true", reason: "BOOL_CONST" });
+  }
+  if (!(m.requiredChoice.case === "id")) {
+    out.push({ field: "id", description: "is required", reason: "REQUIRED" });
+  } else {
+    const v = m.requiredChoice.value;
+    const n = v.value;
+    if (n > 100n) out.push({ field: "id", description: "must be less than or equal to 100", reason: "UINT64_LTE" });
+  }
+});
+
+/**
  * A zod schema of `pv.v1.Inner`, from the same rules as InnerValidator:
  * it checks a plain object (form or JSON input) of the message's shape, and
  * is a Standard Schema.
@@ -730,4 +866,81 @@ export const AddressesZod: z.ZodObject<{
   headerValue: z.string().refine((v) => isHttpHeaderValue(v, true), { message: "must be a valid HTTP header value", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_VALUE" } }).prefault(""),
   looseHeaderName: z.string().refine((v) => !(v === ""), { message: "must be a valid HTTP header name (no NUL, CR or LF), not empty", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME_EMPTY" } }).refine((v) => !((v !== "" && !isHttpHeaderName(v, false))), { message: "must be a valid HTTP header name (no NUL, CR or LF)", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_NAME" } }).prefault(""),
   looseHeaderValue: z.string().refine((v) => isHttpHeaderValue(v, false), { message: "must be a valid HTTP header value (no NUL, CR or LF)", params: { reason: "STRING_WELL_KNOWN_REGEX_HEADER_VALUE" } }).prefault(""),
+});
+
+/**
+ * A zod schema of `pv.v1.WellKnown`, from the same rules as WellKnownValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const WellKnownZod: z.ZodObject<{
+  anyIn: z.ZodOptional<z.ZodObject<{ typeUrl: z.ZodString }, z.core.$loose>>;
+  anyNotIn: z.ZodOptional<z.ZodObject<{ typeUrl: z.ZodString }, z.core.$loose>>;
+  anyItems: z.ZodPrefault<z.ZodArray<z.ZodObject<{ typeUrl: z.ZodString }, z.core.$loose>>>;
+  anyValues: z.ZodPrefault<z.ZodRecord<z.ZodString, z.ZodObject<{ typeUrl: z.ZodString }, z.core.$loose>>>;
+  maskConst: z.ZodOptional<z.ZodObject<{ paths: z.ZodArray<z.ZodString> }>>;
+  maskIn: z.ZodOptional<z.ZodObject<{ paths: z.ZodArray<z.ZodString> }>>;
+  maskNotIn: z.ZodOptional<z.ZodObject<{ paths: z.ZodArray<z.ZodString> }>>;
+  maskItems: z.ZodPrefault<z.ZodArray<z.ZodObject<{ paths: z.ZodArray<z.ZodString> }>>>;
+}> = z.object({
+  anyIn: z.looseObject({ typeUrl: z.string() }).refine((v) => !((v.typeUrl !== "type.googleapis.com/google.protobuf.Duration" && v.typeUrl !== "type.googleapis.com/pv.v1.Inner")), { message: "type URL must be one of \"type.googleapis.com/google.protobuf.Duration\", \"type.googleapis.com/pv.v1.Inner\"", params: { reason: "ANY_IN" } }).optional(),
+  anyNotIn: z.looseObject({ typeUrl: z.string() }).refine((v) => !(v.typeUrl === "type.googleapis.com/google.protobuf.Timestamp"), { message: "type URL must not be \"type.googleapis.com/google.protobuf.Timestamp\"", params: { reason: "ANY_NOT_IN" } }).optional(),
+  anyItems: z.array(z.looseObject({ typeUrl: z.string() }).refine((v) => !(v.typeUrl !== "type.googleapis.com/pv.v1.Inner"), { message: "type URL must be \"type.googleapis.com/pv.v1.Inner\"", params: { reason: "ANY_IN" } })).prefault([]),
+  anyValues: z.record(z.string(), z.looseObject({ typeUrl: z.string() }).refine((v) => !(v.typeUrl === "type.googleapis.com/pv.v1.Inner"), { message: "type URL must not be \"type.googleapis.com/pv.v1.Inner\"", params: { reason: "ANY_NOT_IN" } })).prefault({}),
+  maskConst: z.object({ paths: z.array(z.string()) }).refine((v) => !(pathsDiffer(v.paths, $paths8)), { message: "must equal paths [a, b.c]", params: { reason: "FIELD_MASK_CONST" } }).optional(),
+  maskIn: z.object({ paths: z.array(z.string()) }).refine((v) => !(hasPathOutside(v.paths, $paths8)), { message: "must only contain paths in [a, b.c]", params: { reason: "FIELD_MASK_IN" } }).optional(),
+  maskNotIn: z.object({ paths: z.array(z.string()) }).refine((v) => !(hasPathWithin(v.paths, $paths9)), { message: "must not contain any paths in [secret, a.b]", params: { reason: "FIELD_MASK_NOT_IN" } }).optional(),
+  maskItems: z.array(z.object({ paths: z.array(z.string()) }).refine((v) => !(hasPathOutside(v.paths, $paths10)), { message: "must only contain paths in [a]", params: { reason: "FIELD_MASK_IN" } })).prefault([]),
+});
+
+/**
+ * A zod schema of `pv.v1.BytesPattern`, from the same rules as BytesPatternValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const BytesPatternZod: z.ZodObject<{
+  word: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  letters: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+  engine: z.ZodPrefault<z.ZodCustom<Uint8Array, Uint8Array>>;
+}> = z.object({
+  word: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => $pattern11.test(bytesAsText(v)), { message: "must match the pattern /^[a-z]+$/ (as UTF-8)", params: { reason: "BYTES_PATTERN" } }).prefault(new Uint8Array(0)),
+  letters: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => $pattern12.test(bytesAsText(v)), { message: "must match the pattern /^\\pL+$/ (as UTF-8)", params: { reason: "BYTES_PATTERN" } }).prefault(new Uint8Array(0)),
+  engine: z.custom<Uint8Array>((v) => v instanceof Uint8Array).refine((v) => $pattern13.test(bytesAsText(v)), { message: "must match the pattern /^(a|a)*$/ (as UTF-8)", params: { reason: "BYTES_PATTERN" } }).prefault(new Uint8Array(0)),
+});
+
+/**
+ * A zod schema of `pv.v1.OneofWrappers`, from the same rules as OneofWrappersValidator:
+ * it checks a plain object (form or JSON input) of the message's shape, and
+ * is a Standard Schema.
+ */
+export const OneofWrappersZod: z.ZodObject<{
+  choice: z.ZodPrefault<z.ZodDiscriminatedUnion<[
+    z.ZodObject<{ case: z.ZodLiteral<"count">; value: z.ZodObject<{ value: z.ZodInt32 }> }>,
+    z.ZodObject<{ case: z.ZodLiteral<"name">; value: z.ZodObject<{ value: z.ZodString }> }>,
+    z.ZodObject<{ case: z.ZodLiteral<"ratio">; value: z.ZodObject<{ value: z.ZodCustom<number, number> }> }>,
+    z.ZodObject<{ case: z.ZodLiteral<"big">; value: z.ZodObject<{ value: z.ZodInt64 }> }>,
+    z.ZodObject<{ case: z.ZodLiteral<"data">; value: z.ZodObject<{ value: z.ZodCustom<Uint8Array, Uint8Array> }> }>,
+    z.ZodObject<{ case: z.ZodLiteral<"flag">; value: z.ZodObject<{ value: z.ZodBoolean }> }>,
+    z.ZodObject<{ case: z.ZodUndefined; value: z.ZodOptional<z.ZodUndefined> }>,
+  ], "case">>;
+  requiredChoice: z.ZodPrefault<z.ZodDiscriminatedUnion<[
+    z.ZodObject<{ case: z.ZodLiteral<"id">; value: z.ZodObject<{ value: z.ZodUInt64 }> }>,
+    z.ZodObject<{ case: z.ZodLiteral<"other">; value: z.ZodCustom<DoubleValue, DoubleValue> }>,
+    z.ZodObject<{ case: z.ZodUndefined; value: z.ZodOptional<z.ZodUndefined> }>,
+  ], "case">>;
+}> = z.object({
+  choice: z.discriminatedUnion("case", [
+    z.object({ case: z.literal("count"), value: z.object({ value: z.int32() }).refine((v) => !(v.value <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }) }),
+    z.object({ case: z.literal("name"), value: z.object({ value: z.string() }).refine((v) => !(fewerCharsThan(v.value, 2)), { message: "must be at least 2 characters long", params: { reason: "STRING_MIN_LEN" } }) }),
+    z.object({ case: z.literal("ratio"), value: z.object({ value: z.custom<number>((v) => typeof v === "number") }).refine((v) => (Math.fround(v.value) < 1), { message: "must be less than 1", params: { reason: "FLOAT_LT" } }) }),
+    z.object({ case: z.literal("big"), value: z.object({ value: z.int64() }).refine((v) => !(v.value < 10n), { message: "must be greater than or equal to 10", params: { reason: "INT64_GTE" } }) }),
+    z.object({ case: z.literal("data"), value: z.object({ value: z.custom<Uint8Array>((v) => v instanceof Uint8Array) }).refine((v) => $pattern14.test(bytesAsText(v.value)), { message: "must match the pattern /^a/ (as UTF-8)", params: { reason: "BYTES_PATTERN" } }) }),
+    z.object({ case: z.literal("flag"), value: z.object({ value: z.boolean() }).refine((v) => !(v.value !== true), { message: "must be true", params: { reason: "BOOL_CONST" } }) }),
+    z.object({ case: z.undefined(), value: z.undefined().optional() }),
+  ]).prefault({ case: undefined }),
+  requiredChoice: z.discriminatedUnion("case", [
+    z.object({ case: z.literal("id"), value: z.object({ value: z.uint64() }).refine((v) => !(v.value > 100n), { message: "must be less than or equal to 100", params: { reason: "UINT64_LTE" } }) }),
+    z.object({ case: z.literal("other"), value: z.custom<DoubleValue>() }),
+    z.object({ case: z.undefined(), value: z.undefined().optional() }),
+  ]).refine((v) => v.case === "id", { message: "is required", params: { reason: "REQUIRED" } }).prefault({ case: undefined }),
 });

@@ -521,7 +521,7 @@ export const OneofsValidator: Validator<typeof OneofsSchema> = defineValidator(O
     const v = m.choice.value;
     if (v <= 0) out.push({ field: "zero_checked", description: "must be greater than 0", reason: "INT32_GT" });
   }
-  if (m.contact.case === undefined) out.push({ field: "contact", description: "one of email, phone, item must be set", reason: "ONEOF_REQUIRED" });
+  if (m.contact.case === undefined) out.push({ field: "contact", description: "one of email, phone, item must be set", reason: "REQUIRED" });
 });
 
 /**
@@ -896,7 +896,7 @@ export const OneofsZod: z.ZodObject<{
     z.object({ case: z.literal("phone"), value: z.string().refine((v) => $pattern6.test(v), { message: "must match the pattern /^\\+[0-9]{6,15}$/", params: { reason: "STRING_PATTERN" } }) }),
     z.object({ case: z.literal("item"), get value(): typeof ItemZod { return ItemZod; } }),
     z.object({ case: z.undefined(), value: z.undefined().optional() }),
-  ]).refine((v) => v.case !== undefined, { message: "one of email, phone, item must be set", params: { reason: "ONEOF_REQUIRED" } }).prefault({ case: undefined }),
+  ]).refine((v) => v.case !== undefined, { message: "one of email, phone, item must be set", params: { reason: "REQUIRED" } }).prefault({ case: undefined }),
   choice: z.discriminatedUnion("case", [
     z.object({ case: z.literal("number"), value: z.int32().refine((v) => !(v <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }) }),
     z.object({ case: z.literal("text"), value: z.string() }),
