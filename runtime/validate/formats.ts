@@ -1,27 +1,24 @@
 /*
  * The well-known string formats of `(grpckit.v1.field).string`: email, uuid,
  * hostname, ip, ipv4, ipv6 and uri. The definitions are protovalidate's, so a
- * rule means the same under both.
+ * rule means the same under both. They run on format-scan.ts's one-pass scanners.
  */
 
-// https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address
-const emailPattern =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+import { emailIn, hostnameIn, ipv4In, ipv6In, uriIn, uuidIn } from "./format-scan.js";
 
 /**
  * Whether `s` is an email address as the HTML standard defines a valid one
- * (`local@domain`, ASCII), which deliberately excludes most of RFC 5322's
+ * (https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address:
+ * `local@domain`, ASCII), which deliberately excludes most of RFC 5322's
  * surprising forms (quoted local parts, comments, IP literals).
  */
 export function isEmail(s: string): boolean {
-  return emailPattern.test(s);
+  return emailIn(s);
 }
-
-const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Whether `s` is a UUID in its 36-character text form (RFC 4122), of any version, in either case. */
 export function isUuid(s: string): boolean {
-  return uuidPattern.test(s);
+  return uuidIn(s);
 }
 
 function isAsciiAlnum(c: number): boolean {
@@ -43,47 +40,12 @@ function isHexDigit(c: number): boolean {
  * allowed; the last label not all digits.
  */
 export function isHostname(s: string): boolean {
-  const name = s.endsWith(".") ? s.slice(0, -1) : s;
-  if (name.length === 0 || name.length > 253) {
-    return false;
-  }
-  let allDigits = true;
-  for (const label of name.split(".")) {
-    if (label.length === 0 || label.length > 63 || label.startsWith("-") || label.endsWith("-")) {
-      return false;
-    }
-    allDigits = true;
-    for (let i = 0; i < label.length; i++) {
-      const c = label.charCodeAt(i);
-      if (!isAsciiAlnum(c) && c !== 0x2d) {
-        return false;
-      }
-      allDigits &&= isDigit(c);
-    }
-  }
-  return !allDigits;
+  return hostnameIn(s, 0, s.length);
 }
 
 /** Whether `s` is an IPv4 address in dotted decimal form (`192.168.0.1`), without leading zeros. */
 export function isIpv4(s: string): boolean {
-  const parts = s.split(".");
-  if (parts.length !== 4) {
-    return false;
-  }
-  for (const part of parts) {
-    if (part.length === 0 || part.length > 3 || (part.length > 1 && part.charCodeAt(0) === 0x30)) {
-      return false;
-    }
-    for (let i = 0; i < part.length; i++) {
-      if (!isDigit(part.charCodeAt(i))) {
-        return false;
-      }
-    }
-    if (Number(part) > 255) {
-      return false;
-    }
-  }
-  return true;
+  return ipv4In(s, 0, s.length);
 }
 
 function isHexGroup(group: string): boolean {
@@ -124,31 +86,12 @@ function countGroups(groups: readonly string[], ipv4Last: boolean): number {
  * `%` (`fe80::1%eth0`).
  */
 export function isIpv6(s: string): boolean {
-  const percent = s.indexOf("%");
-  let address = s;
-  if (percent >= 0) {
-    if (percent === s.length - 1) {
-      return false;
-    }
-    address = s.slice(0, percent);
-  }
-  const gap = address.indexOf("::");
-  if (gap < 0) {
-    return countGroups(address.split(":"), true) === 8;
-  }
-  if (address.indexOf("::", gap + 1) >= 0) {
-    return false;
-  }
-  const head = address.slice(0, gap);
-  const tail = address.slice(gap + 2);
-  const headCount = head === "" ? 0 : countGroups(head.split(":"), false);
-  const tailCount = tail === "" ? 0 : countGroups(tail.split(":"), true);
-  return headCount >= 0 && tailCount >= 0 && headCount + tailCount <= 7;
+  return ipv6In(s, 0, s.length);
 }
 
 /** Whether `s` is an IPv4 or an IPv6 address. */
 export function isIp(s: string): boolean {
-  return isIpv4(s) || isIpv6(s);
+  return ipv4In(s, 0, s.length) || ipv6In(s, 0, s.length);
 }
 
 // RFC 3986 character classes, as strings of the ASCII characters they allow
@@ -274,33 +217,5 @@ function isAuthority(s: string): boolean {
  * percent-encoded. IPv6 hosts may carry an RFC 6874 zone id (`[fe80::1%25eth0]`).
  */
 export function isUri(s: string): boolean {
-  const colon = s.indexOf(":");
-  if (colon <= 0 || !schemePattern.test(s.slice(0, colon))) {
-    return false;
-  }
-  let rest = s.slice(colon + 1);
-  const hash = rest.indexOf("#");
-  if (hash >= 0) {
-    if (!allowed(rest.slice(hash + 1), `${pchar}/?`)) {
-      return false;
-    }
-    rest = rest.slice(0, hash);
-  }
-  const question = rest.indexOf("?");
-  if (question >= 0) {
-    if (!allowed(rest.slice(question + 1), `${pchar}/?`)) {
-      return false;
-    }
-    rest = rest.slice(0, question);
-  }
-  let path = rest;
-  if (rest.startsWith("//")) {
-    const slash = rest.indexOf("/", 2);
-    const authority = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
-    if (!isAuthority(authority)) {
-      return false;
-    }
-    path = slash < 0 ? "" : rest.slice(slash);
-  }
-  return allowed(path, `${pchar}/`);
+  return uriIn(s);
 }
