@@ -218,14 +218,22 @@ export function nsPerCall(fn, iterations, rounds) {
 /** The last results of the measured calls: they escape the loops, so that the JIT cannot drop them. */
 export let kept;
 
+/** CPU time (user and system) of this process so far, in ns. */
+function cpuNs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+}
+
 /**
- * Times each of `contestants` ({ name, fn, iterations }) side by side: a
- * warm-up each, then `rounds` rounds in which each runs its iterations once,
- * in an order that rotates from round to round. Each gets a loop of its own
- * (compiled from its own source), so that one's calls do not make another's
- * call site polymorphic. Returns the median ns per call of each, by name.
+ * Times each of `contestants` ({ name, fn }) side by side, in CPU time (other
+ * work on the machine takes CPU from this process, which wall time would
+ * count): a warm-up each of at least `warmMs`, which also sizes its rounds to
+ * about `roundMs` of CPU, then `rounds` rounds in which each runs once, in an order that rotates
+ * from round to round. Each gets a loop of its own (compiled from its own
+ * source), so that one's calls do not make another's call site polymorphic.
+ * Returns the median ns per call of each, by name.
  */
-export function sideBySide(contestants, rounds) {
+export function sideBySide(contestants, rounds, roundMs = 20, warmMs = 10 * roundMs) {
   const loops = contestants.map(
     (c) =>
       new Function(
@@ -234,17 +242,34 @@ export function sideBySide(contestants, rounds) {
         `// ${c.name.replaceAll("\n", " ")}\nlet last; for (let i = 0; i < n; i++) last = fn(); return last;`,
       ),
   );
-  const samples = contestants.map(() => []);
-  contestants.forEach((c, i) => {
-    kept = loops[i](c.fn, c.iterations);
+  // Warm-up: protovalidate plans a message type on its first calls, and the
+  // JIT climbs its tiers over the first tens of thousands; batches grow until
+  // one takes warmMs, then two more of about a round each size the rounds.
+  const iterations = contestants.map((c, i) => {
+    const batch = (n) => {
+      const start = cpuNs();
+      kept = loops[i](c.fn, n);
+      return Math.max(1, cpuNs() - start);
+    };
+    let n = 100;
+    let spent = batch(n);
+    while (spent < warmMs * 1e6) {
+      n *= 4;
+      spent = batch(n);
+    }
+    for (let k = 0; k < 2; k++) {
+      n = Math.max(1, Math.round((n * roundMs * 1e6) / spent));
+      spent = batch(n);
+    }
+    return Math.max(1, Math.round((n * roundMs * 1e6) / spent));
   });
+  const samples = contestants.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < contestants.length; k++) {
       const i = (k + r) % contestants.length;
-      const c = contestants[i];
-      const start = process.hrtime.bigint();
-      kept = loops[i](c.fn, c.iterations);
-      samples[i].push(Number(process.hrtime.bigint() - start) / c.iterations);
+      const start = cpuNs();
+      kept = loops[i](contestants[i].fn, iterations[i]);
+      samples[i].push((cpuNs() - start) / iterations[i]);
     }
   }
   return new Map(
@@ -310,8 +335,8 @@ export async function run({ root, rows, progress, quick }) {
   });
   cases.push({ ...shopOrder, schema: orderPb.CreateOrderRequestSchema, zod: orderValidate.CreateOrderRequestZod });
 
-  const iterations = quick ? 2_000 : 100_000;
-  const rounds = quick ? 3 : 7;
+  const rounds = quick ? 3 : 9;
+  const roundMs = quick ? 5 : 40;
   const summary = [];
   for (const c of cases) {
     const line = { family: c.family };
@@ -335,13 +360,12 @@ export async function run({ root, rows, progress, quick }) {
       const zodName = name("grpckit zod schema");
       const hotName = name(c.check === undefined ? "grpckit validator" : "grpckit CEL compiled");
       const contestants = [
-        { name: pvName, fn: () => protovalidate.validate(c.schema, message), iterations: iterations / 20 },
-        { name: hotName, fn: () => grpckit(message), iterations },
+        { name: pvName, fn: () => protovalidate.validate(c.schema, message) },
+        { name: hotName, fn: () => grpckit(message) },
       ];
-      if (c.zod !== undefined)
-        contestants.push({ name: zodName, fn: () => c.zod.safeParse(message), iterations: iterations / 10 });
+      if (c.zod !== undefined) contestants.push({ name: zodName, fn: () => c.zod.safeParse(message) });
       progress(`${c.family}, ${kind} ...`);
-      const ns = sideBySide(contestants, rounds);
+      const ns = sideBySide(contestants, rounds, roundMs);
       const perSecond = (name) => 1e9 / ns.get(name);
       rows.add({ name: pvName, value: perSecond(pvName), unit: "validations/s", better: "higher" });
       if (c.zod !== undefined)

@@ -1,18 +1,16 @@
 /*
- * The scanners behind formats.ts's checks: one pass over the characters of a
- * range of the string, a table lookup per character, no substring, array or
- * regular expression on the way (the checks run on every request; a split or
- * a slice per label, group or URI part cost more than the check itself). Each
+ * The scanners behind formats.ts's hostname, IP and URI checks: one pass over
+ * the characters of a range of the string, a table lookup per character, no
+ * substring, array or regular expression on the way (the checks run on every
+ * request; a split or a slice per label, group or URI part cost more than the
+ * check itself). Each
  * is linear in the length of its range. formats.ts documents what each
  * format means; these keep that meaning exactly (test/validate/formats.test.ts
  * and protovalidate's conformance cases hold them to it).
  */
 
-const ALNUM = 1 << 0;
 const DIGIT = 1 << 1;
 const HEX = 1 << 2;
-/** The local part of an email address (the HTML standard's `atext` and `.`). */
-const LOCAL = 1 << 3;
 /** A scheme's characters after its first letter. */
 const SCHEME = 1 << 4;
 /** A hostname label's: letters, digits, `-`. */
@@ -39,10 +37,9 @@ function mark(chars: string, bits: number): void {
 }
 const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const unreserved = ZONE_CHARS | HOST_CHARS | USERINFO_CHARS | PATH_CHARS | QUERY_CHARS;
-mark(letters, ALNUM | ALPHA | LOCAL | SCHEME | LABEL | unreserved);
-mark("0123456789", ALNUM | DIGIT | HEX | LOCAL | SCHEME | LABEL | unreserved);
+mark(letters, ALPHA | SCHEME | LABEL | unreserved);
+mark("0123456789", DIGIT | HEX | SCHEME | LABEL | unreserved);
 mark("abcdefABCDEF", HEX);
-mark(".!#$%&'*+/=?^_`{|}~-", LOCAL);
 mark("+.-", SCHEME);
 mark("-", LABEL);
 mark("-._~", unreserved);
@@ -60,7 +57,6 @@ const DOT = 0x2e;
 const HYPHEN = 0x2d;
 const COLON = 0x3a;
 const PERCENT = 0x25;
-const AT = 0x40;
 const SLASH = 0x2f;
 
 /** What {@link domainIn} found: not a domain, one whose last label is all digits, another. */
@@ -97,34 +93,6 @@ function domainIn(s: string, start: number, end: number): number {
     return INVALID;
   }
   return digits ? NUMERIC_LAST : VALID;
-}
-
-/** formats.ts isEmail: `local@domain`, the local part of `atext` and dots, the domain's labels as a hostname's. */
-export function emailIn(s: string): boolean {
-  const n = s.length;
-  let i = 0;
-  while (i < n && is(s.charCodeAt(i), LOCAL)) {
-    i++;
-  }
-  return i > 0 && i < n && s.charCodeAt(i) === AT && domainIn(s, i + 1, n) !== INVALID;
-}
-
-/** formats.ts isUuid: 8-4-4-4-12 hex digits. */
-export function uuidIn(s: string): boolean {
-  if (s.length !== 36) {
-    return false;
-  }
-  for (let i = 0; i < 36; i++) {
-    const c = s.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== HYPHEN) {
-        return false;
-      }
-    } else if (!is(c, HEX)) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /** formats.ts isHostname, on `s[start..end)`. */

@@ -1,24 +1,31 @@
 /*
  * The well-known string formats of `(grpckit.v1.field).string`: email, uuid,
  * hostname, ip, ipv4, ipv6 and uri. The definitions are protovalidate's, so a
- * rule means the same under both. They run on format-scan.ts's one-pass scanners.
+ * rule means the same under both. Email and UUID are regular expressions
+ * (V8 runs these faster than a loop over the characters); the others run on
+ * format-scan.ts's one-pass scanners.
  */
 
-import { emailIn, hostnameIn, ipv4In, ipv6In, uriIn, uuidIn } from "./format-scan.js";
+import { hostnameIn, ipv4In, ipv6In, uriIn } from "./format-scan.js";
+
+// https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address
+const emailPattern =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 /**
  * Whether `s` is an email address as the HTML standard defines a valid one
- * (https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address:
- * `local@domain`, ASCII), which deliberately excludes most of RFC 5322's
+ * (`local@domain`, ASCII), which deliberately excludes most of RFC 5322's
  * surprising forms (quoted local parts, comments, IP literals).
  */
 export function isEmail(s: string): boolean {
-  return emailIn(s);
+  return emailPattern.test(s);
 }
+
+const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** Whether `s` is a UUID in its 36-character text form (RFC 4122), of any version, in either case. */
 export function isUuid(s: string): boolean {
-  return uuidIn(s);
+  return uuidPattern.test(s);
 }
 
 function isAsciiAlnum(c: number): boolean {
