@@ -6,7 +6,7 @@
  * format-scan.ts's one-pass scanners.
  */
 
-import { hostnameIn, ipv4In, ipv6In, uriIn } from "./format-scan.js";
+import { hostnameIn, ipv4In, ipv6In, uriIn, utf8In } from "./format-scan.js";
 
 // https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address
 const emailPattern =
@@ -147,33 +147,13 @@ function isIpLiteral(s: string): boolean {
   return id.length > 0 && allowed(id, unreservedMarks) && decodesToUtf8(id) && isIpv6(s.slice(0, zone));
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
 /**
  * Whether a host or zone id that `allowed` accepted is UTF-8 once its
  * percent-encoded octets are decoded: RFC 3986 section 3.2.2 wants a reg-name's
  * octets to be UTF-8 (`foo%c3%96` is "fooÖ"; `foo%c3x%96` is not text).
  */
 function decodesToUtf8(s: string): boolean {
-  if (!s.includes("%")) {
-    return true;
-  }
-  const bytes = new Uint8Array(s.length);
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) === 0x25) {
-      bytes[n++] = Number.parseInt(s.slice(i + 1, i + 3), 16);
-      i += 2;
-    } else {
-      bytes[n++] = s.charCodeAt(i);
-    }
-  }
-  try {
-    strictUtf8.decode(bytes.subarray(0, n));
-    return true;
-  } catch {
-    return false;
-  }
+  return utf8In(s, 0, s.length);
 }
 
 /** `authority = [ userinfo "@" ] host [ ":" port ]` */
