@@ -6,7 +6,7 @@
 // (lib/snapshot.mjs), so that a rebuild of dist/ during a run changes nothing.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { runtimeDir } from "../lib/snapshot.mjs";
 
 export function exampleDir(root) {
@@ -19,13 +19,24 @@ let built = false;
 export function buildExample(root) {
   const out = exampleDir(root);
   if (built) return out;
+  compileGenerated(root, join(root, "generated-example"), out);
+  built = true;
+  return out;
+}
+
+/**
+ * Compiles the generated TypeScript below `source` (protoc-gen-es and grpckit
+ * output) to JavaScript in `out` (inside bench/.build), with "grpckit/codegen"
+ * imports pointing at the bench's copy of the runtime.
+ */
+export function compileGenerated(root, source, out) {
   const runtime = join(runtimeDir(root), "codegen.js");
   if (!existsSync(runtime)) {
     throw new Error("no copy of dist/runtime: bench/run.mjs takes it (after `npm run build`)");
   }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(root, "bench/.build"), { recursive: true });
-  const tsconfig = join(root, "bench/.build/tsconfig.example.json");
+  const tsconfig = join(root, `bench/.build/tsconfig.${basename(out)}.json`);
   writeFileSync(
     tsconfig,
     JSON.stringify(
@@ -39,10 +50,10 @@ export function buildExample(root) {
           // Type errors are the tests' business; the bench only needs the JavaScript.
           noCheck: true,
           types: [],
-          rootDir: "../../generated-example",
-          outDir: "example",
+          rootDir: relative(dirname(tsconfig), source),
+          outDir: relative(dirname(tsconfig), out),
         },
-        include: ["../../generated-example/**/*.ts"],
+        include: [`${relative(dirname(tsconfig), source)}/**/*.ts`],
       },
       null,
       2,
@@ -59,6 +70,5 @@ export function buildExample(root) {
     const text = readFileSync(file, "utf8");
     writeFileSync(file, text.replaceAll(' from "grpckit/codegen";', ` from "${to}";`));
   }
-  built = true;
   return out;
 }

@@ -79,7 +79,12 @@ async function loadCompiler(root) {
   return import(pathToFileURL(outfile).href);
 }
 
-export async function run({ root, rows, progress, quick }) {
+/**
+ * The message with its three CEL rules, and its validators: the expressions
+ * compiled (as the generator emits them), and grpckit's run-time fallback.
+ * The validate suite measures the compiled ones as its CEL family.
+ */
+export async function celValidators(root) {
   const desc = schema();
   const cel = await loadCompiler(root);
   const runtime = await import(runtimeUrl(root));
@@ -119,6 +124,11 @@ export async function run({ root, rows, progress, quick }) {
     celProgram(rules.tags.expression, { this: { list: "string" } }),
   );
 
+  return { desc, compiled, fallback, validInit, invalidInit, violations: 3 };
+}
+
+export async function run({ root, rows, progress, quick }) {
+  const { desc, compiled, fallback } = await celValidators(root);
   const protovalidate = createValidator();
   const iterations = quick ? 2_000 : 200_000;
   const rounds = quick ? 3 : 7;

@@ -90,7 +90,10 @@ export function validate<Desc extends DescMessage>(
     );
   }
   // One scratch array serves every call: checks are synchronous and do not nest calls to validate.
-  scratch.length = 0;
+  // It is empty unless a check threw; setting an array's length costs more than a small message's checks.
+  if (scratch.length !== 0) {
+    scratch.length = 0;
+  }
   validator.check(message, scratch, limit);
   if (limit !== undefined && scratch.length > limit) {
     scratch.length = Math.max(0, limit);
