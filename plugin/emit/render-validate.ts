@@ -4,9 +4,9 @@ import { updateValidationModel } from "../model/update-validation-model.js";
 import type { FileValidationModel, ValidationPlanner } from "../model/validation-model.js";
 import { validateModulePath, validationNames } from "../model/validation-names.js";
 import type { GrpckitOptions } from "../parameters.js";
+import { fieldRef } from "./render-masks.js";
 import { type Slot, Slots } from "./slots.js";
 import { template } from "./templates.js";
-import { fieldRef } from "./render-masks.js";
 import {
   checkFunction,
   type FunctionContext,

@@ -105,7 +105,8 @@ export function maskedCheckFunction(model: MessageValidationModel, ctx: UpdateFu
             writeField(out, field, ctx);
           } else {
             const whole = () => writeField(out, field, ctx);
-            const read = field.desc.oneof !== undefined ? `m.${field.desc.oneof.localName}.value` : `m.${field.desc.localName}`;
+            const read =
+              field.desc.oneof !== undefined ? `m.${field.desc.oneof.localName}.value` : `m.${field.desc.localName}`;
             const part = `${ctx.runtime("checkNestedMasked")}(${ctx.masked(target)}, ${read}, out, ${fieldPath(field.desc)}, limit, e.sub);`;
             out.ifElse("e.sub === undefined", whole, () => out.line(`if (${isSetCondition(field, "m")}) ${part}`));
           }

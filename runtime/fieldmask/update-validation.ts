@@ -1,7 +1,7 @@
 import { type DescField, type DescMessage, isFieldSet, type MessageShape, ScalarType } from "@bufbuild/protobuf";
+import { protectionOf } from "./field-behavior.js";
 import type { UpdateMaskSpec } from "./method-masks.js";
 import type { MaskEntry, MaskNode } from "./paths.js";
-import { protectionOf } from "./field-behavior.js";
 import { updateMaskTree } from "./update-mask.js";
 
 /*
@@ -75,7 +75,9 @@ export function updateValidationMask(
 
 function resourceSchema(resource: DescField): DescMessage {
   if (resource.fieldKind !== "message") {
-    throw new TypeError(`the update mask resource ${resource.parent.typeName}.${resource.name} must be a message field`);
+    throw new TypeError(
+      `the update mask resource ${resource.parent.typeName}.${resource.name} must be a message field`,
+    );
   }
   return resource.message;
 }

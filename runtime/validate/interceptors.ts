@@ -1,6 +1,8 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { invalidArgument } from "../bad-request.js";
 import type { RpcError } from "../errors.js";
+import type { UpdateMaskSpec } from "../fieldmask/method-masks.js";
+import { updateValidationMask } from "../fieldmask/update-validation.js";
 import type { AnyMessage, ClientInterceptor, ServerInterceptor } from "../interceptor.js";
 import {
   CheckedRequests,
@@ -8,8 +10,6 @@ import {
   streamMessage,
   withCheckedRequests,
 } from "../internal/checked-requests.js";
-import type { UpdateMaskSpec } from "../fieldmask/method-masks.js";
-import { updateValidationMask } from "../fieldmask/update-validation.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
 import type { Validator } from "./validator.js";
 import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "./violation.js";

@@ -94,7 +94,9 @@ export const UpdateBookRequestValidator: Validator<typeof UpdateBookRequestSchem
   }
   {
     const v = m.requestId;
-    if (!isUuid(v)) out.push({ field: "request_id", description: "must be a valid UUID", reason: "STRING_UUID" });
+    if (!(v === "")) {
+      if (!isUuid(v)) out.push({ field: "request_id", description: "must be a valid UUID", reason: "STRING_UUID" });
+    }
   }
 }, {
   // An update (AIP-134): the rules of the resource apply to the fields its update mask names.
@@ -110,7 +112,9 @@ export const UpdateBookRequestValidator: Validator<typeof UpdateBookRequestSchem
     }
     {
       const v = m.requestId;
-      if (!isUuid(v)) out.push({ field: "request_id", description: "must be a valid UUID", reason: "STRING_UUID" });
+      if (!(v === "")) {
+        if (!isUuid(v)) out.push({ field: "request_id", description: "must be a valid UUID", reason: "STRING_UUID" });
+      }
     }
   },
 });
@@ -400,7 +404,7 @@ export const UpdateBookRequestZod: z.ZodObject<{
     return z.custom<unknown>((v) => v !== undefined, { message: "is required", params: { reason: "REQUIRED" }, abort: true }).pipe(BookZod);
   },
   updateMask: z.custom<FieldMask>().optional(),
-  requestId: z.string().refine((v) => isUuid(v), { message: "must be a valid UUID", params: { reason: "STRING_UUID" } }).prefault(""),
+  requestId: z.string().refine((v) => v === "" || isUuid(v), { message: "must be a valid UUID", params: { reason: "STRING_UUID" } }).prefault(""),
 });
 
 /**
