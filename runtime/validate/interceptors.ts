@@ -1,8 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { invalidArgument } from "../bad-request.js";
 import type { RpcError } from "../errors.js";
-import type { UpdateMaskSpec } from "../fieldmask/method-masks.js";
-import { updateValidationMask } from "../fieldmask/update-validation.js";
+import { type UpdateMaskSpec, updateValidationMask } from "../fieldmask/index.js";
 import type { AnyMessage, ClientInterceptor, ServerInterceptor } from "../interceptor.js";
 import {
   CheckedRequests,

@@ -1,5 +1,5 @@
 import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
-import type { MaskNode } from "../fieldmask/paths.js";
+import type { MaskNode } from "../fieldmask/index.js";
 import { type FieldViolation, mapEntryPath, prefixViolations } from "./violation.js";
 
 // The method table's validator (see MethodSpec in service.ts: each concern adds its own property).
