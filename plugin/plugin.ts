@@ -45,7 +45,7 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning): Plugin
         if (rules.messages.length > 0) {
           const f = schema.generateFile(validateFileName(file));
           f.preamble(file);
-          renderValidateFile(f, rules, schema.options);
+          renderValidateFile(f, rules, schema.options, validation);
         }
         if (file.services.length > 0) {
           const model = buildFileModel(file, hasValidator); // throws for an auth rule that cannot work

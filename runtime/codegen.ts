@@ -21,6 +21,7 @@ export type { AuthRule } from "./auth/rule.js";
 export type { ServiceConfigJson } from "./client/service-config.js";
 export * from "./codegen-core.js";
 export type { MethodMasks } from "./fieldmask/method-masks.js";
+export type { MaskNode } from "./fieldmask/paths.js";
 export type { FieldMaskLike } from "./fieldmask/read-mask.js";
 export type { FieldMaskPaths } from "./fieldmask/typed.js";
 export { applyUpdateMask } from "./fieldmask/update-mask.js";
@@ -28,5 +29,14 @@ export type { HttpBinding } from "./http/binding.js";
 export * from "./validate/checks.js";
 export * from "./validate/formats.js";
 export { type PatternTester, re2Pattern } from "./validate/pattern.js";
-export { checkEntry, checkItem, checkNested, defineValidator, type Validator } from "./validate/validator.js";
+export {
+  checkEntry,
+  checkItem,
+  checkNested,
+  checkNestedMasked,
+  defineValidator,
+  type MaskedCheck,
+  type UpdateCheck,
+  type Validator,
+} from "./validate/validator.js";
 export { mapEntryPath } from "./validate/violation.js";

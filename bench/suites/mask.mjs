@@ -6,6 +6,11 @@
 // one process, measured side by side in interleaved rounds. The goal: pruning
 // costs less than 25% of toBinary. See bench/README.md.
 //
+// Also: what update-aware validation (AIP-134) costs per UpdateUser request
+// against validating every rule of the same request (docs/validation.md,
+// "Updates"): the mask node looked up from the request's paths, then the
+// generated update check.
+//
 //   npm run build && node bench/suites/mask.mjs     (alone, without run.mjs)
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -76,11 +81,24 @@ function sideBySide(fns, iterations, rounds) {
   );
 }
 
+/** The update masks of the update-aware validation rows; `undefined` is an empty mask. */
+export const updateMasks = {
+  "every rule (validator.check, as without update awareness)": null,
+  "update-aware, 1 path (display_name)": ["display_name"],
+  "update-aware, 2 paths (display_name, profile.address.city)": ["display_name", "profile.address.city"],
+  "update-aware, empty mask (the 5 fields the patch sets)": [],
+  "update-aware, * (every rule)": ["*"],
+};
+
 export async function run({ root, rows, progress, quick }) {
   const out = buildExample(root);
-  const { UserSchema } = await import(pathToFileURL(join(out, "ecommerce/v1/user_pb.js")).href);
+  const { UserSchema, UpdateUserRequestSchema } = await import(
+    pathToFileURL(join(out, "ecommerce/v1/user_pb.js")).href
+  );
+  const { UpdateUserRequestValidator } = await import(pathToFileURL(join(out, "ecommerce/v1/user_validate.js")).href);
+  const { UserService } = await import(pathToFileURL(join(out, "ecommerce/v1/user_grpckit.js")).href);
   const runtime = await import(runtimeUrl(root)); // the run's copy of the runtime
-  const { parseReadMask, applyReadMask } = runtime;
+  const { parseReadMask, applyReadMask, updateValidationMask } = runtime;
 
   const user = create(UserSchema, largeUserInit());
   const bytes = toBinary(UserSchema, user).length;
@@ -92,6 +110,33 @@ export async function run({ root, rows, progress, quick }) {
     const request = [...paths];
     fns[`prune: ${name}`] = () => applyReadMask(UserSchema, user, { paths: request }) !== user;
     fns[`toBinary of the pruned user: ${name}`] = () => toBinary(UserSchema, mask.apply(user)).length > 0;
+  }
+  // The patch of an update: the large user without the fields the server owns, with
+  // the 32 metadata entries its rules allow.
+  const { roles: _roles, createTime: _c, updateTime: _u, ...patch } = largeUserInit();
+  patch.metadata = Object.fromEntries(Object.entries(patch.metadata).slice(0, 32));
+  const update = UserService.methods.updateUser.masks.update;
+  const violations = [];
+  for (const [name, paths] of Object.entries(updateMasks)) {
+    const request = create(UpdateUserRequestSchema, {
+      user: patch,
+      updateMask: paths === null ? undefined : { paths: [...paths] },
+    });
+    fns[`validate: ${name}`] =
+      paths === null
+        ? () => {
+            violations.length = 0;
+            UpdateUserRequestValidator.check(request, violations, 101);
+            return violations.length === 0;
+          }
+        : () => {
+            violations.length = 0;
+            const node = updateValidationMask(update, request, 101);
+            if (node === undefined) UpdateUserRequestValidator.check(request, violations, 101);
+            else UpdateUserRequestValidator.update.check(request, violations, 101, node);
+            return violations.length === 0;
+          };
+    if (!fns[`validate: ${name}`]()) throw new Error(`the update request is invalid: ${JSON.stringify(violations)}`);
   }
   const iterations = quick ? 2_000 : 50_000;
   const rounds = quick ? 3 : 7;
@@ -116,6 +161,16 @@ export async function run({ root, rows, progress, quick }) {
       unit: "us",
       better: "lower",
       baseline: base,
+    });
+  }
+  const full = `validate UpdateUserRequest: ${Object.keys(updateMasks)[0]}`;
+  for (const name of Object.keys(updateMasks)) {
+    rows.add({
+      name: `validate UpdateUserRequest: ${name}`,
+      value: ns[`validate: ${name}`] / 1000,
+      unit: "us",
+      better: "lower",
+      ...(name === Object.keys(updateMasks)[0] ? {} : { baseline: full }),
     });
   }
 }

@@ -54,21 +54,25 @@ export function masksLiteral(f: GeneratedFile, slots: Slots, masks: MethodMasksM
   if (masks === undefined) {
     return "";
   }
-  const ref = (field: DescField) => {
-    const schema = slots.put(f.importSchema(field.parent));
-    return /^[A-Za-z_$][\w$]*$/.test(field.localName)
-      ? `${schema}.field.${field.localName}`
-      : `${schema}.field[${JSON.stringify(field.localName)}]`;
-  };
+  const ref = (field: DescField) => fieldRef(slots.put(f.importSchema(field.parent)), field);
   const parts: string[] = [];
   if (masks.read !== undefined) {
     const { field, target } = masks.read;
     parts.push(`read: { field: ${ref(field)}${target === undefined ? "" : `, target: ${ref(target)}`} }`);
   }
   if (masks.update !== undefined) {
-    parts.push(`update: { field: ${ref(masks.update.field)}, resource: ${ref(masks.update.resource)} }`);
+    const { field, resource, validateWholeResource } = masks.update;
+    const whole = validateWholeResource ? ", validateWholeResource: true" : "";
+    parts.push(`update: { field: ${ref(field)}, resource: ${ref(resource)}${whole} }`);
   }
   return `{ ${parts.join(", ")} }`;
+}
+
+/** The expression of a field's descriptor, given the expression of its message's schema: `UserSchema.field.userId`. */
+export function fieldRef(schema: string, field: DescField): string {
+  return /^[A-Za-z_$][\w$]*$/.test(field.localName)
+    ? `${schema}.field.${field.localName}`
+    : `${schema}.field[${JSON.stringify(field.localName)}]`;
 }
 
 /** Prints the path types and update helpers of a file whose methods have masks; nothing otherwise. */

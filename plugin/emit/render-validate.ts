@@ -1,11 +1,19 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile, ImportSymbol } from "@bufbuild/protoplugin";
-import type { FileValidationModel } from "../model/validation-model.js";
+import { updateValidationModel } from "../model/update-validation-model.js";
+import type { FileValidationModel, ValidationPlanner } from "../model/validation-model.js";
 import { validateModulePath, validationNames } from "../model/validation-names.js";
 import type { GrpckitOptions } from "../parameters.js";
+import { fieldRef } from "./render-masks.js";
 import { type Slot, Slots } from "./slots.js";
 import { template } from "./templates.js";
-import { checkFunction, type FunctionContext } from "./validate-function.js";
+import {
+  checkFunction,
+  type FunctionContext,
+  maskedCheckFunction,
+  type UpdateFunctionContext,
+  updateCheckFunction,
+} from "./validate-function.js";
 import { type ZodContext, zodSchema } from "./validate-zod.js";
 
 interface ConstantView {
@@ -21,6 +29,15 @@ interface MessageView {
   readonly body: string;
   /** `m, out`, and `limit` when the body stops at the violations' limit (it has loops or nested messages). */
   readonly params: string;
+  /** The update check of a request with an update mask (update-validation-model.ts). */
+  readonly update: { readonly resource: string; readonly body: string } | undefined;
+}
+
+interface MaskedView {
+  readonly typeName: string;
+  readonly name: string;
+  readonly schema: Slot;
+  readonly body: string;
 }
 
 interface ZodView {
@@ -32,9 +49,10 @@ interface ZodView {
 }
 
 interface FileView {
-  readonly rt: { readonly Validator: Slot; readonly defineValidator: Slot };
+  readonly rt: { readonly Validator: Slot; readonly defineValidator: Slot; readonly MaskedCheck: Slot };
   readonly constants: readonly ConstantView[];
   readonly messages: readonly MessageView[];
+  readonly masked: readonly MaskedView[];
   readonly zodSchemas: readonly ZodView[];
 }
 
@@ -45,7 +63,12 @@ const render = template<FileView>("validate.ts.hbs");
  * module constants (patterns, sets), then a validator for each message that
  * gets one, then (unless `validate_zod=false`) their zod schemas.
  */
-export function renderValidateFile(f: GeneratedFile, model: FileValidationModel, options: GrpckitOptions): void {
+export function renderValidateFile(
+  f: GeneratedFile,
+  model: FileValidationModel,
+  options: GrpckitOptions,
+  planner: ValidationPlanner,
+): void {
   const slots = new Slots();
   const imports = new Map<string, Slot>();
   const cached = (key: string, make: () => ImportSymbol): Slot => {
@@ -83,14 +106,56 @@ export function renderValidateFile(f: GeneratedFile, model: FileValidationModel,
     runtime: (name) => runtime(name),
     validator: (desc) => ref(desc, "validator"),
   };
+  // The masked checks of the types requests of this file update, local to the file.
+  const masked: MaskedView[] = [];
+  const maskedNames = new Map<DescMessage, string>();
+  const maskedTaken = new Set<string>();
+  const maskedWritten = new Set<DescMessage>();
+  const upd: UpdateFunctionContext = {
+    ...fn,
+    masked: (desc) => {
+      let name = maskedNames.get(desc);
+      if (name === undefined) {
+        const offset = desc.file.proto.package.length > 0 ? desc.file.proto.package.length + 1 : 0;
+        const id = `masked$${desc.typeName.substring(offset).replace(/\./g, "_")}`;
+        name = id;
+        for (let i = 1; maskedTaken.has(name); i++) name = `${id}$${i}`;
+        maskedTaken.add(name);
+        maskedNames.set(desc, name);
+      }
+      return name;
+    },
+  };
+  const schemaOf = (desc: DescMessage) => cached(`schema:${desc.typeName}`, () => f.importSchema(desc));
   const messages = model.messages.map((m): MessageView => {
     const names = validationNames(m.desc);
+    const update = updateValidationModel(m, planner);
+    if (update !== undefined) {
+      for (const type of update.masked) {
+        if (!maskedWritten.has(type.desc)) {
+          maskedWritten.add(type.desc);
+          masked.push({
+            typeName: type.desc.typeName,
+            name: upd.masked(type.desc),
+            schema: schemaOf(type.desc),
+            body: maskedCheckFunction(type, upd),
+          });
+        }
+      }
+    }
     return {
       typeName: m.desc.typeName,
       validatorName: names.validator,
       exportValidator: slots.put(f.export("const", names.validator)),
-      schema: cached(`schema:${m.desc.typeName}`, () => f.importSchema(m.desc)),
+      schema: schemaOf(m.desc),
       ...checkFunction(m, fn),
+      update:
+        update === undefined
+          ? undefined
+          : {
+              resource: fieldRef(schemaOf(m.desc), update.resource.desc),
+              body: updateCheckFunction(m, update, upd),
+            },
     };
   });
   let zodSchemas: ZodView[] = [];
@@ -115,9 +180,14 @@ export function renderValidateFile(f: GeneratedFile, model: FileValidationModel,
     });
   }
   const view: FileView = {
-    rt: { Validator: runtime("Validator", true), defineValidator: runtime("defineValidator") },
+    rt: {
+      Validator: runtime("Validator", true),
+      defineValidator: runtime("defineValidator"),
+      MaskedCheck: runtime("MaskedCheck", true),
+    },
     constants,
     messages,
+    masked,
     zodSchemas,
   };
   slots.print(f, render(view).trim());

@@ -1,5 +1,7 @@
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { partialTarget, type UpdateValidationModel } from "../model/update-validation-model.js";
 import {
+  type FieldModel,
   hasChecks,
   type ListFieldModel,
   type MapFieldModel,
@@ -28,10 +30,16 @@ import {
 
 /** What the straight-line validator needs besides the checks' helpers. */
 export interface FunctionContext extends CheckContext {
-  /** The runtime's checkNested / checkItem / checkEntry / mapEntryPath. */
-  runtime(name: "checkNested" | "checkItem" | "checkEntry" | "mapEntryPath"): string;
+  /** The runtime's checkNested / checkItem / checkEntry / mapEntryPath / checkNestedMasked. */
+  runtime(name: "checkNested" | "checkItem" | "checkEntry" | "mapEntryPath" | "checkNestedMasked"): string;
   /** The validator of a message type (a local name, or an import). */
   validator(desc: DescMessage): string;
+}
+
+/** What the checks of an update (update-validation-model.ts) need besides the validator's. */
+export interface UpdateFunctionContext extends FunctionContext {
+  /** The local name of the masked check of a message type. */
+  masked(desc: DescMessage): string;
 }
 
 /**
@@ -54,22 +62,87 @@ export function checkFunction(model: MessageValidationModel, ctx: FunctionContex
   return { params: out.usesLimit ? "m, out, limit" : "m, out", body: out.text() };
 }
 
-function writeCheckFunctionBody(out: Lines, model: MessageValidationModel, ctx: FunctionContext): void {
+/**
+ * The update check of a request (`UpdateCheck.check`: `m, out, limit, mask`):
+ * its validator's checks, but the resource field's message is checked with
+ * the masked check of its type, on the fields of `mask`.
+ */
+export function updateCheckFunction(
+  request: MessageValidationModel,
+  update: UpdateValidationModel,
+  ctx: UpdateFunctionContext,
+): string {
+  const { desc, value } = update.resource;
+  const nested = `${ctx.runtime("checkNestedMasked")}(${ctx.masked(value.nested)}, v, out, ${fieldPath(desc)}, limit, mask);`;
+  // Two levels in: the body of `check` in the update object.
+  const body = new Lines(2);
+  writeCheckFunctionBody(body, request, ctx, { field: desc, nested });
+  return body.text();
+}
+
+/**
+ * The masked check of a message type (`MaskedCheck`: `m, out, limit, mask`):
+ * for each entry of the mask node, in field order, the checks of that field,
+ * as the validator has them when the entry names the field whole; when it
+ * names part of a message field, the masked check of the field's type on
+ * that part, if the message is set. Rules of the message as a whole
+ * (required oneofs, message oneof rules) are left out: they apply where the
+ * mask names the message whole, and the validator checks it then.
+ */
+export function maskedCheckFunction(model: MessageValidationModel, ctx: UpdateFunctionContext): string {
+  const out = new Lines();
+  out.block("for (const e of mask.entries)", () => {
+    out.line(STOP);
+    out.block("switch (e.field.number)", () => {
+      for (const field of model.fields) {
+        if (model.ignored.has(field.desc) || !hasChecks(field)) {
+          continue;
+        }
+        out.line(`case ${field.desc.number}:`);
+        out.indented(() => {
+          const target = partialTarget(model, field);
+          if (target === undefined) {
+            writeField(out, field, ctx);
+          } else {
+            const whole = () => writeField(out, field, ctx);
+            const read =
+              field.desc.oneof !== undefined ? `m.${field.desc.oneof.localName}.value` : `m.${field.desc.localName}`;
+            const part = `${ctx.runtime("checkNestedMasked")}(${ctx.masked(target)}, ${read}, out, ${fieldPath(field.desc)}, limit, e.sub);`;
+            out.ifElse("e.sub === undefined", whole, () => out.line(`if (${isSetCondition(field, "m")}) ${part}`));
+          }
+          out.line("break;");
+        });
+      }
+    });
+  });
+  return out.text();
+}
+
+function writeField(out: Lines, field: FieldModel, ctx: FunctionContext, nested?: string): void {
+  switch (field.kind) {
+    case "singular":
+      singular(out, field, ctx, nested);
+      break;
+    case "list":
+      list(out, field, ctx);
+      break;
+    case "map":
+      map(out, field, ctx);
+      break;
+  }
+}
+
+function writeCheckFunctionBody(
+  out: Lines,
+  model: MessageValidationModel,
+  ctx: FunctionContext,
+  resource?: { readonly field: DescField; readonly nested: string },
+): void {
   for (const field of model.fields) {
     if (model.ignored.has(field.desc) || !hasChecks(field)) {
       continue;
     }
-    switch (field.kind) {
-      case "singular":
-        singular(out, field, ctx);
-        break;
-      case "list":
-        list(out, field, ctx);
-        break;
-      case "map":
-        map(out, field, ctx);
-        break;
-    }
+    writeField(out, field, ctx, field.desc === resource?.field ? resource.nested : undefined);
   }
   for (const oneof of model.requiredOneofs) {
     const { description, reason } = oneofRequiredViolation(oneof);
@@ -87,9 +160,10 @@ function writeCheckFunctionBody(out: Lines, model: MessageValidationModel, ctx: 
 /** Lines of code at an indentation, two spaces per level, starting inside the function. */
 class Lines {
   private readonly lines: string[] = [];
-  private depth = 1;
   /** Whether a line uses the `limit` parameter. */
   usesLimit = false;
+
+  constructor(private depth = 1) {}
 
   /** A line that uses `limit`. */
   limited(code: string): void {
@@ -99,6 +173,13 @@ class Lines {
 
   line(code: string): void {
     this.lines.push(`${"  ".repeat(this.depth)}${code}`);
+  }
+
+  /** The lines `body` writes, one level deeper. */
+  indented(body: () => void): void {
+    this.depth++;
+    body();
+    this.depth--;
   }
 
   /** `head {`, the lines `body` writes one level deeper, `}`; a bare block without a head. */
@@ -190,10 +271,12 @@ function fieldPath(field: DescField): string {
   return JSON.stringify(field.name);
 }
 
-function singular(out: Lines, field: SingularFieldModel, ctx: FunctionContext): void {
+/** A singular field's checks; `nestedCall` replaces the check of its message (for an update's resource). */
+function singular(out: Lines, field: SingularFieldModel, ctx: FunctionContext, nestedCall?: string): void {
   const { desc, value } = field;
   const path = fieldPath(desc);
-  const nested = (validator: string) => `${ctx.runtime("checkNested")}(${validator}, v, out, ${path}, limit);`;
+  const nested = (validator: string) =>
+    nestedCall ?? `${ctx.runtime("checkNested")}(${validator}, v, out, ${path}, limit);`;
   const check = () => writeValue(out, value, "v", path, ctx, nested);
   const oneof = desc.oneof;
   if (oneof !== undefined || field.presence === "own-property") {

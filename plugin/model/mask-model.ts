@@ -26,6 +26,11 @@ export interface ReadMaskModel {
 export interface UpdateMaskModel {
   readonly field: DescField;
   readonly resource: DescField & { readonly fieldKind: "message" };
+  /**
+   * `(grpckit.v1.method).update_mask.validate_whole_resource`: validation
+   * checks every rule of the resource, not only those of the masked fields.
+   */
+  readonly validateWholeResource: boolean;
 }
 
 export interface MethodMasksModel {
@@ -51,7 +56,9 @@ const FIELD_MASK = "google.protobuf.FieldMask";
  */
 export function methodMasksModel(method: DescMethod): MethodMasksModel | undefined {
   const where = new Where(method);
-  const rule = hasOption(method, methodOption) ? getOption(method, methodOption).readMask : undefined;
+  const policy = hasOption(method, methodOption) ? getOption(method, methodOption) : undefined;
+  const rule = policy?.readMask;
+  const updateRule = policy?.updateMask;
   const marked = method.input.fields.filter((field) => hasOption(field, maskOption));
   for (const field of marked) {
     const option = getOption(field, maskOption);
@@ -68,15 +75,9 @@ export function methodMasksModel(method: DescMethod): MethodMasksModel | undefin
       where.fail(`field ${field.name}: (grpckit.v1.mask).resource_field is only for an update mask`, "remove it");
     }
   }
-  const roleOf = (field: DescField) =>
-    hasOption(field, maskOption) ? getOption(field, maskOption).role.case : undefined;
-  const readFields = method.input.fields.filter(
-    (f) => roleOf(f) === "read" || (f.name === "read_mask" && isFieldMask(f) && roleOf(f) === undefined),
-  );
-  const updateFields = method.input.fields.filter(
-    (f) => roleOf(f) === "update" || (f.name === "update_mask" && isFieldMask(f) && roleOf(f) === undefined),
-  );
-  const declared = rule !== undefined || marked.length > 0;
+  const readFields = maskFields(method.input, "read");
+  const updateFields = maskFields(method.input, "update");
+  const declared = rule !== undefined || updateRule !== undefined || marked.length > 0;
   if (method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming") {
     if (declared) {
       where.fail(
@@ -102,7 +103,18 @@ export function methodMasksModel(method: DescMethod): MethodMasksModel | undefin
   }
   const read = readField === undefined ? undefined : readModel(method, readField, rule?.responseField ?? "", where);
   const updateField = updateFields[0];
-  const update = updateField === undefined ? undefined : updateModel(method, updateField, where);
+  const update =
+    updateField === undefined
+      ? undefined
+      : updateModel(method, updateField, updateRule?.validateWholeResource === true, where);
+  if (updateRule !== undefined && update === undefined) {
+    where.fail(
+      `(grpckit.v1.method).update_mask is set but ${method.input.typeName} has no update mask${updateField === undefined ? "" : " with a resource"}`,
+      updateField === undefined
+        ? "add `google.protobuf.FieldMask update_mask`, or remove the option"
+        : `mark ${updateField.name} [(grpckit.v1.mask) = {update: true, resource_field: "..."}], or remove the option`,
+    );
+  }
   return read === undefined && update === undefined ? undefined : { read, update };
 }
 
@@ -127,13 +139,52 @@ function readModel(method: DescMethod, field: DescField, responseField: string, 
   return { field, target, resource };
 }
 
-function updateModel(method: DescMethod, field: DescField, where: Where): UpdateMaskModel | undefined {
+/** The request's FieldMask fields marked for `role`, or named by the convention (`read_mask`, `update_mask`). */
+function maskFields(input: DescMessage, role: "read" | "update"): DescField[] {
+  const roleOf = (field: DescField) =>
+    hasOption(field, maskOption) ? getOption(field, maskOption).role.case : undefined;
+  return input.fields.filter(
+    (f) => roleOf(f) === role || (f.name === `${role}_mask` && isFieldMask(f) && roleOf(f) === undefined),
+  );
+}
+
+/**
+ * The update mask of a request message and the field holding the resource it
+ * updates, when the message declares exactly one update mask and its
+ * resource is known; as {@link methodMasksModel} finds them, without its
+ * errors. What the validators of a request rely on: the method (and its
+ * errors) is not known where the message is generated.
+ */
+export function requestUpdateMask(
+  input: DescMessage,
+): { readonly field: DescField; readonly resource: DescField & { readonly fieldKind: "message" } } | undefined {
+  const fields = maskFields(input, "update");
+  const field = fields[0];
+  if (fields.length !== 1 || field === undefined) {
+    return undefined;
+  }
+  const { resource } = resourceCandidates(input, field);
+  return resource === undefined ? undefined : { field, resource };
+}
+
+function resourceCandidates(input: DescMessage, field: DescField) {
   const explicit = hasOption(field, maskOption);
   const named = explicit ? getOption(field, maskOption).resourceField : "";
-  const candidates = method.input.fields.filter(
+  const candidates = input.fields.filter(
     (f): f is DescField & { fieldKind: "message" } => f.fieldKind === "message" && !isFieldMask(f),
   );
-  const resource = named !== "" ? candidates.find((f) => f.name === named) : candidates[0];
+  const resource =
+    named !== "" ? candidates.find((f) => f.name === named) : candidates.length === 1 ? candidates[0] : undefined;
+  return { explicit, named, candidates, resource };
+}
+
+function updateModel(
+  method: DescMethod,
+  field: DescField,
+  validateWholeResource: boolean,
+  where: Where,
+): UpdateMaskModel | undefined {
+  const { explicit, named, candidates, resource } = resourceCandidates(method.input, field);
   if (named !== "" && resource === undefined) {
     where.fail(
       `(grpckit.v1.mask).resource_field of ${field.name} names "${named}", which is not a message field of ${method.input.typeName}`,
@@ -155,7 +206,7 @@ function updateModel(method: DescMethod, field: DescField, where: Where): Update
   if (resource === undefined) {
     throw new Error("unreachable: checked above");
   }
-  return { field, resource };
+  return { field, resource, validateWholeResource };
 }
 
 function isFieldMask(field: DescField): boolean {

@@ -481,6 +481,16 @@ export class ValidationPlanner {
     return { file, messages };
   }
 
+  /**
+   * The validation model of any message of the run, for checks generated
+   * outside its own file (the update checks of a request: see
+   * update-validation-model.ts). Throws a {@link RuleError} as
+   * {@link fileModel} does.
+   */
+  modelOf(desc: DescMessage): MessageValidationModel {
+    return this.messageModel(desc);
+  }
+
   private messageModel(desc: DescMessage): MessageValidationModel {
     const messageRules = messageRulesOf(desc);
     const oneofRules = messageOneofRules(desc, messageRules);

@@ -40,4 +40,11 @@ export interface UpdateMaskSpec {
   readonly field: DescField;
   /** The request's message field that holds the resource (e.g. `UpdateUserRequest.user`). */
   readonly resource: DescField;
+  /**
+   * Validation checks every rule of the resource, as without a mask
+   * (`(grpckit.v1.method).update_mask.validate_whole_resource`). By default
+   * the resource's rules apply only to the fields the mask names and to the
+   * resource's identifier: see docs/validation.md.
+   */
+  readonly validateWholeResource?: boolean | undefined;
 }

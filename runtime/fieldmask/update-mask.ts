@@ -73,6 +73,26 @@ export function parseUpdateMask<Desc extends DescMessage>(
   return parse(schema, paths, maxProblems) as UpdateMask<Desc> | PathProblem[];
 }
 
+/**
+ * What an update mask of `schema` names, for validation: the tree of its
+ * paths, `everything` for `*`, `implied` for an empty mask, `invalid` for a
+ * mask {@link parseUpdateMask} refuses (the mask interceptor answers it).
+ */
+export function updateMaskTree(
+  schema: DescMessage,
+  paths: readonly string[],
+  maxProblems: number,
+): MaskNode | "everything" | "implied" | "invalid" {
+  const parsed = parse(schema, paths, maxProblems);
+  if (Array.isArray(parsed)) {
+    return "invalid";
+  }
+  if (parsed.tree !== undefined) {
+    return parsed.tree;
+  }
+  return parsed.kind === "everything" ? "everything" : "implied";
+}
+
 function parse(
   schema: DescMessage,
   paths: readonly string[],

@@ -9,16 +9,9 @@
  */
 
 import type { SecondsAndNanos } from "./checks.js";
+import { celFail } from "./rule-error.js";
 
-/** A CEL runtime error (overflow, division by zero, no such key, index out of range, a failing fallback evaluation). */
-export class CelEvalError extends Error {
-  override readonly name = "CelEvalError";
-}
-
-/** Throws a {@link CelEvalError}: an expression position that is an error in CEL. */
-export function celFail(message: string): never {
-  throw new CelEvalError(message);
-}
+export { CelEvalError, celFail } from "./rule-error.js";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

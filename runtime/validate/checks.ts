@@ -4,7 +4,7 @@
  * the UTF-16 length alone cannot decide, and nothing allocates.
  */
 
-import { CelEvalError } from "./cel-ops.js";
+import { CelEvalError } from "./rule-error.js";
 
 /** The number of Unicode code points of `s`: a surrogate pair counts once, a lone surrogate once. */
 export function codePointCount(s: string): number {

@@ -13,8 +13,11 @@ export {
   checkEntry,
   checkItem,
   checkNested,
+  checkNestedMasked,
   defineValidator,
   getValidator,
+  type MaskedCheck,
+  type UpdateCheck,
   type Validator,
   validate,
 } from "./validator.js";

@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { invalidArgument } from "../bad-request.js";
 import { Code, RpcError } from "../errors.js";
+import { type UpdateMaskSpec, updateValidationMask } from "../fieldmask/index.js";
 import type { AnyMessage, ClientInterceptor, ServerInterceptor } from "../interceptor.js";
 import {
   CheckedRequests,
@@ -23,6 +24,42 @@ export interface ValidationOptions {
    * `limits.maxViolations`.
    */
   maxViolations?: number | undefined;
+  /**
+   * The method's update mask (its table's `masks.update`): the resource's
+   * rules then apply to the fields the request's mask names (AIP-134; see
+   * docs/validation.md), unless `validateWholeResource` is set. The server
+   * passes it for each method that has one.
+   */
+  update?: UpdateMaskSpec | undefined;
+}
+
+type Check = (message: AnyMessage, out: FieldViolation[], limit: number) => void;
+
+/**
+ * How requests of a method are checked: with the validator's `check`, or,
+ * for an update whose validator has an update check for the same resource,
+ * with the rules restricted to the request's mask. Decided once per method:
+ * a method without an update mask pays nothing per call.
+ */
+function requestCheck(validator: Validator, update: UpdateMaskSpec | undefined): Check {
+  const updateCheck = validator.update;
+  if (
+    update === undefined ||
+    update.validateWholeResource === true ||
+    updateCheck === undefined ||
+    updateCheck.resource.number !== update.resource.number ||
+    update.resource.parent.typeName !== validator.schema.typeName
+  ) {
+    return (message, out, limit) => validator.check(message, out, limit);
+  }
+  return (message, out, limit) => {
+    const mask = updateValidationMask(update, message, limit);
+    if (mask === undefined) {
+      validator.check(message, out, limit);
+    } else {
+      updateCheck.check(message, out, limit, mask);
+    }
+  };
 }
 
 /**
@@ -35,6 +72,7 @@ export interface ValidationOptions {
  */
 function check(
   validator: Validator,
+  run: Check,
   message: AnyMessage,
   position: number | undefined,
   maxViolations: number,
@@ -43,7 +81,7 @@ function check(
   const what = () =>
     position === undefined ? validator.schema.typeName : streamMessage(validator.schema.typeName, position);
   try {
-    validator.check(message, out, maxViolations + 1);
+    run(message, out, maxViolations + 1);
   } catch (error) {
     if (error instanceof CelEvalError) {
       return new RpcError(Code.INVALID_ARGUMENT, `invalid ${what()}: ${error.message}`);
@@ -65,13 +103,14 @@ function check(
  */
 export function requestValidation(validator: Validator, options: ValidationOptions = {}): ServerInterceptor {
   const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
-  const inStream: RequestCheck = (message, position) => check(validator, message, position, maxViolations);
+  const run = requestCheck(validator, options.update);
+  const inStream: RequestCheck = (message, position) => check(validator, run, message, position, maxViolations);
   // Not async for one request: a valid one goes straight on, without a frame or a hop of its own.
   return (next) => (call) => {
     if (call.requestStream) {
       return withCheckedRequests(next, call, inStream);
     }
-    const failure = check(validator, call.request, undefined, maxViolations);
+    const failure = check(validator, run, call.request, undefined, maxViolations);
     return failure === undefined ? next(call) : Promise.reject(failure);
   };
 }
@@ -81,7 +120,10 @@ export function requestValidation(validator: Validator, options: ValidationOptio
 registerSchemaInterceptor("validation", (method, { options }) =>
   method.inputValidator === undefined
     ? undefined
-    : requestValidation(method.inputValidator as Validator, { maxViolations: options.limits?.maxViolations }),
+    : requestValidation(method.inputValidator as Validator, {
+        maxViolations: options.limits?.maxViolations,
+        update: method.masks?.update,
+      }),
 );
 
 /**
@@ -95,20 +137,27 @@ registerSchemaInterceptor("validation", (method, { options }) =>
  */
 export function clientValidation(options: ValidationOptions = {}): ClientInterceptor {
   const maxViolations = options.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
+  const checks = new WeakMap<object, Check>();
   return (next) => async (call) => {
     const validator = call.method.inputValidator as Validator<DescMessage> | undefined;
     if (validator === undefined) {
       return next(call);
     }
+    let run = checks.get(call.method);
+    if (run === undefined) {
+      run = requestCheck(validator, call.method.masks?.update);
+      checks.set(call.method, run);
+    }
     if (!call.requestStream) {
-      const failure = check(validator, call.request, undefined, maxViolations);
+      const failure = check(validator, run, call.request, undefined, maxViolations);
       if (failure !== undefined) {
         throw failure;
       }
       return next(call);
     }
+    const stream = run;
     const checked = new CheckedRequests(call.requests, (message, position) =>
-      check(validator, message, position, maxViolations),
+      check(validator, stream, message, position, maxViolations),
     );
     return next({ ...call, requests: checked.messages() });
   };

@@ -1,4 +1,5 @@
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { DescField, DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { MaskNode } from "../fieldmask/index.js";
 import { type FieldViolation, mapEntryPath, prefixViolations } from "./violation.js";
 
 // The method table's validator (see MethodSpec in service.ts: each concern adds its own property).
@@ -30,7 +31,37 @@ export interface Validator<Desc extends DescMessage = DescMessage> {
    * every violation.
    */
   check(message: MessageShape<Desc>, out: FieldViolation[], limit?: number): void;
+  /**
+   * For a request with an update mask (AIP-134) whose resource has rules:
+   * the check of an update. Generated beside `check`; the server picks it
+   * per call from the method's update mask (see docs/validation.md).
+   */
+  readonly update?: UpdateCheck<Desc> | undefined;
 }
+
+/**
+ * The check of a request that updates a resource through an update mask:
+ * the request's rules, but the resource's only for the fields `mask` names.
+ */
+export interface UpdateCheck<Desc extends DescMessage = DescMessage> {
+  /** The request field that holds the resource (e.g. `UpdateUserRequest.user`). */
+  readonly resource: DescField;
+  /**
+   * Appends the violations of `message` to `out`, as {@link Validator.check}
+   * does, checking in the resource only the fields of `mask`, a node of the
+   * resource's type. A rule of a message as a whole (a required oneof, a
+   * message oneof rule) applies only to a message the mask names whole.
+   */
+  check(message: MessageShape<Desc>, out: FieldViolation[], limit: number, mask: MaskNode): void;
+}
+
+/** A generated check of the fields of `mask` in one message (see {@link UpdateCheck}). */
+export type MaskedCheck<Desc extends DescMessage = DescMessage> = (
+  message: MessageShape<Desc>,
+  out: FieldViolation[],
+  limit: number,
+  mask: MaskNode,
+) => void;
 
 const registry = new Map<string, Validator>();
 
@@ -42,8 +73,9 @@ const registry = new Map<string, Validator>();
 export function defineValidator<Desc extends DescMessage>(
   schema: Desc,
   check: (message: MessageShape<Desc>, out: FieldViolation[], limit: number) => void,
+  update?: UpdateCheck<Desc>,
 ): Validator<Desc> {
-  const validator: Validator<Desc> = { schema, check };
+  const validator: Validator<Desc> = update === undefined ? { schema, check } : { schema, check, update };
   registry.set(schema.typeName, validator as unknown as Validator);
   return validator;
 }
@@ -111,6 +143,22 @@ export function checkNested<Desc extends DescMessage>(
 ): void {
   const from = out.length;
   validator.check(message, out, limit);
+  if (out.length !== from) {
+    prefixViolations(out, from, path);
+  }
+}
+
+/** Checks the fields of `mask` in a nested message; the violations' paths start at `path`. */
+export function checkNestedMasked<Desc extends DescMessage>(
+  check: MaskedCheck<Desc>,
+  message: MessageShape<Desc>,
+  out: FieldViolation[],
+  path: string,
+  limit: number,
+  mask: MaskNode,
+): void {
+  const from = out.length;
+  check(message, out, limit, mask);
   if (out.length !== from) {
     prefixViolations(out, from, path);
   }

@@ -189,6 +189,23 @@ const bad: { what: string; body: string; error: string }[] = [
     error:
       '(grpckit.v1.mask).resource_field of p names "nope", which is not a message field of bad.v1.{case}.Req; name the request field that holds the resource',
   },
+  {
+    what: "an update mask rule without an update mask",
+    body: "rpc M(Req) returns (Res) { option (grpckit.v1.method).update_mask.validate_whole_resource = true; }\n}\nmessage Req { Res r = 1; }\nmessage Res {}",
+    error:
+      "(grpckit.v1.method).update_mask is set but bad.v1.{case}.Req has no update mask; add `google.protobuf.FieldMask update_mask`, or remove the option",
+  },
+  {
+    what: "an update mask rule where the update mask's resource is not known",
+    body: "rpc M(Req) returns (Res) { option (grpckit.v1.method).update_mask = {}; }\n}\nmessage Req { google.protobuf.FieldMask update_mask = 1; Res a = 2; Res b = 3; }\nmessage Res {}",
+    error:
+      '(grpckit.v1.method).update_mask is set but bad.v1.{case}.Req has no update mask with a resource; mark update_mask [(grpckit.v1.mask) = {update: true, resource_field: "..."}], or remove the option',
+  },
+  {
+    what: "an update mask rule on a method with a request stream",
+    body: "rpc M(stream Req) returns (Res) { option (grpckit.v1.method).update_mask.validate_whole_resource = true; }\n}\nmessage Req { google.protobuf.FieldMask update_mask = 1; Res a = 2; }\nmessage Res {}",
+    error: "field masks are declared on a method with a request stream; only methods with one request have masks",
+  },
 ];
 
 const caseName = (i: number) => `c${String(i + 1).padStart(2, "0")}`;

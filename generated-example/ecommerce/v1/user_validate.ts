@@ -2,17 +2,19 @@
 // @generated from file ecommerce/v1/user.proto (package ecommerce.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit/codegen";
-import { checkItem, checkNested, compareTimeToNow, defineValidator, fewerCharsThan, hasDuplicates, isEmail, isUri, isValidTimestamp, mapEntryPath, moreCharsThan } from "grpckit/codegen";
+import type { MaskedCheck, Validator } from "grpckit/codegen";
+import { checkItem, checkNested, checkNestedMasked, compareTimeToNow, defineValidator, fewerCharsThan, hasDuplicates, isEmail, isUri, isValidTimestamp, mapEntryPath, moreCharsThan } from "grpckit/codegen";
 import type { CreateUserError } from "./user_pb.js";
 import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, ProfileSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserSchema } from "./user_pb.js";
 import { AddressValidator, AddressZod } from "./common_validate.js";
+import { AddressSchema } from "./common_pb.js";
 import { z } from "zod";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 
 const $pattern0 = /^(?:[\p{M}\p{Z}\p{Co}\p{Cn}\p{Cs}\u{115F}\u{1160}\u{3164}\u{FFA0}\u{2800}]|[^\P{Cf}\u{202A}-\u{202E}\u{2066}-\u{2069}])*(?:[\p{N}\p{P}]|[^\P{L}\u{115F}\u{1160}\u{3164}\u{FFA0}]|[^\P{S}\u{2800}])[^\p{Cc}\u{202A}-\u{202E}\u{2066}-\u{2069}]*$/u;
 const $pattern1 = /^[a-z][a-z0-9_\-]{0,31}$/u;
 const $pattern2 = /^\+[1-9][0-9]{1,14}$/u;
+const $pattern3 = /^[A-Z]{2}$/u;
 
 /**
  * Checks a `ecommerce.v1.User` against the rules of its .proto: pass it to
@@ -25,17 +27,14 @@ export const UserValidator: Validator<typeof UserSchema> = defineValidator(UserS
   }
   {
     const v = m.email;
-    if (!(v === "")) {
-      if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
-      if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
-    }
+    if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
+    if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
   }
   {
     const v = m.displayName;
-    if (!(v === "")) {
-      if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
-      if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", reason: "STRING_PATTERN" });
-    }
+    if (fewerCharsThan(v, 1)) out.push({ field: "display_name", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
+    if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
+    if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", reason: "STRING_PATTERN" });
   }
   {
     const v = m.profile;
@@ -194,6 +193,19 @@ export const UpdateUserRequestValidator: Validator<typeof UpdateUserRequestSchem
       checkNested(UserValidator, v, out, "user", limit);
     }
   }
+}, {
+  // An update (AIP-134): the rules of the resource apply to the fields its update mask names.
+  resource: UpdateUserRequestSchema.field.user,
+  check: (m, out, limit, mask) => {
+    {
+      const v = m.user;
+      if (v === undefined) {
+        out.push({ field: "user", description: "is required", reason: "REQUIRED" });
+      } else {
+        checkNestedMasked(masked$User, v, out, "user", limit, mask);
+      }
+    }
+  },
 });
 
 /**
@@ -338,6 +350,164 @@ export const ChatWithUsersRequestValidator: Validator<typeof ChatWithUsersReques
   }
 });
 
+/** The checks of `ecommerce.v1.User` on the fields a mask node names (an update's resource, or part of it). */
+const masked$User: MaskedCheck<typeof UserSchema> = (m, out, limit, mask) => {
+  for (const e of mask.entries) {
+    if (out.length >= limit) return;
+    switch (e.field.number) {
+      case 1:
+        {
+          const v = m.userId;
+          if (fewerCharsThan(v, 1)) out.push({ field: "user_id", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
+        }
+        break;
+      case 2:
+        {
+          const v = m.email;
+          if (v === "") out.push({ field: "email", description: "must be a valid email address, not empty", reason: "STRING_EMAIL_EMPTY" });
+          if ((v !== "" && !isEmail(v))) out.push({ field: "email", description: "must be a valid email address", reason: "STRING_EMAIL" });
+        }
+        break;
+      case 3:
+        {
+          const v = m.displayName;
+          if (fewerCharsThan(v, 1)) out.push({ field: "display_name", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
+          if (moreCharsThan(v, 64)) out.push({ field: "display_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
+          if (!$pattern0.test(v)) out.push({ field: "display_name", description: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", reason: "STRING_PATTERN" });
+        }
+        break;
+      case 4:
+        if (e.sub === undefined) {
+          {
+            const v = m.profile;
+            if (v !== undefined) {
+              checkNested(ProfileValidator, v, out, "profile", limit);
+            }
+          }
+        } else {
+          if (m.profile !== undefined) checkNestedMasked(masked$Profile, m.profile, out, "profile", limit, e.sub);
+        }
+        break;
+      case 5:
+        {
+          const v = m.metadata;
+          const size = Object.keys(v).length;
+          if (size > 32) out.push({ field: "metadata", description: "must have at most 32 entries", reason: "MAP_MAX_PAIRS" });
+          for (const k in v) {
+            if (out.length >= limit) return;
+            if (fewerCharsThan(k, 1)) out.push({ field: mapEntryPath("metadata", k, true), description: "key must be at least 1 character long", reason: "MAP_KEYS_STRING_MIN_LEN" });
+            if (moreCharsThan(k, 63)) out.push({ field: mapEntryPath("metadata", k, true), description: "key must be at most 63 characters long", reason: "MAP_KEYS_STRING_MAX_LEN" });
+            const x = v[k];
+            if (x !== undefined) {
+              if (moreCharsThan(x, 256)) out.push({ field: mapEntryPath("metadata", k, true), description: "must be at most 256 characters long", reason: "STRING_MAX_LEN" });
+            }
+          }
+        }
+        break;
+      case 6:
+        {
+          const v = m.roles;
+          if (v.length > 16) out.push({ field: "roles", description: "must have at most 16 items", reason: "REPEATED_MAX_ITEMS" });
+          if (hasDuplicates(v)) out.push({ field: "roles", description: "must not contain duplicates", reason: "REPEATED_UNIQUE" });
+          let i = 0;
+          for (const x of v) {
+            if (out.length >= limit) return;
+            if (!$pattern1.test(x)) out.push({ field: `roles[${i}]`, description: "must match the pattern /^[a-z][a-z0-9_-]{0,31}$/", reason: "STRING_PATTERN" });
+            i++;
+          }
+        }
+        break;
+    }
+  }
+};
+
+/** The checks of `ecommerce.v1.Profile` on the fields a mask node names (an update's resource, or part of it). */
+const masked$Profile: MaskedCheck<typeof ProfileSchema> = (m, out, limit, mask) => {
+  for (const e of mask.entries) {
+    if (out.length >= limit) return;
+    switch (e.field.number) {
+      case 1:
+        {
+          const v = m.firstName;
+          if (moreCharsThan(v, 64)) out.push({ field: "first_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
+        }
+        break;
+      case 2:
+        {
+          const v = m.lastName;
+          if (moreCharsThan(v, 64)) out.push({ field: "last_name", description: "must be at most 64 characters long", reason: "STRING_MAX_LEN" });
+        }
+        break;
+      case 3:
+        {
+          const v = m.avatarUrl;
+          if (!(v === "")) {
+            if (moreCharsThan(v, 2048)) out.push({ field: "avatar_url", description: "must be at most 2048 characters long", reason: "STRING_MAX_LEN" });
+            if (!v.startsWith("https://")) out.push({ field: "avatar_url", description: "must start with \"https://\"", reason: "STRING_PREFIX" });
+            if (v === "") out.push({ field: "avatar_url", description: "must be a valid absolute URI, not empty", reason: "STRING_URI_EMPTY" });
+            if ((v !== "" && !isUri(v))) out.push({ field: "avatar_url", description: "must be a valid absolute URI", reason: "STRING_URI" });
+          }
+        }
+        break;
+      case 4:
+        {
+          const v = m.phoneNumber;
+          if (!(v === "")) {
+            if (!$pattern2.test(v)) out.push({ field: "phone_number", description: "must match the pattern /^\\+[1-9][0-9]{1,14}$/", reason: "STRING_PATTERN" });
+          }
+        }
+        break;
+      case 5:
+        if (e.sub === undefined) {
+          {
+            const v = m.address;
+            if (v !== undefined) {
+              checkNested(AddressValidator, v, out, "address", limit);
+            }
+          }
+        } else {
+          if (m.address !== undefined) checkNestedMasked(masked$Address, m.address, out, "address", limit, e.sub);
+        }
+        break;
+    }
+  }
+};
+
+/** The checks of `ecommerce.v1.Address` on the fields a mask node names (an update's resource, or part of it). */
+const masked$Address: MaskedCheck<typeof AddressSchema> = (m, out, limit, mask) => {
+  for (const e of mask.entries) {
+    if (out.length >= limit) return;
+    switch (e.field.number) {
+      case 1:
+        {
+          const v = m.street;
+          if (moreCharsThan(v, 200)) out.push({ field: "street", description: "must be at most 200 characters long", reason: "STRING_MAX_LEN" });
+        }
+        break;
+      case 2:
+        {
+          const v = m.city;
+          if (moreCharsThan(v, 100)) out.push({ field: "city", description: "must be at most 100 characters long", reason: "STRING_MAX_LEN" });
+        }
+        break;
+      case 3:
+        {
+          const v = m.postalCode;
+          if (moreCharsThan(v, 20)) out.push({ field: "postal_code", description: "must be at most 20 characters long", reason: "STRING_MAX_LEN" });
+        }
+        break;
+      case 4:
+        {
+          const v = m.regionCode;
+          if (!(v === "")) {
+            if (!$pattern3.test(v)) out.push({ field: "region_code", description: "must match the pattern /^[A-Z]{2}$/", reason: "STRING_PATTERN" });
+          }
+        }
+        break;
+    }
+  }
+};
+
 /**
  * A zod schema of `ecommerce.v1.User`, from the same rules as UserValidator:
  * it checks a plain object (form or JSON input) of the message's shape, and
@@ -354,8 +524,8 @@ export const UserZod: z.ZodObject<{
   updateTime: z.ZodOptional<z.ZodCustom<Timestamp, Timestamp>>;
 }> = z.object({
   userId: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).prefault(""),
-  email: z.string().refine((v) => v === "" || !(v === ""), { message: "must be a valid email address, not empty", params: { reason: "STRING_EMAIL_EMPTY" } }).refine((v) => v === "" || !((v !== "" && !isEmail(v))), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
-  displayName: z.string().refine((v) => v === "" || !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => v === "" || $pattern0.test(v), { message: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
+  email: z.string().refine((v) => !(v === ""), { message: "must be a valid email address, not empty", params: { reason: "STRING_EMAIL_EMPTY" } }).refine((v) => !((v !== "" && !isEmail(v))), { message: "must be a valid email address", params: { reason: "STRING_EMAIL" } }).prefault(""),
+  displayName: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).refine((v) => !(moreCharsThan(v, 64)), { message: "must be at most 64 characters long", params: { reason: "STRING_MAX_LEN" } }).refine((v) => $pattern0.test(v), { message: "must match the pattern /^(?:[\\pM\\pZ\\p{Co}\\p{Cn}\\p{Cs}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}\\x{2800}]|[^\\P{Cf}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}])*(?:[\\pN\\pP]|[^\\P{L}\\x{115F}\\x{1160}\\x{3164}\\x{FFA0}]|[^\\P{S}\\x{2800}])[^\\p{Cc}\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]*$/", params: { reason: "STRING_PATTERN" } }).prefault(""),
   get profile(): z.ZodOptional<typeof ProfileZod> {
     return ProfileZod.optional();
   },

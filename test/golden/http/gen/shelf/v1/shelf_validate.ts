@@ -2,8 +2,8 @@
 // @generated from file shelf/v1/shelf.proto (package shelf.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Validator } from "grpckit/codegen";
-import { checkItem, checkNested, defineValidator, fewerCharsThan } from "grpckit/codegen";
+import type { MaskedCheck, Validator } from "grpckit/codegen";
+import { checkItem, checkNested, checkNestedMasked, defineValidator, fewerCharsThan } from "grpckit/codegen";
 import { BookSchema, CreateBookRequestSchema, ListBooksResponseSchema, UpdateBookRequestSchema } from "./shelf_pb.js";
 import { z } from "zod";
 import type { FieldMask } from "@bufbuild/protobuf/wkt";
@@ -65,7 +65,41 @@ export const UpdateBookRequestValidator: Validator<typeof UpdateBookRequestSchem
       checkNested(BookValidator, v, out, "book", limit);
     }
   }
+}, {
+  // An update (AIP-134): the rules of the resource apply to the fields its update mask names.
+  resource: UpdateBookRequestSchema.field.book,
+  check: (m, out, limit, mask) => {
+    {
+      const v = m.book;
+      if (v !== undefined) {
+        checkNestedMasked(masked$Book, v, out, "book", limit, mask);
+      }
+    }
+  },
 });
+
+/** The checks of `shelf.v1.Book` on the fields a mask node names (an update's resource, or part of it). */
+const masked$Book: MaskedCheck<typeof BookSchema> = (m, out, limit, mask) => {
+  for (const e of mask.entries) {
+    if (out.length >= limit) return;
+    switch (e.field.number) {
+      case 2:
+        {
+          const v = m.title;
+          if (fewerCharsThan(v, 1)) out.push({ field: "title", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
+        }
+        break;
+      case 4:
+        {
+          const v = m.shelfRow;
+          if (v !== undefined) {
+            if ((v <= 10 && v >= 5)) out.push({ field: "shelf_row", description: "must be greater than 10 or less than 5", reason: "INT32_GT_LT_EXCLUSIVE" });
+          }
+        }
+        break;
+    }
+  }
+};
 
 /**
  * A zod schema of `shelf.v1.Book`, from the same rules as BookValidator:
