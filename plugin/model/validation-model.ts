@@ -15,6 +15,7 @@ import {
 } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { Edition, FeatureSet_FieldPresence, isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import type { CelValueShape } from "../../runtime/validate/cel.js";
 // The same validity the generated checks apply to values, applied here to the rules' own values.
 import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks.js";
 import { isEmail, isHostname, isIp, isIpv4, isIpv6, isUri, isUuid } from "../../runtime/validate/formats.js";
@@ -34,6 +35,7 @@ import {
   message as messageOption,
   oneof as oneofOption,
   type RepeatedRules,
+  type Rule,
   type StringRules,
   type TimestampRules,
 } from "../gen/buf/validate/validate_pb.js";
@@ -43,6 +45,15 @@ import {
   message as grpckitMessageOption,
   oneof as grpckitOneofOption,
 } from "../gen/grpckit/v1/options_pb.js";
+import {
+  type CelCompileEnv,
+  compileCel,
+  elementType,
+  fieldRuleType,
+  fieldType,
+  messageType,
+  shapeOf,
+} from "./cel/index.js";
 import { translateRe2 } from "./re2.js";
 
 /*
@@ -189,6 +200,28 @@ export type ValueType =
   | { readonly kind: "enum"; readonly enum: DescEnum }
   | { readonly kind: "message"; readonly message: DescMessage };
 
+/**
+ * A CEL rule (`cel` or `cel_expression` of a field, of list items, map keys
+ * or values, or of a message), type-checked: compileCel compiled it, or left
+ * it to the run-time fallback. Emitters compile it again with the name they
+ * bind `this` to.
+ */
+export interface CelRuleModel {
+  /** The rule id of its violations: the rule's `id`, for `cel_expression` the expression. */
+  readonly id: string;
+  /** The rule's `message` ("" when it has none). */
+  readonly message: string;
+  readonly expression: string;
+  /** What the expression was checked against (`thisName` is the emitter's). */
+  readonly env: CelCompileEnv;
+  /** Compiled to TypeScript, or evaluated by `celProgram` of grpckit/cel. */
+  readonly kind: "compiled" | "fallback";
+  /** The run-time shape of `this` for the fallback. */
+  readonly shape: CelValueShape;
+  /** `this` is the `.value` of the element (a list item or map value of a wrapper type). */
+  readonly unwrap: boolean;
+}
+
 /** A value position (singular field, list items, map keys or values) with its rules. */
 export interface ValueModel {
   readonly type: ValueType;
@@ -197,6 +230,8 @@ export interface ValueModel {
   readonly rules: ValueRules | undefined;
   /** The message type to validate recursively: it has (or reaches) rules. */
   readonly nested: DescMessage | undefined;
+  /** The CEL rules of the value, after its other rules. */
+  readonly cel: readonly CelRuleModel[];
 }
 
 export type Presence =
@@ -230,6 +265,8 @@ export interface ListFieldModel {
   readonly minItems?: number | undefined;
   readonly maxItems?: number | undefined;
   readonly unique: boolean;
+  /** The CEL rules of the list as a whole (`this` is the list). */
+  readonly cel: readonly CelRuleModel[];
   readonly items: ValueModel;
 }
 
@@ -241,6 +278,8 @@ export interface MapFieldModel {
   readonly required: boolean;
   readonly minPairs?: number | undefined;
   readonly maxPairs?: number | undefined;
+  /** The CEL rules of the map as a whole (`this` is the map). */
+  readonly cel: readonly CelRuleModel[];
   readonly keys: ValueModel;
   readonly values: ValueModel;
 }
@@ -261,6 +300,8 @@ export interface MessageValidationModel {
   readonly requiredOneofs: readonly DescOneof[];
   /** `(buf.validate.message).oneof` rules: at most one (with `required`, exactly one) of the fields is set. */
   readonly messageOneofs: readonly MessageOneofModel[];
+  /** `(buf.validate.message).cel` and `cel_expression` rules (`this` is the message). */
+  readonly cel: readonly CelRuleModel[];
 }
 
 /** One `(buf.validate.message).oneof` rule. */
@@ -283,7 +324,7 @@ export class RuleError extends Error {
 
 /** Whether a value model checks anything. */
 export function valueHasChecks(value: ValueModel): boolean {
-  return value.rules !== undefined || value.nested !== undefined;
+  return value.rules !== undefined || value.nested !== undefined || value.cel.length > 0;
 }
 
 /** Whether a field model checks anything. */
@@ -297,6 +338,7 @@ export function hasChecks(field: FieldModel): boolean {
         field.minItems !== undefined ||
         field.maxItems !== undefined ||
         field.unique ||
+        field.cel.length > 0 ||
         valueHasChecks(field.items)
       );
     case "map":
@@ -304,6 +346,7 @@ export function hasChecks(field: FieldModel): boolean {
         field.required ||
         field.minPairs !== undefined ||
         field.maxPairs !== undefined ||
+        field.cel.length > 0 ||
         valueHasChecks(field.keys) ||
         valueHasChecks(field.values)
       );
@@ -434,7 +477,10 @@ export class ValidationPlanner {
       fields: r.fields.map((f) => byField.get(f) as FieldModel),
       required: r.required,
     }));
-    return { desc, fields, ignored, requiredOneofs, messageOneofs };
+    const cel = celRulesOf(messageRules, { this: messageType(desc), thisName: "m" }, desc, false, (rule, why) =>
+      failAt(desc, "(buf.validate.message)", `${rule} ${why}`),
+    );
+    return { desc, fields, ignored, requiredOneofs, messageOneofs, cel };
   }
 
   private fieldModel(field: DescField, rules: FieldRules | undefined, ignore: Ignore, where: Where): FieldModel {
@@ -465,9 +511,10 @@ export class ValidationPlanner {
           ignoreZero,
           required,
           ...this.repeatedBounds(repeated, itemType, where),
+          cel: ignoreAlways ? [] : fieldCelRules(rules, field, where),
           items: ignoreAlways
             ? inert(itemType)
-            : this.valueModel(itemType, repeated?.items, where.sub("repeated.items")),
+            : this.valueModel(itemType, repeated?.items, where.sub("repeated.items"), "item"),
         };
         return ignoreAlways ? { ...model, minItems: undefined, maxItems: undefined, unique: false } : model;
       }
@@ -495,6 +542,7 @@ export class ValidationPlanner {
             desc: field,
             ignoreZero,
             required: false,
+            cel: [],
             keys: inert(keyType),
             values: inert(valueType),
           };
@@ -505,8 +553,9 @@ export class ValidationPlanner {
           ignoreZero,
           required,
           ...bounds,
-          keys: this.valueModel(keyType, map?.keys, where.sub("map.keys")),
-          values: this.valueModel(valueType, map?.values, where.sub("map.values")),
+          cel: fieldCelRules(rules, field, where),
+          keys: this.valueModel(keyType, map?.keys, where.sub("map.keys"), "key"),
+          values: this.valueModel(valueType, map?.values, where.sub("map.values"), "value"),
         };
       }
       default: {
@@ -526,7 +575,7 @@ export class ValidationPlanner {
           );
         }
         const presence = presenceOf(field);
-        const parsed = this.valueModel(type, rules, where, ignore);
+        const parsed = this.valueModel(type, rules, where, "field", ignore);
         // A field that tracks presence is checked when set, its zero value too:
         // validate.proto gives IGNORE_IF_ZERO_VALUE no effect there.
         const value = presence === "implicit" ? parsed : { ...parsed, ignoreZero: false };
@@ -546,7 +595,13 @@ export class ValidationPlanner {
    * items/keys/values). `required` on items, keys and values asks nothing:
    * validate.proto calls them always set.
    */
-  private valueModel(type: ValueType, rules: FieldRules | undefined, where: Where, fieldIgnore?: Ignore): ValueModel {
+  private valueModel(
+    type: ValueType,
+    rules: FieldRules | undefined,
+    where: Where,
+    part: "field" | "item" | "key" | "value",
+    fieldIgnore?: Ignore,
+  ): ValueModel {
     if (where.prefix !== "" && rules !== undefined) {
       checkSupported(FieldRulesSchema.typeName, rules, where);
     }
@@ -568,11 +623,16 @@ export class ValidationPlanner {
     if (ignore === Ignore.ALWAYS) {
       return inert(type);
     }
+    const field = where.field;
+    const celThis = part === "field" ? fieldRuleType(field) : elementType(field, part);
+    // A list item or map value of a wrapper type is a message in protobuf-es: CEL sees its value.
+    const unwrap = part !== "field" && part !== "key" && field.message !== undefined && isWrapperDesc(field.message);
     return {
       type,
       ignoreZero: ignore === Ignore.IF_ZERO_VALUE,
       rules: parsed,
       nested: followed && type.kind === "message" ? type.message : undefined,
+      cel: celRulesOf(rules, { this: celThis }, field.message, unwrap, (rule, why) => where.fail(rule, why)),
     };
   }
 
@@ -619,7 +679,57 @@ export class ValidationPlanner {
 
 /** A value position without rules or recursion (IGNORE_ALWAYS). */
 function inert(type: ValueType): ValueModel {
-  return { type, ignoreZero: false, rules: undefined, nested: undefined };
+  return { type, ignoreZero: false, rules: undefined, nested: undefined, cel: [] };
+}
+
+/** The CEL rules of a repeated or map field as a whole (`this` is the list or the map). */
+function fieldCelRules(rules: FieldRules | undefined, field: DescField, where: Where): CelRuleModel[] {
+  return celRulesOf(rules, { this: fieldType(field) }, field.message, false, (rule, why) => where.fail(rule, why));
+}
+
+/**
+ * The CEL rules of a rules message (`cel_expression`, then `cel`), each
+ * type-checked against `env` (compileCel): one that does not parse or
+ * type-check fails generation through `fail`, with its position, its id and
+ * the CEL error.
+ */
+function celRulesOf(
+  rules: { readonly cel: readonly Rule[]; readonly celExpression: readonly string[] } | undefined,
+  env: CelCompileEnv,
+  shapeDesc: DescMessage | undefined,
+  unwrap: boolean,
+  fail: (rule: string, why: string) => never,
+): CelRuleModel[] {
+  if (rules === undefined) {
+    return [];
+  }
+  const all = [
+    ...rules.celExpression.map((expression, i) => ({
+      at: `cel_expression[${i}]:`,
+      id: expression,
+      message: "",
+      expression,
+    })),
+    ...rules.cel.map((r, i) => ({
+      at: `cel[${i}] (id ${JSON.stringify(r.id)}):`,
+      id: r.id,
+      message: r.message,
+      expression: r.expression,
+    })),
+  ];
+  return all.map(({ at, id, message, expression }) => {
+    const result = compileCel(expression, env);
+    if (result.kind === "error") {
+      fail(at, result.message);
+    }
+    let shape: CelValueShape;
+    try {
+      shape = shapeOf(env.this, shapeDesc);
+    } catch (e) {
+      fail(at, `is not supported by grpckit yet on this field (${(e as Error).message})`);
+    }
+    return { id, message, expression, env, kind: result.kind, shape, unwrap };
+  });
 }
 
 /** Where a rule sits, for error messages: file, message, field, and the rule's path prefix. */
@@ -778,8 +888,7 @@ interface RulePlace {
  * gives them no effect on validation.)
  */
 const unsupportedRules: Record<string, ReadonlySet<string>> = {
-  "buf.validate.FieldRules": new Set(["cel", "cel_expression", "any", "field_mask"]),
-  "buf.validate.MessageRules": new Set(["cel", "cel_expression"]),
+  "buf.validate.FieldRules": new Set(["any", "field_mask"]),
   "buf.validate.StringRules": new Set([
     "uri_ref",
     "address",
@@ -833,9 +942,7 @@ function checkSupported(typeName: string, rules: Message, place: RulePlace, pref
     const value =
       field.oneof === undefined ? record[field.localName] : (record[field.oneof.localName] as { value: unknown }).value;
     if (unsupported?.has(field.name) && !(field.oneof?.name === "well_known" && value === false)) {
-      const what = field.name.startsWith("cel")
-        ? "CEL expressions"
-        : `${typeName.slice("buf.validate.".length)}.${field.name}`;
+      const what = `${typeName.slice("buf.validate.".length)}.${field.name}`;
       place.fail(`${prefix}${field.name}`, `is not supported by grpckit yet (${what})`);
     }
     if (field.fieldKind === "message" && field.oneof?.name === "type" && typeof value === "object" && value !== null) {

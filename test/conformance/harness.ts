@@ -454,12 +454,14 @@ export function violationKeys(list: readonly { field: string; ruleId: string }[]
 }
 
 /**
- * A grpckit violation's rule id: its `ruleId` when it has one, else read from
- * its reason (STRING_MIN_LEN -> string.min_len).
+ * A grpckit violation's rule id: its `ruleId` when it has one, a CEL rule's
+ * reason as it is, else read from its reason (STRING_MIN_LEN -> string.min_len).
  */
 export function ruleIdOf(v: FieldViolation): string {
   const own = (v as FieldViolation & { ruleId?: string }).ruleId;
   if (own !== undefined) return own;
+  // A CEL rule's reason is its id as written; the standard rules' are UPPER_SNAKE_CASE.
+  if (!/^[A-Z0-9_]+$/.test(v.reason)) return v.reason;
   return v.reason.toLowerCase().replace("_", ".");
 }
 
