@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { invalidArgument } from "../bad-request.js";
-import type { RpcError } from "../errors.js";
+import { Code, RpcError } from "../errors.js";
 import type { AnyMessage, ClientInterceptor, ServerInterceptor } from "../interceptor.js";
 import {
   CheckedRequests,
@@ -9,6 +9,7 @@ import {
   withCheckedRequests,
 } from "../internal/checked-requests.js";
 import { registerSchemaInterceptor } from "../server/schema-interceptors.js";
+import { CelEvalError } from "./cel-ops.js";
 import type { Validator } from "./validator.js";
 import { DEFAULT_MAX_VIOLATIONS, type FieldViolation } from "./violation.js";
 
@@ -36,12 +37,38 @@ function check(
   maxViolations: number,
 ): RpcError | undefined {
   const out: FieldViolation[] = [];
-  validator.check(message, out, maxViolations + 1);
+  const what = () =>
+    position === undefined ? validator.schema.typeName : streamMessage(validator.schema.typeName, position);
+  try {
+    validator.check(message, out, maxViolations + 1);
+  } catch (error) {
+    if (error instanceof CelEvalError) {
+      return ruleRuntimeError(what(), error);
+    }
+    throw error;
+  }
   if (out.length === 0) {
     return undefined;
   }
-  const what = position === undefined ? validator.schema.typeName : streamMessage(validator.schema.typeName, position);
-  return invalidArgument(what, out, maxViolations);
+  return invalidArgument(what(), out, maxViolations);
+}
+
+/**
+ * The error of a request on which a CEL rule fails to evaluate (a CEL
+ * runtime error: overflow, division by zero, a missing map key): the rule
+ * cannot say the request is valid, so it is refused, with
+ * `INVALID_ARGUMENT` as protovalidate's Connect interceptors answer any
+ * validation error, and no field violations (no rule was broken: one could
+ * not be evaluated).
+ */
+function ruleRuntimeError(what: string, error: CelEvalError): RpcError {
+  return new RpcError(
+    Code.INVALID_ARGUMENT,
+    `invalid ${what}: a validation rule failed to evaluate: ${error.message}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /**
