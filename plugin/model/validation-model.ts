@@ -6,6 +6,7 @@ import {
   type DescMessage,
   type DescOneof,
   fromJson,
+  getExtension,
   getOption,
   hasOption,
   isFieldSet,
@@ -34,6 +35,7 @@ import {
   type MessageRules,
   message as messageOption,
   oneof as oneofOption,
+  predefined as predefinedOption,
   type RepeatedRules,
   type Rule,
   type StringRules,
@@ -47,6 +49,7 @@ import {
 } from "../gen/grpckit/v1/options_pb.js";
 import {
   type CelCompileEnv,
+  type CelT,
   compileCel,
   elementType,
   fieldRuleType,
@@ -216,6 +219,8 @@ export interface CelRuleModel {
   readonly env: CelCompileEnv;
   /** Compiled to TypeScript, or evaluated by `celProgram` of grpckit/cel. */
   readonly kind: "compiled" | "fallback";
+  /** Why it is left to the fallback (what is outside the compiled subset); empty when compiled. */
+  readonly fallbackReasons: readonly string[];
   /** The run-time shape of `this` for the fallback. */
   readonly shape: CelValueShape;
   /** `this` is the `.value` of the element (a list item or map value of a wrapper type). */
@@ -511,7 +516,12 @@ export class ValidationPlanner {
           ignoreZero,
           required,
           ...this.repeatedBounds(repeated, itemType, where),
-          cel: ignoreAlways ? [] : fieldCelRules(rules, field, where),
+          cel: ignoreAlways
+            ? []
+            : [
+                ...fieldCelRules(rules, field, where),
+                ...predefinedRulesOf(repeated, fieldType(field), field.message, false, where),
+              ],
           items: ignoreAlways
             ? inert(itemType)
             : this.valueModel(itemType, repeated?.items, where.sub("repeated.items"), "item"),
@@ -553,7 +563,10 @@ export class ValidationPlanner {
           ignoreZero,
           required,
           ...bounds,
-          cel: fieldCelRules(rules, field, where),
+          cel: [
+            ...fieldCelRules(rules, field, where),
+            ...predefinedRulesOf(map, fieldType(field), field.message, false, where),
+          ],
           keys: this.valueModel(keyType, map?.keys, where.sub("map.keys"), "key"),
           values: this.valueModel(valueType, map?.values, where.sub("map.values"), "value"),
         };
@@ -632,7 +645,10 @@ export class ValidationPlanner {
       ignoreZero: ignore === Ignore.IF_ZERO_VALUE,
       rules: parsed,
       nested: followed && type.kind === "message" ? type.message : undefined,
-      cel: celRulesOf(rules, { this: celThis }, field.message, unwrap, (rule, why) => where.fail(rule, why)),
+      cel: [
+        ...celRulesOf(rules, { this: celThis }, field.message, unwrap, (rule, why) => where.fail(rule, why)),
+        ...(typed?.case === undefined ? [] : predefinedRulesOf(typed.value, celThis, field.message, unwrap, where)),
+      ],
     };
   }
 
@@ -682,6 +698,64 @@ function inert(type: ValueType): ValueModel {
   return { type, ignoreZero: false, rules: undefined, nested: undefined, cel: [] };
 }
 
+/**
+ * The predefined rules set in a typed rules message (`StringRules`, ...):
+ * its extensions whose declaration carries `(buf.validate.predefined).cel`
+ * rules, each checked with `this` the value, `rule` the extension's value
+ * and `rules` the typed rules message (both known at generation). Set in
+ * the order of their field numbers.
+ */
+function predefinedRulesOf(
+  typed: Message | undefined,
+  thisType: CelT,
+  shapeDesc: DescMessage | undefined,
+  unwrap: boolean,
+  where: Where,
+): CelRuleModel[] {
+  const unknown = (typed as { $unknown?: { no: number }[] } | undefined)?.$unknown;
+  if (typed === undefined || unknown === undefined || unknown.length === 0) {
+    return [];
+  }
+  const typeName = typed.$typeName;
+  const rulesDesc = ruleMessages.get(typeName) as DescMessage;
+  const prefix = `${rulesDesc.name.replace(/Rules$/, "").toLowerCase()}.`;
+  const out: CelRuleModel[] = [];
+  for (const no of [...new Set(unknown.map((u) => u.no))].sort((a, b) => a - b)) {
+    const ext = findExtension(typeName, no, where);
+    if (ext === undefined) {
+      where.fail(`${prefix}(extension ${no})`, `is an extension of ${typeName} that the schema does not declare`);
+    }
+    const at = `${prefix}(${ext.typeName})`;
+    const rules = hasOption(ext, predefinedOption) ? getOption(ext, predefinedOption).cel : [];
+    if (rules.length === 0) {
+      where.fail(at, "is an extension of the rules without (buf.validate.predefined).cel rules: it asks for nothing");
+    }
+    const env: CelCompileEnv = {
+      this: thisType,
+      rule: { type: fieldRuleType(ext as unknown as DescField), value: getExtension(typed, ext) },
+      rules: { desc: rulesDesc, value: typed },
+    };
+    const found = celRulesOf({ cel: rules, celExpression: [] }, env, shapeDesc, unwrap, (rule, why) =>
+      where.fail(`${at}.${rule}`, why),
+    );
+    for (const rule of found) {
+      if (rule.kind === "fallback" && !hasFallbackBindings(rule)) {
+        where.fail(
+          at,
+          `is not supported by grpckit yet: its CEL rule ${JSON.stringify(rule.expression)} needs the run-time CEL engine (${rule.fallbackReasons.join(", ")}), which does not take a predefined rule's values yet`,
+        );
+      }
+      out.push(rule);
+    }
+  }
+  return out;
+}
+
+/** A fallback rule of a predefined rule reads only `this` (the fallback gets no `rule` and `rules` yet). */
+function hasFallbackBindings(rule: CelRuleModel): boolean {
+  return !/\brules?\b/.test(rule.expression);
+}
+
 /** The CEL rules of a repeated or map field as a whole (`this` is the list or the map). */
 function fieldCelRules(rules: FieldRules | undefined, field: DescField, where: Where): CelRuleModel[] {
   return celRulesOf(rules, { this: fieldType(field) }, field.message, false, (rule, why) => where.fail(rule, why));
@@ -728,7 +802,8 @@ function celRulesOf(
     } catch (e) {
       fail(at, `is not supported by grpckit yet on this field (${(e as Error).message})`);
     }
-    return { id, message, expression, env, kind: result.kind, shape, unwrap };
+    const fallbackReasons = result.kind === "fallback" ? result.reasons : [];
+    return { id, message, expression, env, kind: result.kind, fallbackReasons, shape, unwrap };
   });
 }
 
@@ -905,6 +980,13 @@ const unsupportedRules: Record<string, ReadonlySet<string>> = {
   "buf.validate.BytesRules": new Set(["pattern"]),
 };
 
+/** The typed rules messages (StringRules, RepeatedRules, ...): their extensions are predefined rules. */
+const typedRuleMessages = new Set(
+  FieldRulesSchema.fields.flatMap((f) =>
+    f.oneof?.name === "type" && f.message !== undefined ? [f.message.typeName] : [],
+  ),
+);
+
 const ruleMessages = new Map<string, DescMessage>();
 for (const type of nestedTypes(file_buf_validate_validate)) {
   if (type.kind === "message") {
@@ -925,12 +1007,13 @@ function checkSupported(typeName: string, rules: Message, place: RulePlace, pref
     return;
   }
   const unknown = (rules as { $unknown?: { no: number }[] }).$unknown;
-  if (unknown !== undefined && unknown.length > 0) {
+  // Extensions of the typed rules messages are predefined rules, read where the rules are (predefinedRulesOf).
+  if (unknown !== undefined && unknown.length > 0 && !typedRuleMessages.has(typeName)) {
     const no = unknown[0]?.no ?? 0;
     const extension = findExtension(typeName, no, place);
     place.fail(
       `${prefix}${extension === undefined ? `(extension ${no})` : `(${extension.typeName})`}`,
-      `is a predefined rule (an extension of ${typeName}), which grpckit does not support yet`,
+      `is an extension of ${typeName}, which grpckit does not read`,
     );
   }
   const unsupported = unsupportedRules[typeName];

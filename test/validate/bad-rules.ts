@@ -343,13 +343,21 @@ export const badRules: readonly BadRule[] = [
       'field m: map.values.cel[0] (id "v.plus"): CEL expression "this + 1" evaluates to int; a rule\'s expression must evaluate to a bool or a string',
   },
   {
-    what: "a predefined rule",
+    what: "a predefined rule whose CEL does not type-check",
     syntax: 'edition = "2023";',
-    body: "int32 n = 1 [(buf.validate.field).int32.(is_zero) = true];",
+    body: "int32 n = 1 [(buf.validate.field).int32.(is_a) = true];",
     extra:
-      'extend buf.validate.Int32Rules {\n  bool is_zero = 1800 [(buf.validate.predefined).cel = {id: "int32.is_zero", expression: "!rule || this == 0"}];\n}',
+      'extend buf.validate.Int32Rules {\n  bool is_a = 1800 [(buf.validate.predefined).cel = {id: "int32.is_a", expression: "!rule || this.startsWith(\'a\')"}];\n}',
     error:
-      "field n: int32.({pkg}.is_zero) is a predefined rule (an extension of buf.validate.Int32Rules), which grpckit does not support yet",
+      "field n: int32.({pkg}.is_a).cel[0] (id \"int32.is_a\"): CEL expression \"!rule || this.startsWith('a')\" does not type-check: found no matching overload for 'startsWith' applied to 'int.(string)' (at 1:14)",
+  },
+  {
+    what: "an extension of the rules without predefined rules",
+    syntax: 'edition = "2023";',
+    body: "int32 n = 1 [(buf.validate.field).int32.(plain) = true];",
+    extra: "extend buf.validate.Int32Rules {\n  bool plain = 1801;\n}",
+    error:
+      "field n: int32.({pkg}.plain) is an extension of the rules without (buf.validate.predefined).cel rules: it asks for nothing",
   },
   {
     what: "a message oneof rule naming no field",

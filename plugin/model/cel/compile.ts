@@ -252,9 +252,11 @@ class Compiler {
       return this.literal(inner, value.value);
     }
     if (t.k === "list" && Array.isArray(value)) {
+      // A list of wrappers (`repeated google.protobuf.Int64Value`) is, in CEL, a list of their values.
+      const e = t.e.k === "opaque" ? (wrapperInnerByName(t.e.name) ?? t.e) : t.e;
       return this.list(
         value.map((v) => this.literal(t.e, v)),
-        t,
+        { k: "list", e },
       );
     }
     if ((t.k === "int" || t.k === "uint") && (typeof value === "number" || typeof value === "bigint")) {
