@@ -136,7 +136,7 @@ export function celChecks(rules: readonly CelRuleModel[], ctx: CheckContext): Ce
       };
     }
     const program = ctx.constant(
-      `${ctx.celProgram()}(${stringLiteral(rule.expression)}, { this: ${shapeCode(rule.shape, ctx)} })`,
+      `${ctx.celProgram()}(${stringLiteral(rule.expression)}, { this: ${shapeCode(rule.shape, ctx)}${ruleOption(rule)} })`,
       "$cel",
     );
     return {
@@ -147,6 +147,24 @@ export function celChecks(rules: readonly CelRuleModel[], ctx: CheckContext): Ce
       falseMessage,
     };
   });
+}
+
+/** `, rule: <value>, ruleShape: <shape>` of a predefined rule's fallback (its value is a literal: literalShape). */
+function ruleOption(rule: CelRuleModel): string {
+  if (rule.rule === undefined) {
+    return "";
+  }
+  const literal = (v: unknown): string =>
+    Array.isArray(v)
+      ? `[${v.map(literal).join(", ")}]`
+      : typeof v === "bigint"
+        ? `${v}n`
+        : typeof v === "number"
+          ? numberLiteral(v)
+          : typeof v === "boolean"
+            ? String(v)
+            : stringLiteral(String(v));
+  return `, rule: ${literal(rule.rule.value)}, ruleShape: ${JSON.stringify(rule.rule.shape)}`;
 }
 
 /** A CelValueShape as code: messages as their imported schemas. */

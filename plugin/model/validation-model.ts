@@ -225,6 +225,8 @@ export interface CelRuleModel {
   readonly shape: CelValueShape;
   /** `this` is the `.value` of the element (a list item or map value of a wrapper type). */
   readonly unwrap: boolean;
+  /** A predefined rule's `rule` for the fallback: the extension's value and its run-time shape. */
+  readonly rule?: { readonly value: unknown; readonly shape: CelValueShape } | undefined;
 }
 
 /** A value position (singular field, list items, map keys or values) with its rules. */
@@ -739,21 +741,38 @@ function predefinedRulesOf(
       where.fail(`${at}.${rule}`, why),
     );
     for (const rule of found) {
-      if (rule.kind === "fallback" && !hasFallbackBindings(rule)) {
+      if (rule.kind === "compiled") {
+        out.push(rule);
+        continue;
+      }
+      // The fallback gets `rule` as a literal of the generated code; `rules` not yet.
+      const ruleShape = literalShape(env.rule?.type, env.rule?.value);
+      if (/\brules\b/.test(rule.expression) || ruleShape === undefined) {
         where.fail(
           at,
-          `is not supported by grpckit yet: its CEL rule ${JSON.stringify(rule.expression)} needs the run-time CEL engine (${rule.fallbackReasons.join(", ")}), which does not take a predefined rule's values yet`,
+          `is not supported by grpckit yet: its CEL rule ${JSON.stringify(rule.expression)} needs the run-time CEL engine (${rule.fallbackReasons.join(", ")}), which does not take ${ruleShape === undefined ? "this rule's value" : "`rules`"} yet`,
         );
       }
-      out.push(rule);
+      out.push({ ...rule, rule: { value: env.rule?.value, shape: ruleShape } });
     }
   }
   return out;
 }
 
-/** A fallback rule of a predefined rule reads only `this` (the fallback gets no `rule` and `rules` yet). */
-function hasFallbackBindings(rule: CelRuleModel): boolean {
-  return !/\brules?\b/.test(rule.expression);
+/**
+ * The run-time shape of a predefined rule's value that generated code can
+ * write as a literal (strings, bools, numbers, bigints, lists of them), or
+ * undefined for others (bytes, messages).
+ */
+function literalShape(type: CelT | undefined, value: unknown): CelValueShape | undefined {
+  if (type === undefined) {
+    return undefined;
+  }
+  const scalar = (t: CelT) => t.k === "int" || t.k === "uint" || t.k === "double" || t.k === "bool" || t.k === "string";
+  if (type.k === "list" && Array.isArray(value) && scalar(type.e)) {
+    return shapeOf(type);
+  }
+  return scalar(type) ? shapeOf(type) : undefined;
 }
 
 /** The CEL rules of a repeated or map field as a whole (`this` is the list or the map). */

@@ -9,6 +9,8 @@ import {
   CreateAccountRequestValidator,
   CreateAccountRequestZod,
 } from "../golden/protovalidate/gen/pv/v1/cel_validate.js";
+import { PredefinedSchema } from "../golden/protovalidate/gen/pv/v1/predefined_pb.js";
+import { PredefinedValidator } from "../golden/protovalidate/gen/pv/v1/predefined_validate.js";
 import { serve } from "../support/serve.js";
 
 /*
@@ -89,6 +91,19 @@ describe("CEL rules in a generated validator", () => {
       ].sort(),
     );
     expect(CreateAccountRequestZod.safeParse(valid).success).toBe(true);
+  });
+});
+
+describe("predefined rules (pv/v1/predefined.proto)", () => {
+  it("apply the extension's CEL with `rule` inlined (compiled) or bound (fallback)", () => {
+    const ok = create(PredefinedSchema, { color: "red", title: "three small words", pairs: [2, -4, 0] });
+    expect(validate(PredefinedValidator, ok)).toEqual([]);
+    const bad = create(PredefinedSchema, { color: "green", title: "one two three four", pairs: [2, 3] });
+    expect(validate(PredefinedValidator, bad)).toEqual([
+      { field: "color", description: "must be one of the listed words", reason: "string.one_of_words" },
+      { field: "title", description: "must have at most 3 words", reason: "string.at_most_words" },
+      { field: "pairs[1]", description: "must be even", reason: "int32.even" },
+    ]);
   });
 });
 
