@@ -184,16 +184,20 @@ function writeValue(
   nested: (validator: string) => string,
 ): void {
   const body = () => {
-    const convert = valueConversion(value.type);
+    const convert = valueConversion(value.boxed ?? value.type);
     let v = raw;
-    if (convert !== undefined && (value.rules !== undefined || value.cel.length > 0)) {
+    if (value.boxed !== undefined) {
+      out.line(`const n = ${convert === undefined ? `${raw}.value` : convert(`${raw}.value`)};`);
+      v = "n";
+    } else if (convert !== undefined && (value.rules !== undefined || value.cel.length > 0)) {
       out.line(`const n = ${convert(raw)};`);
       v = "n";
     }
     if (value.rules !== undefined) {
       writeChecks(out, valueChecks(value.rules, ctx), v, pathExpr);
     }
-    writeCelChecks(out, celChecks(value.cel, ctx), v, pathExpr, ctx);
+    // A CEL rule of a wrapper item binds `this` to its `.value` itself.
+    writeCelChecks(out, celChecks(value.cel, ctx), value.boxed !== undefined ? raw : v, pathExpr, ctx);
     if (value.nested !== undefined) {
       out.limited(nested(ctx.validator(value.nested)));
     }

@@ -231,6 +231,11 @@ function baseType(type: ValueType, value: ValueModel | undefined, ctx: ZodContex
         const schema = ctx.zodSchema(value.nested);
         return { expr: schema, type: `typeof ${schema}`, lazy: true };
       }
+      if (value?.boxed?.kind === "scalar") {
+        // A wrapper item or map value with rules: the checks read its value.
+        const inner = scalarType(value.boxed.scalar, false, z);
+        return plain(`${z}.object({ value: ${inner.expr} })`, `${z}.ZodObject<{ value: ${inner.type} }>`);
+      }
       if (value?.rules !== undefined) {
         // Timestamp or Duration with rules: the checks read seconds and nanos.
         return plain(
@@ -285,7 +290,12 @@ function valueExpr(value: ValueModel, ctx: ZodContext, requireNonZero = false): 
   const required = requireNonZero ? requiredRefine(`!(${isZero(value.type, "v")})`) : "";
   const skip = value.ignoreZero && value.type.kind !== "message" ? isZero(value.type, "v") : undefined;
   const convert = valueConversion(value.type);
-  const rules = value.rules === undefined ? "" : refine(valueChecks(value.rules, ctx), convert, skip);
+  const inner = value.boxed === undefined ? undefined : valueConversion(value.boxed);
+  const ruleConvert =
+    value.boxed === undefined
+      ? convert
+      : (raw: string) => (inner === undefined ? `${raw}.value` : inner(`${raw}.value`));
+  const rules = value.rules === undefined ? "" : refine(valueChecks(value.rules, ctx), ruleConvert, skip);
   return { ...base, expr: base.expr + required + rules + celRefine(value.cel, ctx, convert, skip) };
 }
 

@@ -235,6 +235,11 @@ export interface ValueModel {
   /** Skip the rules for the zero value (IGNORE_IF_ZERO_VALUE). */
   readonly ignoreZero: boolean;
   readonly rules: ValueRules | undefined;
+  /**
+   * The type `rules` apply to when the value is a wrapper message (a list
+   * item or map value of type google.protobuf.Int32Value, ...): its `.value`.
+   */
+  readonly boxed?: ValueType | undefined;
   /** The message type to validate recursively: it has (or reaches) rules. */
   readonly nested: DescMessage | undefined;
   /** The CEL rules of the value, after its other rules. */
@@ -623,16 +628,19 @@ export class ValidationPlanner {
     const ignore = fieldIgnore ?? (rules === undefined ? undefined : ruleOf(rules, "ignore")) ?? Ignore.UNSPECIFIED;
     const typed = rules?.type;
     let parsed: ValueRules | undefined;
+    // A list item or map value of a wrapper type: its rules are the wrapped scalar's, checked on `.value`.
+    const inner = part !== "field" ? boxedScalar(type) : undefined;
     if (typed !== undefined && typed.case !== undefined) {
       if (typed.case === "repeated" || typed.case === "map") {
         where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}`);
       }
-      const expected = typedCaseOf(type);
+      const ruled = inner ?? type;
+      const expected = typedCaseOf(ruled);
       if (typed.case !== expected) {
         const hint = expected === undefined ? "" : ` (use ${expected} rules)`;
         where.fail(`${typed.case}${firstRule(typed)}`, `does not apply to ${describeType(type)}${hint}`);
       }
-      parsed = parseValueRules(typed, type, where);
+      parsed = parseValueRules(typed, ruled, where);
     }
     const followed = type.kind === "message" && ignore !== Ignore.ALWAYS && this.needsValidator(type.message);
     if (ignore === Ignore.ALWAYS) {
@@ -644,6 +652,7 @@ export class ValidationPlanner {
     const unwrap = part !== "field" && part !== "key" && field.message !== undefined && isWrapperDesc(field.message);
     return {
       type,
+      boxed: parsed === undefined ? undefined : inner,
       ignoreZero: ignore === Ignore.IF_ZERO_VALUE,
       rules: parsed,
       nested: followed && type.kind === "message" ? type.message : undefined,
@@ -693,6 +702,15 @@ export class ValidationPlanner {
     }
     return { minPairs, maxPairs };
   }
+}
+
+/** The scalar a wrapper message type holds (`google.protobuf.Int32Value`: int32), else undefined. */
+function boxedScalar(type: ValueType): ValueType | undefined {
+  if (type.kind !== "message" || !isWrapperDesc(type.message)) {
+    return undefined;
+  }
+  const scalar = type.message.fields[0]?.scalar;
+  return scalar === undefined ? undefined : { kind: "scalar", scalar, asString: false };
 }
 
 /** A value position without rules or recursion (IGNORE_ALWAYS). */

@@ -105,6 +105,14 @@ describe("predefined rules (pv/v1/predefined.proto)", () => {
       { field: "pairs[1]", description: "must be even", reason: "int32.even" },
     ]);
   });
+
+  it("check the value of each item of a repeated wrapper field (standard and predefined rules)", () => {
+    const message = create(PredefinedSchema, { boxed: [{ value: 4 }, { value: 3 }, { value: -2 }] });
+    expect(validate(PredefinedValidator, message)).toEqual([
+      { field: "boxed[1]", description: "must be even", reason: "int32.even" },
+      { field: "boxed[2]", description: "must be greater than 0", reason: "INT32_GT" },
+    ]);
+  });
 });
 
 describe("a server with CEL rules", () => {

@@ -10,13 +10,15 @@ import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codeg
 import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Int32Rules, StringRules } from "../../buf/validate/validate_pb.js";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
+import type { Int32Value } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pv/v1/predefined.proto.
  */
 export const file_pv_v1_predefined: GenFile = /*@__PURE__*/
-  fileDesc("ChZwdi92MS9wcmVkZWZpbmVkLnByb3RvEgVwdi52MSJsCgpQcmVkZWZpbmVkEiMKBWNvbG9yGAEgASgJQhS6SBFyD4KLJwNyZWSCiycEYmx1ZRIaCgV0aXRsZRgCIAEoCUILukgIcgaIiycDEAESHQoFcGFpcnMYAyADKAVCDrpIC5IBCCIGGgSAiycBOogBCgxvbmVfb2Zfd29yZHMSGS5idWYudmFsaWRhdGUuU3RyaW5nUnVsZXMYsPEEIAMoCUJJwkhGCkQKE3N0cmluZy5vbmVfb2Zfd29yZHMSH211c3QgYmUgb25lIG9mIHRoZSBsaXN0ZWQgd29yZHMaDHRoaXMgaW4gcnVsZVIKb25lT2ZXb3JkczqxAQoNYXRfbW9zdF93b3JkcxIZLmJ1Zi52YWxpZGF0ZS5TdHJpbmdSdWxlcxix8QQgASgFQnDCSG0KawoUc3RyaW5nLmF0X21vc3Rfd29yZHMaU3NpemUodGhpcy5zcGxpdCgnICcpKSA8PSBydWxlID8gJycgOiAnbXVzdCBoYXZlIGF0IG1vc3QgJyArIHN0cmluZyhydWxlKSArICcgd29yZHMnUgthdE1vc3RXb3JkczpnCgRldmVuEhguYnVmLnZhbGlkYXRlLkludDMyUnVsZXMYsPEEIAEoCEI3wkg0CjIKCmludDMyLmV2ZW4SDG11c3QgYmUgZXZlbhoWIXJ1bGUgfHwgdGhpcyAlIDIgPT0gMFIEZXZlbmIIZWRpdGlvbnNw6Ac", [file_buf_validate_validate]);
+  fileDesc("ChZwdi92MS9wcmVkZWZpbmVkLnByb3RvEgVwdi52MSKqAQoKUHJlZGVmaW5lZBIjCgVjb2xvchgBIAEoCUIUukgRcg+CiycDcmVkgosnBGJsdWUSGgoFdGl0bGUYAiABKAlCC7pICHIGiIsnAxABEh0KBXBhaXJzGAMgAygFQg66SAuSAQgiBhoEgIsnARI8CgVib3hlZBgEIAMoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQzMlZhbHVlQhC6SA2SAQoiCBoGgIsnASAAOogBCgxvbmVfb2Zfd29yZHMSGS5idWYudmFsaWRhdGUuU3RyaW5nUnVsZXMYsPEEIAMoCUJJwkhGCkQKE3N0cmluZy5vbmVfb2Zfd29yZHMSH211c3QgYmUgb25lIG9mIHRoZSBsaXN0ZWQgd29yZHMaDHRoaXMgaW4gcnVsZVIKb25lT2ZXb3JkczqxAQoNYXRfbW9zdF93b3JkcxIZLmJ1Zi52YWxpZGF0ZS5TdHJpbmdSdWxlcxix8QQgASgFQnDCSG0KawoUc3RyaW5nLmF0X21vc3Rfd29yZHMaU3NpemUodGhpcy5zcGxpdCgnICcpKSA8PSBydWxlID8gJycgOiAnbXVzdCBoYXZlIGF0IG1vc3QgJyArIHN0cmluZyhydWxlKSArICcgd29yZHMnUgthdE1vc3RXb3JkczpnCgRldmVuEhguYnVmLnZhbGlkYXRlLkludDMyUnVsZXMYsPEEIAEoCEI3wkg0CjIKCmludDMyLmV2ZW4SDG11c3QgYmUgZXZlbhoWIXJ1bGUgfHwgdGhpcyAlIDIgPT0gMFIEZXZlbmIIZWRpdGlvbnNw6Ac", [file_buf_validate_validate, file_google_protobuf_wrappers]);
 
 /**
  * @generated from message pv.v1.Predefined
@@ -36,6 +38,13 @@ export type Predefined = Message<"pv.v1.Predefined"> & {
    * @generated from field: repeated int32 pairs = 3;
    */
   pairs: number[];
+
+  /**
+   * Items of a wrapper type: the rules (standard and predefined) check each item's value.
+   *
+   * @generated from field: repeated google.protobuf.Int32Value boxed = 4;
+   */
+  boxed: Int32Value[];
 };
 
 /**

@@ -40,6 +40,17 @@ export const PredefinedValidator: Validator<typeof PredefinedSchema> = defineVal
       i++;
     }
   }
+  {
+    const v = m.boxed;
+    let i = 0;
+    for (const x of v) {
+      if (out.length >= limit) return;
+      const n = x.value;
+      if (n <= 0) out.push({ field: `boxed[${i}]`, description: "must be greater than 0", reason: "INT32_GT" });
+      if (!((!true || ((x.value % (2)) === (0))))) out.push({ field: `boxed[${i}]`, description: "must be even", reason: "int32.even" });
+      i++;
+    }
+  }
 });
 
 /**
@@ -51,8 +62,10 @@ export const PredefinedZod: z.ZodPreprocess<z.ZodObject<{
   color: z.ZodOptional<z.ZodString>;
   title: z.ZodOptional<z.ZodString>;
   pairs: z.ZodPrefault<z.ZodArray<z.ZodInt32>>;
+  boxed: z.ZodPrefault<z.ZodArray<z.ZodObject<{ value: z.ZodInt32 }>>>;
 }>, unknown> = z.preprocess(ownProperties, z.object({
   color: z.string().refine((v) => ["red", "blue"].some((e$1) => (e$1 === v)), { message: "must be one of the listed words", params: { reason: "string.one_of_words" } }).optional(),
   title: z.string().refine((v) => !(fewerCharsThan(v, 1)), { message: "must be at least 1 character long", params: { reason: "STRING_MIN_LEN" } }).optional(),
   pairs: z.array(z.int32().refine((v) => (!true || ((v % (2)) === (0))), { message: "must be even", params: { reason: "int32.even" } })).prefault([]),
+  boxed: z.array(z.object({ value: z.int32() }).refine((v) => !(v.value <= 0), { message: "must be greater than 0", params: { reason: "INT32_GT" } }).refine((v) => (!true || ((v.value % (2)) === (0))), { message: "must be even", params: { reason: "int32.even" } })).prefault([]),
 }));
