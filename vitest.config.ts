@@ -7,6 +7,7 @@ export default defineConfig({
     // The subpaths come first: an alias also matches the paths below its key.
     alias: {
       "grpckit/codegen": fileURLToPath(new URL("./runtime/codegen.ts", import.meta.url)),
+      "grpckit/cel": fileURLToPath(new URL("./runtime/validate/cel.ts", import.meta.url)),
       "grpckit/metrics": fileURLToPath(new URL("./runtime/observe/metrics/index.ts", import.meta.url)),
       "grpckit/tracing": fileURLToPath(new URL("./runtime/observe/tracing/index.ts", import.meta.url)),
       grpckit: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),

@@ -26,6 +26,7 @@ export type { FieldMaskLike } from "./fieldmask/read-mask.js";
 export type { FieldMaskPaths } from "./fieldmask/typed.js";
 export { applyUpdateMask } from "./fieldmask/update-mask.js";
 export type { HttpBinding } from "./http/binding.js";
+export * from "./validate/cel-ops.js";
 export * from "./validate/checks.js";
 export * from "./validate/formats.js";
 export { type PatternTester, re2Pattern } from "./validate/pattern.js";

@@ -59,6 +59,21 @@ interface FileView {
 const render = template<FileView>("validate.ts.hbs");
 
 /**
+ * The module of `celProgram` (the CEL fallback, which loads a CEL engine)
+ * beside the runtime module generated code imports: `grpckit/cel` beside
+ * `grpckit/codegen`, `<dir>/validate/cel.js` beside a relative
+ * `<dir>/codegen-core.js` or `<dir>/codegen.js`, else `<runtime_import>/cel`.
+ */
+export function celModule(runtimeImport: string): string {
+  const entry = /^(.*\/)?codegen(-core)?(\.[cm]?[jt]s)?$/.exec(runtimeImport);
+  if (entry === null) {
+    return `${runtimeImport}/cel`;
+  }
+  const dir = entry[1] ?? "";
+  return dir.startsWith(".") ? `${dir}validate/cel${entry[3] ?? ""}` : `${dir}cel${entry[3] ?? ""}`;
+}
+
+/**
  * Prints the body of one `_validate.ts` file (after its preamble) into `f`:
  * module constants (patterns, sets), then a validator for each message that
  * gets one, then (unless `validate_zod=false`) their zod schemas.
@@ -103,6 +118,8 @@ export function renderValidateFile(
   const fn: FunctionContext = {
     helper: (name) => runtime(name),
     constant,
+    schema: (desc) => cached(`schema:${desc.typeName}`, () => f.importSchema(desc)),
+    celProgram: () => cached("celProgram", () => f.import("celProgram", celModule(options.runtimeImport))),
     runtime: (name) => runtime(name),
     validator: (desc) => ref(desc, "validator"),
   };

@@ -1,4 +1,6 @@
-import { type DescOneof, ScalarType } from "@bufbuild/protobuf";
+import { type DescMessage, type DescOneof, ScalarType } from "@bufbuild/protobuf";
+import type { CelValueShape } from "../../runtime/validate/cel.js";
+import { compileCel } from "../model/cel/index.js";
 import { re2RegExpLiteral, re2Safety } from "../model/re2.js";
 import {
   type AnyValueRules,
@@ -6,6 +8,7 @@ import {
   type BytesFormat,
   type BytesValueRules,
   bytesFormatLengths,
+  type CelRuleModel,
   compareTimes,
   type EnumValueRules,
   type FieldMaskValueRules,
@@ -37,6 +40,10 @@ export interface CheckContext {
   helper(name: RuntimeHelper): string;
   /** A module-level constant initialized with `code`; returns its name. Equal code shares one constant. */
   constant(code: string, hint: string): string;
+  /** The schema of a message (imported), for a CEL fallback's shape of `this`. */
+  schema(desc: DescMessage): string;
+  /** `celProgram` of grpckit/cel: imported only by files with a CEL rule outside the compiled subset. */
+  celProgram(): string;
 }
 
 /** The runtime functions generated checks call. */
@@ -46,6 +53,7 @@ export type RuntimeHelper =
   | "bytesEndWith"
   | "bytesIn"
   | "bytesStartWith"
+  | "celViolation"
   | "charCountIsNot"
   | "compareTime"
   | "compareTimeToNow"
@@ -82,6 +90,106 @@ export interface Check {
   readonly description: string;
   /** A TypeScript condition that is true when the value `v` (a simple expression) breaks the rule. */
   readonly violated: (v: string) => string;
+}
+
+/**
+ * A CEL rule, rendered: `result(v)` is code that evaluates the expression
+ * with `this` bound to `v`; true or "" means valid. A result known to be a
+ * bool breaks the rule when false, with `description`; any other result
+ * goes through `celViolation` (the rule's message, else the string the
+ * expression returned, else `falseMessage`). The code throws CelEvalError
+ * on a CEL runtime error: a runtime error of the rule, not a violation.
+ */
+export interface CelCheck {
+  /** The rule id, which the violation carries as its reason. */
+  readonly reason: string;
+  readonly result: (v: string) => string;
+  /** The result is a bool (compiled code whose type is known at generation). */
+  readonly bool: boolean;
+  /** The rule's own message ("" for none). */
+  readonly ruleMessage: string;
+  /** protovalidate's text for a rule without a message that evaluated to false. */
+  readonly falseMessage: string;
+}
+
+/** The violation text of a CEL rule that evaluated to false. */
+export function celDescription(c: CelCheck): string {
+  return c.ruleMessage !== "" ? c.ruleMessage : c.falseMessage;
+}
+
+/**
+ * The CEL rules of a value as checks: compiled ones as inline code (their
+ * helpers imported from the runtime), fallback ones as a call of a
+ * module-level `celProgram(expression, { this: shape })`.
+ */
+export function celChecks(rules: readonly CelRuleModel[], ctx: CheckContext): CelCheck[] {
+  return rules.map((rule) => {
+    const bind = (v: string) => (rule.unwrap ? `${v}.value` : v);
+    const falseMessage = `${JSON.stringify(rule.expression)} returned false`;
+    if (rule.kind === "compiled") {
+      const compiled = (v: string) => {
+        const result = compileCel(rule.expression, {
+          ...rule.env,
+          thisName: bind(v),
+          helperName: (name) => ctx.helper(name as RuntimeHelper),
+        });
+        if (result.kind !== "compiled") {
+          throw new Error(`unreachable: ${rule.expression} compiled once, not twice`);
+        }
+        return result;
+      };
+      return {
+        reason: rule.id,
+        result: (v) => compiled(v).code,
+        bool: compiled("v").resultType === "bool",
+        ruleMessage: rule.message,
+        falseMessage,
+      };
+    }
+    const program = ctx.constant(
+      `${ctx.celProgram()}(${stringLiteral(rule.expression)}, { this: ${shapeCode(rule.shape, ctx)}${ruleOption(rule)} })`,
+      "$cel",
+    );
+    return {
+      reason: rule.id,
+      result: (v) => `${program}(${bind(v)})`,
+      bool: false,
+      ruleMessage: rule.message,
+      falseMessage,
+    };
+  });
+}
+
+/** `, rule: <value>, ruleShape: <shape>` of a predefined rule's fallback (its value is a literal: literalShape). */
+function ruleOption(rule: CelRuleModel): string {
+  if (rule.rule === undefined) {
+    return "";
+  }
+  const literal = (v: unknown): string =>
+    Array.isArray(v)
+      ? `[${v.map(literal).join(", ")}]`
+      : typeof v === "bigint"
+        ? `${v}n`
+        : typeof v === "number"
+          ? numberLiteral(v)
+          : typeof v === "boolean"
+            ? String(v)
+            : stringLiteral(String(v));
+  return `, rule: ${literal(rule.rule.value)}, ruleShape: ${JSON.stringify(rule.rule.shape)}`;
+}
+
+/** A CelValueShape as code: messages as their imported schemas. */
+function shapeCode(shape: CelValueShape, ctx: CheckContext): string {
+  if (typeof shape === "string") {
+    return JSON.stringify(shape);
+  }
+  if ("kind" in shape) {
+    return ctx.schema(shape);
+  }
+  if ("list" in shape) {
+    return `{ list: ${shapeCode(shape.list, ctx)} }`;
+  }
+  return `{ map: [${JSON.stringify(shape.map[0])}, ${shapeCode(shape.map[1], ctx)}] }`;
 }
 
 /** The checks of a value's rules, in the order of the rules in options.proto. */

@@ -11,8 +11,11 @@ import {
   valueHasChecks,
 } from "../model/validation-model.js";
 import {
+  type CelCheck,
   type Check,
   type CheckContext,
+  celChecks,
+  celDescription,
   hasNumberKeys,
   isSetCondition,
   isZero,
@@ -155,6 +158,8 @@ function writeCheckFunctionBody(
       writeChecks(out, messageOneofChecks(rule), "n", '""');
     });
   }
+  // Rules of the message itself: no field, as above.
+  writeCelChecks(out, celChecks(model.cel, ctx), "m", '""', ctx);
 }
 
 /** Lines of code at an indentation, two spaces per level, starting inside the function. */
@@ -213,13 +218,36 @@ class Lines {
 const STOP = "if (out.length >= limit) return;";
 
 function push(pathExpr: string, description: string, reason: string): string {
-  return `out.push({ field: ${pathExpr}, description: ${stringLiteral(description)}, reason: ${JSON.stringify(reason)} });`;
+  return `out.push({ field: ${pathExpr}, description: ${stringLiteral(description)}, reason: ${stringLiteral(reason)} });`;
 }
 
 /** Writes `if (violated) out.push(...)` for each check of a value. */
 function writeChecks(out: Lines, checks: readonly Check[], v: string, pathExpr: string): void {
   for (const c of checks) {
     out.line(`if (${c.violated(v)}) ${push(pathExpr, c.description, c.reason)}`);
+  }
+}
+
+/**
+ * Writes the CEL rules of a value: a bool result breaks its rule when false;
+ * any other result (a string, or the fallback's) goes through celViolation.
+ * The rule id is the violation's reason.
+ */
+function writeCelChecks(out: Lines, checks: readonly CelCheck[], v: string, pathExpr: string, ctx: CheckContext): void {
+  for (const c of checks) {
+    if (c.bool) {
+      out.line(`if (!(${c.result(v)})) ${push(pathExpr, celDescription(c), c.reason)}`);
+      continue;
+    }
+    out.block("", () => {
+      const violation = ctx.helper("celViolation");
+      out.line(
+        `const d = ${violation}(${c.result(v)}, ${stringLiteral(c.ruleMessage)}, ${stringLiteral(c.falseMessage)});`,
+      );
+      out.line(
+        `if (d !== undefined) out.push({ field: ${pathExpr}, description: d, reason: ${stringLiteral(c.reason)} });`,
+      );
+    });
   }
 }
 
@@ -237,15 +265,20 @@ function writeValue(
   nested: (validator: string) => string,
 ): void {
   const body = () => {
-    const convert = valueConversion(value.type);
+    const convert = valueConversion(value.boxed ?? value.type);
     let v = raw;
-    if (convert !== undefined && value.rules !== undefined) {
+    if (value.boxed !== undefined) {
+      out.line(`const n = ${convert === undefined ? `${raw}.value` : convert(`${raw}.value`)};`);
+      v = "n";
+    } else if (convert !== undefined && (value.rules !== undefined || value.cel.length > 0)) {
       out.line(`const n = ${convert(raw)};`);
       v = "n";
     }
     if (value.rules !== undefined) {
       writeChecks(out, valueChecks(value.rules, ctx), v, pathExpr);
     }
+    // A CEL rule of a wrapper item binds `this` to its `.value` itself.
+    writeCelChecks(out, celChecks(value.cel, ctx), value.boxed !== undefined ? raw : v, pathExpr, ctx);
     if (value.nested !== undefined) {
       out.limited(nested(ctx.validator(value.nested)));
     }
@@ -312,7 +345,8 @@ function list(out: Lines, field: ListFieldModel, ctx: FunctionContext): void {
     out.line(`const v = m.${desc.localName};`);
     const body = () => {
       writeChecks(out, listChecks(field, ctx), "v", path);
-      if (items.rules === undefined && items.nested === undefined) {
+      writeCelChecks(out, celChecks(field.cel, ctx), "v", path, ctx);
+      if (!valueHasChecks(items)) {
         return;
       }
       out.line("let i = 0;");
@@ -334,7 +368,11 @@ function list(out: Lines, field: ListFieldModel, ctx: FunctionContext): void {
         out,
         "v.length === 0",
         path,
-        field.minItems !== undefined || field.maxItems !== undefined || field.unique || valueHasChecks(items),
+        field.minItems !== undefined ||
+          field.maxItems !== undefined ||
+          field.unique ||
+          field.cel.length > 0 ||
+          valueHasChecks(items),
         body,
       );
     } else if (field.ignoreZero) {
@@ -362,14 +400,15 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
       }
       const inner = () => {
         writeChecks(out, mapSizeChecks(field), "size", path);
-        const checkKeys = keys.rules !== undefined;
-        const checkValues = values.rules !== undefined || values.nested !== undefined;
+        writeCelChecks(out, celChecks(field.cel, ctx), "v", path, ctx);
+        const checkKeys = keys.rules !== undefined || keys.cel.length > 0;
+        const checkValues = valueHasChecks(values);
         if (!checkKeys && !checkValues) {
           return;
         }
         out.block("for (const k in v)", () => {
           out.limited(STOP);
-          if (checkKeys && keys.rules !== undefined) {
+          if (checkKeys) {
             const convert = keyConversion(keyScalar);
             let key = "k";
             if (convert !== undefined) {
@@ -377,7 +416,12 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
               key = "key";
             }
             const rules = keys.rules;
-            const write = () => writeChecks(out, mapKeyChecks(rules, ctx), key, entryPath);
+            const write = () => {
+              if (rules !== undefined) {
+                writeChecks(out, mapKeyChecks(rules, ctx), key, entryPath);
+              }
+              writeCelChecks(out, celChecks(keys.cel, ctx), key, entryPath, ctx);
+            };
             if (keys.ignoreZero) {
               out.block(`if (!(${isZero(keys.type, key)}))`, write);
             } else {
@@ -404,7 +448,9 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
         const more =
           field.minPairs !== undefined ||
           field.maxPairs !== undefined ||
+          field.cel.length > 0 ||
           keys.rules !== undefined ||
+          keys.cel.length > 0 ||
           valueHasChecks(values);
         requiredOrElse(out, "size === 0", path, more, inner);
       } else if (field.ignoreZero) {

@@ -1,5 +1,6 @@
 import { type DescField, type DescMessage, type DescOneof, ScalarType } from "@bufbuild/protobuf";
 import type {
+  CelRuleModel,
   FieldModel,
   MessageValidationModel,
   SingularFieldModel,
@@ -7,8 +8,11 @@ import type {
   ValueType,
 } from "../model/validation-model.js";
 import {
+  type CelCheck,
   type Check,
   type CheckContext,
+  celChecks,
+  celDescription,
   holds,
   isSetCondition,
   isZero,
@@ -79,7 +83,7 @@ export function zodSchema(model: MessageValidationModel, ctx: ZodContext): ZodEx
     types.push(`${member.localName}: ${e.type}`);
   }
   const object = {
-    expr: `${z}.object({\n${entries.map((e) => `  ${e},`).join("\n")}\n})${messageOneofRefine(model)}`,
+    expr: `${z}.object({\n${entries.map((e) => `  ${e},`).join("\n")}\n})${messageOneofRefine(model)}${celRefine(model.cel, ctx, undefined, undefined)}`,
     type: `${z}.ZodObject<{\n${types.map((t) => `  ${t};`).join("\n")}\n}>`,
     lazy: false,
   };
@@ -113,6 +117,49 @@ function messageOneofRefine(model: MessageValidationModel): string {
   return `.superRefine((v, ctx) => {\n${lines.map((l) => `  ${l}`).join("\n")}\n})`;
 }
 
+/**
+ * The CEL rules of a value as refinements, after its other rules. Only the
+ * compiled ones: the fallback reads `this` as a protobuf-es message
+ * (reflection), which a zod input is not; the validator checks those.
+ */
+function celRefine(
+  rules: readonly CelRuleModel[],
+  ctx: ZodContext,
+  convert: ((raw: string) => string) | undefined,
+  skipZero: string | undefined,
+): string {
+  const checks = celChecks(
+    rules.filter((r) => r.kind === "compiled"),
+    ctx,
+  );
+  const v = convert === undefined ? "v" : convert("v");
+  return checks
+    .map((c) => {
+      if (c.bool) {
+        const test = skipZero === undefined ? c.result(v) : `${skipZero} || ${c.result(v)}`;
+        return `.refine((v) => ${test}, { message: ${stringLiteral(celDescription(c))}, params: { reason: ${stringLiteral(c.reason)} } })`;
+      }
+      const lines = celIssueLines(c, v, ctx, "[]");
+      const skip = skipZero === undefined ? "" : `if (${skipZero}) return; `;
+      return `.superRefine((v, ctx) => { ${skip}${lines.join(" ")} })`;
+    })
+    .join("");
+}
+
+/** Statements that add a CEL rule's violation of `v` as an issue at `path` (inside a superRefine of `ctx`). */
+function celIssueLines(c: CelCheck, v: string, ctx: ZodContext, path: string): string[] {
+  if (c.bool) {
+    return [
+      `if (!(${c.result(v)})) ctx.addIssue({ code: "custom", path: ${path}, message: ${stringLiteral(celDescription(c))}, params: { reason: ${stringLiteral(c.reason)} } });`,
+    ];
+  }
+  const violation = ctx.helper("celViolation");
+  return [
+    `{ const d = ${violation}(${c.result(v)}, ${stringLiteral(c.ruleMessage)}, ${stringLiteral(c.falseMessage)});`,
+    `if (d !== undefined) ctx.addIssue({ code: "custom", path: ${path}, message: d, params: { reason: ${stringLiteral(c.reason)} } }); }`,
+  ];
+}
+
 /** A refinement that a value is not its zero value (`required` without presence); it stops the other checks. */
 function requiredRefine(set: string): string {
   const { description, reason } = requiredViolation;
@@ -140,7 +187,14 @@ function refine(
 }
 
 /** A superRefine that checks each key of a map and reports a broken rule at the key's entry. */
-function keyCheck(checks: readonly Check[], scalar: ScalarType, ignoreZero: boolean, type: ValueType): string {
+function keyCheck(
+  checks: readonly Check[],
+  cel: readonly CelCheck[],
+  scalar: ScalarType,
+  ignoreZero: boolean,
+  type: ValueType,
+  ctx: ZodContext,
+): string {
   const convert = keyConversion(scalar);
   const key = convert === undefined ? "k" : "key";
   const lines = ["for (const k of Object.keys(v)) {"];
@@ -154,6 +208,9 @@ function keyCheck(checks: readonly Check[], scalar: ScalarType, ignoreZero: bool
     lines.push(
       `  if (${c.violated(key)}) ctx.addIssue({ code: "custom", path: [k], message: ${stringLiteral(c.description)}, params: { reason: ${JSON.stringify(c.reason)} } });`,
     );
+  }
+  for (const c of cel) {
+    lines.push(...celIssueLines(c, key, ctx, "[k]").map((l) => `  ${l}`));
   }
   lines.push("}");
   return `.superRefine((v, ctx) => {\n${lines.map((l) => `    ${l}`).join("\n")}\n  })`;
@@ -187,6 +244,11 @@ function baseType(type: ValueType, value: ValueModel | undefined, ctx: ZodContex
           `${z}.object({ paths: ${z}.array(${z}.string()) })`,
           `${z}.ZodObject<{ paths: ${z}.ZodArray<${z}.ZodString> }>`,
         );
+      }
+      if (value?.boxed?.kind === "scalar") {
+        // A wrapper item or map value with rules: the checks read its value.
+        const inner = scalarType(value.boxed.scalar, false, z);
+        return plain(`${z}.object({ value: ${inner.expr} })`, `${z}.ZodObject<{ value: ${inner.type} }>`);
       }
       if (value?.rules !== undefined) {
         // Timestamp or Duration with rules: the checks read seconds and nanos.
@@ -245,14 +307,15 @@ function scalarType(scalar: ScalarType, asString: boolean, z: string): ZodExpr {
 function valueExpr(value: ValueModel, ctx: ZodContext, requireNonZero = false): ZodExpr {
   const base = baseType(value.type, value, ctx);
   const required = requireNonZero ? requiredRefine(`!(${isZero(value.type, "v")})`) : "";
-  if (value.rules === undefined) {
-    return { ...base, expr: base.expr + required };
-  }
   const skip = value.ignoreZero && value.type.kind !== "message" ? isZero(value.type, "v") : undefined;
-  return {
-    ...base,
-    expr: base.expr + required + refine(valueChecks(value.rules, ctx), valueConversion(value.type), skip),
-  };
+  const convert = valueConversion(value.type);
+  const inner = value.boxed === undefined ? undefined : valueConversion(value.boxed);
+  const ruleConvert =
+    value.boxed === undefined
+      ? convert
+      : (raw: string) => (inner === undefined ? `${raw}.value` : inner(`${raw}.value`));
+  const rules = value.rules === undefined ? "" : refine(valueChecks(value.rules, ctx), ruleConvert, skip);
+  return { ...base, expr: base.expr + required + rules + celRefine(value.cel, ctx, convert, skip) };
 }
 
 function zeroLiteral(type: ValueType): string {
@@ -290,7 +353,7 @@ function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExp
       const skip = field.ignoreZero ? "v.length === 0" : undefined;
       const required = field.required ? requiredRefine("v.length !== 0") : "";
       return {
-        expr: `${z}.array(${item.expr})${required}${refine(listChecks(field, ctx), undefined, skip)}.prefault([])`,
+        expr: `${z}.array(${item.expr})${required}${refine(listChecks(field, ctx), undefined, skip)}${celRefine(field.cel, ctx, undefined, skip)}.prefault([])`,
         type: `${z}.ZodPrefault<${z}.ZodArray<${item.type}>>`,
         lazy: item.lazy,
       };
@@ -299,18 +362,30 @@ function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExp
       const desc = field.desc;
       const keyScalar = desc.fieldKind === "map" ? desc.mapKey : ScalarType.STRING;
       const keyRules = field.keys.rules;
+      const keyCel = celChecks(
+        field.keys.cel.filter((r) => r.kind === "compiled"),
+        ctx,
+      );
       // Key rules run on the whole map, not in the key schema: zod skips the
       // value of an entry whose key schema fails, and the validator does not.
       const keys =
-        keyRules === undefined
+        keyRules === undefined && keyCel.length === 0
           ? ""
-          : keyCheck(keyChecks(keyRules, ctx), keyScalar, field.keys.ignoreZero, field.keys.type);
+          : keyCheck(
+              keyRules === undefined ? [] : keyChecks(keyRules, ctx),
+              keyCel,
+              keyScalar,
+              field.keys.ignoreZero,
+              field.keys.type,
+              ctx,
+            );
       const value = valueExpr(field.values, ctx);
       const skip = field.ignoreZero ? "Object.keys(v).length === 0" : undefined;
       const size = refine(mapSizeChecks(field), (raw) => `Object.keys(${raw}).length`, skip);
       const required = field.required ? requiredRefine("Object.keys(v).length !== 0") : "";
+      const cel = celRefine(field.cel, ctx, undefined, skip);
       return {
-        expr: `${z}.record(${z}.string(), ${value.expr})${required}${keys}${size}.prefault({})`,
+        expr: `${z}.record(${z}.string(), ${value.expr})${required}${keys}${size}${cel}.prefault({})`,
         type: `${z}.ZodPrefault<${z}.ZodRecord<${z}.ZodString, ${value.type}>>`,
         lazy: value.lazy,
       };
@@ -320,7 +395,7 @@ function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExp
 
 function singularExpr(field: SingularFieldModel, ignored: boolean, ctx: ZodContext): ZodExpr {
   const z = ctx.z();
-  const value = ignored ? { ...field.value, rules: undefined, nested: undefined } : field.value;
+  const value = ignored ? { ...field.value, rules: undefined, nested: undefined, cel: [] } : field.value;
   const inner = valueExpr(value, ctx, field.required && field.presence === "implicit");
   if (field.presence === "implicit") {
     return {
@@ -359,7 +434,7 @@ function oneofExpr(
       field?.kind !== "singular"
         ? plain(`${z}.unknown()`, `${z}.ZodUnknown`)
         : valueExpr(
-            model.ignored.has(member) ? { ...field.value, rules: undefined, nested: undefined } : field.value,
+            model.ignored.has(member) ? { ...field.value, rules: undefined, nested: undefined, cel: [] } : field.value,
             ctx,
           );
     const literal = JSON.stringify(member.localName);

@@ -6,6 +6,7 @@ import {
   type DescMessage,
   type DescOneof,
   fromJson,
+  getExtension,
   getOption,
   hasOption,
   isFieldSet,
@@ -15,6 +16,7 @@ import {
 } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { Edition, FeatureSet_FieldPresence, isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import type { CelValueShape } from "../../runtime/validate/cel.js";
 // The same validity the generated checks apply to values, applied here to the rules' own values.
 import { isValidDuration, isValidTimestamp } from "../../runtime/validate/checks.js";
 import {
@@ -48,7 +50,9 @@ import {
   type MessageRules,
   message as messageOption,
   oneof as oneofOption,
+  predefined as predefinedOption,
   type RepeatedRules,
+  type Rule,
   type StringRules,
   type TimestampRules,
 } from "../gen/buf/validate/validate_pb.js";
@@ -58,6 +62,16 @@ import {
   message as grpckitMessageOption,
   oneof as grpckitOneofOption,
 } from "../gen/grpckit/v1/options_pb.js";
+import {
+  type CelCompileEnv,
+  type CelT,
+  compileCel,
+  elementType,
+  fieldRuleType,
+  fieldType,
+  messageType,
+  shapeOf,
+} from "./cel/index.js";
 import { translateRe2 } from "./re2.js";
 
 /*
@@ -262,14 +276,47 @@ export type ValueType =
   | { readonly kind: "enum"; readonly enum: DescEnum }
   | { readonly kind: "message"; readonly message: DescMessage };
 
+/**
+ * A CEL rule (`cel` or `cel_expression` of a field, of list items, map keys
+ * or values, or of a message), type-checked: compileCel compiled it, or left
+ * it to the run-time fallback. Emitters compile it again with the name they
+ * bind `this` to.
+ */
+export interface CelRuleModel {
+  /** The rule id of its violations: the rule's `id`, for `cel_expression` the expression. */
+  readonly id: string;
+  /** The rule's `message` ("" when it has none). */
+  readonly message: string;
+  readonly expression: string;
+  /** What the expression was checked against (`thisName` is the emitter's). */
+  readonly env: CelCompileEnv;
+  /** Compiled to TypeScript, or evaluated by `celProgram` of grpckit/cel. */
+  readonly kind: "compiled" | "fallback";
+  /** Why it is left to the fallback (what is outside the compiled subset); empty when compiled. */
+  readonly fallbackReasons: readonly string[];
+  /** The run-time shape of `this` for the fallback. */
+  readonly shape: CelValueShape;
+  /** `this` is the `.value` of the element (a list item or map value of a wrapper type). */
+  readonly unwrap: boolean;
+  /** A predefined rule's `rule` for the fallback: the extension's value and its run-time shape. */
+  readonly rule?: { readonly value: unknown; readonly shape: CelValueShape } | undefined;
+}
+
 /** A value position (singular field, list items, map keys or values) with its rules. */
 export interface ValueModel {
   readonly type: ValueType;
   /** Skip the rules for the zero value (IGNORE_IF_ZERO_VALUE). */
   readonly ignoreZero: boolean;
   readonly rules: ValueRules | undefined;
+  /**
+   * The type `rules` apply to when the value is a wrapper message (a list
+   * item or map value of type google.protobuf.Int32Value, ...): its `.value`.
+   */
+  readonly boxed?: ValueType | undefined;
   /** The message type to validate recursively: it has (or reaches) rules. */
   readonly nested: DescMessage | undefined;
+  /** The CEL rules of the value, after its other rules. */
+  readonly cel: readonly CelRuleModel[];
 }
 
 export type Presence =
@@ -303,6 +350,8 @@ export interface ListFieldModel {
   readonly minItems?: number | undefined;
   readonly maxItems?: number | undefined;
   readonly unique: boolean;
+  /** The CEL rules of the list as a whole (`this` is the list). */
+  readonly cel: readonly CelRuleModel[];
   readonly items: ValueModel;
 }
 
@@ -314,6 +363,8 @@ export interface MapFieldModel {
   readonly required: boolean;
   readonly minPairs?: number | undefined;
   readonly maxPairs?: number | undefined;
+  /** The CEL rules of the map as a whole (`this` is the map). */
+  readonly cel: readonly CelRuleModel[];
   readonly keys: ValueModel;
   readonly values: ValueModel;
 }
@@ -334,6 +385,8 @@ export interface MessageValidationModel {
   readonly requiredOneofs: readonly DescOneof[];
   /** `(buf.validate.message).oneof` rules: at most one (with `required`, exactly one) of the fields is set. */
   readonly messageOneofs: readonly MessageOneofModel[];
+  /** `(buf.validate.message).cel` and `cel_expression` rules (`this` is the message). */
+  readonly cel: readonly CelRuleModel[];
 }
 
 /** One `(buf.validate.message).oneof` rule. */
@@ -356,7 +409,7 @@ export class RuleError extends Error {
 
 /** Whether a value model checks anything. */
 export function valueHasChecks(value: ValueModel): boolean {
-  return value.rules !== undefined || value.nested !== undefined;
+  return value.rules !== undefined || value.nested !== undefined || value.cel.length > 0;
 }
 
 /** Whether a field model checks anything. */
@@ -370,6 +423,7 @@ export function hasChecks(field: FieldModel): boolean {
         field.minItems !== undefined ||
         field.maxItems !== undefined ||
         field.unique ||
+        field.cel.length > 0 ||
         valueHasChecks(field.items)
       );
     case "map":
@@ -377,6 +431,7 @@ export function hasChecks(field: FieldModel): boolean {
         field.required ||
         field.minPairs !== undefined ||
         field.maxPairs !== undefined ||
+        field.cel.length > 0 ||
         valueHasChecks(field.keys) ||
         valueHasChecks(field.values)
       );
@@ -519,7 +574,10 @@ export class ValidationPlanner {
       fields: r.fields.map((f) => byField.get(f) as FieldModel),
       required: r.required,
     }));
-    return { desc, fields, ignored, requiredOneofs, messageOneofs };
+    const cel = celRulesOf(messageRules, { this: messageType(desc), thisName: "m" }, desc, false, (rule, why) =>
+      failAt(desc, "(buf.validate.message)", `${rule} ${why}`),
+    );
+    return { desc, fields, ignored, requiredOneofs, messageOneofs, cel };
   }
 
   private fieldModel(field: DescField, rules: FieldRules | undefined, ignore: Ignore, where: Where): FieldModel {
@@ -550,9 +608,15 @@ export class ValidationPlanner {
           ignoreZero,
           required,
           ...this.repeatedBounds(repeated, itemType, where),
+          cel: ignoreAlways
+            ? []
+            : [
+                ...fieldCelRules(rules, field, where),
+                ...predefinedRulesOf(repeated, fieldType(field), field.message, false, where),
+              ],
           items: ignoreAlways
             ? inert(itemType)
-            : this.valueModel(itemType, repeated?.items, where.sub("repeated.items")),
+            : this.valueModel(itemType, repeated?.items, where.sub("repeated.items"), "item"),
         };
         return ignoreAlways ? { ...model, minItems: undefined, maxItems: undefined, unique: false } : model;
       }
@@ -580,6 +644,7 @@ export class ValidationPlanner {
             desc: field,
             ignoreZero,
             required: false,
+            cel: [],
             keys: inert(keyType),
             values: inert(valueType),
           };
@@ -590,8 +655,12 @@ export class ValidationPlanner {
           ignoreZero,
           required,
           ...bounds,
-          keys: this.valueModel(keyType, map?.keys, where.sub("map.keys")),
-          values: this.valueModel(valueType, map?.values, where.sub("map.values")),
+          cel: [
+            ...fieldCelRules(rules, field, where),
+            ...predefinedRulesOf(map, fieldType(field), field.message, false, where),
+          ],
+          keys: this.valueModel(keyType, map?.keys, where.sub("map.keys"), "key"),
+          values: this.valueModel(valueType, map?.values, where.sub("map.values"), "value"),
         };
       }
       default: {
@@ -611,7 +680,7 @@ export class ValidationPlanner {
           );
         }
         const presence = presenceOf(field);
-        const parsed = this.valueModel(type, rules, where, ignore);
+        const parsed = this.valueModel(type, rules, where, "field", ignore);
         // A field that tracks presence is checked when set, its zero value too:
         // validate.proto gives IGNORE_IF_ZERO_VALUE no effect there.
         const value = presence === "implicit" ? parsed : { ...parsed, ignoreZero: false };
@@ -631,33 +700,51 @@ export class ValidationPlanner {
    * items/keys/values). `required` on items, keys and values asks nothing:
    * validate.proto calls them always set.
    */
-  private valueModel(type: ValueType, rules: FieldRules | undefined, where: Where, fieldIgnore?: Ignore): ValueModel {
+  private valueModel(
+    type: ValueType,
+    rules: FieldRules | undefined,
+    where: Where,
+    part: "field" | "item" | "key" | "value",
+    fieldIgnore?: Ignore,
+  ): ValueModel {
     if (where.prefix !== "" && rules !== undefined) {
       checkSupported(FieldRulesSchema.typeName, rules, where);
     }
     const ignore = fieldIgnore ?? (rules === undefined ? undefined : ruleOf(rules, "ignore")) ?? Ignore.UNSPECIFIED;
     const typed = rules?.type;
     let parsed: ValueRules | undefined;
+    // A list item or map value of a wrapper type: its rules are the wrapped scalar's, checked on `.value`.
+    const inner = part !== "field" ? boxedScalar(type) : undefined;
     if (typed !== undefined && typed.case !== undefined) {
       if (typed.case === "repeated" || typed.case === "map") {
         where.fail(`${caseName(typed.case)}${firstRule(typed)}`, `does not apply to ${describeType(type)}`);
       }
-      const expected = typedCaseOf(type);
+      const ruled = inner ?? type;
+      const expected = typedCaseOf(ruled);
       if (typed.case !== expected) {
         const hint = expected === undefined ? "" : ` (use ${caseName(expected)} rules)`;
         where.fail(`${caseName(typed.case)}${firstRule(typed)}`, `does not apply to ${describeType(type)}${hint}`);
       }
-      parsed = parseValueRules(typed, type, where);
+      parsed = parseValueRules(typed, ruled, where);
     }
     const followed = type.kind === "message" && ignore !== Ignore.ALWAYS && this.needsValidator(type.message);
     if (ignore === Ignore.ALWAYS) {
       return inert(type);
     }
+    const field = where.field;
+    const celThis = part === "field" ? fieldRuleType(field) : elementType(field, part);
+    // A list item or map value of a wrapper type is a message in protobuf-es: CEL sees its value.
+    const unwrap = part !== "field" && part !== "key" && field.message !== undefined && isWrapperDesc(field.message);
     return {
       type,
+      boxed: parsed === undefined ? undefined : inner,
       ignoreZero: ignore === Ignore.IF_ZERO_VALUE,
       rules: parsed,
       nested: followed && type.kind === "message" ? type.message : undefined,
+      cel: [
+        ...celRulesOf(rules, { this: celThis }, field.message, unwrap, (rule, why) => where.fail(rule, why)),
+        ...(typed?.case === undefined ? [] : predefinedRulesOf(typed.value, celThis, field.message, unwrap, where)),
+      ],
     };
   }
 
@@ -702,9 +789,144 @@ export class ValidationPlanner {
   }
 }
 
+/** The scalar a wrapper message type holds (`google.protobuf.Int32Value`: int32), else undefined. */
+function boxedScalar(type: ValueType): ValueType | undefined {
+  if (type.kind !== "message" || !isWrapperDesc(type.message)) {
+    return undefined;
+  }
+  const scalar = type.message.fields[0]?.scalar;
+  return scalar === undefined ? undefined : { kind: "scalar", scalar, asString: false };
+}
+
 /** A value position without rules or recursion (IGNORE_ALWAYS). */
 function inert(type: ValueType): ValueModel {
-  return { type, ignoreZero: false, rules: undefined, nested: undefined };
+  return { type, ignoreZero: false, rules: undefined, nested: undefined, cel: [] };
+}
+
+/**
+ * The predefined rules set in a typed rules message (`StringRules`, ...):
+ * its extensions whose declaration carries `(buf.validate.predefined).cel`
+ * rules, each checked with `this` the value, `rule` the extension's value
+ * and `rules` the typed rules message (both known at generation). Set in
+ * the order of their field numbers.
+ */
+function predefinedRulesOf(
+  typed: Message | undefined,
+  thisType: CelT,
+  shapeDesc: DescMessage | undefined,
+  unwrap: boolean,
+  where: Where,
+): CelRuleModel[] {
+  const unknown = (typed as { $unknown?: { no: number }[] } | undefined)?.$unknown;
+  if (typed === undefined || unknown === undefined || unknown.length === 0) {
+    return [];
+  }
+  const typeName = typed.$typeName;
+  const rulesDesc = ruleMessages.get(typeName) as DescMessage;
+  const prefix = `${rulesDesc.name.replace(/Rules$/, "").toLowerCase()}.`;
+  const out: CelRuleModel[] = [];
+  for (const no of [...new Set(unknown.map((u) => u.no))].sort((a, b) => a - b)) {
+    const ext = findExtension(typeName, no, where);
+    if (ext === undefined) {
+      where.fail(`${prefix}(extension ${no})`, `is an extension of ${typeName} that the schema does not declare`);
+    }
+    const at = `${prefix}(${ext.typeName})`;
+    const rules = hasOption(ext, predefinedOption) ? getOption(ext, predefinedOption).cel : [];
+    if (rules.length === 0) {
+      where.fail(at, "is an extension of the rules without (buf.validate.predefined).cel rules: it asks for nothing");
+    }
+    const env: CelCompileEnv = {
+      this: thisType,
+      rule: { type: fieldRuleType(ext as unknown as DescField), value: getExtension(typed, ext) },
+      rules: { desc: rulesDesc, value: typed },
+    };
+    const found = celRulesOf({ cel: rules, celExpression: [] }, env, shapeDesc, unwrap, (rule, why) =>
+      where.fail(`${at}.${rule}`, why),
+    );
+    for (const rule of found) {
+      if (rule.kind === "compiled") {
+        out.push(rule);
+        continue;
+      }
+      // The fallback gets `rule` as a literal of the generated code; `rules` not yet.
+      const ruleShape = literalShape(env.rule?.type, env.rule?.value);
+      if (/\brules\b/.test(rule.expression) || ruleShape === undefined) {
+        where.fail(
+          at,
+          `is not supported by grpckit yet: its CEL rule ${JSON.stringify(rule.expression)} needs the run-time CEL engine (${rule.fallbackReasons.join(", ")}), which does not take ${ruleShape === undefined ? "this rule's value" : "`rules`"} yet`,
+        );
+      }
+      out.push({ ...rule, rule: { value: env.rule?.value, shape: ruleShape } });
+    }
+  }
+  return out;
+}
+
+/**
+ * The run-time shape of a predefined rule's value that generated code can
+ * write as a literal (strings, bools, numbers, bigints, lists of them), or
+ * undefined for others (bytes, messages).
+ */
+function literalShape(type: CelT | undefined, value: unknown): CelValueShape | undefined {
+  if (type === undefined) {
+    return undefined;
+  }
+  const scalar = (t: CelT) => t.k === "int" || t.k === "uint" || t.k === "double" || t.k === "bool" || t.k === "string";
+  if (type.k === "list" && Array.isArray(value) && scalar(type.e)) {
+    return shapeOf(type);
+  }
+  return scalar(type) ? shapeOf(type) : undefined;
+}
+
+/** The CEL rules of a repeated or map field as a whole (`this` is the list or the map). */
+function fieldCelRules(rules: FieldRules | undefined, field: DescField, where: Where): CelRuleModel[] {
+  return celRulesOf(rules, { this: fieldType(field) }, field.message, false, (rule, why) => where.fail(rule, why));
+}
+
+/**
+ * The CEL rules of a rules message (`cel_expression`, then `cel`), each
+ * type-checked against `env` (compileCel): one that does not parse or
+ * type-check fails generation through `fail`, with its position, its id and
+ * the CEL error.
+ */
+function celRulesOf(
+  rules: { readonly cel: readonly Rule[]; readonly celExpression: readonly string[] } | undefined,
+  env: CelCompileEnv,
+  shapeDesc: DescMessage | undefined,
+  unwrap: boolean,
+  fail: (rule: string, why: string) => never,
+): CelRuleModel[] {
+  if (rules === undefined) {
+    return [];
+  }
+  const all = [
+    ...rules.celExpression.map((expression, i) => ({
+      at: `cel_expression[${i}]:`,
+      id: expression,
+      message: "",
+      expression,
+    })),
+    ...rules.cel.map((r, i) => ({
+      at: `cel[${i}] (id ${JSON.stringify(r.id)}):`,
+      id: r.id,
+      message: r.message,
+      expression: r.expression,
+    })),
+  ];
+  return all.map(({ at, id, message, expression }) => {
+    const result = compileCel(expression, env);
+    if (result.kind === "error") {
+      fail(at, result.message);
+    }
+    let shape: CelValueShape;
+    try {
+      shape = shapeOf(env.this, shapeDesc);
+    } catch (e) {
+      fail(at, `is not supported by grpckit yet on this field (${(e as Error).message})`);
+    }
+    const fallbackReasons = result.kind === "fallback" ? result.reasons : [];
+    return { id, message, expression, env, kind: result.kind, fallbackReasons, shape, unwrap };
+  });
 }
 
 /** Where a rule sits, for error messages: file, message, field, and the rule's path prefix. */
@@ -858,14 +1080,19 @@ interface RulePlace {
 
 /**
  * The rules of validate.proto grpckit does not check yet, by rules message
- * and field name. A rule set to one of them fails generation rather than be
- * silently left unchecked. (`example` values document a field; validate.proto
- * gives them no effect on validation.)
+ * and field name: none today, since every rule of validate.proto v1.2.2 is
+ * checked. A rule listed here fails generation rather than be silently left
+ * unchecked. (`example` values document a field; validate.proto gives them
+ * no effect on validation.)
  */
-const unsupportedRules: Record<string, ReadonlySet<string>> = {
-  "buf.validate.FieldRules": new Set(["cel", "cel_expression"]),
-  "buf.validate.MessageRules": new Set(["cel", "cel_expression"]),
-};
+const unsupportedRules: Record<string, ReadonlySet<string>> = {};
+
+/** The typed rules messages (StringRules, RepeatedRules, ...): their extensions are predefined rules. */
+const typedRuleMessages = new Set(
+  FieldRulesSchema.fields.flatMap((f) =>
+    f.oneof?.name === "type" && f.message !== undefined ? [f.message.typeName] : [],
+  ),
+);
 
 const ruleMessages = new Map<string, DescMessage>();
 for (const type of nestedTypes(file_buf_validate_validate)) {
@@ -887,12 +1114,13 @@ function checkSupported(typeName: string, rules: Message, place: RulePlace, pref
     return;
   }
   const unknown = (rules as { $unknown?: { no: number }[] }).$unknown;
-  if (unknown !== undefined && unknown.length > 0) {
+  // Extensions of the typed rules messages are predefined rules, read where the rules are (predefinedRulesOf).
+  if (unknown !== undefined && unknown.length > 0 && !typedRuleMessages.has(typeName)) {
     const no = unknown[0]?.no ?? 0;
     const extension = findExtension(typeName, no, place);
     place.fail(
       `${prefix}${extension === undefined ? `(extension ${no})` : `(${extension.typeName})`}`,
-      `is a predefined rule (an extension of ${typeName}), which grpckit does not support yet`,
+      `is an extension of ${typeName}, which grpckit does not read`,
     );
   }
   const unsupported = unsupportedRules[typeName];
@@ -904,9 +1132,7 @@ function checkSupported(typeName: string, rules: Message, place: RulePlace, pref
     const value =
       field.oneof === undefined ? record[field.localName] : (record[field.oneof.localName] as { value: unknown }).value;
     if (unsupported?.has(field.name) && !(field.oneof?.name === "well_known" && value === false)) {
-      const what = field.name.startsWith("cel")
-        ? "CEL expressions"
-        : `${typeName.slice("buf.validate.".length)}.${field.name}`;
+      const what = `${typeName.slice("buf.validate.".length)}.${field.name}`;
       place.fail(`${prefix}${field.name}`, `is not supported by grpckit yet (${what})`);
     }
     if (field.fieldKind === "message" && field.oneof?.name === "type" && typeof value === "object" && value !== null) {

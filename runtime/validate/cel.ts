@@ -63,6 +63,12 @@ export interface CelProgramOptions {
    */
   readonly rule?: CelInput;
   /**
+   * The shape of `rule` when it is given as a protobuf-es value (a number or
+   * bigint for an integer, an array for a repeated extension): converted as
+   * `this` is. Without it, `rule` is taken as a CEL value.
+   */
+  readonly ruleShape?: CelValueShape;
+  /**
    * `rules`, for a predefined rule: the field's rules message (for example a
    * buf.validate.StringRules) as a ReflectMessage (`reflect(schema, rules)`),
    * or a plain object of the fields it sets, by their proto names, as CEL
@@ -240,7 +246,8 @@ export function celProgram(expression: string, options: CelProgramOptions): CelP
     }
   }
   const evaluate = run;
-  const { this: shape, rule, rules } = options;
+  const { this: shape, rules } = options;
+  const rule = options.ruleShape === undefined ? options.rule : toCel(options.ruleShape, options.rule);
   // One bindings object per program, refilled per evaluation (evaluation is synchronous): a
   // fresh object with an accessor per call costs more than the evaluation of a small expression.
   let now: ReturnType<typeof timestampNow> | undefined;

@@ -84,7 +84,7 @@ function check(
     run(message, out, maxViolations + 1);
   } catch (error) {
     if (error instanceof CelEvalError) {
-      return new RpcError(Code.INVALID_ARGUMENT, `invalid ${what()}: ${error.message}`);
+      return ruleRuntimeError(what(), error);
     }
     throw error;
   }
@@ -92,6 +92,24 @@ function check(
     return undefined;
   }
   return invalidArgument(what(), out, maxViolations);
+}
+
+/**
+ * The error of a request on which a CEL rule fails to evaluate (a CEL
+ * runtime error: overflow, division by zero, a missing map key): the rule
+ * cannot say the request is valid, so it is refused, with
+ * `INVALID_ARGUMENT` as protovalidate's Connect interceptors answer any
+ * validation error, and no field violations (no rule was broken: one could
+ * not be evaluated).
+ */
+function ruleRuntimeError(what: string, error: CelEvalError): RpcError {
+  return new RpcError(
+    Code.INVALID_ARGUMENT,
+    `invalid ${what}: a validation rule failed to evaluate: ${error.message}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /**

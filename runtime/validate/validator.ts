@@ -100,6 +100,10 @@ const scratch: FieldViolation[] = [];
  *
  * Throws a TypeError if no validator of the schema is loaded, rather than
  * calling an unchecked message valid; {@link getValidator} tells first.
+ * Throws a CelEvalError when a CEL rule fails to evaluate on the message (a
+ * CEL runtime error, such as a division by zero): a runtime error of the
+ * rule, as in protovalidate, neither valid nor a violation. A server answers
+ * that request with `INVALID_ARGUMENT`.
  * With `limit`, returns at most that many violations, the first ones, and
  * stops checking once it has them.
  *

@@ -457,12 +457,15 @@ export function violationKeys(list: readonly { field: string; ruleId: string; fo
 const KEY_PREFIX = "MAP_KEYS_";
 
 /**
- * A grpckit violation's rule id: its `ruleId` when it has one, else read from
- * its reason (STRING_MIN_LEN -> string.min_len; MAP_KEYS_INT32_GT -> int32.gt).
+ * A grpckit violation's rule id: its `ruleId` when it has one, a CEL rule's
+ * reason as it is, else read from its reason (STRING_MIN_LEN -> string.min_len;
+ * MAP_KEYS_INT32_GT -> int32.gt).
  */
 export function ruleIdOf(v: FieldViolation): string {
   const own = (v as FieldViolation & { ruleId?: string }).ruleId;
   if (own !== undefined) return own;
+  // A CEL rule's reason is its id as written; the standard rules' are UPPER_SNAKE_CASE.
+  if (!/^[A-Z0-9_]+$/.test(v.reason)) return v.reason;
   // well_known_regex's ids have a second dot (string.well_known_regex.header_name), which a reason cannot keep.
   const reason = v.reason.startsWith(KEY_PREFIX) ? v.reason.slice(KEY_PREFIX.length) : v.reason;
   // The rule family is the first word, but for field_mask, the one family whose name has an underscore.

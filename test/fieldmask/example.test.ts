@@ -132,7 +132,9 @@ describe("the reference UserService's masks", () => {
     // The mask names email, so its rule applies: "" is no email address (update-aware validation).
     expect(calls.updateUser).toBe(0);
     expect(cleared.code).toBe(Code.INVALID_ARGUMENT);
-    expect(cleared.fieldViolations).toEqual([expect.objectContaining({ field: "user.email", reason: "STRING_EMAIL_EMPTY" })]);
+    expect(cleared.fieldViolations).toEqual([
+      expect.objectContaining({ field: "user.email", reason: "STRING_EMAIL_EMPTY" }),
+    ]);
     expect((await client.getUser({ userId: "u1" })).user?.email).toBe("ada@example.com");
   });
 });

@@ -330,28 +330,45 @@ export const badRules: readonly BadRule[] = [
       "oneof o: (grpckit.v1.oneof) is set together with (buf.validate.oneof): it is an alias of (buf.validate.oneof); use one",
   },
   {
-    what: "a CEL rule on a field",
-    body: 'int32 n = 1 [(buf.validate.field).cel = {id: "n.positive", message: "must be positive", expression: "this > 0"}];',
-    error: "field n: cel is not supported by grpckit yet (CEL expressions)",
-  },
-  {
-    what: "a CEL expression on a list item",
-    body: 'repeated int32 n = 1 [(buf.validate.field).repeated.items.cel_expression = "this > 0"];',
-    error: "field n: repeated.items.cel_expression is not supported by grpckit yet (CEL expressions)",
-  },
-  {
-    what: "a CEL expression on a message",
-    body: 'option (buf.validate.message).cel_expression = "this.n > 0";\n  int32 n = 1;',
-    error: "(buf.validate.message): cel_expression is not supported by grpckit yet (CEL expressions)",
-  },
-  {
-    what: "a predefined rule",
-    syntax: 'edition = "2023";',
-    body: "int32 n = 1 [(buf.validate.field).int32.(is_zero) = true];",
-    extra:
-      'extend buf.validate.Int32Rules {\n  bool is_zero = 1800 [(buf.validate.predefined).cel = {id: "int32.is_zero", expression: "!rule || this == 0"}];\n}',
+    what: "a CEL rule on a field that does not type-check",
+    body: 'int32 n = 1 [(buf.validate.field).cel = {id: "n.prefix", message: "m", expression: "this.startsWith(\'a\')"}];',
     error:
-      "field n: int32.({pkg}.is_zero) is a predefined rule (an extension of buf.validate.Int32Rules), which grpckit does not support yet",
+      "field n: cel[0] (id \"n.prefix\"): CEL expression \"this.startsWith('a')\" does not type-check: found no matching overload for 'startsWith' applied to 'int.(string)' (at 1:5)",
+  },
+  {
+    what: "a CEL expression on a list item that does not parse",
+    body: 'repeated int32 n = 1 [(buf.validate.field).repeated.items.cel_expression = "this >"];',
+    error:
+      'field n: repeated.items.cel_expression[0]: CEL expression "this >" does not parse: <input>:1:6: found > but expecting end of input',
+  },
+  {
+    what: "a CEL expression on a message naming a field it does not have",
+    body: 'option (buf.validate.message).cel_expression = "this.m > 0";\n  int32 n = 1;',
+    error:
+      "(buf.validate.message): cel_expression[0]: CEL expression \"this.m > 0\" does not type-check: undefined field 'm' of {pkg}.M (at 1:5)",
+  },
+  {
+    what: "a CEL expression on a map value that evaluates to an int",
+    body: 'map<string, int32> m = 1 [(buf.validate.field).map.values.cel = {id: "v.plus", expression: "this + 1"}];',
+    error:
+      'field m: map.values.cel[0] (id "v.plus"): CEL expression "this + 1" evaluates to int; a rule\'s expression must evaluate to a bool or a string',
+  },
+  {
+    what: "a predefined rule whose CEL does not type-check",
+    syntax: 'edition = "2023";',
+    body: "int32 n = 1 [(buf.validate.field).int32.(is_a) = true];",
+    extra:
+      'extend buf.validate.Int32Rules {\n  bool is_a = 1800 [(buf.validate.predefined).cel = {id: "int32.is_a", expression: "!rule || this.startsWith(\'a\')"}];\n}',
+    error:
+      "field n: int32.({pkg}.is_a).cel[0] (id \"int32.is_a\"): CEL expression \"!rule || this.startsWith('a')\" does not type-check: found no matching overload for 'startsWith' applied to 'int.(string)' (at 1:14)",
+  },
+  {
+    what: "an extension of the rules without predefined rules",
+    syntax: 'edition = "2023";',
+    body: "int32 n = 1 [(buf.validate.field).int32.(plain) = true];",
+    extra: "extend buf.validate.Int32Rules {\n  bool plain = 1801;\n}",
+    error:
+      "field n: int32.({pkg}.plain) is an extension of the rules without (buf.validate.predefined).cel rules: it asks for nothing",
   },
   {
     what: "a message oneof rule naming no field",

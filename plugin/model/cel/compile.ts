@@ -40,6 +40,8 @@ export interface CelCompileEnv {
   readonly rule?: { readonly type: CelT; readonly value: unknown };
   /** `rules`, for a predefined rule: the field's rules message and its value; read fields are inlined. */
   readonly rules?: { readonly desc: DescMessage; readonly value: Message };
+  /** How the emitted code names a helper (its import's local name); by default its exported name. */
+  readonly helperName?: (name: string) => string;
 }
 
 /** The outcome of {@link compileCel}. */
@@ -119,7 +121,7 @@ class Compiler {
 
   helper(name: string): string {
     this.helpers.add(name);
-    return name;
+    return this.env.helperName?.(name) ?? name;
   }
 
   /** A node outside the compiled subset. */
@@ -250,9 +252,11 @@ class Compiler {
       return this.literal(inner, value.value);
     }
     if (t.k === "list" && Array.isArray(value)) {
+      // A list of wrappers (`repeated google.protobuf.Int64Value`) is, in CEL, a list of their values.
+      const e = t.e.k === "opaque" ? (wrapperInnerByName(t.e.name) ?? t.e) : t.e;
       return this.list(
         value.map((v) => this.literal(t.e, v)),
-        t,
+        { k: "list", e },
       );
     }
     if ((t.k === "int" || t.k === "uint") && (typeof value === "number" || typeof value === "bigint")) {
