@@ -228,6 +228,11 @@ export function keyChecks(rules: ValueRules, ctx: CheckContext): Check[] {
   }));
 }
 
+/** The CEL rules of map keys: like {@link keyChecks}, a key's reason is prefixed `MAP_KEYS_` (protovalidate's `for_key`). */
+export function celKeyChecks(rules: readonly CelRuleModel[], ctx: CheckContext): CelCheck[] {
+  return celChecks(rules, ctx).map((c) => ({ ...c, reason: `MAP_KEYS_${c.reason}` }));
+}
+
 /** The reason of a rule id: `string.min_len` -> `STRING_MIN_LEN`. */
 export function reasonOf(rule: string): string {
   return rule.replace(/\./g, "_").toUpperCase();
@@ -958,6 +963,10 @@ export function isZero(type: ValueType, v: string): string {
         case ScalarType.FIXED64:
         case ScalarType.SFIXED64:
           return type.asString ? `${v} === "0"` : `${v} === 0n`;
+        case ScalarType.FLOAT:
+        case ScalarType.DOUBLE:
+          // -0 is not the zero value: protobuf (and so protovalidate) sees it as set, and writes it on the wire.
+          return `Object.is(${v}, 0)`;
         default:
           return `${v} === 0`;
       }

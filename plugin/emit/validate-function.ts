@@ -16,6 +16,7 @@ import {
   type CheckContext,
   celChecks,
   celDescription,
+  celKeyChecks,
   hasNumberKeys,
   isSetCondition,
   isZero,
@@ -420,7 +421,7 @@ function map(out: Lines, field: MapFieldModel, ctx: FunctionContext): void {
               if (rules !== undefined) {
                 writeChecks(out, mapKeyChecks(rules, ctx), key, entryPath);
               }
-              writeCelChecks(out, celChecks(keys.cel, ctx), key, entryPath, ctx);
+              writeCelChecks(out, celKeyChecks(keys.cel, ctx), key, entryPath, ctx);
             };
             if (keys.ignoreZero) {
               out.block(`if (!(${isZero(keys.type, key)}))`, write);

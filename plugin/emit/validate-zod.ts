@@ -13,6 +13,7 @@ import {
   type CheckContext,
   celChecks,
   celDescription,
+  celKeyChecks,
   holds,
   isSetCondition,
   isZero,
@@ -362,7 +363,7 @@ function fieldExpr(field: FieldModel, ignored: boolean, ctx: ZodContext): ZodExp
       const desc = field.desc;
       const keyScalar = desc.fieldKind === "map" ? desc.mapKey : ScalarType.STRING;
       const keyRules = field.keys.rules;
-      const keyCel = celChecks(
+      const keyCel = celKeyChecks(
         field.keys.cel.filter((r) => r.kind === "compiled"),
         ctx,
       );

@@ -464,13 +464,13 @@ const KEY_PREFIX = "MAP_KEYS_";
 export function ruleIdOf(v: FieldViolation): string {
   const own = (v as FieldViolation & { ruleId?: string }).ruleId;
   if (own !== undefined) return own;
-  // A CEL rule's reason is its id as written; the standard rules' are UPPER_SNAKE_CASE.
-  if (!/^[A-Z0-9_]+$/.test(v.reason)) return v.reason;
-  // well_known_regex's ids have a second dot (string.well_known_regex.header_name), which a reason cannot keep.
   const reason = v.reason.startsWith(KEY_PREFIX) ? v.reason.slice(KEY_PREFIX.length) : v.reason;
+  // A CEL rule's reason is its id as written; the standard rules' are UPPER_SNAKE_CASE.
+  if (!/^[A-Z0-9_]+$/.test(reason)) return reason;
   // The rule family is the first word, but for field_mask, the one family whose name has an underscore.
   const [, family, rule] = /^(FIELD_MASK|[A-Z0-9]+)(?:_(.*))?$/.exec(reason) ?? [];
   const id = rule === undefined ? reason.toLowerCase() : `${family?.toLowerCase()}.${rule.toLowerCase()}`;
+  // well_known_regex's ids have a second dot (string.well_known_regex.header_name), which a reason cannot keep.
   return id.replace(/^string\.well_known_regex_/, "string.well_known_regex.");
 }
 
