@@ -125,7 +125,9 @@ describe("a server validating requests", () => {
       client.match({ word: new Uint8Array([0x61, 0x99]), letters: text("a"), engine: text("a") }),
     );
     expect(failure.code).toBe(Code.INVALID_ARGUMENT);
-    expect(failure.rawMessage).toBe("invalid pv.v1.BytesPattern: value must be valid UTF-8 to apply regexp");
+    expect(failure.rawMessage).toBe(
+      "invalid pv.v1.BytesPattern: a validation rule failed to evaluate: value must be valid UTF-8 to apply regexp",
+    );
     expect(failure.fieldViolations).toEqual([]);
     expect(called).toBe(0);
     expect(errors).toEqual([]);
