@@ -12,7 +12,8 @@
  * that every program that type-checks generated code loads the modules that
  * add those properties to `MethodSpec` and `ServiceSpec` (see `MethodSpec`):
  * without them, a method table's `auth:` or `masks:` would be an unknown
- * property. The exports are type-only: loading this entry runs none of them.
+ * property. The exports are type-only (but `httpBinding`, which the `http:`
+ * rows call): loading this entry runs none of the concerns.
  *
  * @module
  */
@@ -25,7 +26,7 @@ export type { MaskNode } from "./fieldmask/paths.js";
 export type { FieldMaskLike } from "./fieldmask/read-mask.js";
 export type { FieldMaskPaths } from "./fieldmask/typed.js";
 export { applyUpdateMask } from "./fieldmask/update-mask.js";
-export type { HttpBinding } from "./http/binding.js";
+export { type HttpBinding, httpBinding } from "./http/binding.js";
 export * from "./validate/cel-ops.js";
 export * from "./validate/checks.js";
 export * from "./validate/formats.js";

@@ -35,7 +35,7 @@ interface MethodView {
   readonly auth: string;
   /** The request's field masks as an object literal, or "" when it has none. */
   readonly masks: string;
-  /** The method's HTTP bindings as an array literal, or "" when it has none. */
+  /** The method's HTTP bindings as an array of `httpBinding` calls, or "" when it has none. */
   readonly http: string;
   readonly handlerType: Slot;
   readonly callType: Slot;
@@ -134,7 +134,7 @@ function methodView(
       : "",
     auth: method.auth === undefined ? "" : authLiteral(method.auth),
     masks: masksLiteral(f, slots, method.masks),
-    http: method.http === undefined ? "" : httpLiteral(method.http),
+    http: method.http === undefined ? "" : httpLiteral(method.http, runtime("httpBinding", false)),
     handlerType: runtime(handlerTypeByKind[method.kind], true),
     callType: runtime(callTypeByKind[method.kind], true),
   };

@@ -6,7 +6,7 @@ import { CreateOrderRequestSchema, CreateOrderResponseSchema, GetOrderRequestSch
 import type { DescService } from "@bufbuild/protobuf";
 import { CreateOrderRequestValidator, GetOrderRequestValidator, StreamOrderUpdatesRequestValidator, UpdateOrderStatusRequestValidator } from "./order_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
-import { grpcDefinition } from "grpckit/codegen";
+import { grpcDefinition, httpBinding } from "grpckit/codegen";
 
 /**
  * OrderService takes and tracks orders.
@@ -25,7 +25,7 @@ export const OrderService = {
       output: CreateOrderResponseSchema,
       inputValidator: CreateOrderRequestValidator,
       auth: { self: { field: "user_id", overrideRoles: ["admin"] } },
-      http: [{ method: "POST", path: "/v1/orders", body: "*" }],
+      http: [httpBinding("POST", "/v1/orders", "*")],
     },
     getOrder: {
       name: "GetOrder",
@@ -36,7 +36,7 @@ export const OrderService = {
       inputValidator: GetOrderRequestValidator,
       auth: {},
       masks: { read: { field: GetOrderRequestSchema.field.readMask, target: GetOrderResponseSchema.field.order } },
-      http: [{ method: "GET", path: "/v1/orders/{order_id}" }],
+      http: [httpBinding("GET", "/v1/orders/{order_id}")],
     },
     updateOrderStatus: {
       name: "UpdateOrderStatus",

@@ -6,7 +6,7 @@ import { CreateProductRequestSchema, CreateProductResponseSchema, GetProductRequ
 import type { DescService } from "@bufbuild/protobuf";
 import { CreateProductRequestValidator, GetProductRequestValidator, SearchProductsRequestValidator, StreamProductUpdatesRequestValidator } from "./product_validate.js";
 import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
-import { grpcDefinition } from "grpckit/codegen";
+import { grpcDefinition, httpBinding } from "grpckit/codegen";
 
 /**
  * ProductService is the shop's catalogue.
@@ -26,7 +26,7 @@ export const ProductService = {
       inputValidator: GetProductRequestValidator,
       auth: { public: true },
       masks: { read: { field: GetProductRequestSchema.field.readMask, target: GetProductResponseSchema.field.product } },
-      http: [{ method: "GET", path: "/v1/products/{product_id}" }],
+      http: [httpBinding("GET", "/v1/products/{product_id}")],
     },
     createProduct: {
       name: "CreateProduct",
@@ -46,7 +46,7 @@ export const ProductService = {
       inputValidator: SearchProductsRequestValidator,
       auth: { public: true },
       masks: { read: { field: SearchProductsRequestSchema.field.readMask, target: SearchProductsResponseSchema.field.products } },
-      http: [{ method: "GET", path: "/v1/products" }],
+      http: [httpBinding("GET", "/v1/products")],
     },
     streamProductUpdates: {
       name: "StreamProductUpdates",
@@ -56,7 +56,7 @@ export const ProductService = {
       output: StreamProductUpdatesResponseSchema,
       inputValidator: StreamProductUpdatesRequestValidator,
       auth: { public: true },
-      http: [{ method: "GET", path: "/v1/products:watch" }],
+      http: [httpBinding("GET", "/v1/products:watch")],
     },
   },
 } as const satisfies ServiceSpec;

@@ -7,7 +7,7 @@ import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersR
 import type { DescService } from "@bufbuild/protobuf";
 import { BatchGetUsersRequestValidator, ChatWithUsersRequestValidator, CreateUserRequestValidator, CreateUsersRequestValidator, DeleteUserRequestValidator, GetUserRequestValidator, ListUsersRequestValidator, UpdateUserRequestValidator } from "./user_validate.js";
 import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
-import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
+import { applyUpdateMask, grpcDefinition, httpBinding } from "grpckit/codegen";
 
 /**
  * UserService manages the users of the shop.
@@ -27,7 +27,7 @@ export const UserService = {
       inputValidator: GetUserRequestValidator,
       auth: { self: { field: "user_id", overrideRoles: ["admin", "support"] } },
       masks: { read: { field: GetUserRequestSchema.field.readMask, target: GetUserResponseSchema.field.user } },
-      http: [{ method: "GET", path: "/v1/users/{user_id}" }],
+      http: [httpBinding("GET", "/v1/users/{user_id}")],
     },
     createUser: {
       name: "CreateUser",
@@ -47,7 +47,7 @@ export const UserService = {
       inputValidator: UpdateUserRequestValidator,
       auth: { self: { field: "user.user_id", overrideRoles: ["admin"] } },
       masks: { update: { field: UpdateUserRequestSchema.field.updateMask, resource: UpdateUserRequestSchema.field.user } },
-      http: [{ method: "PATCH", path: "/v1/users/{user.user_id}", body: "user" }],
+      http: [httpBinding("PATCH", "/v1/users/{user.user_id}", "user")],
     },
     deleteUser: {
       name: "DeleteUser",

@@ -5,10 +5,10 @@
 import type { Book } from "./shelf_pb.js";
 import { BookSchema, CreateBookRequestSchema, DeleteBookRequestSchema, GetBookRequestSchema, ListBooksRequestSchema, ListBooksResponseSchema, MoveBookRequestSchema, ShelfService as ShelfService$1, UpdateBookRequestSchema } from "./shelf_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
+import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import { applyUpdateMask, grpcDefinition, httpBinding } from "grpckit/codegen";
 import { BookValidator, CreateBookRequestValidator, UpdateBookRequestValidator } from "./shelf_validate.js";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
-import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
-import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
 /**
  * @generated from service shelf.v1.ShelfService
@@ -25,7 +25,7 @@ export const ShelfService = {
       output: BookSchema,
       auth: { public: true },
       masks: { read: { field: GetBookRequestSchema.field.readMask } },
-      http: [{ method: "GET", path: "/v1/{name=shelves/*/books/*}" }, { method: "GET", path: "/v1/books/{name}" }],
+      http: [httpBinding("GET", "/v1/{name=shelves/*/books/*}"), httpBinding("GET", "/v1/books/{name}")],
     },
     listBooks: {
       name: "ListBooks",
@@ -34,7 +34,7 @@ export const ShelfService = {
       input: ListBooksRequestSchema,
       output: ListBooksResponseSchema,
       auth: {},
-      http: [{ method: "GET", path: "/v1/{parent=shelves/*}/books" }],
+      http: [httpBinding("GET", "/v1/{parent=shelves/*}/books")],
     },
     streamBooks: {
       name: "StreamBooks",
@@ -43,7 +43,7 @@ export const ShelfService = {
       input: ListBooksRequestSchema,
       output: BookSchema,
       auth: {},
-      http: [{ method: "GET", path: "/v1/{parent=shelves/*}/books:stream" }],
+      http: [httpBinding("GET", "/v1/{parent=shelves/*}/books:stream")],
     },
     createBook: {
       name: "CreateBook",
@@ -53,7 +53,7 @@ export const ShelfService = {
       output: BookSchema,
       inputValidator: CreateBookRequestValidator,
       auth: {},
-      http: [{ method: "POST", path: "/v1/{parent=shelves/*}/books", body: "book" }],
+      http: [httpBinding("POST", "/v1/{parent=shelves/*}/books", "book")],
     },
     updateBook: {
       name: "UpdateBook",
@@ -64,7 +64,7 @@ export const ShelfService = {
       inputValidator: UpdateBookRequestValidator,
       auth: {},
       masks: { update: { field: UpdateBookRequestSchema.field.updateMask, resource: UpdateBookRequestSchema.field.book } },
-      http: [{ method: "PATCH", path: "/v1/{book.name=shelves/*/books/*}", body: "book" }, { method: "PUT", path: "/v1/{book.name=shelves/*/books/*}", body: "*" }],
+      http: [httpBinding("PATCH", "/v1/{book.name=shelves/*/books/*}", "book"), httpBinding("PUT", "/v1/{book.name=shelves/*/books/*}", "*")],
     },
     deleteBook: {
       name: "DeleteBook",
@@ -73,7 +73,7 @@ export const ShelfService = {
       input: DeleteBookRequestSchema,
       output: EmptySchema,
       auth: { roles: ["admin"] },
-      http: [{ method: "DELETE", path: "/v1/{name=shelves/*/books/*}" }],
+      http: [httpBinding("DELETE", "/v1/{name=shelves/*/books/*}")],
     },
     moveBook: {
       name: "MoveBook",
@@ -82,7 +82,7 @@ export const ShelfService = {
       input: MoveBookRequestSchema,
       output: BookSchema,
       auth: {},
-      http: [{ method: "POST", path: "/v1/{name=shelves/*/books/*}:move", body: "*" }],
+      http: [httpBinding("POST", "/v1/{name=shelves/*/books/*}:move", "*")],
     },
     listAll: {
       name: "ListAll",
@@ -91,7 +91,7 @@ export const ShelfService = {
       input: ListBooksRequestSchema,
       output: ListBooksResponseSchema,
       auth: {},
-      http: [{ method: "SEARCH", path: "/v1/books/{parent=**}", responseBody: "books" }],
+      http: [httpBinding("SEARCH", "/v1/books/{parent=**}", undefined, "books")],
     },
     import: {
       name: "Import",
@@ -101,7 +101,7 @@ export const ShelfService = {
       output: ListBooksResponseSchema,
       inputValidator: BookValidator,
       auth: {},
-      http: [{ method: "POST", path: "/v1/books:import", body: "*" }],
+      http: [httpBinding("POST", "/v1/books:import", "*")],
     },
     ping: {
       name: "Ping",
