@@ -82,7 +82,7 @@ async function loadCompiler(root) {
 /**
  * The message with its three CEL rules, and its validators: the expressions
  * compiled (as the generator emits them), and grpckit's run-time fallback.
- * The validate suite measures the compiled ones as its CEL family.
+ * (The validate suite measures generated CEL rules: its Cel message has these three.)
  */
 export async function celValidators(root) {
   const desc = schema();

@@ -12,8 +12,13 @@
 
 import { hostnameIn, ipv4In, ipv6In, uriIn, utf8In } from "./format-scan.js";
 
-/** `atext` of RFC 5322 besides letters and digits: what the HTML standard allows in an email's local part, with ".". */
-const emailLocalMarks = ".!#$%&'*+/=?^_`{|}~-";
+// https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address. A
+// regular expression, as protovalidate-es's: V8 runs it faster than a scan of
+// the characters (53 against 94 ns for a short address, measured in one
+// process). Linear: the local part cannot hold "@", and a label's quantifiers
+// are bounded (at most 61 steps back per label).
+const emailPattern =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 /**
  * Whether `s` is an email address as the HTML standard defines a valid one
@@ -23,17 +28,7 @@ const emailLocalMarks = ".!#$%&'*+/=?^_`{|}~-";
  * ending with a hyphen; no trailing dot.
  */
 export function isEmail(s: string): boolean {
-  const at = s.indexOf("@");
-  if (at <= 0) {
-    return false;
-  }
-  for (let i = 0; i < at; i++) {
-    const c = s.charCodeAt(i);
-    if (!isAsciiAlnum(c) && (c >= 0x80 || !emailLocalMarks.includes(s[i] as string))) {
-      return false;
-    }
-  }
-  return labelsEnd(s, at + 1, s.length) >= 0;
+  return emailPattern.test(s);
 }
 
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -57,32 +52,6 @@ function isHexDigit(c: number): boolean {
 
 function hexValue(c: number): number {
   return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
-}
-
-/**
- * Reads dot-separated labels of `s` from `start` to `end` (1 to 63 ASCII
- * letters, digits and hyphens each, not starting or ending with a hyphen) and
- * returns the start of the last label, or -1 if one is malformed. One pass:
- * a hostile string costs its length.
- */
-function labelsEnd(s: string, start: number, end: number): number {
-  let label = start;
-  for (let i = start; i <= end; i++) {
-    const c = i === end ? 0x2e : s.charCodeAt(i);
-    if (c === 0x2e) {
-      const n = i - label;
-      if (n === 0 || n > 63 || s.charCodeAt(label) === 0x2d || s.charCodeAt(i - 1) === 0x2d) {
-        return -1;
-      }
-      if (i === end) {
-        return label;
-      }
-      label = i + 1;
-    } else if (!isAsciiAlnum(c) && c !== 0x2d) {
-      return -1;
-    }
-  }
-  return -1;
 }
 
 /**

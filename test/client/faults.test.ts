@@ -82,7 +82,14 @@ describe("faults", () => {
     const lookups = await load;
 
     expect(victimLookups.lookup.received).toBeGreaterThan(0);
-    expect(lookups.filter((o) => o.code !== Code.OK)).toEqual([]);
+    // Every lookup succeeds, on another replica if need be, but one whose
+    // response had begun on the victim when it died: gRPC commits a call once
+    // its headers come and never retries it (the retry design, A6). The
+    // victim writes headers, message and trailers at once, so that window is
+    // narrow; on a loaded machine a kill can still land inside it.
+    const lost = lookups.filter((o) => o.code !== Code.OK);
+    expect(lost.filter((o) => !(o.code === Code.UNAVAILABLE && o.responseBegun))).toEqual([]);
+    expect(lost.length).toBeLessThanOrEqual(16); // at most the calls in flight at the kill
     expectByDeadline(lookups);
 
     // The charges that were on the victim failed, UNAVAILABLE; none went to another replica.

@@ -21,20 +21,30 @@ export interface Outcome<T> {
   readonly startedAt: number;
   readonly endedAt: number;
   readonly deadline: number;
+  /** The response had begun (its headers came) when the call ended: gRPC never retries such a call. */
+  readonly responseBegun: boolean;
 }
 
-/** Runs `call` with a deadline `timeoutMs` from now and records how it ended. */
+/**
+ * Runs `call` with a deadline `timeoutMs` from now and records how it ended;
+ * a call that passes `onHeader` on to the client also records whether its
+ * response had begun.
+ */
 export async function outcomeOf<T>(
   timeoutMs: number,
-  call: (options: { deadline: number }) => Promise<T>,
+  call: (options: { deadline: number; onHeader: () => void }) => Promise<T>,
 ): Promise<Outcome<T>> {
   const startedAt = Date.now();
   const deadline = startedAt + timeoutMs;
+  let responseBegun = false;
+  const onHeader = () => {
+    responseBegun = true;
+  };
   try {
-    const value = await call({ deadline });
-    return { value, code: Code.OK, startedAt, endedAt: Date.now(), deadline };
+    const value = await call({ deadline, onHeader });
+    return { value, code: Code.OK, startedAt, endedAt: Date.now(), deadline, responseBegun };
   } catch (error) {
-    return { code: RpcError.from(error).code, startedAt, endedAt: Date.now(), deadline };
+    return { code: RpcError.from(error).code, startedAt, endedAt: Date.now(), deadline, responseBegun };
   }
 }
 
