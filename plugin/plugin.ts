@@ -39,13 +39,14 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning): Plugin
       const validation = new ValidationPlanner();
       const hasValidator = (desc: DescMessage) => validation.needsValidator(desc);
       const unruled: Unruled[] = [];
+      const onCelEngine: string[] = [];
       for (const file of schema.files) {
         // Checks every rule of the file first: a bad one fails the whole run, before any output.
         const rules = validation.fileModel(file);
         if (rules.messages.length > 0) {
           const f = schema.generateFile(validateFileName(file));
           f.preamble(file);
-          renderValidateFile(f, rules, schema.options, validation);
+          if (renderValidateFile(f, rules, schema.options, validation).usesCelEngine) onCelEngine.push(file.proto.name);
         }
         if (file.services.length > 0) {
           const model = buildFileModel(file, hasValidator); // throws for an auth rule that cannot work
@@ -68,6 +69,7 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning): Plugin
       }
       // After the loop: a run that fails on a bad rule prints only its error.
       if (unruled.length > 0 && schema.options.authWarnings) warn(noAuthRulesWarning(unruled));
+      if (onCelEngine.length > 0) warn(celEngineNote(onCelEngine));
     },
   });
   return {
@@ -84,6 +86,23 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning): Plugin
       }
     },
   };
+}
+
+/** Files named in the CEL engine note; the rest are counted. */
+const namedInNote = 5;
+
+/**
+ * The note for files whose CEL rules run on the CEL engine (`grpckit/cel`):
+ * their generated code imports `@bufbuild/cel`, an optional peer of grpckit
+ * that an install may lack, which would fail only when the code loads.
+ */
+export function celEngineNote(files: readonly string[]): string {
+  const named = files.slice(0, namedInNote).join(", ");
+  const more = files.length > namedInNote ? ` and ${files.length - namedInNote} more` : "";
+  return (
+    `note: CEL rules of ${files.length === 1 ? "" : `${files.length} files, `}${named}${more}, run on the CEL engine at run time ` +
+    "(outside the subset grpckit compiles): install @bufbuild/cel@0.6.1 beside grpckit, an optional peer (docs/validation.md, CEL)."
+  );
 }
 
 /** The plugin, warning on stderr, with the OpenAPI documents of the `openapi=true` parameter. */

@@ -76,14 +76,15 @@ export function celModule(runtimeImport: string): string {
 /**
  * Prints the body of one `_validate.ts` file (after its preamble) into `f`:
  * module constants (patterns, sets), then a validator for each message that
- * gets one, then (unless `validate_zod=false`) their zod schemas.
+ * gets one, then (unless `validate_zod=false`) their zod schemas. Returns
+ * whether the file imports the CEL fallback (and so needs `@bufbuild/cel`).
  */
 export function renderValidateFile(
   f: GeneratedFile,
   model: FileValidationModel,
   options: GrpckitOptions,
   planner: ValidationPlanner,
-): void {
+): { readonly usesCelEngine: boolean } {
   const slots = new Slots();
   const imports = new Map<string, Slot>();
   const cached = (key: string, make: () => ImportSymbol): Slot => {
@@ -208,4 +209,5 @@ export function renderValidateFile(
     zodSchemas,
   };
   slots.print(f, render(view).trim());
+  return { usesCelEngine: imports.has("celProgram") };
 }
