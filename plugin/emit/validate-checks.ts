@@ -53,6 +53,7 @@ export type RuntimeHelper =
   | "bytesEndWith"
   | "bytesIn"
   | "bytesStartWith"
+  | "celRuleFailed"
   | "celViolation"
   | "charCountIsNot"
   | "compareTime"

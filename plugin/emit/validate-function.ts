@@ -236,11 +236,13 @@ function writeChecks(out: Lines, checks: readonly Check[], v: string, pathExpr: 
  */
 function writeCelChecks(out: Lines, checks: readonly CelCheck[], v: string, pathExpr: string, ctx: CheckContext): void {
   for (const c of checks) {
-    if (c.bool) {
-      out.line(`if (!(${c.result(v)})) ${push(pathExpr, celDescription(c), c.reason)}`);
-      continue;
-    }
-    out.block("", () => {
+    // A rule that fails to evaluate (a CEL runtime error) is named in the error: its field and id.
+    out.line("try {");
+    out.indented(() => {
+      if (c.bool) {
+        out.line(`if (!(${c.result(v)})) ${push(pathExpr, celDescription(c), c.reason)}`);
+        return;
+      }
       const violation = ctx.helper("celViolation");
       out.line(
         `const d = ${violation}(${c.result(v)}, ${stringLiteral(c.ruleMessage)}, ${stringLiteral(c.falseMessage)});`,
@@ -249,6 +251,9 @@ function writeCelChecks(out: Lines, checks: readonly CelCheck[], v: string, path
         `if (d !== undefined) out.push({ field: ${pathExpr}, description: d, reason: ${stringLiteral(c.reason)} });`,
       );
     });
+    out.line("} catch (e) {");
+    out.indented(() => out.line(`${ctx.helper("celRuleFailed")}(e, ${pathExpr}, ${stringLiteral(c.reason)});`));
+    out.line("}");
   }
 }
 

@@ -11,7 +11,7 @@
 import type { SecondsAndNanos } from "./checks.js";
 import { celFail } from "./rule-error.js";
 
-export { CelEvalError, celFail } from "./rule-error.js";
+export { CelEvalError, celFail, celRuleFailed } from "./rule-error.js";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

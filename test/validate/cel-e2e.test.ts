@@ -152,7 +152,7 @@ describe("a server with CEL rules", () => {
     expect(failure).toBeInstanceOf(RpcError);
     expect(failure.code).toBe(Code.INVALID_ARGUMENT);
     expect(failure.rawMessage).toBe(
-      "invalid pv.v1.CreateAccountRequest: a validation rule failed to evaluate: modulus by zero",
+      "invalid pv.v1.CreateAccountRequest: a validation rule failed to evaluate: share_of_100: share.divides: modulus by zero",
     );
     expect(failure.fieldViolations).toEqual([]);
     expect(called).toBe(0);

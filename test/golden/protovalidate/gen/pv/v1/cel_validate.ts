@@ -8,7 +8,7 @@
 
 import { celProgram } from "grpckit/cel";
 import type { Validator } from "grpckit/codegen";
-import { celCompareTime, celIntMod, celNow, celNumEq, celViolation, codePointCount, defineValidator, mapEntryPath } from "grpckit/codegen";
+import { celCompareTime, celIntMod, celNow, celNumEq, celRuleFailed, celViolation, codePointCount, defineValidator, mapEntryPath } from "grpckit/codegen";
 import { CreateAccountRequestSchema } from "./cel_pb.js";
 import { z } from "zod";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -23,20 +23,28 @@ const $cel1 = celProgram("this.startsWith(b'tk')", { this: "bytes" });
 export const CreateAccountRequestValidator: Validator<typeof CreateAccountRequestSchema> = defineValidator(CreateAccountRequestSchema, (m, out, limit) => {
   {
     const v = m.name;
-    {
+    try {
       const d = celViolation($cel0(v), "must be lowercase", "\"this == this.lowerAscii()\" returned false");
       if (d !== undefined) out.push({ field: "name", description: d, reason: "name.lowercase" });
+    } catch (e) {
+      celRuleFailed(e, "name", "name.lowercase");
     }
   }
   {
     const v = m.password;
-    if (!((codePointCount(v) >= (8)))) out.push({ field: "password", description: "\"size(this) >= 8\" returned false", reason: "size(this) >= 8" });
+    try {
+      if (!((codePointCount(v) >= (8)))) out.push({ field: "password", description: "\"size(this) >= 8\" returned false", reason: "size(this) >= 8" });
+    } catch (e) {
+      celRuleFailed(e, "password", "size(this) >= 8");
+    }
   }
   {
     const v = m.age;
-    {
+    try {
       const d = celViolation(((v >= (18)) ? "" : ("must be at least 18, not " + String(v))), "", "\"this >= 18 ? '' : 'must be at least 18, not ' + string(this)\" returned false");
       if (d !== undefined) out.push({ field: "age", description: d, reason: "age.adult" });
+    } catch (e) {
+      celRuleFailed(e, "age", "age.adult");
     }
   }
   {
@@ -44,7 +52,11 @@ export const CreateAccountRequestValidator: Validator<typeof CreateAccountReques
     let i = 0;
     for (const x of v) {
       if (out.length >= limit) return;
-      if (!((codePointCount(x) <= (8)))) out.push({ field: `tags[${i}]`, description: "a tag has at most 8 characters", reason: "tag.short" });
+      try {
+        if (!((codePointCount(x) <= (8)))) out.push({ field: `tags[${i}]`, description: "a tag has at most 8 characters", reason: "tag.short" });
+      } catch (e) {
+        celRuleFailed(e, `tags[${i}]`, "tag.short");
+      }
       i++;
     }
   }
@@ -54,28 +66,46 @@ export const CreateAccountRequestValidator: Validator<typeof CreateAccountReques
       if (out.length >= limit) return;
       const x = v[k];
       if (x !== undefined) {
-        if (!((x >= (0)))) out.push({ field: mapEntryPath("quotas", k, true), description: "\"this >= 0\" returned false", reason: "this >= 0" });
+        try {
+          if (!((x >= (0)))) out.push({ field: mapEntryPath("quotas", k, true), description: "\"this >= 0\" returned false", reason: "this >= 0" });
+        } catch (e) {
+          celRuleFailed(e, mapEntryPath("quotas", k, true), "this >= 0");
+        }
       }
     }
   }
   {
     const v = m.shareOf100;
-    if (!(celNumEq(celIntMod(BigInt((100)), BigInt(v)), (0)))) out.push({ field: "share_of_100", description: "must divide 100", reason: "share.divides" });
+    try {
+      if (!(celNumEq(celIntMod(BigInt((100)), BigInt(v)), (0)))) out.push({ field: "share_of_100", description: "must divide 100", reason: "share.divides" });
+    } catch (e) {
+      celRuleFailed(e, "share_of_100", "share.divides");
+    }
   }
   {
     const v = m.expires;
     if (v !== undefined) {
-      if (!(((now$) => (celCompareTime(v, now$) > 0))(celNow()))) out.push({ field: "expires", description: "must be in the future", reason: "expires.future" });
+      try {
+        if (!(((now$) => (celCompareTime(v, now$) > 0))(celNow()))) out.push({ field: "expires", description: "must be in the future", reason: "expires.future" });
+      } catch (e) {
+        celRuleFailed(e, "expires", "expires.future");
+      }
     }
   }
   {
     const v = m.token;
-    {
+    try {
       const d = celViolation($cel1(v), "must start with tk", "\"this.startsWith(b'tk')\" returned false");
       if (d !== undefined) out.push({ field: "token", description: d, reason: "token.prefix" });
+    } catch (e) {
+      celRuleFailed(e, "token", "token.prefix");
     }
   }
-  if (!(((m?.password ?? "") === (m?.confirmPassword ?? "")))) out.push({ field: "", description: "password and confirmation must match", reason: "password.confirmed" });
+  try {
+    if (!(((m?.password ?? "") === (m?.confirmPassword ?? "")))) out.push({ field: "", description: "password and confirmation must match", reason: "password.confirmed" });
+  } catch (e) {
+    celRuleFailed(e, "", "password.confirmed");
+  }
 });
 
 /**

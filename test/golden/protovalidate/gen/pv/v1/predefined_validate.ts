@@ -8,7 +8,7 @@
 
 import { celProgram } from "grpckit/cel";
 import type { Validator } from "grpckit/codegen";
-import { celViolation, defineValidator, fewerCharsThan, ownProperties } from "grpckit/codegen";
+import { celRuleFailed, celViolation, defineValidator, fewerCharsThan, ownProperties } from "grpckit/codegen";
 import { PredefinedSchema } from "./predefined_pb.js";
 import { z } from "zod";
 
@@ -21,14 +21,20 @@ const $cel0 = celProgram("size(this.split(' ')) <= rule ? '' : 'must have at mos
 export const PredefinedValidator: Validator<typeof PredefinedSchema> = defineValidator(PredefinedSchema, (m, out, limit) => {
   if (Object.prototype.hasOwnProperty.call(m, "color")) {
     const v = m.color;
-    if (!(["red", "blue"].some((e$1) => (e$1 === v)))) out.push({ field: "color", description: "must be one of the listed words", reason: "string.one_of_words" });
+    try {
+      if (!(["red", "blue"].some((e$1) => (e$1 === v)))) out.push({ field: "color", description: "must be one of the listed words", reason: "string.one_of_words" });
+    } catch (e) {
+      celRuleFailed(e, "color", "string.one_of_words");
+    }
   }
   if (Object.prototype.hasOwnProperty.call(m, "title")) {
     const v = m.title;
     if (fewerCharsThan(v, 1)) out.push({ field: "title", description: "must be at least 1 character long", reason: "STRING_MIN_LEN" });
-    {
+    try {
       const d = celViolation($cel0(v), "", "\"size(this.split(' ')) <= rule ? '' : 'must have at most ' + string(rule) + ' words'\" returned false");
       if (d !== undefined) out.push({ field: "title", description: d, reason: "string.at_most_words" });
+    } catch (e) {
+      celRuleFailed(e, "title", "string.at_most_words");
     }
   }
   {
@@ -36,7 +42,11 @@ export const PredefinedValidator: Validator<typeof PredefinedSchema> = defineVal
     let i = 0;
     for (const x of v) {
       if (out.length >= limit) return;
-      if (!((!true || ((x % (2)) === (0))))) out.push({ field: `pairs[${i}]`, description: "must be even", reason: "int32.even" });
+      try {
+        if (!((!true || ((x % (2)) === (0))))) out.push({ field: `pairs[${i}]`, description: "must be even", reason: "int32.even" });
+      } catch (e) {
+        celRuleFailed(e, `pairs[${i}]`, "int32.even");
+      }
       i++;
     }
   }
@@ -47,7 +57,11 @@ export const PredefinedValidator: Validator<typeof PredefinedSchema> = defineVal
       if (out.length >= limit) return;
       const n = x.value;
       if (n <= 0) out.push({ field: `boxed[${i}]`, description: "must be greater than 0", reason: "INT32_GT" });
-      if (!((!true || ((x.value % (2)) === (0))))) out.push({ field: `boxed[${i}]`, description: "must be even", reason: "int32.even" });
+      try {
+        if (!((!true || ((x.value % (2)) === (0))))) out.push({ field: `boxed[${i}]`, description: "must be even", reason: "int32.even" });
+      } catch (e) {
+        celRuleFailed(e, `boxed[${i}]`, "int32.even");
+      }
       i++;
     }
   }
