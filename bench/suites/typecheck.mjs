@@ -13,7 +13,7 @@ const MB = 1024 * 1024;
  * The compiler options generated code must pass in this repository
  * (tsconfig.json), with TypeScript's own declarations skipped as there.
  */
-const compilerOptions = {
+export const compilerOptions = {
   target: "ES2022",
   module: "NodeNext",
   moduleResolution: "NodeNext",
