@@ -1,5 +1,6 @@
 import { type DescMessage, type DescOneof, ScalarType } from "@bufbuild/protobuf";
 import type { CelValueShape } from "../../runtime/validate/cel.js";
+import { celFalseMessage } from "../../runtime/validate/cel-ops.js";
 import { compileCel } from "../model/cel/index.js";
 import { re2RegExpLiteral, re2Safety } from "../model/re2.js";
 import {
@@ -126,8 +127,9 @@ export function celDescription(c: CelCheck): string {
 export function celChecks(rules: readonly CelRuleModel[], ctx: CheckContext): CelCheck[] {
   return rules.map((rule) => {
     const bind = (v: string) => (rule.unwrap ? `${v}.value` : v);
-    const falseMessage = `${JSON.stringify(rule.expression)} returned false`;
+    const falseMessage = celFalseMessage(rule.expression);
     if (rule.kind === "compiled") {
+      // Compiled again here only to bind `this` and the helpers' names: the model compiled it once to check it.
       const compiled = (v: string) => {
         const result = compileCel(rule.expression, {
           ...rule.env,
@@ -137,12 +139,12 @@ export function celChecks(rules: readonly CelRuleModel[], ctx: CheckContext): Ce
         if (result.kind !== "compiled") {
           throw new Error(`unreachable: ${rule.expression} compiled once, not twice`);
         }
-        return result;
+        return result.code;
       };
       return {
         reason: rule.id,
-        result: (v) => compiled(v).code,
-        bool: compiled("v").resultType === "bool",
+        result: compiled,
+        bool: rule.bool,
         ruleMessage: rule.message,
         falseMessage,
       };

@@ -292,6 +292,8 @@ export interface CelRuleModel {
   readonly env: CelCompileEnv;
   /** Compiled to TypeScript, or evaluated by `celProgram` of grpckit/cel. */
   readonly kind: "compiled" | "fallback";
+  /** Compiled, with a result known to be a bool (false breaks the rule; no `celViolation` needed). */
+  readonly bool: boolean;
   /** Why it is left to the fallback (what is outside the compiled subset); empty when compiled. */
   readonly fallbackReasons: readonly string[];
   /** The run-time shape of `this` for the fallback. */
@@ -925,7 +927,8 @@ function celRulesOf(
       fail(at, `is not supported by grpckit yet on this field (${(e as Error).message})`);
     }
     const fallbackReasons = result.kind === "fallback" ? result.reasons : [];
-    return { id, message, expression, env, kind: result.kind, fallbackReasons, shape, unwrap };
+    const bool = result.kind === "compiled" && result.resultType === "bool";
+    return { id, message, expression, env, kind: result.kind, bool, fallbackReasons, shape, unwrap };
   });
 }
 
