@@ -321,25 +321,37 @@ export function uriIn(s: string): boolean {
   while (colon < n && is(s.charCodeAt(colon), SCHEME)) {
     colon++;
   }
-  if (colon === n || s.charCodeAt(colon) !== COLON) {
-    return false;
-  }
+  return colon < n && s.charCodeAt(colon) === COLON && uriPartIn(s, colon + 1, false);
+}
+
+/** formats.ts isUriRef: a URI, or a relative reference (`relative-part [ "?" query ] [ "#" fragment ]`). */
+export function uriRefIn(s: string): boolean {
+  return uriIn(s) || uriPartIn(s, 0, true);
+}
+
+/**
+ * `hier-part [ "?" query ] [ "#" fragment ]` in `s[start..)` (a URI after its
+ * scheme and colon), or with `relative`, `relative-part [ "?" query ] [ "#"
+ * fragment ]`, whose path's first segment has no colon (`a:b` is a URI).
+ */
+function uriPartIn(s: string, start: number, relative: boolean): boolean {
+  const n = s.length;
   let end = n;
-  const hash = find(s, "#", colon + 1, n);
+  const hash = find(s, "#", start, n);
   if (hash >= 0) {
     if (!allowedIn(s, hash + 1, n, QUERY_CHARS)) {
       return false;
     }
     end = hash;
   }
-  const question = find(s, "?", colon + 1, end);
+  const question = find(s, "?", start, end);
   if (question >= 0) {
     if (!allowedIn(s, question + 1, end, QUERY_CHARS)) {
       return false;
     }
     end = question;
   }
-  let path = colon + 1;
+  let path = start;
   if (end - path >= 2 && s.charCodeAt(path) === SLASH && s.charCodeAt(path + 1) === SLASH) {
     const slash = find(s, "/", path + 2, end);
     const authorityEnd = slash < 0 ? end : slash;
@@ -347,6 +359,11 @@ export function uriIn(s: string): boolean {
       return false;
     }
     path = authorityEnd;
+  } else if (relative) {
+    const slash = find(s, "/", path, end);
+    if (find(s, ":", path, slash < 0 ? end : slash) >= 0) {
+      return false;
+    }
   }
   return allowedIn(s, path, end, PATH_CHARS);
 }

@@ -10,7 +10,7 @@
  * a class table, no split or slice), the fastest of the forms measured.
  */
 
-import { hostnameIn, ipv4In, ipv6In, uriIn, utf8In } from "./format-scan.js";
+import { hostnameIn, ipv4In, ipv6In, uriIn, uriRefIn } from "./format-scan.js";
 
 // https://html.spec.whatwg.org/multipage/input.html#valid-e-mail-address. A
 // regular expression, as protovalidate-es's: V8 runs it faster than a scan of
@@ -274,100 +274,6 @@ export function isHostAndPort(s: string, portRequired: boolean): boolean {
   return port === undefined ? !portRequired : decimal(port, 65535) >= 0;
 }
 
-// RFC 3986 character classes, as strings of the ASCII characters they allow
-// besides letters and digits.
-const unreservedMarks = "-._~";
-const subDelims = "!$&'()*+,;=";
-
-/**
- * Whether every character of `s` is a letter, a digit, one of `marks`, or a
- * percent-encoded octet (`%` and two hex digits).
- */
-function allowed(s: string, marks: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (isAsciiAlnum(c)) {
-      continue;
-    }
-    if (c === 0x25) {
-      if (i + 2 >= s.length || !isHexDigit(s.charCodeAt(i + 1)) || !isHexDigit(s.charCodeAt(i + 2))) {
-        return false;
-      }
-      i += 2;
-      continue;
-    }
-    if (c >= 0x80 || !marks.includes(s[i] as string)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-const pchar = `${unreservedMarks}${subDelims}:@`;
-const ipvFuturePattern = /^v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+$/;
-
-/** `IP-literal` without its brackets: an IPv6 address (with a `%25`-encoded zone id) or an IPvFuture. */
-function isIpLiteral(s: string): boolean {
-  if (s.startsWith("v") || s.startsWith("V")) {
-    return ipvFuturePattern.test(s);
-  }
-  const zone = s.indexOf("%25");
-  if (zone < 0) {
-    return !s.includes("%") && isIpv6(s);
-  }
-  const id = s.slice(zone + 3);
-  return id.length > 0 && allowed(id, unreservedMarks) && decodesToUtf8(id) && isIpv6(s.slice(0, zone));
-}
-
-/**
- * Whether a host or zone id that `allowed` accepted is UTF-8 once its
- * percent-encoded octets are decoded: RFC 3986 section 3.2.2 wants a reg-name's
- * octets to be UTF-8 (`foo%c3%96` is "fooÖ"; `foo%c3x%96` is not text).
- */
-function decodesToUtf8(s: string): boolean {
-  return utf8In(s, 0, s.length);
-}
-
-/** `authority = [ userinfo "@" ] host [ ":" port ]` */
-function isAuthority(s: string): boolean {
-  let hostPort = s;
-  const at = s.indexOf("@");
-  if (at >= 0) {
-    if (!allowed(s.slice(0, at), `${unreservedMarks}${subDelims}:`)) {
-      return false;
-    }
-    hostPort = s.slice(at + 1);
-  }
-  let port: string;
-  if (hostPort.startsWith("[")) {
-    const close = hostPort.indexOf("]");
-    if (close < 0 || !isIpLiteral(hostPort.slice(1, close))) {
-      return false;
-    }
-    const rest = hostPort.slice(close + 1);
-    if (rest === "") {
-      return true;
-    }
-    if (!rest.startsWith(":")) {
-      return false;
-    }
-    port = rest.slice(1);
-  } else {
-    const colon = hostPort.indexOf(":");
-    const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
-    if (!allowed(host, `${unreservedMarks}${subDelims}`) || !decodesToUtf8(host)) {
-      return false;
-    }
-    port = colon < 0 ? "" : hostPort.slice(colon + 1);
-  }
-  for (let i = 0; i < port.length; i++) {
-    if (!isDigit(port.charCodeAt(i))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /**
  * Whether `s` is an absolute URI as RFC 3986 defines it:
  * `scheme ":" hier-part [ "?" query ] [ "#" fragment ]`, e.g.
@@ -387,45 +293,7 @@ export function isUri(s: string): boolean {
  * is read as a URI with scheme `a`).
  */
 export function isUriRef(s: string): boolean {
-  return isUri(s) || isPartAfterScheme(s, true);
-}
-
-/**
- * `hier-part [ "?" query ] [ "#" fragment ]` (a URI after its scheme and
- * colon), or with `relative`, `relative-part [ "?" query ] [ "#" fragment ]`.
- */
-function isPartAfterScheme(s: string, relative: boolean): boolean {
-  let rest = s;
-  const hash = rest.indexOf("#");
-  if (hash >= 0) {
-    if (!allowed(rest.slice(hash + 1), `${pchar}/?`)) {
-      return false;
-    }
-    rest = rest.slice(0, hash);
-  }
-  const question = rest.indexOf("?");
-  if (question >= 0) {
-    if (!allowed(rest.slice(question + 1), `${pchar}/?`)) {
-      return false;
-    }
-    rest = rest.slice(0, question);
-  }
-  let path = rest;
-  if (rest.startsWith("//")) {
-    const slash = rest.indexOf("/", 2);
-    const authority = slash < 0 ? rest.slice(2) : rest.slice(2, slash);
-    if (!isAuthority(authority)) {
-      return false;
-    }
-    path = slash < 0 ? "" : rest.slice(slash);
-  } else if (relative) {
-    // path-noscheme: the first segment has no colon.
-    const slash = path.indexOf("/");
-    if (path.slice(0, slash < 0 ? path.length : slash).includes(":")) {
-      return false;
-    }
-  }
-  return allowed(path, `${pchar}/`);
+  return uriRefIn(s);
 }
 
 /** `tchar` of RFC 7230 besides letters and digits. */
