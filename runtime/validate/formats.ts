@@ -31,11 +31,35 @@ export function isEmail(s: string): boolean {
   return emailPattern.test(s);
 }
 
-const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+// 1 for the hexadecimal digits, 0 for every other UTF-16 code unit: a UUID's
+// 32 digits are read without a branch each, ANDed four at a time.
+const hexDigit = new Uint8Array(0x10000);
+for (const c of "0123456789abcdefABCDEF") hexDigit[c.charCodeAt(0)] = 1;
 
-/** Whether `s` is a UUID in its 36-character text form (RFC 4122), of any version, in either case. */
+function hex4(s: string, i: number): number {
+  return (
+    (hexDigit[s.charCodeAt(i)] as number) &
+    (hexDigit[s.charCodeAt(i + 1)] as number) &
+    (hexDigit[s.charCodeAt(i + 2)] as number) &
+    (hexDigit[s.charCodeAt(i + 3)] as number)
+  );
+}
+
+/**
+ * Whether `s` is a UUID in its 36-character text form (RFC 4122), of any
+ * version, in either case: 8-4-4-4-12 hexadecimal digits. Unrolled reads of a
+ * digit table, not protovalidate's regular expression: 42-46 against 60-72 ns
+ * for a valid UUID, measured in one process.
+ */
 export function isUuid(s: string): boolean {
-  return uuidPattern.test(s);
+  return (
+    s.length === 36 &&
+    s.charCodeAt(8) === 0x2d &&
+    s.charCodeAt(13) === 0x2d &&
+    s.charCodeAt(18) === 0x2d &&
+    s.charCodeAt(23) === 0x2d &&
+    (hex4(s, 0) & hex4(s, 4) & hex4(s, 9) & hex4(s, 14) & hex4(s, 19) & hex4(s, 24) & hex4(s, 28) & hex4(s, 32)) === 1
+  );
 }
 
 function isAsciiAlnum(c: number): boolean {

@@ -208,6 +208,26 @@ describe("well-known formats", () => {
   }
 });
 
+describe("uuid", () => {
+  // isUuid reads a digit table instead of running validate.proto's expression:
+  // both must judge every one-character change of a UUID alike, at every place.
+  const definition = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+  const uuid = "123e4567-e89b-12d3-a456-426614174000";
+  const replacements = [..."09afAFgG-/:@` \u0000\u0130\uff10", "\ud83d"];
+
+  it("agrees with validate.proto's pattern on every single-character change", () => {
+    const disagreements: string[] = [];
+    for (let i = 0; i < uuid.length; i++) {
+      for (const r of replacements) {
+        for (const changed of [uuid.slice(0, i) + r + uuid.slice(i + 1), uuid.slice(0, i) + r + uuid.slice(i)]) {
+          if (isUuid(changed) !== definition.test(changed)) disagreements.push(JSON.stringify(changed));
+        }
+      }
+    }
+    expect(disagreements).toEqual([]);
+  });
+});
+
 describe("lengths", () => {
   const samples = [
     "",
