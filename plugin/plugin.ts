@@ -57,7 +57,7 @@ export function createProtocGenGrpckit(warn: WarningSink = printWarning): Plugin
           }
           const f = schema.generateFile(`${generatedStem(file.name, "grpckit")}.ts`);
           f.preamble(file);
-          renderFile(f, model, schema.options);
+          renderFile(f, model, schema.options, schema.targets.includes("dts"));
           const openapi = schema.options.openapi ? openapiDocument(model, validation) : undefined;
           if (openapi !== undefined) {
             documents.push({

@@ -8,12 +8,14 @@
  * @module
  */
 
-export { grpcDefinition } from "./codec.js";
+export { type GrpcDefinition, grpcDefinition } from "./codec.js";
 export type {
   BidiStreamingCall,
   BidiStreamingHandler,
+  ClientOf,
   ClientStreamingCall,
   ClientStreamingHandler,
+  HandlersOf,
   MethodSpec,
   ServerStreamingCall,
   ServerStreamingHandler,

@@ -19,6 +19,19 @@ interface RuntimeView {
    * tenth of the whole on Google's APIs); nothing reads the precise type.
    */
   readonly DescService: Slot;
+  /**
+   * The handler and client types are these mapped types over the method
+   * table, not interfaces with a member per RPC: tsc resolves a mapped type's
+   * members only where they are used, and the members it would declare cost
+   * a tenth of the type-check of Google's APIs. Hovers still show each RPC's
+   * comment: it is on the method's row, which the mapped members link to.
+   */
+  readonly HandlersOf: Slot;
+  readonly ClientOf: Slot;
+  /** Printed only in declaration mode (below). */
+  readonly MethodSpec: Slot;
+  readonly GrpcDefinition: Slot;
+  readonly ServiceConfigJson: Slot;
 }
 
 interface MethodView {
@@ -37,8 +50,6 @@ interface MethodView {
   readonly masks: string;
   /** The method's HTTP bindings as an array of `httpBinding` calls, or "" when it has none. */
   readonly http: string;
-  readonly handlerType: Slot;
-  readonly callType: Slot;
 }
 
 interface ServiceView {
@@ -59,26 +70,23 @@ interface ServiceView {
 interface FileView {
   readonly rt: RuntimeView;
   readonly services: readonly ServiceView[];
+  /**
+   * Whether the consts carry their types written out (a method table's row is
+   * a `MethodSpec<typeof Input, typeof Output, kind>`): when the plugin emits
+   * `.d.ts` files, which protoplugin transpiles from this code without
+   * protoc-gen-es's files or grpckit's types at hand, so that the types tsc
+   * infers from the literals are not there to declare.
+   */
+  readonly declarations: boolean;
 }
-
-const handlerTypeByKind = {
-  unary: "UnaryHandler",
-  server_streaming: "ServerStreamingHandler",
-  client_streaming: "ClientStreamingHandler",
-  bidi_streaming: "BidiStreamingHandler",
-} as const satisfies Record<MethodKind, string>;
-
-const callTypeByKind = {
-  unary: "UnaryCall",
-  server_streaming: "ServerStreamingCall",
-  client_streaming: "ClientStreamingCall",
-  bidi_streaming: "BidiStreamingCall",
-} as const satisfies Record<MethodKind, string>;
 
 const render = template<FileView>("grpckit.ts.hbs");
 
-/** Prints the body of one `_grpckit.ts` file (after its preamble) into `f`. */
-export function renderFile(f: GeneratedFile, model: FileModel, options: GrpckitOptions): void {
+/**
+ * Prints the body of one `_grpckit.ts` file (after its preamble) into `f`;
+ * with `declarations`, for a target that includes `.d.ts` files.
+ */
+export function renderFile(f: GeneratedFile, model: FileModel, options: GrpckitOptions, declarations: boolean): void {
   const slots = new Slots();
   const runtime = (name: string, typeOnly: boolean): Slot => slots.put(f.import(name, options.runtimeImport, typeOnly));
   const view: FileView = {
@@ -86,8 +94,14 @@ export function renderFile(f: GeneratedFile, model: FileModel, options: GrpckitO
       ServiceSpec: runtime("ServiceSpec", true),
       grpcDefinition: runtime("grpcDefinition", false),
       DescService: slots.put(f.import("DescService", "@bufbuild/protobuf", true)),
+      HandlersOf: runtime("HandlersOf", true),
+      ClientOf: runtime("ClientOf", true),
+      MethodSpec: runtime("MethodSpec", true),
+      GrpcDefinition: runtime("GrpcDefinition", true),
+      ServiceConfigJson: runtime("ServiceConfigJson", true),
     },
     services: model.services.map((service) => serviceView(f, slots, service, runtime)),
+    declarations,
   };
   slots.print(f, render(view).trimEnd());
   renderMasks(f, model, options);
@@ -107,8 +121,8 @@ function serviceView(
     specName: names.spec,
     desc: slots.put(f.importSchema(service.desc)),
     exportSpec: slots.put(f.export("const", names.spec)),
-    exportHandlers: slots.put(f.export("interface", names.handlers)),
-    exportClient: slots.put(f.export("interface", names.client)),
+    exportHandlers: slots.put(f.export("type", names.handlers)),
+    exportClient: slots.put(f.export("type", names.client)),
     exportDefinition: slots.put(f.export("const", names.definition)),
     methods: service.methods.map((method) => methodView(f, slots, method, runtime)),
     serviceConfig: service.serviceConfig === undefined ? "" : serviceConfigLiteral(service.serviceConfig),
@@ -122,7 +136,7 @@ function methodView(
   runtime: (name: string, typeOnly: boolean) => Slot,
 ): MethodView {
   return {
-    doc: slots.put(f.jsDoc(method.desc, "  ")),
+    doc: slots.put(f.jsDoc(method.desc, "    ")),
     localName: method.localName,
     name: JSON.stringify(method.name),
     path: JSON.stringify(method.path),
@@ -135,7 +149,5 @@ function methodView(
     auth: method.auth === undefined ? "" : authLiteral(method.auth),
     masks: masksLiteral(f, slots, method.masks),
     http: method.http === undefined ? "" : httpLiteral(method.http, runtime("httpBinding", false)),
-    handlerType: runtime(handlerTypeByKind[method.kind], true),
-    callType: runtime(callTypeByKind[method.kind], true),
   };
 }

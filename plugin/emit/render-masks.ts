@@ -1,6 +1,6 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import type { GeneratedFile } from "@bufbuild/protoplugin";
-import { type MethodMasksModel, maskNames, pathsOf, reachedTypes } from "../model/mask-model.js";
+import { type MethodMasksModel, maskNames, pathsOf } from "../model/mask-model.js";
 import type { FileModel } from "../model/service-model.js";
 import type { GrpckitOptions } from "../parameters.js";
 import { type Slot, Slots } from "./slots.js";
@@ -94,7 +94,11 @@ export function renderMasks(f: GeneratedFile, model: FileModel, options: Grpckit
   if (roots.length === 0) {
     return;
   }
-  const types = reachedTypes(roots);
+  // Path types for the types the masks name, not for every type their paths
+  // go into: a named type's paths already go down into those. On Google's
+  // APIs the nested types' unions were half of the path literals (55,566 ->
+  // 29,426), which tsc builds in full for every registered type.
+  const types = [...new Set(roots)];
   const taken = new Set(
     model.services.flatMap(({ names }) => [names.spec, names.handlers, names.client, names.definition]),
   );

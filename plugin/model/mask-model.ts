@@ -299,20 +299,6 @@ function pathsToDepth(
   return { paths, truncated };
 }
 
-/** Every type the masks reach: the types they name, and the types their paths go into, in a stable order. */
-export function reachedTypes(roots: readonly DescMessage[]): DescMessage[] {
-  const seen = new Set<DescMessage>();
-  const visit = (desc: DescMessage) => {
-    if (seen.has(desc)) return;
-    seen.add(desc);
-    for (const field of desc.fields) {
-      if (canDescend(field)) visit(field.message);
-    }
-  };
-  for (const root of roots) visit(root);
-  return [...seen];
-}
-
 /** The names one file exports for its masks. */
 export interface MaskNames {
   /** `UserPaths` for ecommerce.v1.User. */

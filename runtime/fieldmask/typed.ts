@@ -4,7 +4,7 @@ import { type FieldMask, FieldMaskSchema } from "@bufbuild/protobuf/wkt";
 /**
  * The field paths of each message type a field mask can apply to, by type
  * name. Empty here: each generated `_grpckit.ts` whose methods have masks
- * adds the types their masks reach, so that
+ * adds the types its masks name (the resources they select or update), so that
  *
  *   declare module "grpckit" {
  *     interface FieldMaskPaths {

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { root } from "../support/codegen.js";
+import { repositoryCompilerOptions } from "../support/typecheck.js";
 import { ambient, preludes } from "./preludes.js";
 import { docSnippets } from "./snippets.js";
 
@@ -37,17 +38,7 @@ describe("the TypeScript blocks of docs/*.md", () => {
       writeFileSync(name, `${head}\n${s.code}\nexport {};\n`);
       return { name, snippet: s, offset: head.split("\n").length };
     });
-    const options = ts.getParsedCommandLineOfConfigFile(
-      join(root, "tsconfig.json"),
-      {},
-      {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-        },
-      },
-    )?.options;
-    if (options === undefined) throw new Error("cannot read tsconfig.json");
+    const options = repositoryCompilerOptions();
     const program = ts.createProgram([...files.map((f) => f.name), join(dir, "ambient.d.ts")], options);
     const problems = ts.getPreEmitDiagnostics(program).map((d) => {
       const text = ts.flattenDiagnosticMessageText(d.messageText, " ");

@@ -28,6 +28,7 @@ const echo = (method: string) => async (req: Thing) => ({ ...req, name: method }
 function allHandlers(): HandlersOf<typeof Things> {
   return {
     updateThing: async (req) => ({ name: "updateThing", then: req.thing?.then ?? "", hasOwnProperty: "" }),
+    readMarker: async () => ({}),
     __proto__$: echo("__proto__$"),
     then$: echo("then$"),
     async *propertyIsEnumerable$(req) {
@@ -74,7 +75,7 @@ describe("methods, services and fields named like members of Object.prototype an
     expect(await collect(client.toString$([thing({ name: "a" })]))).toMatchObject([{ name: "toString$:a" }]);
     // The paths the server registered are the .proto's, whatever the local names.
     expect(Object.values(Things.methods).map((m) => m.name)).toContain("__proto__");
-    expect(Object.keys(Things.methods)).toHaveLength(11);
+    expect(Object.keys(Things.methods)).toHaveLength(12);
   });
 
   test("a request or response from a plain object leaves out what the object inherits", async () => {
@@ -95,6 +96,7 @@ describe("methods, services and fields named like members of Object.prototype an
   test("the generated names of methods named like Object.prototype's members get a $", () => {
     expect(Object.keys(Things.methods)).toEqual([
       "updateThing",
+      "readMarker",
       "__proto__$",
       "then$",
       "propertyIsEnumerable$",
@@ -179,5 +181,13 @@ describe("methods, services and fields named like members of Object.prototype an
     const updated = applyThingUpdateMask(existing, patch, { paths: ["then", "marker"] });
     expect(updated).toMatchObject({ name: "n", then: "new", constructor$: "old", marker: {} });
     expect(() => applyThingUpdateMask(existing, patch, { paths: ["marker.x"] })).toThrow(/marker\.x/);
+  });
+
+  test("a read mask of a message without fields: no path names anything in it", async () => {
+    const { client } = await serve(Things, allHandlers());
+    expect((await client.readMarker({ readMask: { paths: [] } })).$typeName).toBe("hostile.v1.Marker");
+    await expect(client.readMarker({ readMask: { paths: ["x"] } })).rejects.toMatchObject({
+      code: Code.INVALID_ARGUMENT,
+    });
   });
 });

@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { toBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { parseOptions } from "../../plugin/parameters.js";
 import { version } from "../../plugin/version.js";
-import { grpckitBin, requestFor, root, runGrpckit, runPluginProcess } from "../support/codegen.js";
+import { grpckitBin, protocGenEsBin, requestFor, root, runGrpckit, runPluginProcess } from "../support/codegen.js";
+import { typecheck } from "../support/typecheck.js";
 
 describe("plugin parameters", () => {
   it("defaults the runtime import to the package's entry point for generated code, with zod schemas", () => {
@@ -84,7 +86,44 @@ describe("plugin parameters", () => {
     expect(runPluginProcess(grpckitBin, request)).toEqual(files);
     expect([...files.keys()].sort()).toEqual(["bare_grpckit.d.ts", "bare_grpckit.js"]);
     expect(files.get("bare_grpckit.js")).toContain("grpcDefinition(Bare)");
-    expect(files.get("bare_grpckit.d.ts")).toContain("export interface BareHandlers");
+    expect(files.get("bare_grpckit.d.ts")).toContain("export type BareHandlers = HandlersOf<typeof Bare>;");
+  });
+
+  it("declares typed services in its .d.ts files: handlers, clients and definitions type-check as from .ts", () => {
+    // protoc-gen-es and grpckit, both js+dts, then user code compiled against the declarations alone.
+    const request = requestFor(`${root}test/golden/kinds/proto`, "target=js+dts,import_extension=js");
+    const files = new Map([...runPluginProcess(protocGenEsBin, request), ...runGrpckit(request)]);
+    const dir = mkdtempSync(join(root, "test/plugin/.dts-"));
+    try {
+      for (const [name, content] of files) {
+        mkdirSync(dirname(join(dir, name)), { recursive: true });
+        writeFileSync(join(dir, name), content);
+      }
+      writeFileSync(
+        join(dir, "use.ts"),
+        [
+          'import { createClient, type RpcError } from "grpckit";',
+          'import { Echo, type EchoHandlers, EchoDefinition } from "./kinds/v1/kinds_grpckit.js";',
+          "export const handlers: EchoHandlers = {",
+          "  say: async (request) => ({ sentence: request.sentence.toUpperCase() }),",
+          "  // @ts-expect-error: a server-streaming handler yields, it does not return one response",
+          "  serverStream: async (request) => ({ sentence: request.sentence }),",
+          "  clientStream: async (requests) => { for await (const r of requests) r.times; return {}; },",
+          "  bidi: async function* (requests) { for await (const r of requests) yield { sentence: r.sentence }; },",
+          "  old: () => ({}),",
+          "};",
+          'const client = createClient(Echo, "127.0.0.1:1");',
+          'export const said: Promise<string> = client.say({ sentence: "hi", times: 2 }).then((r) => r.sentence);',
+          "// @ts-expect-error: say takes a SayRequest",
+          "client.say({ sentence: 1 });",
+          "export const names: string[] = Object.keys(EchoDefinition.say);",
+          "export type E = RpcError;",
+        ].join("\n"),
+      );
+      expect(typecheck(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("prints the package version in --version and every header", () => {

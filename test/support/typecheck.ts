@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import ts from "typescript";
 import { root } from "./codegen.js";
 
 /**
@@ -49,4 +50,20 @@ export function typecheck(dir: string): string[] {
     const lines = out.split("\n").filter((l) => /error TS\d+/.test(l));
     return lines.length > 0 ? lines : [out];
   }
+}
+
+/** The repository's own compiler options (tsconfig.json), parsed by TypeScript, for a program built in a test. */
+export function repositoryCompilerOptions(): ts.CompilerOptions {
+  const options = ts.getParsedCommandLineOfConfigFile(
+    join(root, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
+    },
+  )?.options;
+  if (options === undefined) throw new Error("cannot read tsconfig.json");
+  return options;
 }

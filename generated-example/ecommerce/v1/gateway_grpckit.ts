@@ -5,7 +5,7 @@
 import { GatewayService as GatewayService$1, GetOrderDetailsRequestSchema, GetOrderDetailsResponseSchema, StreamOrderDetailsRequestSchema, StreamOrderDetailsResponseSchema } from "./gateway_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { GetOrderDetailsRequestValidator, StreamOrderDetailsRequestValidator } from "./gateway_validate.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -18,6 +18,12 @@ export const GatewayService = {
   typeName: "ecommerce.v1.GatewayService",
   desc: GatewayService$1 as unknown as DescService,
   methods: {
+    /**
+     * GetOrderDetails returns an order with its user and the products of its
+     * items, fetched concurrently.
+     *
+     * @generated from rpc ecommerce.v1.GatewayService.GetOrderDetails
+     */
     getOrderDetails: {
       name: "GetOrderDetails",
       path: "/ecommerce.v1.GatewayService/GetOrderDetails",
@@ -27,6 +33,11 @@ export const GatewayService = {
       inputValidator: GetOrderDetailsRequestValidator,
       auth: {},
     },
+    /**
+     * StreamOrderDetails sends the order details each time the order changes.
+     *
+     * @generated from rpc ecommerce.v1.GatewayService.StreamOrderDetails
+     */
     streamOrderDetails: {
       name: "StreamOrderDetails",
       path: "/ecommerce.v1.GatewayService/StreamOrderDetails",
@@ -46,43 +57,17 @@ export const GatewayService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of ecommerce.v1.GatewayService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(GatewayService, handlers)`.
+ * The handlers of ecommerce.v1.GatewayService, one function per RPC by its local name (each
+ * documented on its row of `GatewayService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(GatewayService, handlers)`.
  */
-export interface GatewayServiceHandlers {
-  /**
-   * GetOrderDetails returns an order with its user and the products of its
-   * items, fetched concurrently.
-   *
-   * @generated from rpc ecommerce.v1.GatewayService.GetOrderDetails
-   */
-  getOrderDetails: UnaryHandler<typeof GetOrderDetailsRequestSchema, typeof GetOrderDetailsResponseSchema>;
-  /**
-   * StreamOrderDetails sends the order details each time the order changes.
-   *
-   * @generated from rpc ecommerce.v1.GatewayService.StreamOrderDetails
-   */
-  streamOrderDetails: ServerStreamingHandler<typeof StreamOrderDetailsRequestSchema, typeof StreamOrderDetailsResponseSchema>;
-}
+export type GatewayServiceHandlers = HandlersOf<typeof GatewayService>;
 
 /**
- * A typed client of ecommerce.v1.GatewayService, as returned by `createClient(GatewayService, target)`.
+ * A typed client of ecommerce.v1.GatewayService, as returned by `createClient(GatewayService, target)`:
+ * one function per RPC by its local name.
  */
-export interface GatewayServiceClient {
-  /**
-   * GetOrderDetails returns an order with its user and the products of its
-   * items, fetched concurrently.
-   *
-   * @generated from rpc ecommerce.v1.GatewayService.GetOrderDetails
-   */
-  getOrderDetails: UnaryCall<typeof GetOrderDetailsRequestSchema, typeof GetOrderDetailsResponseSchema>;
-  /**
-   * StreamOrderDetails sends the order details each time the order changes.
-   *
-   * @generated from rpc ecommerce.v1.GatewayService.StreamOrderDetails
-   */
-  streamOrderDetails: ServerStreamingCall<typeof StreamOrderDetailsRequestSchema, typeof StreamOrderDetailsResponseSchema>;
-}
+export type GatewayServiceClient = ClientOf<typeof GatewayService>;
 
 /**
  * The grpc-js `ServiceDefinition` of ecommerce.v1.GatewayService, for a plain grpc-js

@@ -5,7 +5,7 @@
 import { CreateOrderRequestSchema, CreateOrderResponseSchema, GetOrderRequestSchema, GetOrderResponseSchema, OrderService as OrderService$1, StreamOrderUpdatesRequestSchema, StreamOrderUpdatesResponseSchema, UpdateOrderStatusRequestSchema, UpdateOrderStatusResponseSchema } from "./order_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { CreateOrderRequestValidator, GetOrderRequestValidator, StreamOrderUpdatesRequestValidator, UpdateOrderStatusRequestValidator } from "./order_validate.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition, httpBinding } from "grpckit/codegen";
 
 /**
@@ -17,6 +17,11 @@ export const OrderService = {
   typeName: "ecommerce.v1.OrderService",
   desc: OrderService$1 as unknown as DescService,
   methods: {
+    /**
+     * CreateOrder places an order for the items of a user.
+     *
+     * @generated from rpc ecommerce.v1.OrderService.CreateOrder
+     */
     createOrder: {
       name: "CreateOrder",
       path: "/ecommerce.v1.OrderService/CreateOrder",
@@ -27,6 +32,13 @@ export const OrderService = {
       auth: { self: { field: "user_id", overrideRoles: ["admin"] } },
       http: [httpBinding("POST", "/v1/orders", "*")],
     },
+    /**
+     * GetOrder returns one order: the caller's own, or any order to admin and
+     * support. An order of someone else answers NOT_FOUND, as a missing one
+     * does, so that asking tells nothing about the orders of others.
+     *
+     * @generated from rpc ecommerce.v1.OrderService.GetOrder
+     */
     getOrder: {
       name: "GetOrder",
       path: "/ecommerce.v1.OrderService/GetOrder",
@@ -38,6 +50,11 @@ export const OrderService = {
       masks: { read: { field: GetOrderRequestSchema.field.readMask, target: GetOrderResponseSchema.field.order } },
       http: [httpBinding("GET", "/v1/orders/{order_id}")],
     },
+    /**
+     * UpdateOrderStatus moves an order to a new status.
+     *
+     * @generated from rpc ecommerce.v1.OrderService.UpdateOrderStatus
+     */
     updateOrderStatus: {
       name: "UpdateOrderStatus",
       path: "/ecommerce.v1.OrderService/UpdateOrderStatus",
@@ -47,6 +64,12 @@ export const OrderService = {
       inputValidator: UpdateOrderStatusRequestValidator,
       auth: { roles: ["staff", "admin"] },
     },
+    /**
+     * StreamOrderUpdates sends the order each time its status changes, until it
+     * is delivered or cancelled. Who may follow an order: as for GetOrder.
+     *
+     * @generated from rpc ecommerce.v1.OrderService.StreamOrderUpdates
+     */
     streamOrderUpdates: {
       name: "StreamOrderUpdates",
       path: "/ecommerce.v1.OrderService/StreamOrderUpdates",
@@ -60,71 +83,17 @@ export const OrderService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of ecommerce.v1.OrderService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(OrderService, handlers)`.
+ * The handlers of ecommerce.v1.OrderService, one function per RPC by its local name (each
+ * documented on its row of `OrderService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(OrderService, handlers)`.
  */
-export interface OrderServiceHandlers {
-  /**
-   * CreateOrder places an order for the items of a user.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.CreateOrder
-   */
-  createOrder: UnaryHandler<typeof CreateOrderRequestSchema, typeof CreateOrderResponseSchema>;
-  /**
-   * GetOrder returns one order: the caller's own, or any order to admin and
-   * support. An order of someone else answers NOT_FOUND, as a missing one
-   * does, so that asking tells nothing about the orders of others.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.GetOrder
-   */
-  getOrder: UnaryHandler<typeof GetOrderRequestSchema, typeof GetOrderResponseSchema>;
-  /**
-   * UpdateOrderStatus moves an order to a new status.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.UpdateOrderStatus
-   */
-  updateOrderStatus: UnaryHandler<typeof UpdateOrderStatusRequestSchema, typeof UpdateOrderStatusResponseSchema>;
-  /**
-   * StreamOrderUpdates sends the order each time its status changes, until it
-   * is delivered or cancelled. Who may follow an order: as for GetOrder.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.StreamOrderUpdates
-   */
-  streamOrderUpdates: ServerStreamingHandler<typeof StreamOrderUpdatesRequestSchema, typeof StreamOrderUpdatesResponseSchema>;
-}
+export type OrderServiceHandlers = HandlersOf<typeof OrderService>;
 
 /**
- * A typed client of ecommerce.v1.OrderService, as returned by `createClient(OrderService, target)`.
+ * A typed client of ecommerce.v1.OrderService, as returned by `createClient(OrderService, target)`:
+ * one function per RPC by its local name.
  */
-export interface OrderServiceClient {
-  /**
-   * CreateOrder places an order for the items of a user.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.CreateOrder
-   */
-  createOrder: UnaryCall<typeof CreateOrderRequestSchema, typeof CreateOrderResponseSchema>;
-  /**
-   * GetOrder returns one order: the caller's own, or any order to admin and
-   * support. An order of someone else answers NOT_FOUND, as a missing one
-   * does, so that asking tells nothing about the orders of others.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.GetOrder
-   */
-  getOrder: UnaryCall<typeof GetOrderRequestSchema, typeof GetOrderResponseSchema>;
-  /**
-   * UpdateOrderStatus moves an order to a new status.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.UpdateOrderStatus
-   */
-  updateOrderStatus: UnaryCall<typeof UpdateOrderStatusRequestSchema, typeof UpdateOrderStatusResponseSchema>;
-  /**
-   * StreamOrderUpdates sends the order each time its status changes, until it
-   * is delivered or cancelled. Who may follow an order: as for GetOrder.
-   *
-   * @generated from rpc ecommerce.v1.OrderService.StreamOrderUpdates
-   */
-  streamOrderUpdates: ServerStreamingCall<typeof StreamOrderUpdatesRequestSchema, typeof StreamOrderUpdatesResponseSchema>;
-}
+export type OrderServiceClient = ClientOf<typeof OrderService>;
 
 /**
  * The grpc-js `ServiceDefinition` of ecommerce.v1.OrderService, for a plain grpc-js
@@ -154,32 +123,9 @@ export type OrderPaths =
   | "create_time"
   | "update_time";
 
-/**
- * The paths of ecommerce.v1.Money a field mask can name, for
- * `fieldMask<Money>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type MoneyPaths =
-  | "currency_code"
-  | "units"
-  | "nanos";
-
-/**
- * The paths of ecommerce.v1.Address a field mask can name, for
- * `fieldMask<Address>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type AddressPaths =
-  | "street"
-  | "city"
-  | "postal_code"
-  | "region_code";
-
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
 declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "ecommerce.v1.Order": OrderPaths;
-    "ecommerce.v1.Money": MoneyPaths;
-    "ecommerce.v1.Address": AddressPaths;
   }
 }

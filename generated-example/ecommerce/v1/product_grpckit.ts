@@ -5,7 +5,7 @@
 import { CreateProductRequestSchema, CreateProductResponseSchema, GetProductRequestSchema, GetProductResponseSchema, ProductService as ProductService$1, SearchProductsRequestSchema, SearchProductsResponseSchema, StreamProductUpdatesRequestSchema, StreamProductUpdatesResponseSchema } from "./product_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { CreateProductRequestValidator, GetProductRequestValidator, SearchProductsRequestValidator, StreamProductUpdatesRequestValidator } from "./product_validate.js";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition, httpBinding } from "grpckit/codegen";
 
 /**
@@ -17,6 +17,11 @@ export const ProductService = {
   typeName: "ecommerce.v1.ProductService",
   desc: ProductService$1 as unknown as DescService,
   methods: {
+    /**
+     * GetProduct returns one product. The read mask selects the fields returned.
+     *
+     * @generated from rpc ecommerce.v1.ProductService.GetProduct
+     */
     getProduct: {
       name: "GetProduct",
       path: "/ecommerce.v1.ProductService/GetProduct",
@@ -28,6 +33,11 @@ export const ProductService = {
       masks: { read: { field: GetProductRequestSchema.field.readMask, target: GetProductResponseSchema.field.product } },
       http: [httpBinding("GET", "/v1/products/{product_id}")],
     },
+    /**
+     * CreateProduct adds a product to the catalogue.
+     *
+     * @generated from rpc ecommerce.v1.ProductService.CreateProduct
+     */
     createProduct: {
       name: "CreateProduct",
       path: "/ecommerce.v1.ProductService/CreateProduct",
@@ -37,6 +47,11 @@ export const ProductService = {
       inputValidator: CreateProductRequestValidator,
       auth: { roles: ["staff", "admin"] },
     },
+    /**
+     * SearchProducts returns one page of the products that match a query.
+     *
+     * @generated from rpc ecommerce.v1.ProductService.SearchProducts
+     */
     searchProducts: {
       name: "SearchProducts",
       path: "/ecommerce.v1.ProductService/SearchProducts",
@@ -48,6 +63,11 @@ export const ProductService = {
       masks: { read: { field: SearchProductsRequestSchema.field.readMask, target: SearchProductsResponseSchema.field.products } },
       http: [httpBinding("GET", "/v1/products")],
     },
+    /**
+     * StreamProductUpdates sends a product each time its price or stock changes.
+     *
+     * @generated from rpc ecommerce.v1.ProductService.StreamProductUpdates
+     */
     streamProductUpdates: {
       name: "StreamProductUpdates",
       path: "/ecommerce.v1.ProductService/StreamProductUpdates",
@@ -62,65 +82,17 @@ export const ProductService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of ecommerce.v1.ProductService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(ProductService, handlers)`.
+ * The handlers of ecommerce.v1.ProductService, one function per RPC by its local name (each
+ * documented on its row of `ProductService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(ProductService, handlers)`.
  */
-export interface ProductServiceHandlers {
-  /**
-   * GetProduct returns one product. The read mask selects the fields returned.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.GetProduct
-   */
-  getProduct: UnaryHandler<typeof GetProductRequestSchema, typeof GetProductResponseSchema>;
-  /**
-   * CreateProduct adds a product to the catalogue.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.CreateProduct
-   */
-  createProduct: UnaryHandler<typeof CreateProductRequestSchema, typeof CreateProductResponseSchema>;
-  /**
-   * SearchProducts returns one page of the products that match a query.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.SearchProducts
-   */
-  searchProducts: UnaryHandler<typeof SearchProductsRequestSchema, typeof SearchProductsResponseSchema>;
-  /**
-   * StreamProductUpdates sends a product each time its price or stock changes.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.StreamProductUpdates
-   */
-  streamProductUpdates: ServerStreamingHandler<typeof StreamProductUpdatesRequestSchema, typeof StreamProductUpdatesResponseSchema>;
-}
+export type ProductServiceHandlers = HandlersOf<typeof ProductService>;
 
 /**
- * A typed client of ecommerce.v1.ProductService, as returned by `createClient(ProductService, target)`.
+ * A typed client of ecommerce.v1.ProductService, as returned by `createClient(ProductService, target)`:
+ * one function per RPC by its local name.
  */
-export interface ProductServiceClient {
-  /**
-   * GetProduct returns one product. The read mask selects the fields returned.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.GetProduct
-   */
-  getProduct: UnaryCall<typeof GetProductRequestSchema, typeof GetProductResponseSchema>;
-  /**
-   * CreateProduct adds a product to the catalogue.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.CreateProduct
-   */
-  createProduct: UnaryCall<typeof CreateProductRequestSchema, typeof CreateProductResponseSchema>;
-  /**
-   * SearchProducts returns one page of the products that match a query.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.SearchProducts
-   */
-  searchProducts: UnaryCall<typeof SearchProductsRequestSchema, typeof SearchProductsResponseSchema>;
-  /**
-   * StreamProductUpdates sends a product each time its price or stock changes.
-   *
-   * @generated from rpc ecommerce.v1.ProductService.StreamProductUpdates
-   */
-  streamProductUpdates: ServerStreamingCall<typeof StreamProductUpdatesRequestSchema, typeof StreamProductUpdatesResponseSchema>;
-}
+export type ProductServiceClient = ClientOf<typeof ProductService>;
 
 /**
  * The grpc-js `ServiceDefinition` of ecommerce.v1.ProductService, for a plain grpc-js
@@ -148,20 +120,9 @@ export type ProductPaths =
   | "create_time"
   | "update_time";
 
-/**
- * The paths of ecommerce.v1.Money a field mask can name, for
- * `fieldMask<Money>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type MoneyPaths =
-  | "currency_code"
-  | "units"
-  | "nanos";
-
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
 declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "ecommerce.v1.Product": ProductPaths;
-    "ecommerce.v1.Money": MoneyPaths;
   }
 }

@@ -6,7 +6,7 @@ import type { User } from "./user_pb.js";
 import { BatchGetUsersRequestSchema, BatchGetUsersResponseSchema, ChatWithUsersRequestSchema, ChatWithUsersResponseSchema, CreateUserRequestSchema, CreateUserResponseSchema, CreateUsersRequestSchema, CreateUsersResponseSchema, DeleteUserRequestSchema, DeleteUserResponseSchema, GetUserRequestSchema, GetUserResponseSchema, ListUsersRequestSchema, ListUsersResponseSchema, UpdateUserRequestSchema, UpdateUserResponseSchema, UserSchema, UserService as UserService$1 } from "./user_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { BatchGetUsersRequestValidator, ChatWithUsersRequestValidator, CreateUserRequestValidator, CreateUsersRequestValidator, DeleteUserRequestValidator, GetUserRequestValidator, ListUsersRequestValidator, UpdateUserRequestValidator } from "./user_validate.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, FieldMaskLike, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition, httpBinding } from "grpckit/codegen";
 
 /**
@@ -18,6 +18,11 @@ export const UserService = {
   typeName: "ecommerce.v1.UserService",
   desc: UserService$1 as unknown as DescService,
   methods: {
+    /**
+     * GetUser returns one user. The read mask selects the fields returned.
+     *
+     * @generated from rpc ecommerce.v1.UserService.GetUser
+     */
     getUser: {
       name: "GetUser",
       path: "/ecommerce.v1.UserService/GetUser",
@@ -29,6 +34,11 @@ export const UserService = {
       masks: { read: { field: GetUserRequestSchema.field.readMask, target: GetUserResponseSchema.field.user } },
       http: [httpBinding("GET", "/v1/users/{user_id}")],
     },
+    /**
+     * CreateUser registers a new user.
+     *
+     * @generated from rpc ecommerce.v1.UserService.CreateUser
+     */
     createUser: {
       name: "CreateUser",
       path: "/ecommerce.v1.UserService/CreateUser",
@@ -38,6 +48,11 @@ export const UserService = {
       inputValidator: CreateUserRequestValidator,
       auth: { public: true },
     },
+    /**
+     * UpdateUser changes the fields of a user named by the update mask.
+     *
+     * @generated from rpc ecommerce.v1.UserService.UpdateUser
+     */
     updateUser: {
       name: "UpdateUser",
       path: "/ecommerce.v1.UserService/UpdateUser",
@@ -49,6 +64,11 @@ export const UserService = {
       masks: { update: { field: UpdateUserRequestSchema.field.updateMask, resource: UpdateUserRequestSchema.field.user } },
       http: [httpBinding("PATCH", "/v1/users/{user.user_id}", "user")],
     },
+    /**
+     * DeleteUser removes a user.
+     *
+     * @generated from rpc ecommerce.v1.UserService.DeleteUser
+     */
     deleteUser: {
       name: "DeleteUser",
       path: "/ecommerce.v1.UserService/DeleteUser",
@@ -58,6 +78,11 @@ export const UserService = {
       inputValidator: DeleteUserRequestValidator,
       auth: { self: { field: "user_id", overrideRoles: ["admin"] } },
     },
+    /**
+     * BatchGetUsers returns several users at once, in the order asked.
+     *
+     * @generated from rpc ecommerce.v1.UserService.BatchGetUsers
+     */
     batchGetUsers: {
       name: "BatchGetUsers",
       path: "/ecommerce.v1.UserService/BatchGetUsers",
@@ -68,6 +93,11 @@ export const UserService = {
       auth: { roles: ["admin", "support"] },
       masks: { read: { field: BatchGetUsersRequestSchema.field.readMask, target: BatchGetUsersResponseSchema.field.users } },
     },
+    /**
+     * ListUsers streams the users that match a filter.
+     *
+     * @generated from rpc ecommerce.v1.UserService.ListUsers
+     */
     listUsers: {
       name: "ListUsers",
       path: "/ecommerce.v1.UserService/ListUsers",
@@ -78,6 +108,12 @@ export const UserService = {
       auth: { roles: ["admin", "support"] },
       masks: { read: { field: ListUsersRequestSchema.field.readMask, target: ListUsersResponseSchema.field.user } },
     },
+    /**
+     * CreateUsers registers users sent as a stream, and reports the ones that
+     * failed without failing the others.
+     *
+     * @generated from rpc ecommerce.v1.UserService.CreateUsers
+     */
     createUsers: {
       name: "CreateUsers",
       path: "/ecommerce.v1.UserService/CreateUsers",
@@ -87,6 +123,15 @@ export const UserService = {
       inputValidator: CreateUsersRequestValidator,
       auth: { roles: ["admin"] },
     },
+    /**
+     * ChatWithUsers is a bidirectional chat between support and users. Each
+     * message is sent as the authenticated caller, whatever it says. A
+     * customer's messages go to the support agents online (roles support and
+     * admin), and the support bot answers when there is none; an agent's go to
+     * the customer its user_id names. No customer reads another's messages.
+     *
+     * @generated from rpc ecommerce.v1.UserService.ChatWithUsers
+     */
     chatWithUsers: {
       name: "ChatWithUsers",
       path: "/ecommerce.v1.UserService/ChatWithUsers",
@@ -100,123 +145,17 @@ export const UserService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of ecommerce.v1.UserService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(UserService, handlers)`.
+ * The handlers of ecommerce.v1.UserService, one function per RPC by its local name (each
+ * documented on its row of `UserService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(UserService, handlers)`.
  */
-export interface UserServiceHandlers {
-  /**
-   * GetUser returns one user. The read mask selects the fields returned.
-   *
-   * @generated from rpc ecommerce.v1.UserService.GetUser
-   */
-  getUser: UnaryHandler<typeof GetUserRequestSchema, typeof GetUserResponseSchema>;
-  /**
-   * CreateUser registers a new user.
-   *
-   * @generated from rpc ecommerce.v1.UserService.CreateUser
-   */
-  createUser: UnaryHandler<typeof CreateUserRequestSchema, typeof CreateUserResponseSchema>;
-  /**
-   * UpdateUser changes the fields of a user named by the update mask.
-   *
-   * @generated from rpc ecommerce.v1.UserService.UpdateUser
-   */
-  updateUser: UnaryHandler<typeof UpdateUserRequestSchema, typeof UpdateUserResponseSchema>;
-  /**
-   * DeleteUser removes a user.
-   *
-   * @generated from rpc ecommerce.v1.UserService.DeleteUser
-   */
-  deleteUser: UnaryHandler<typeof DeleteUserRequestSchema, typeof DeleteUserResponseSchema>;
-  /**
-   * BatchGetUsers returns several users at once, in the order asked.
-   *
-   * @generated from rpc ecommerce.v1.UserService.BatchGetUsers
-   */
-  batchGetUsers: UnaryHandler<typeof BatchGetUsersRequestSchema, typeof BatchGetUsersResponseSchema>;
-  /**
-   * ListUsers streams the users that match a filter.
-   *
-   * @generated from rpc ecommerce.v1.UserService.ListUsers
-   */
-  listUsers: ServerStreamingHandler<typeof ListUsersRequestSchema, typeof ListUsersResponseSchema>;
-  /**
-   * CreateUsers registers users sent as a stream, and reports the ones that
-   * failed without failing the others.
-   *
-   * @generated from rpc ecommerce.v1.UserService.CreateUsers
-   */
-  createUsers: ClientStreamingHandler<typeof CreateUsersRequestSchema, typeof CreateUsersResponseSchema>;
-  /**
-   * ChatWithUsers is a bidirectional chat between support and users. Each
-   * message is sent as the authenticated caller, whatever it says. A
-   * customer's messages go to the support agents online (roles support and
-   * admin), and the support bot answers when there is none; an agent's go to
-   * the customer its user_id names. No customer reads another's messages.
-   *
-   * @generated from rpc ecommerce.v1.UserService.ChatWithUsers
-   */
-  chatWithUsers: BidiStreamingHandler<typeof ChatWithUsersRequestSchema, typeof ChatWithUsersResponseSchema>;
-}
+export type UserServiceHandlers = HandlersOf<typeof UserService>;
 
 /**
- * A typed client of ecommerce.v1.UserService, as returned by `createClient(UserService, target)`.
+ * A typed client of ecommerce.v1.UserService, as returned by `createClient(UserService, target)`:
+ * one function per RPC by its local name.
  */
-export interface UserServiceClient {
-  /**
-   * GetUser returns one user. The read mask selects the fields returned.
-   *
-   * @generated from rpc ecommerce.v1.UserService.GetUser
-   */
-  getUser: UnaryCall<typeof GetUserRequestSchema, typeof GetUserResponseSchema>;
-  /**
-   * CreateUser registers a new user.
-   *
-   * @generated from rpc ecommerce.v1.UserService.CreateUser
-   */
-  createUser: UnaryCall<typeof CreateUserRequestSchema, typeof CreateUserResponseSchema>;
-  /**
-   * UpdateUser changes the fields of a user named by the update mask.
-   *
-   * @generated from rpc ecommerce.v1.UserService.UpdateUser
-   */
-  updateUser: UnaryCall<typeof UpdateUserRequestSchema, typeof UpdateUserResponseSchema>;
-  /**
-   * DeleteUser removes a user.
-   *
-   * @generated from rpc ecommerce.v1.UserService.DeleteUser
-   */
-  deleteUser: UnaryCall<typeof DeleteUserRequestSchema, typeof DeleteUserResponseSchema>;
-  /**
-   * BatchGetUsers returns several users at once, in the order asked.
-   *
-   * @generated from rpc ecommerce.v1.UserService.BatchGetUsers
-   */
-  batchGetUsers: UnaryCall<typeof BatchGetUsersRequestSchema, typeof BatchGetUsersResponseSchema>;
-  /**
-   * ListUsers streams the users that match a filter.
-   *
-   * @generated from rpc ecommerce.v1.UserService.ListUsers
-   */
-  listUsers: ServerStreamingCall<typeof ListUsersRequestSchema, typeof ListUsersResponseSchema>;
-  /**
-   * CreateUsers registers users sent as a stream, and reports the ones that
-   * failed without failing the others.
-   *
-   * @generated from rpc ecommerce.v1.UserService.CreateUsers
-   */
-  createUsers: ClientStreamingCall<typeof CreateUsersRequestSchema, typeof CreateUsersResponseSchema>;
-  /**
-   * ChatWithUsers is a bidirectional chat between support and users. Each
-   * message is sent as the authenticated caller, whatever it says. A
-   * customer's messages go to the support agents online (roles support and
-   * admin), and the support bot answers when there is none; an agent's go to
-   * the customer its user_id names. No customer reads another's messages.
-   *
-   * @generated from rpc ecommerce.v1.UserService.ChatWithUsers
-   */
-  chatWithUsers: BidiStreamingCall<typeof ChatWithUsersRequestSchema, typeof ChatWithUsersResponseSchema>;
-}
+export type UserServiceClient = ClientOf<typeof UserService>;
 
 /**
  * The grpc-js `ServiceDefinition` of ecommerce.v1.UserService, for a plain grpc-js
@@ -248,39 +187,10 @@ export type UserPaths =
   | "create_time"
   | "update_time";
 
-/**
- * The paths of ecommerce.v1.Profile a field mask can name, for
- * `fieldMask<Profile>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type ProfilePaths =
-  | "first_name"
-  | "last_name"
-  | "avatar_url"
-  | "phone_number"
-  | "address"
-  | "address.street"
-  | "address.city"
-  | "address.postal_code"
-  | "address.region_code";
-
-/**
- * The paths of ecommerce.v1.Address a field mask can name, for
- * `fieldMask<Address>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type AddressPaths =
-  | "street"
-  | "city"
-  | "postal_code"
-  | "region_code";
-
 // Registers the path types above, so that `fieldMask<T>()` checks its paths.
 declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "ecommerce.v1.User": UserPaths;
-    "ecommerce.v1.Profile": ProfilePaths;
-    "ecommerce.v1.Address": AddressPaths;
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { Bare as Bare$1, BareRequestSchema, BareResponseSchema } from "./bare_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -16,6 +16,9 @@ export const Bare = {
   typeName: "Bare",
   desc: Bare$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc Bare.Get
+     */
     get: {
       name: "Get",
       path: "/Bare/Get",
@@ -27,25 +30,17 @@ export const Bare = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of Bare. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Bare, handlers)`.
+ * The handlers of Bare, one function per RPC by its local name (each
+ * documented on its row of `Bare.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Bare, handlers)`.
  */
-export interface BareHandlers {
-  /**
-   * @generated from rpc Bare.Get
-   */
-  get: UnaryHandler<typeof BareRequestSchema, typeof BareResponseSchema>;
-}
+export type BareHandlers = HandlersOf<typeof Bare>;
 
 /**
- * A typed client of Bare, as returned by `createClient(Bare, target)`.
+ * A typed client of Bare, as returned by `createClient(Bare, target)`:
+ * one function per RPC by its local name.
  */
-export interface BareClient {
-  /**
-   * @generated from rpc Bare.Get
-   */
-  get: UnaryCall<typeof BareRequestSchema, typeof BareResponseSchema>;
-}
+export type BareClient = ClientOf<typeof Bare>;
 
 /**
  * The grpc-js `ServiceDefinition` of Bare, for a plain grpc-js

@@ -21,7 +21,7 @@
 
 import { Health as Health$1, HealthCheckRequestSchema, HealthCheckResponseSchema } from "./health_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "../../../../../codegen-core.js";
+import type { ClientOf, HandlersOf, ServiceSpec } from "../../../../../codegen-core.js";
 import { grpcDefinition } from "../../../../../codegen-core.js";
 
 /**
@@ -31,6 +31,12 @@ export const Health = {
   typeName: "grpc.health.v1.Health",
   desc: Health$1 as unknown as DescService,
   methods: {
+    /**
+     * If the requested service is unknown, the call will fail with status
+     * NOT_FOUND.
+     *
+     * @generated from rpc grpc.health.v1.Health.Check
+     */
     check: {
       name: "Check",
       path: "/grpc.health.v1.Health/Check",
@@ -38,6 +44,25 @@ export const Health = {
       input: HealthCheckRequestSchema,
       output: HealthCheckResponseSchema,
     },
+    /**
+     * Performs a watch for the serving status of the requested service.
+     * The server will immediately send back a message indicating the current
+     * serving status.  It will then subsequently send a new message whenever
+     * the service's serving status changes.
+     *
+     * If the requested service is unknown when the call is received, the
+     * server will send a message setting the serving status to
+     * SERVICE_UNKNOWN but will *not* terminate the call.  If at some
+     * future point, the serving status of the service becomes known, the
+     * server will send a new message with the service's serving status.
+     *
+     * If the call terminates with status UNIMPLEMENTED, then clients
+     * should assume this method is not supported and should not retry the
+     * call.  If the call terminates with any other status (including OK),
+     * clients should retry the call with appropriate exponential backoff.
+     *
+     * @generated from rpc grpc.health.v1.Health.Watch
+     */
     watch: {
       name: "Watch",
       path: "/grpc.health.v1.Health/Watch",
@@ -49,71 +74,17 @@ export const Health = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of grpc.health.v1.Health. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Health, handlers)`.
+ * The handlers of grpc.health.v1.Health, one function per RPC by its local name (each
+ * documented on its row of `Health.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Health, handlers)`.
  */
-export interface HealthHandlers {
-  /**
-   * If the requested service is unknown, the call will fail with status
-   * NOT_FOUND.
-   *
-   * @generated from rpc grpc.health.v1.Health.Check
-   */
-  check: UnaryHandler<typeof HealthCheckRequestSchema, typeof HealthCheckResponseSchema>;
-  /**
-   * Performs a watch for the serving status of the requested service.
-   * The server will immediately send back a message indicating the current
-   * serving status.  It will then subsequently send a new message whenever
-   * the service's serving status changes.
-   *
-   * If the requested service is unknown when the call is received, the
-   * server will send a message setting the serving status to
-   * SERVICE_UNKNOWN but will *not* terminate the call.  If at some
-   * future point, the serving status of the service becomes known, the
-   * server will send a new message with the service's serving status.
-   *
-   * If the call terminates with status UNIMPLEMENTED, then clients
-   * should assume this method is not supported and should not retry the
-   * call.  If the call terminates with any other status (including OK),
-   * clients should retry the call with appropriate exponential backoff.
-   *
-   * @generated from rpc grpc.health.v1.Health.Watch
-   */
-  watch: ServerStreamingHandler<typeof HealthCheckRequestSchema, typeof HealthCheckResponseSchema>;
-}
+export type HealthHandlers = HandlersOf<typeof Health>;
 
 /**
- * A typed client of grpc.health.v1.Health, as returned by `createClient(Health, target)`.
+ * A typed client of grpc.health.v1.Health, as returned by `createClient(Health, target)`:
+ * one function per RPC by its local name.
  */
-export interface HealthClient {
-  /**
-   * If the requested service is unknown, the call will fail with status
-   * NOT_FOUND.
-   *
-   * @generated from rpc grpc.health.v1.Health.Check
-   */
-  check: UnaryCall<typeof HealthCheckRequestSchema, typeof HealthCheckResponseSchema>;
-  /**
-   * Performs a watch for the serving status of the requested service.
-   * The server will immediately send back a message indicating the current
-   * serving status.  It will then subsequently send a new message whenever
-   * the service's serving status changes.
-   *
-   * If the requested service is unknown when the call is received, the
-   * server will send a message setting the serving status to
-   * SERVICE_UNKNOWN but will *not* terminate the call.  If at some
-   * future point, the serving status of the service becomes known, the
-   * server will send a new message with the service's serving status.
-   *
-   * If the call terminates with status UNIMPLEMENTED, then clients
-   * should assume this method is not supported and should not retry the
-   * call.  If the call terminates with any other status (including OK),
-   * clients should retry the call with appropriate exponential backoff.
-   *
-   * @generated from rpc grpc.health.v1.Health.Watch
-   */
-  watch: ServerStreamingCall<typeof HealthCheckRequestSchema, typeof HealthCheckResponseSchema>;
-}
+export type HealthClient = ClientOf<typeof Health>;
 
 /**
  * The grpc-js `ServiceDefinition` of grpc.health.v1.Health, for a plain grpc-js

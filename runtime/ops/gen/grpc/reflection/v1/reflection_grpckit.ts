@@ -25,7 +25,7 @@
 
 import { ServerReflection as ServerReflection$1, ServerReflectionRequestSchema, ServerReflectionResponseSchema } from "./reflection_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { BidiStreamingCall, BidiStreamingHandler, ServiceSpec } from "../../../../../codegen-core.js";
+import type { ClientOf, HandlersOf, ServiceSpec } from "../../../../../codegen-core.js";
 import { grpcDefinition } from "../../../../../codegen-core.js";
 
 /**
@@ -35,6 +35,12 @@ export const ServerReflection = {
   typeName: "grpc.reflection.v1.ServerReflection",
   desc: ServerReflection$1 as unknown as DescService,
   methods: {
+    /**
+     * The reflection service is structured as a bidirectional stream, ensuring
+     * all related requests go to a single server.
+     *
+     * @generated from rpc grpc.reflection.v1.ServerReflection.ServerReflectionInfo
+     */
     serverReflectionInfo: {
       name: "ServerReflectionInfo",
       path: "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
@@ -46,31 +52,17 @@ export const ServerReflection = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of grpc.reflection.v1.ServerReflection. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(ServerReflection, handlers)`.
+ * The handlers of grpc.reflection.v1.ServerReflection, one function per RPC by its local name (each
+ * documented on its row of `ServerReflection.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(ServerReflection, handlers)`.
  */
-export interface ServerReflectionHandlers {
-  /**
-   * The reflection service is structured as a bidirectional stream, ensuring
-   * all related requests go to a single server.
-   *
-   * @generated from rpc grpc.reflection.v1.ServerReflection.ServerReflectionInfo
-   */
-  serverReflectionInfo: BidiStreamingHandler<typeof ServerReflectionRequestSchema, typeof ServerReflectionResponseSchema>;
-}
+export type ServerReflectionHandlers = HandlersOf<typeof ServerReflection>;
 
 /**
- * A typed client of grpc.reflection.v1.ServerReflection, as returned by `createClient(ServerReflection, target)`.
+ * A typed client of grpc.reflection.v1.ServerReflection, as returned by `createClient(ServerReflection, target)`:
+ * one function per RPC by its local name.
  */
-export interface ServerReflectionClient {
-  /**
-   * The reflection service is structured as a bidirectional stream, ensuring
-   * all related requests go to a single server.
-   *
-   * @generated from rpc grpc.reflection.v1.ServerReflection.ServerReflectionInfo
-   */
-  serverReflectionInfo: BidiStreamingCall<typeof ServerReflectionRequestSchema, typeof ServerReflectionResponseSchema>;
-}
+export type ServerReflectionClient = ClientOf<typeof ServerReflection>;
 
 /**
  * The grpc-js `ServiceDefinition` of grpc.reflection.v1.ServerReflection, for a plain grpc-js

@@ -4,7 +4,7 @@
 
 import { AccountSchema, AccountService as AccountService$1, ExportRequestSchema, LegacyService as LegacyService$1, RegisterRequestSchema, RenameRequestSchema } from "./auth_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -16,6 +16,11 @@ export const AccountService = {
   typeName: "auth.v1.AccountService",
   desc: AccountService$1 as unknown as DescService,
   methods: {
+    /**
+     * Public: anyone, with or without credentials.
+     *
+     * @generated from rpc auth.v1.AccountService.Register
+     */
     register: {
       name: "Register",
       path: "/auth.v1.AccountService/Register",
@@ -24,6 +29,11 @@ export const AccountService = {
       output: AccountSchema,
       auth: { public: true },
     },
+    /**
+     * The account's owner, through a nested field, or an admin.
+     *
+     * @generated from rpc auth.v1.AccountService.Rename
+     */
     rename: {
       name: "Rename",
       path: "/auth.v1.AccountService/Rename",
@@ -32,6 +42,11 @@ export const AccountService = {
       output: AccountSchema,
       auth: { self: { field: "account.owner_id", overrideRoles: ["admin"] } },
     },
+    /**
+     * Roles and scopes together, and a self field without override roles.
+     *
+     * @generated from rpc auth.v1.AccountService.Export
+     */
     export: {
       name: "Export",
       path: "/auth.v1.AccountService/Export",
@@ -40,6 +55,11 @@ export const AccountService = {
       output: AccountSchema,
       auth: { roles: ["admin", "auditor"], scopes: ["accounts.export"], self: { field: "owner_id" } },
     },
+    /**
+     * The service default: any authenticated caller.
+     *
+     * @generated from rpc auth.v1.AccountService.Watch
+     */
     watch: {
       name: "Watch",
       path: "/auth.v1.AccountService/Watch",
@@ -52,65 +72,17 @@ export const AccountService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of auth.v1.AccountService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(AccountService, handlers)`.
+ * The handlers of auth.v1.AccountService, one function per RPC by its local name (each
+ * documented on its row of `AccountService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(AccountService, handlers)`.
  */
-export interface AccountServiceHandlers {
-  /**
-   * Public: anyone, with or without credentials.
-   *
-   * @generated from rpc auth.v1.AccountService.Register
-   */
-  register: UnaryHandler<typeof RegisterRequestSchema, typeof AccountSchema>;
-  /**
-   * The account's owner, through a nested field, or an admin.
-   *
-   * @generated from rpc auth.v1.AccountService.Rename
-   */
-  rename: UnaryHandler<typeof RenameRequestSchema, typeof AccountSchema>;
-  /**
-   * Roles and scopes together, and a self field without override roles.
-   *
-   * @generated from rpc auth.v1.AccountService.Export
-   */
-  export: ServerStreamingHandler<typeof ExportRequestSchema, typeof AccountSchema>;
-  /**
-   * The service default: any authenticated caller.
-   *
-   * @generated from rpc auth.v1.AccountService.Watch
-   */
-  watch: BidiStreamingHandler<typeof ExportRequestSchema, typeof AccountSchema>;
-}
+export type AccountServiceHandlers = HandlersOf<typeof AccountService>;
 
 /**
- * A typed client of auth.v1.AccountService, as returned by `createClient(AccountService, target)`.
+ * A typed client of auth.v1.AccountService, as returned by `createClient(AccountService, target)`:
+ * one function per RPC by its local name.
  */
-export interface AccountServiceClient {
-  /**
-   * Public: anyone, with or without credentials.
-   *
-   * @generated from rpc auth.v1.AccountService.Register
-   */
-  register: UnaryCall<typeof RegisterRequestSchema, typeof AccountSchema>;
-  /**
-   * The account's owner, through a nested field, or an admin.
-   *
-   * @generated from rpc auth.v1.AccountService.Rename
-   */
-  rename: UnaryCall<typeof RenameRequestSchema, typeof AccountSchema>;
-  /**
-   * Roles and scopes together, and a self field without override roles.
-   *
-   * @generated from rpc auth.v1.AccountService.Export
-   */
-  export: ServerStreamingCall<typeof ExportRequestSchema, typeof AccountSchema>;
-  /**
-   * The service default: any authenticated caller.
-   *
-   * @generated from rpc auth.v1.AccountService.Watch
-   */
-  watch: BidiStreamingCall<typeof ExportRequestSchema, typeof AccountSchema>;
-}
+export type AccountServiceClient = ClientOf<typeof AccountService>;
 
 /**
  * The grpc-js `ServiceDefinition` of auth.v1.AccountService, for a plain grpc-js
@@ -127,6 +99,9 @@ export const LegacyService = {
   typeName: "auth.v1.LegacyService",
   desc: LegacyService$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc auth.v1.LegacyService.Ping
+     */
     ping: {
       name: "Ping",
       path: "/auth.v1.LegacyService/Ping",
@@ -138,25 +113,17 @@ export const LegacyService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of auth.v1.LegacyService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(LegacyService, handlers)`.
+ * The handlers of auth.v1.LegacyService, one function per RPC by its local name (each
+ * documented on its row of `LegacyService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(LegacyService, handlers)`.
  */
-export interface LegacyServiceHandlers {
-  /**
-   * @generated from rpc auth.v1.LegacyService.Ping
-   */
-  ping: UnaryHandler<typeof RegisterRequestSchema, typeof AccountSchema>;
-}
+export type LegacyServiceHandlers = HandlersOf<typeof LegacyService>;
 
 /**
- * A typed client of auth.v1.LegacyService, as returned by `createClient(LegacyService, target)`.
+ * A typed client of auth.v1.LegacyService, as returned by `createClient(LegacyService, target)`:
+ * one function per RPC by its local name.
  */
-export interface LegacyServiceClient {
-  /**
-   * @generated from rpc auth.v1.LegacyService.Ping
-   */
-  ping: UnaryCall<typeof RegisterRequestSchema, typeof AccountSchema>;
-}
+export type LegacyServiceClient = ClientOf<typeof LegacyService>;
 
 /**
  * The grpc-js `ServiceDefinition` of auth.v1.LegacyService, for a plain grpc-js

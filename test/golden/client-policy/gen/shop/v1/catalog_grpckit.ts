@@ -4,7 +4,7 @@
 
 import { Catalog as Catalog$1, CheckoutRequestSchema, CheckoutResponseSchema, GetItemRequestSchema, ItemSchema, PingRequestSchema, PingResponseSchema, Plain as Plain$1 } from "./catalog_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -17,6 +17,12 @@ export const Catalog = {
   typeName: "shop.v1.Catalog",
   desc: Catalog$1 as unknown as DescService,
   methods: {
+    /**
+     * GetItem has a timeout, and retries with the defaults for what it leaves
+     * out (backoff 0.1 s to 1 s, times 2, on UNAVAILABLE).
+     *
+     * @generated from rpc shop.v1.Catalog.GetItem
+     */
     getItem: {
       name: "GetItem",
       path: "/shop.v1.Catalog/GetItem",
@@ -24,6 +30,11 @@ export const Catalog = {
       input: GetItemRequestSchema,
       output: ItemSchema,
     },
+    /**
+     * PutItem sets every field of its retry policy.
+     *
+     * @generated from rpc shop.v1.Catalog.PutItem
+     */
     putItem: {
       name: "PutItem",
       path: "/shop.v1.Catalog/PutItem",
@@ -31,6 +42,11 @@ export const Catalog = {
       input: ItemSchema,
       output: ItemSchema,
     },
+    /**
+     * Checkout is not idempotent: a timeout, no retries.
+     *
+     * @generated from rpc shop.v1.Catalog.Checkout
+     */
     checkout: {
       name: "Checkout",
       path: "/shop.v1.Catalog/Checkout",
@@ -38,6 +54,11 @@ export const Catalog = {
       input: CheckoutRequestSchema,
       output: CheckoutResponseSchema,
     },
+    /**
+     * WatchItems waits for a connection instead of failing while there is none.
+     *
+     * @generated from rpc shop.v1.Catalog.WatchItems
+     */
     watchItems: {
       name: "WatchItems",
       path: "/shop.v1.Catalog/WatchItems",
@@ -45,6 +66,11 @@ export const Catalog = {
       input: GetItemRequestSchema,
       output: ItemSchema,
     },
+    /**
+     * Ping has no policy.
+     *
+     * @generated from rpc shop.v1.Catalog.Ping
+     */
     ping: {
       name: "Ping",
       path: "/shop.v1.Catalog/Ping",
@@ -64,79 +90,17 @@ export const Catalog = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of shop.v1.Catalog. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Catalog, handlers)`.
+ * The handlers of shop.v1.Catalog, one function per RPC by its local name (each
+ * documented on its row of `Catalog.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Catalog, handlers)`.
  */
-export interface CatalogHandlers {
-  /**
-   * GetItem has a timeout, and retries with the defaults for what it leaves
-   * out (backoff 0.1 s to 1 s, times 2, on UNAVAILABLE).
-   *
-   * @generated from rpc shop.v1.Catalog.GetItem
-   */
-  getItem: UnaryHandler<typeof GetItemRequestSchema, typeof ItemSchema>;
-  /**
-   * PutItem sets every field of its retry policy.
-   *
-   * @generated from rpc shop.v1.Catalog.PutItem
-   */
-  putItem: UnaryHandler<typeof ItemSchema, typeof ItemSchema>;
-  /**
-   * Checkout is not idempotent: a timeout, no retries.
-   *
-   * @generated from rpc shop.v1.Catalog.Checkout
-   */
-  checkout: UnaryHandler<typeof CheckoutRequestSchema, typeof CheckoutResponseSchema>;
-  /**
-   * WatchItems waits for a connection instead of failing while there is none.
-   *
-   * @generated from rpc shop.v1.Catalog.WatchItems
-   */
-  watchItems: ServerStreamingHandler<typeof GetItemRequestSchema, typeof ItemSchema>;
-  /**
-   * Ping has no policy.
-   *
-   * @generated from rpc shop.v1.Catalog.Ping
-   */
-  ping: UnaryHandler<typeof PingRequestSchema, typeof PingResponseSchema>;
-}
+export type CatalogHandlers = HandlersOf<typeof Catalog>;
 
 /**
- * A typed client of shop.v1.Catalog, as returned by `createClient(Catalog, target)`.
+ * A typed client of shop.v1.Catalog, as returned by `createClient(Catalog, target)`:
+ * one function per RPC by its local name.
  */
-export interface CatalogClient {
-  /**
-   * GetItem has a timeout, and retries with the defaults for what it leaves
-   * out (backoff 0.1 s to 1 s, times 2, on UNAVAILABLE).
-   *
-   * @generated from rpc shop.v1.Catalog.GetItem
-   */
-  getItem: UnaryCall<typeof GetItemRequestSchema, typeof ItemSchema>;
-  /**
-   * PutItem sets every field of its retry policy.
-   *
-   * @generated from rpc shop.v1.Catalog.PutItem
-   */
-  putItem: UnaryCall<typeof ItemSchema, typeof ItemSchema>;
-  /**
-   * Checkout is not idempotent: a timeout, no retries.
-   *
-   * @generated from rpc shop.v1.Catalog.Checkout
-   */
-  checkout: UnaryCall<typeof CheckoutRequestSchema, typeof CheckoutResponseSchema>;
-  /**
-   * WatchItems waits for a connection instead of failing while there is none.
-   *
-   * @generated from rpc shop.v1.Catalog.WatchItems
-   */
-  watchItems: ServerStreamingCall<typeof GetItemRequestSchema, typeof ItemSchema>;
-  /**
-   * Ping has no policy.
-   *
-   * @generated from rpc shop.v1.Catalog.Ping
-   */
-  ping: UnaryCall<typeof PingRequestSchema, typeof PingResponseSchema>;
-}
+export type CatalogClient = ClientOf<typeof Catalog>;
 
 /**
  * The grpc-js `ServiceDefinition` of shop.v1.Catalog, for a plain grpc-js
@@ -153,6 +117,9 @@ export const Plain = {
   typeName: "shop.v1.Plain",
   desc: Plain$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc shop.v1.Plain.Ping
+     */
     ping: {
       name: "Ping",
       path: "/shop.v1.Plain/Ping",
@@ -164,25 +131,17 @@ export const Plain = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of shop.v1.Plain. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Plain, handlers)`.
+ * The handlers of shop.v1.Plain, one function per RPC by its local name (each
+ * documented on its row of `Plain.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Plain, handlers)`.
  */
-export interface PlainHandlers {
-  /**
-   * @generated from rpc shop.v1.Plain.Ping
-   */
-  ping: UnaryHandler<typeof PingRequestSchema, typeof PingResponseSchema>;
-}
+export type PlainHandlers = HandlersOf<typeof Plain>;
 
 /**
- * A typed client of shop.v1.Plain, as returned by `createClient(Plain, target)`.
+ * A typed client of shop.v1.Plain, as returned by `createClient(Plain, target)`:
+ * one function per RPC by its local name.
  */
-export interface PlainClient {
-  /**
-   * @generated from rpc shop.v1.Plain.Ping
-   */
-  ping: UnaryCall<typeof PingRequestSchema, typeof PingResponseSchema>;
-}
+export type PlainClient = ClientOf<typeof Plain>;
 
 /**
  * The grpc-js `ServiceDefinition` of shop.v1.Plain, for a plain grpc-js

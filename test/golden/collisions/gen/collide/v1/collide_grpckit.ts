@@ -4,7 +4,7 @@
 
 import { Object$ as Object$$1, PromiseSchema, ServiceSpecSchema, UnaryCallSchema, UserService as UserService$1, UserServiceClientSchema, UserServiceDefinition as UserServiceDefinition$1, UserServiceHandlersSchema } from "./collide_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -16,6 +16,9 @@ export const UserService = {
   typeName: "collide.v1.UserService",
   desc: UserService$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc collide.v1.UserService.Constructor
+     */
     constructor$: {
       name: "Constructor",
       path: "/collide.v1.UserService/Constructor",
@@ -23,6 +26,9 @@ export const UserService = {
       input: UserServiceClientSchema,
       output: UserServiceHandlersSchema,
     },
+    /**
+     * @generated from rpc collide.v1.UserService.ToString
+     */
     toString$: {
       name: "ToString",
       path: "/collide.v1.UserService/ToString",
@@ -30,6 +36,9 @@ export const UserService = {
       input: ServiceSpecSchema,
       output: UnaryCallSchema,
     },
+    /**
+     * @generated from rpc collide.v1.UserService.Delete
+     */
     delete: {
       name: "Delete",
       path: "/collide.v1.UserService/Delete",
@@ -37,6 +46,9 @@ export const UserService = {
       input: PromiseSchema,
       output: PromiseSchema,
     },
+    /**
+     * @generated from rpc collide.v1.UserService.Class
+     */
     class: {
       name: "Class",
       path: "/collide.v1.UserService/Class",
@@ -44,6 +56,9 @@ export const UserService = {
       input: PromiseSchema,
       output: PromiseSchema,
     },
+    /**
+     * @generated from rpc collide.v1.UserService.Then
+     */
     then$: {
       name: "Then",
       path: "/collide.v1.UserService/Then",
@@ -51,6 +66,9 @@ export const UserService = {
       input: PromiseSchema,
       output: PromiseSchema,
     },
+    /**
+     * @generated from rpc collide.v1.UserService.Return
+     */
     return: {
       name: "Return",
       path: "/collide.v1.UserService/Return",
@@ -62,65 +80,17 @@ export const UserService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of collide.v1.UserService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(UserService, handlers)`.
+ * The handlers of collide.v1.UserService, one function per RPC by its local name (each
+ * documented on its row of `UserService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(UserService, handlers)`.
  */
-export interface UserServiceHandlers {
-  /**
-   * @generated from rpc collide.v1.UserService.Constructor
-   */
-  constructor$: UnaryHandler<typeof UserServiceClientSchema, typeof UserServiceHandlersSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.ToString
-   */
-  toString$: UnaryHandler<typeof ServiceSpecSchema, typeof UnaryCallSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Delete
-   */
-  delete: UnaryHandler<typeof PromiseSchema, typeof PromiseSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Class
-   */
-  class: ServerStreamingHandler<typeof PromiseSchema, typeof PromiseSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Then
-   */
-  then$: ClientStreamingHandler<typeof PromiseSchema, typeof PromiseSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Return
-   */
-  return: BidiStreamingHandler<typeof PromiseSchema, typeof PromiseSchema>;
-}
+export type UserServiceHandlers = HandlersOf<typeof UserService>;
 
 /**
- * A typed client of collide.v1.UserService, as returned by `createClient(UserService, target)`.
+ * A typed client of collide.v1.UserService, as returned by `createClient(UserService, target)`:
+ * one function per RPC by its local name.
  */
-export interface UserServiceClient {
-  /**
-   * @generated from rpc collide.v1.UserService.Constructor
-   */
-  constructor$: UnaryCall<typeof UserServiceClientSchema, typeof UserServiceHandlersSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.ToString
-   */
-  toString$: UnaryCall<typeof ServiceSpecSchema, typeof UnaryCallSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Delete
-   */
-  delete: UnaryCall<typeof PromiseSchema, typeof PromiseSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Class
-   */
-  class: ServerStreamingCall<typeof PromiseSchema, typeof PromiseSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Then
-   */
-  then$: ClientStreamingCall<typeof PromiseSchema, typeof PromiseSchema>;
-  /**
-   * @generated from rpc collide.v1.UserService.Return
-   */
-  return: BidiStreamingCall<typeof PromiseSchema, typeof PromiseSchema>;
-}
+export type UserServiceClient = ClientOf<typeof UserService>;
 
 /**
  * The grpc-js `ServiceDefinition` of collide.v1.UserService, for a plain grpc-js
@@ -137,6 +107,9 @@ export const UserServiceDefinition = {
   typeName: "collide.v1.UserServiceDefinition",
   desc: UserServiceDefinition$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc collide.v1.UserServiceDefinition.Get
+     */
     get: {
       name: "Get",
       path: "/collide.v1.UserServiceDefinition/Get",
@@ -148,25 +121,17 @@ export const UserServiceDefinition = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of collide.v1.UserServiceDefinition. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(UserServiceDefinition, handlers)`.
+ * The handlers of collide.v1.UserServiceDefinition, one function per RPC by its local name (each
+ * documented on its row of `UserServiceDefinition.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(UserServiceDefinition, handlers)`.
  */
-export interface UserServiceDefinitionHandlers {
-  /**
-   * @generated from rpc collide.v1.UserServiceDefinition.Get
-   */
-  get: UnaryHandler<typeof PromiseSchema, typeof PromiseSchema>;
-}
+export type UserServiceDefinitionHandlers = HandlersOf<typeof UserServiceDefinition>;
 
 /**
- * A typed client of collide.v1.UserServiceDefinition, as returned by `createClient(UserServiceDefinition, target)`.
+ * A typed client of collide.v1.UserServiceDefinition, as returned by `createClient(UserServiceDefinition, target)`:
+ * one function per RPC by its local name.
  */
-export interface UserServiceDefinitionClient {
-  /**
-   * @generated from rpc collide.v1.UserServiceDefinition.Get
-   */
-  get: UnaryCall<typeof PromiseSchema, typeof PromiseSchema>;
-}
+export type UserServiceDefinitionClient = ClientOf<typeof UserServiceDefinition>;
 
 /**
  * The grpc-js `ServiceDefinition` of collide.v1.UserServiceDefinition, for a plain grpc-js
@@ -183,6 +148,9 @@ export const Object$ = {
   typeName: "collide.v1.Object",
   desc: Object$$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc collide.v1.Object.HasOwnProperty
+     */
     hasOwnProperty$: {
       name: "HasOwnProperty",
       path: "/collide.v1.Object/HasOwnProperty",
@@ -194,25 +162,17 @@ export const Object$ = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of collide.v1.Object. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Object$, handlers)`.
+ * The handlers of collide.v1.Object, one function per RPC by its local name (each
+ * documented on its row of `Object$.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Object$, handlers)`.
  */
-export interface Object$Handlers {
-  /**
-   * @generated from rpc collide.v1.Object.HasOwnProperty
-   */
-  hasOwnProperty$: UnaryHandler<typeof PromiseSchema, typeof PromiseSchema>;
-}
+export type Object$Handlers = HandlersOf<typeof Object$>;
 
 /**
- * A typed client of collide.v1.Object, as returned by `createClient(Object$, target)`.
+ * A typed client of collide.v1.Object, as returned by `createClient(Object$, target)`:
+ * one function per RPC by its local name.
  */
-export interface Object$Client {
-  /**
-   * @generated from rpc collide.v1.Object.HasOwnProperty
-   */
-  hasOwnProperty$: UnaryCall<typeof PromiseSchema, typeof PromiseSchema>;
-}
+export type Object$Client = ClientOf<typeof Object$>;
 
 /**
  * The grpc-js `ServiceDefinition` of collide.v1.Object, for a plain grpc-js

@@ -5,7 +5,7 @@
 
 import { Modern as Modern$1, PutRequestSchema, PutResponseSchema } from "./modern_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -15,6 +15,9 @@ export const Modern = {
   typeName: "modern.v1.Modern",
   desc: Modern$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc modern.v1.Modern.Put
+     */
     put: {
       name: "Put",
       path: "/modern.v1.Modern/Put",
@@ -22,6 +25,9 @@ export const Modern = {
       input: PutRequestSchema,
       output: PutResponseSchema,
     },
+    /**
+     * @generated from rpc modern.v1.Modern.Watch
+     */
     watch: {
       name: "Watch",
       path: "/modern.v1.Modern/Watch",
@@ -33,33 +39,17 @@ export const Modern = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of modern.v1.Modern. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Modern, handlers)`.
+ * The handlers of modern.v1.Modern, one function per RPC by its local name (each
+ * documented on its row of `Modern.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Modern, handlers)`.
  */
-export interface ModernHandlers {
-  /**
-   * @generated from rpc modern.v1.Modern.Put
-   */
-  put: UnaryHandler<typeof PutRequestSchema, typeof PutResponseSchema>;
-  /**
-   * @generated from rpc modern.v1.Modern.Watch
-   */
-  watch: ServerStreamingHandler<typeof PutRequestSchema, typeof PutResponseSchema>;
-}
+export type ModernHandlers = HandlersOf<typeof Modern>;
 
 /**
- * A typed client of modern.v1.Modern, as returned by `createClient(Modern, target)`.
+ * A typed client of modern.v1.Modern, as returned by `createClient(Modern, target)`:
+ * one function per RPC by its local name.
  */
-export interface ModernClient {
-  /**
-   * @generated from rpc modern.v1.Modern.Put
-   */
-  put: UnaryCall<typeof PutRequestSchema, typeof PutResponseSchema>;
-  /**
-   * @generated from rpc modern.v1.Modern.Watch
-   */
-  watch: ServerStreamingCall<typeof PutRequestSchema, typeof PutResponseSchema>;
-}
+export type ModernClient = ClientOf<typeof Modern>;
 
 /**
  * The grpc-js `ServiceDefinition` of modern.v1.Modern, for a plain grpc-js

@@ -3,9 +3,9 @@
 /* eslint-disable */
 
 import type { Thing } from "./hostile_pb.js";
-import { constructor as constructor$1, hasOwnProperty as hasOwnProperty$1, then as then$1, Things as Things$1, ThingSchema, UpdateThingRequestSchema } from "./hostile_pb.js";
+import { constructor as constructor$1, hasOwnProperty as hasOwnProperty$1, MarkerSchema, ReadMarkerRequestSchema, then as then$1, Things as Things$1, ThingSchema, UpdateThingRequestSchema } from "./hostile_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, FieldMaskLike, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -18,6 +18,9 @@ export const Things = {
   typeName: "hostile.v1.Things",
   desc: Things$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc hostile.v1.Things.UpdateThing
+     */
     updateThing: {
       name: "UpdateThing",
       path: "/hostile.v1.Things/UpdateThing",
@@ -26,6 +29,20 @@ export const Things = {
       output: ThingSchema,
       masks: { update: { field: UpdateThingRequestSchema.field.updateMask, resource: UpdateThingRequestSchema.field.thing } },
     },
+    /**
+     * @generated from rpc hostile.v1.Things.ReadMarker
+     */
+    readMarker: {
+      name: "ReadMarker",
+      path: "/hostile.v1.Things/ReadMarker",
+      kind: "unary",
+      input: ReadMarkerRequestSchema,
+      output: MarkerSchema,
+      masks: { read: { field: ReadMarkerRequestSchema.field.readMask } },
+    },
+    /**
+     * @generated from rpc hostile.v1.Things.__proto__
+     */
     __proto__$: {
       name: "__proto__",
       path: "/hostile.v1.Things/__proto__",
@@ -33,6 +50,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.Then
+     */
     then$: {
       name: "Then",
       path: "/hostile.v1.Things/Then",
@@ -40,6 +60,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.PropertyIsEnumerable
+     */
     propertyIsEnumerable$: {
       name: "PropertyIsEnumerable",
       path: "/hostile.v1.Things/PropertyIsEnumerable",
@@ -47,6 +70,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.Constructor
+     */
     constructor$: {
       name: "Constructor",
       path: "/hostile.v1.Things/Constructor",
@@ -54,6 +80,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.ToString
+     */
     toString$: {
       name: "ToString",
       path: "/hostile.v1.Things/ToString",
@@ -61,6 +90,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.HasOwnProperty
+     */
     hasOwnProperty$: {
       name: "HasOwnProperty",
       path: "/hostile.v1.Things/HasOwnProperty",
@@ -68,6 +100,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.IsPrototypeOf
+     */
     isPrototypeOf$: {
       name: "IsPrototypeOf",
       path: "/hostile.v1.Things/IsPrototypeOf",
@@ -75,6 +110,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.ValueOf
+     */
     valueOf$: {
       name: "ValueOf",
       path: "/hostile.v1.Things/ValueOf",
@@ -82,6 +120,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.toLocaleString
+     */
     toLocaleString$: {
       name: "toLocaleString",
       path: "/hostile.v1.Things/toLocaleString",
@@ -89,6 +130,9 @@ export const Things = {
       input: ThingSchema,
       output: ThingSchema,
     },
+    /**
+     * @generated from rpc hostile.v1.Things.__defineGetter__
+     */
     __defineGetter__$: {
       name: "__defineGetter__",
       path: "/hostile.v1.Things/__defineGetter__",
@@ -100,105 +144,17 @@ export const Things = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of hostile.v1.Things. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Things, handlers)`.
+ * The handlers of hostile.v1.Things, one function per RPC by its local name (each
+ * documented on its row of `Things.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Things, handlers)`.
  */
-export interface ThingsHandlers {
-  /**
-   * @generated from rpc hostile.v1.Things.UpdateThing
-   */
-  updateThing: UnaryHandler<typeof UpdateThingRequestSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.__proto__
-   */
-  __proto__$: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.Then
-   */
-  then$: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.PropertyIsEnumerable
-   */
-  propertyIsEnumerable$: ServerStreamingHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.Constructor
-   */
-  constructor$: ClientStreamingHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.ToString
-   */
-  toString$: BidiStreamingHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.HasOwnProperty
-   */
-  hasOwnProperty$: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.IsPrototypeOf
-   */
-  isPrototypeOf$: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.ValueOf
-   */
-  valueOf$: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.toLocaleString
-   */
-  toLocaleString$: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.__defineGetter__
-   */
-  __defineGetter__$: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-}
+export type ThingsHandlers = HandlersOf<typeof Things>;
 
 /**
- * A typed client of hostile.v1.Things, as returned by `createClient(Things, target)`.
+ * A typed client of hostile.v1.Things, as returned by `createClient(Things, target)`:
+ * one function per RPC by its local name.
  */
-export interface ThingsClient {
-  /**
-   * @generated from rpc hostile.v1.Things.UpdateThing
-   */
-  updateThing: UnaryCall<typeof UpdateThingRequestSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.__proto__
-   */
-  __proto__$: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.Then
-   */
-  then$: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.PropertyIsEnumerable
-   */
-  propertyIsEnumerable$: ServerStreamingCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.Constructor
-   */
-  constructor$: ClientStreamingCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.ToString
-   */
-  toString$: BidiStreamingCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.HasOwnProperty
-   */
-  hasOwnProperty$: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.IsPrototypeOf
-   */
-  isPrototypeOf$: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.ValueOf
-   */
-  valueOf$: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.toLocaleString
-   */
-  toLocaleString$: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-  /**
-   * @generated from rpc hostile.v1.Things.__defineGetter__
-   */
-  __defineGetter__$: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-}
+export type ThingsClient = ClientOf<typeof Things>;
 
 /**
  * The grpc-js `ServiceDefinition` of hostile.v1.Things, for a plain grpc-js
@@ -215,6 +171,9 @@ export const then = {
   typeName: "hostile.v1.then",
   desc: then$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc hostile.v1.then.Get
+     */
     get: {
       name: "Get",
       path: "/hostile.v1.then/Get",
@@ -226,25 +185,17 @@ export const then = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of hostile.v1.then. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(then, handlers)`.
+ * The handlers of hostile.v1.then, one function per RPC by its local name (each
+ * documented on its row of `then.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(then, handlers)`.
  */
-export interface thenHandlers {
-  /**
-   * @generated from rpc hostile.v1.then.Get
-   */
-  get: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-}
+export type thenHandlers = HandlersOf<typeof then>;
 
 /**
- * A typed client of hostile.v1.then, as returned by `createClient(then, target)`.
+ * A typed client of hostile.v1.then, as returned by `createClient(then, target)`:
+ * one function per RPC by its local name.
  */
-export interface thenClient {
-  /**
-   * @generated from rpc hostile.v1.then.Get
-   */
-  get: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-}
+export type thenClient = ClientOf<typeof then>;
 
 /**
  * The grpc-js `ServiceDefinition` of hostile.v1.then, for a plain grpc-js
@@ -259,6 +210,9 @@ export const hasOwnProperty = {
   typeName: "hostile.v1.hasOwnProperty",
   desc: hasOwnProperty$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc hostile.v1.hasOwnProperty.Get
+     */
     get: {
       name: "Get",
       path: "/hostile.v1.hasOwnProperty/Get",
@@ -270,25 +224,17 @@ export const hasOwnProperty = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of hostile.v1.hasOwnProperty. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(hasOwnProperty, handlers)`.
+ * The handlers of hostile.v1.hasOwnProperty, one function per RPC by its local name (each
+ * documented on its row of `hasOwnProperty.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(hasOwnProperty, handlers)`.
  */
-export interface hasOwnPropertyHandlers {
-  /**
-   * @generated from rpc hostile.v1.hasOwnProperty.Get
-   */
-  get: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-}
+export type hasOwnPropertyHandlers = HandlersOf<typeof hasOwnProperty>;
 
 /**
- * A typed client of hostile.v1.hasOwnProperty, as returned by `createClient(hasOwnProperty, target)`.
+ * A typed client of hostile.v1.hasOwnProperty, as returned by `createClient(hasOwnProperty, target)`:
+ * one function per RPC by its local name.
  */
-export interface hasOwnPropertyClient {
-  /**
-   * @generated from rpc hostile.v1.hasOwnProperty.Get
-   */
-  get: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-}
+export type hasOwnPropertyClient = ClientOf<typeof hasOwnProperty>;
 
 /**
  * The grpc-js `ServiceDefinition` of hostile.v1.hasOwnProperty, for a plain grpc-js
@@ -303,6 +249,9 @@ export const constructor = {
   typeName: "hostile.v1.constructor",
   desc: constructor$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc hostile.v1.constructor.Get
+     */
     get: {
       name: "Get",
       path: "/hostile.v1.constructor/Get",
@@ -314,25 +263,17 @@ export const constructor = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of hostile.v1.constructor. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(constructor, handlers)`.
+ * The handlers of hostile.v1.constructor, one function per RPC by its local name (each
+ * documented on its row of `constructor.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(constructor, handlers)`.
  */
-export interface constructorHandlers {
-  /**
-   * @generated from rpc hostile.v1.constructor.Get
-   */
-  get: UnaryHandler<typeof ThingSchema, typeof ThingSchema>;
-}
+export type constructorHandlers = HandlersOf<typeof constructor>;
 
 /**
- * A typed client of hostile.v1.constructor, as returned by `createClient(constructor, target)`.
+ * A typed client of hostile.v1.constructor, as returned by `createClient(constructor, target)`:
+ * one function per RPC by its local name.
  */
-export interface constructorClient {
-  /**
-   * @generated from rpc hostile.v1.constructor.Get
-   */
-  get: UnaryCall<typeof ThingSchema, typeof ThingSchema>;
-}
+export type constructorClient = ClientOf<typeof constructor>;
 
 /**
  * The grpc-js `ServiceDefinition` of hostile.v1.constructor, for a plain grpc-js

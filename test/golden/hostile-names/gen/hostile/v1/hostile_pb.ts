@@ -12,10 +12,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hostile/v1/hostile.proto.
  */
 export const file_hostile_v1_hostile: GenFile = /*@__PURE__*/
-  fileDesc("Chhob3N0aWxlL3YxL2hvc3RpbGUucHJvdG8SCmhvc3RpbGUudjEiCAoGTWFya2VyIq4BCgVUaGluZxIMCgRuYW1lGAEgASgJEiIKBm1hcmtlchgCIAEoCzISLmhvc3RpbGUudjEuTWFya2VyEgwKBHRoZW4YAyABKAkSEwoLY29uc3RydWN0b3IYBCABKAkSGAoQaGFzX293bl9wcm9wZXJ0eRgFIAEoCRIRCglfX3Byb3RvX18YBiABKAkSEQoJdG9fc3RyaW5nGAcgASgJEhAKCHZhbHVlX29mGAggASgJImcKElVwZGF0ZVRoaW5nUmVxdWVzdBIgCgV0aGluZxgBIAEoCzIRLmhvc3RpbGUudjEuVGhpbmcSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrMuoECgZUaGluZ3MSQAoLVXBkYXRlVGhpbmcSHi5ob3N0aWxlLnYxLlVwZGF0ZVRoaW5nUmVxdWVzdBoRLmhvc3RpbGUudjEuVGhpbmcSMQoJX19wcm90b19fEhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcSLAoEVGhlbhIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nEj4KFFByb3BlcnR5SXNFbnVtZXJhYmxlEhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcwARI1CgtDb25zdHJ1Y3RvchIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nKAESNAoIVG9TdHJpbmcSES5ob3N0aWxlLnYxLlRoaW5nGhEuaG9zdGlsZS52MS5UaGluZygBMAESNgoOSGFzT3duUHJvcGVydHkSES5ob3N0aWxlLnYxLlRoaW5nGhEuaG9zdGlsZS52MS5UaGluZxI1Cg1Jc1Byb3RvdHlwZU9mEhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcSLwoHVmFsdWVPZhIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nEjYKDnRvTG9jYWxlU3RyaW5nEhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcSOAoQX19kZWZpbmVHZXR0ZXJfXxIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nMjMKBHRoZW4SKwoDR2V0EhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcyPQoOaGFzT3duUHJvcGVydHkSKwoDR2V0EhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcyOgoLY29uc3RydWN0b3ISKwoDR2V0EhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmdiBnByb3RvMw", [file_google_protobuf_field_mask]);
+  fileDesc("Chhob3N0aWxlL3YxL2hvc3RpbGUucHJvdG8SCmhvc3RpbGUudjEiCAoGTWFya2VyIq4BCgVUaGluZxIMCgRuYW1lGAEgASgJEiIKBm1hcmtlchgCIAEoCzISLmhvc3RpbGUudjEuTWFya2VyEgwKBHRoZW4YAyABKAkSEwoLY29uc3RydWN0b3IYBCABKAkSGAoQaGFzX293bl9wcm9wZXJ0eRgFIAEoCRIRCglfX3Byb3RvX18YBiABKAkSEQoJdG9fc3RyaW5nGAcgASgJEhAKCHZhbHVlX29mGAggASgJImcKElVwZGF0ZVRoaW5nUmVxdWVzdBIgCgV0aGluZxgBIAEoCzIRLmhvc3RpbGUudjEuVGhpbmcSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIkIKEVJlYWRNYXJrZXJSZXF1ZXN0Ei0KCXJlYWRfbWFzaxgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2syqwUKBlRoaW5ncxJACgtVcGRhdGVUaGluZxIeLmhvc3RpbGUudjEuVXBkYXRlVGhpbmdSZXF1ZXN0GhEuaG9zdGlsZS52MS5UaGluZxI/CgpSZWFkTWFya2VyEh0uaG9zdGlsZS52MS5SZWFkTWFya2VyUmVxdWVzdBoSLmhvc3RpbGUudjEuTWFya2VyEjEKCV9fcHJvdG9fXxIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nEiwKBFRoZW4SES5ob3N0aWxlLnYxLlRoaW5nGhEuaG9zdGlsZS52MS5UaGluZxI+ChRQcm9wZXJ0eUlzRW51bWVyYWJsZRIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nMAESNQoLQ29uc3RydWN0b3ISES5ob3N0aWxlLnYxLlRoaW5nGhEuaG9zdGlsZS52MS5UaGluZygBEjQKCFRvU3RyaW5nEhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcoATABEjYKDkhhc093blByb3BlcnR5EhEuaG9zdGlsZS52MS5UaGluZxoRLmhvc3RpbGUudjEuVGhpbmcSNQoNSXNQcm90b3R5cGVPZhIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nEi8KB1ZhbHVlT2YSES5ob3N0aWxlLnYxLlRoaW5nGhEuaG9zdGlsZS52MS5UaGluZxI2Cg50b0xvY2FsZVN0cmluZxIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nEjgKEF9fZGVmaW5lR2V0dGVyX18SES5ob3N0aWxlLnYxLlRoaW5nGhEuaG9zdGlsZS52MS5UaGluZzIzCgR0aGVuEisKA0dldBIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nMj0KDmhhc093blByb3BlcnR5EisKA0dldBIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nMjoKC2NvbnN0cnVjdG9yEisKA0dldBIRLmhvc3RpbGUudjEuVGhpbmcaES5ob3N0aWxlLnYxLlRoaW5nYgZwcm90bzM", [file_google_protobuf_field_mask]);
 
 /**
- * A message without fields, reached by an update mask: its path type is `never`.
+ * A message without fields: reached by UpdateThing's update mask, it is a
+ * path named whole (`marker`); named by ReadMarker's read mask, its path type
+ * is `never`.
  *
  * @generated from message hostile.v1.Marker
  */
@@ -106,6 +108,23 @@ export const UpdateThingRequestSchema: GenMessage<UpdateThingRequest> = /*@__PUR
   messageDesc(file_hostile_v1_hostile, 2);
 
 /**
+ * @generated from message hostile.v1.ReadMarkerRequest
+ */
+export type ReadMarkerRequest = Message<"hostile.v1.ReadMarkerRequest"> & {
+  /**
+   * @generated from field: google.protobuf.FieldMask read_mask = 1;
+   */
+  readMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message hostile.v1.ReadMarkerRequest.
+ * Use `create(ReadMarkerRequestSchema)` to create a new message.
+ */
+export const ReadMarkerRequestSchema: GenMessage<ReadMarkerRequest> = /*@__PURE__*/
+  messageDesc(file_hostile_v1_hostile, 3);
+
+/**
  * Methods named like Object.prototype's members and a promise's `then`: each
  * one is its own method on the server and the client.
  *
@@ -119,6 +138,14 @@ export const Things: GenService<{
     methodKind: "unary";
     input: typeof UpdateThingRequestSchema;
     output: typeof ThingSchema;
+  },
+  /**
+   * @generated from rpc hostile.v1.Things.ReadMarker
+   */
+  readMarker: {
+    methodKind: "unary";
+    input: typeof ReadMarkerRequestSchema;
+    output: typeof MarkerSchema;
   },
   /**
    * @generated from rpc hostile.v1.Things.__proto__

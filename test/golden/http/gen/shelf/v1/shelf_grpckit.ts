@@ -5,7 +5,7 @@
 import type { Book } from "./shelf_pb.js";
 import { BookSchema, CreateBookRequestSchema, DeleteBookRequestSchema, GetBookRequestSchema, ListBooksRequestSchema, ListBooksResponseSchema, MoveBookRequestSchema, ShelfService as ShelfService$1, UpdateBookRequestSchema } from "./shelf_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, FieldMaskLike, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition, httpBinding } from "grpckit/codegen";
 import { BookValidator, CreateBookRequestValidator, UpdateBookRequestValidator } from "./shelf_validate.js";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
@@ -17,6 +17,11 @@ export const ShelfService = {
   typeName: "shelf.v1.ShelfService",
   desc: ShelfService$1 as unknown as DescService,
   methods: {
+    /**
+     * All five verbs, a custom method, nested fields and multi-segment variables.
+     *
+     * @generated from rpc shelf.v1.ShelfService.GetBook
+     */
     getBook: {
       name: "GetBook",
       path: "/shelf.v1.ShelfService/GetBook",
@@ -27,6 +32,9 @@ export const ShelfService = {
       masks: { read: { field: GetBookRequestSchema.field.readMask } },
       http: [httpBinding("GET", "/v1/{name=shelves/*/books/*}"), httpBinding("GET", "/v1/books/{name}")],
     },
+    /**
+     * @generated from rpc shelf.v1.ShelfService.ListBooks
+     */
     listBooks: {
       name: "ListBooks",
       path: "/shelf.v1.ShelfService/ListBooks",
@@ -36,6 +44,9 @@ export const ShelfService = {
       auth: {},
       http: [httpBinding("GET", "/v1/{parent=shelves/*}/books")],
     },
+    /**
+     * @generated from rpc shelf.v1.ShelfService.StreamBooks
+     */
     streamBooks: {
       name: "StreamBooks",
       path: "/shelf.v1.ShelfService/StreamBooks",
@@ -45,6 +56,9 @@ export const ShelfService = {
       auth: {},
       http: [httpBinding("GET", "/v1/{parent=shelves/*}/books:stream")],
     },
+    /**
+     * @generated from rpc shelf.v1.ShelfService.CreateBook
+     */
     createBook: {
       name: "CreateBook",
       path: "/shelf.v1.ShelfService/CreateBook",
@@ -55,6 +69,9 @@ export const ShelfService = {
       auth: {},
       http: [httpBinding("POST", "/v1/{parent=shelves/*}/books", "book")],
     },
+    /**
+     * @generated from rpc shelf.v1.ShelfService.UpdateBook
+     */
     updateBook: {
       name: "UpdateBook",
       path: "/shelf.v1.ShelfService/UpdateBook",
@@ -66,6 +83,9 @@ export const ShelfService = {
       masks: { update: { field: UpdateBookRequestSchema.field.updateMask, resource: UpdateBookRequestSchema.field.book } },
       http: [httpBinding("PATCH", "/v1/{book.name=shelves/*/books/*}", "book"), httpBinding("PUT", "/v1/{book.name=shelves/*/books/*}", "*")],
     },
+    /**
+     * @generated from rpc shelf.v1.ShelfService.DeleteBook
+     */
     deleteBook: {
       name: "DeleteBook",
       path: "/shelf.v1.ShelfService/DeleteBook",
@@ -75,6 +95,9 @@ export const ShelfService = {
       auth: { roles: ["admin"] },
       http: [httpBinding("DELETE", "/v1/{name=shelves/*/books/*}")],
     },
+    /**
+     * @generated from rpc shelf.v1.ShelfService.MoveBook
+     */
     moveBook: {
       name: "MoveBook",
       path: "/shelf.v1.ShelfService/MoveBook",
@@ -84,6 +107,9 @@ export const ShelfService = {
       auth: {},
       http: [httpBinding("POST", "/v1/{name=shelves/*/books/*}:move", "*")],
     },
+    /**
+     * @generated from rpc shelf.v1.ShelfService.ListAll
+     */
     listAll: {
       name: "ListAll",
       path: "/shelf.v1.ShelfService/ListAll",
@@ -93,6 +119,11 @@ export const ShelfService = {
       auth: {},
       http: [httpBinding("SEARCH", "/v1/books/{parent=**}", undefined, "books")],
     },
+    /**
+     * A stream of requests: HTTP/JSON answers 501.
+     *
+     * @generated from rpc shelf.v1.ShelfService.Import
+     */
     import: {
       name: "Import",
       path: "/shelf.v1.ShelfService/Import",
@@ -103,6 +134,11 @@ export const ShelfService = {
       auth: {},
       http: [httpBinding("POST", "/v1/books:import", "*")],
     },
+    /**
+     * No binding: gRPC only.
+     *
+     * @generated from rpc shelf.v1.ShelfService.Ping
+     */
     ping: {
       name: "Ping",
       path: "/shelf.v1.ShelfService/Ping",
@@ -115,109 +151,17 @@ export const ShelfService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of shelf.v1.ShelfService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(ShelfService, handlers)`.
+ * The handlers of shelf.v1.ShelfService, one function per RPC by its local name (each
+ * documented on its row of `ShelfService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(ShelfService, handlers)`.
  */
-export interface ShelfServiceHandlers {
-  /**
-   * All five verbs, a custom method, nested fields and multi-segment variables.
-   *
-   * @generated from rpc shelf.v1.ShelfService.GetBook
-   */
-  getBook: UnaryHandler<typeof GetBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.ListBooks
-   */
-  listBooks: UnaryHandler<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.StreamBooks
-   */
-  streamBooks: ServerStreamingHandler<typeof ListBooksRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.CreateBook
-   */
-  createBook: UnaryHandler<typeof CreateBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.UpdateBook
-   */
-  updateBook: UnaryHandler<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.DeleteBook
-   */
-  deleteBook: UnaryHandler<typeof DeleteBookRequestSchema, typeof EmptySchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.MoveBook
-   */
-  moveBook: UnaryHandler<typeof MoveBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.ListAll
-   */
-  listAll: UnaryHandler<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * A stream of requests: HTTP/JSON answers 501.
-   *
-   * @generated from rpc shelf.v1.ShelfService.Import
-   */
-  import: ClientStreamingHandler<typeof BookSchema, typeof ListBooksResponseSchema>;
-  /**
-   * No binding: gRPC only.
-   *
-   * @generated from rpc shelf.v1.ShelfService.Ping
-   */
-  ping: UnaryHandler<typeof DeleteBookRequestSchema, typeof EmptySchema>;
-}
+export type ShelfServiceHandlers = HandlersOf<typeof ShelfService>;
 
 /**
- * A typed client of shelf.v1.ShelfService, as returned by `createClient(ShelfService, target)`.
+ * A typed client of shelf.v1.ShelfService, as returned by `createClient(ShelfService, target)`:
+ * one function per RPC by its local name.
  */
-export interface ShelfServiceClient {
-  /**
-   * All five verbs, a custom method, nested fields and multi-segment variables.
-   *
-   * @generated from rpc shelf.v1.ShelfService.GetBook
-   */
-  getBook: UnaryCall<typeof GetBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.ListBooks
-   */
-  listBooks: UnaryCall<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.StreamBooks
-   */
-  streamBooks: ServerStreamingCall<typeof ListBooksRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.CreateBook
-   */
-  createBook: UnaryCall<typeof CreateBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.UpdateBook
-   */
-  updateBook: UnaryCall<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.DeleteBook
-   */
-  deleteBook: UnaryCall<typeof DeleteBookRequestSchema, typeof EmptySchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.MoveBook
-   */
-  moveBook: UnaryCall<typeof MoveBookRequestSchema, typeof BookSchema>;
-  /**
-   * @generated from rpc shelf.v1.ShelfService.ListAll
-   */
-  listAll: UnaryCall<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * A stream of requests: HTTP/JSON answers 501.
-   *
-   * @generated from rpc shelf.v1.ShelfService.Import
-   */
-  import: ClientStreamingCall<typeof BookSchema, typeof ListBooksResponseSchema>;
-  /**
-   * No binding: gRPC only.
-   *
-   * @generated from rpc shelf.v1.ShelfService.Ping
-   */
-  ping: UnaryCall<typeof DeleteBookRequestSchema, typeof EmptySchema>;
-}
+export type ShelfServiceClient = ClientOf<typeof ShelfService>;
 
 /**
  * The grpc-js `ServiceDefinition` of shelf.v1.ShelfService, for a plain grpc-js

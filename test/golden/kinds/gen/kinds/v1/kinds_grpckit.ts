@@ -7,7 +7,7 @@
 import { Clock as Clock$1, Echo as Echo$1, Legacy as Legacy$1, NothingSchema, SayRequestSchema, SayResponseSchema } from "./kinds_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { EmptySchema, StructSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -21,6 +21,13 @@ export const Echo = {
   typeName: "kinds.v1.Echo",
   desc: Echo$1 as unknown as DescService,
   methods: {
+    /**
+     * Unary says it back.
+     *
+     * A trailing comment.
+     *
+     * @generated from rpc kinds.v1.Echo.Say
+     */
     say: {
       name: "Say",
       path: "/kinds.v1.Echo/Say",
@@ -28,6 +35,11 @@ export const Echo = {
       input: SayRequestSchema,
       output: SayResponseSchema,
     },
+    /**
+     * ServerStream says it back n times.
+     *
+     * @generated from rpc kinds.v1.Echo.ServerStream
+     */
     serverStream: {
       name: "ServerStream",
       path: "/kinds.v1.Echo/ServerStream",
@@ -35,6 +47,11 @@ export const Echo = {
       input: SayRequestSchema,
       output: SayResponseSchema,
     },
+    /**
+     * ClientStream joins what it is sent.
+     *
+     * @generated from rpc kinds.v1.Echo.ClientStream
+     */
     clientStream: {
       name: "ClientStream",
       path: "/kinds.v1.Echo/ClientStream",
@@ -42,6 +59,11 @@ export const Echo = {
       input: SayRequestSchema,
       output: SayResponseSchema,
     },
+    /**
+     * Bidi answers each message.
+     *
+     * @generated from rpc kinds.v1.Echo.Bidi
+     */
     bidi: {
       name: "Bidi",
       path: "/kinds.v1.Echo/Bidi",
@@ -49,6 +71,12 @@ export const Echo = {
       input: SayRequestSchema,
       output: SayResponseSchema,
     },
+    /**
+     * Old is on its way out.
+     *
+     * @generated from rpc kinds.v1.Echo.Old
+     * @deprecated
+     */
     old: {
       name: "Old",
       path: "/kinds.v1.Echo/Old",
@@ -60,83 +88,17 @@ export const Echo = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of kinds.v1.Echo. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Echo, handlers)`.
+ * The handlers of kinds.v1.Echo, one function per RPC by its local name (each
+ * documented on its row of `Echo.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Echo, handlers)`.
  */
-export interface EchoHandlers {
-  /**
-   * Unary says it back.
-   *
-   * A trailing comment.
-   *
-   * @generated from rpc kinds.v1.Echo.Say
-   */
-  say: UnaryHandler<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * ServerStream says it back n times.
-   *
-   * @generated from rpc kinds.v1.Echo.ServerStream
-   */
-  serverStream: ServerStreamingHandler<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * ClientStream joins what it is sent.
-   *
-   * @generated from rpc kinds.v1.Echo.ClientStream
-   */
-  clientStream: ClientStreamingHandler<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * Bidi answers each message.
-   *
-   * @generated from rpc kinds.v1.Echo.Bidi
-   */
-  bidi: BidiStreamingHandler<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * Old is on its way out.
-   *
-   * @generated from rpc kinds.v1.Echo.Old
-   * @deprecated
-   */
-  old: UnaryHandler<typeof EmptySchema, typeof EmptySchema>;
-}
+export type EchoHandlers = HandlersOf<typeof Echo>;
 
 /**
- * A typed client of kinds.v1.Echo, as returned by `createClient(Echo, target)`.
+ * A typed client of kinds.v1.Echo, as returned by `createClient(Echo, target)`:
+ * one function per RPC by its local name.
  */
-export interface EchoClient {
-  /**
-   * Unary says it back.
-   *
-   * A trailing comment.
-   *
-   * @generated from rpc kinds.v1.Echo.Say
-   */
-  say: UnaryCall<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * ServerStream says it back n times.
-   *
-   * @generated from rpc kinds.v1.Echo.ServerStream
-   */
-  serverStream: ServerStreamingCall<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * ClientStream joins what it is sent.
-   *
-   * @generated from rpc kinds.v1.Echo.ClientStream
-   */
-  clientStream: ClientStreamingCall<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * Bidi answers each message.
-   *
-   * @generated from rpc kinds.v1.Echo.Bidi
-   */
-  bidi: BidiStreamingCall<typeof SayRequestSchema, typeof SayResponseSchema>;
-  /**
-   * Old is on its way out.
-   *
-   * @generated from rpc kinds.v1.Echo.Old
-   * @deprecated
-   */
-  old: UnaryCall<typeof EmptySchema, typeof EmptySchema>;
-}
+export type EchoClient = ClientOf<typeof Echo>;
 
 /**
  * The grpc-js `ServiceDefinition` of kinds.v1.Echo, for a plain grpc-js
@@ -153,6 +115,9 @@ export const Clock = {
   typeName: "kinds.v1.Clock",
   desc: Clock$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc kinds.v1.Clock.Ticks
+     */
     ticks: {
       name: "Ticks",
       path: "/kinds.v1.Clock/Ticks",
@@ -160,6 +125,9 @@ export const Clock = {
       input: EmptySchema,
       output: TimestampSchema,
     },
+    /**
+     * @generated from rpc kinds.v1.Clock.Collect
+     */
     collect: {
       name: "Collect",
       path: "/kinds.v1.Clock/Collect",
@@ -167,6 +135,9 @@ export const Clock = {
       input: StructSchema,
       output: EmptySchema,
     },
+    /**
+     * @generated from rpc kinds.v1.Clock.Idle
+     */
     idle: {
       name: "Idle",
       path: "/kinds.v1.Clock/Idle",
@@ -178,41 +149,17 @@ export const Clock = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of kinds.v1.Clock. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Clock, handlers)`.
+ * The handlers of kinds.v1.Clock, one function per RPC by its local name (each
+ * documented on its row of `Clock.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Clock, handlers)`.
  */
-export interface ClockHandlers {
-  /**
-   * @generated from rpc kinds.v1.Clock.Ticks
-   */
-  ticks: ServerStreamingHandler<typeof EmptySchema, typeof TimestampSchema>;
-  /**
-   * @generated from rpc kinds.v1.Clock.Collect
-   */
-  collect: ClientStreamingHandler<typeof StructSchema, typeof EmptySchema>;
-  /**
-   * @generated from rpc kinds.v1.Clock.Idle
-   */
-  idle: UnaryHandler<typeof NothingSchema, typeof NothingSchema>;
-}
+export type ClockHandlers = HandlersOf<typeof Clock>;
 
 /**
- * A typed client of kinds.v1.Clock, as returned by `createClient(Clock, target)`.
+ * A typed client of kinds.v1.Clock, as returned by `createClient(Clock, target)`:
+ * one function per RPC by its local name.
  */
-export interface ClockClient {
-  /**
-   * @generated from rpc kinds.v1.Clock.Ticks
-   */
-  ticks: ServerStreamingCall<typeof EmptySchema, typeof TimestampSchema>;
-  /**
-   * @generated from rpc kinds.v1.Clock.Collect
-   */
-  collect: ClientStreamingCall<typeof StructSchema, typeof EmptySchema>;
-  /**
-   * @generated from rpc kinds.v1.Clock.Idle
-   */
-  idle: UnaryCall<typeof NothingSchema, typeof NothingSchema>;
-}
+export type ClockClient = ClientOf<typeof Clock>;
 
 /**
  * The grpc-js `ServiceDefinition` of kinds.v1.Clock, for a plain grpc-js
@@ -230,6 +177,9 @@ export const Legacy = {
   typeName: "kinds.v1.Legacy",
   desc: Legacy$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc kinds.v1.Legacy.Ping
+     */
     ping: {
       name: "Ping",
       path: "/kinds.v1.Legacy/Ping",
@@ -241,25 +191,17 @@ export const Legacy = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of kinds.v1.Legacy. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Legacy, handlers)`.
+ * The handlers of kinds.v1.Legacy, one function per RPC by its local name (each
+ * documented on its row of `Legacy.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Legacy, handlers)`.
  */
-export interface LegacyHandlers {
-  /**
-   * @generated from rpc kinds.v1.Legacy.Ping
-   */
-  ping: UnaryHandler<typeof NothingSchema, typeof NothingSchema>;
-}
+export type LegacyHandlers = HandlersOf<typeof Legacy>;
 
 /**
- * A typed client of kinds.v1.Legacy, as returned by `createClient(Legacy, target)`.
+ * A typed client of kinds.v1.Legacy, as returned by `createClient(Legacy, target)`:
+ * one function per RPC by its local name.
  */
-export interface LegacyClient {
-  /**
-   * @generated from rpc kinds.v1.Legacy.Ping
-   */
-  ping: UnaryCall<typeof NothingSchema, typeof NothingSchema>;
-}
+export type LegacyClient = ClientOf<typeof Legacy>;
 
 /**
  * The grpc-js `ServiceDefinition` of kinds.v1.Legacy, for a plain grpc-js

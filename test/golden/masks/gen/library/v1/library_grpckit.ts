@@ -10,7 +10,7 @@
 import type { Book, Shelf } from "./library_pb.js";
 import { BookSchema, GetBookRequestSchema, GetBookResponseSchema, GetShelfRequestSchema, LibraryService as LibraryService$1, ListBooksRequestSchema, ListBooksResponseSchema, PatchShelfRequestSchema, ShelfSchema, UpdateBookRequestSchema } from "./library_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ClientStreamingCall, ClientStreamingHandler, FieldMaskLike, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, FieldMaskLike, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -20,6 +20,11 @@ export const LibraryService = {
   typeName: "library.v1.LibraryService",
   desc: LibraryService$1 as unknown as DescService,
   methods: {
+    /**
+     * A read mask named by convention, applied to the book of the response.
+     *
+     * @generated from rpc library.v1.LibraryService.GetBook
+     */
     getBook: {
       name: "GetBook",
       path: "/library.v1.LibraryService/GetBook",
@@ -28,6 +33,11 @@ export const LibraryService = {
       output: GetBookResponseSchema,
       masks: { read: { field: GetBookRequestSchema.field.readMask, target: GetBookResponseSchema.field.book } },
     },
+    /**
+     * Applied to each book of a list, and to each message of a stream.
+     *
+     * @generated from rpc library.v1.LibraryService.ListBooks
+     */
     listBooks: {
       name: "ListBooks",
       path: "/library.v1.LibraryService/ListBooks",
@@ -36,6 +46,11 @@ export const LibraryService = {
       output: ListBooksResponseSchema,
       masks: { read: { field: ListBooksRequestSchema.field.readMask, target: ListBooksResponseSchema.field.books } },
     },
+    /**
+     * A read mask under another name, applied to the whole response.
+     *
+     * @generated from rpc library.v1.LibraryService.GetShelf
+     */
     getShelf: {
       name: "GetShelf",
       path: "/library.v1.LibraryService/GetShelf",
@@ -44,6 +59,11 @@ export const LibraryService = {
       output: ShelfSchema,
       masks: { read: { field: GetShelfRequestSchema.field.fields } },
     },
+    /**
+     * An update mask by convention: the request's one message field is the resource.
+     *
+     * @generated from rpc library.v1.LibraryService.UpdateBook
+     */
     updateBook: {
       name: "UpdateBook",
       path: "/library.v1.LibraryService/UpdateBook",
@@ -52,6 +72,11 @@ export const LibraryService = {
       output: BookSchema,
       masks: { update: { field: UpdateBookRequestSchema.field.updateMask, resource: UpdateBookRequestSchema.field.book } },
     },
+    /**
+     * An update mask under another name, with the resource named.
+     *
+     * @generated from rpc library.v1.LibraryService.PatchShelf
+     */
     patchShelf: {
       name: "PatchShelf",
       path: "/library.v1.LibraryService/PatchShelf",
@@ -60,6 +85,11 @@ export const LibraryService = {
       output: ShelfSchema,
       masks: { update: { field: PatchShelfRequestSchema.field.paths, resource: PatchShelfRequestSchema.field.shelf } },
     },
+    /**
+     * A request stream has no masks: read_mask is left alone.
+     *
+     * @generated from rpc library.v1.LibraryService.ImportBooks
+     */
     importBooks: {
       name: "ImportBooks",
       path: "/library.v1.LibraryService/ImportBooks",
@@ -67,6 +97,11 @@ export const LibraryService = {
       input: ListBooksRequestSchema,
       output: ListBooksResponseSchema,
     },
+    /**
+     * No masks at all.
+     *
+     * @generated from rpc library.v1.LibraryService.Ping
+     */
     ping: {
       name: "Ping",
       path: "/library.v1.LibraryService/Ping",
@@ -78,101 +113,17 @@ export const LibraryService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of library.v1.LibraryService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(LibraryService, handlers)`.
+ * The handlers of library.v1.LibraryService, one function per RPC by its local name (each
+ * documented on its row of `LibraryService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(LibraryService, handlers)`.
  */
-export interface LibraryServiceHandlers {
-  /**
-   * A read mask named by convention, applied to the book of the response.
-   *
-   * @generated from rpc library.v1.LibraryService.GetBook
-   */
-  getBook: UnaryHandler<typeof GetBookRequestSchema, typeof GetBookResponseSchema>;
-  /**
-   * Applied to each book of a list, and to each message of a stream.
-   *
-   * @generated from rpc library.v1.LibraryService.ListBooks
-   */
-  listBooks: ServerStreamingHandler<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * A read mask under another name, applied to the whole response.
-   *
-   * @generated from rpc library.v1.LibraryService.GetShelf
-   */
-  getShelf: UnaryHandler<typeof GetShelfRequestSchema, typeof ShelfSchema>;
-  /**
-   * An update mask by convention: the request's one message field is the resource.
-   *
-   * @generated from rpc library.v1.LibraryService.UpdateBook
-   */
-  updateBook: UnaryHandler<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * An update mask under another name, with the resource named.
-   *
-   * @generated from rpc library.v1.LibraryService.PatchShelf
-   */
-  patchShelf: UnaryHandler<typeof PatchShelfRequestSchema, typeof ShelfSchema>;
-  /**
-   * A request stream has no masks: read_mask is left alone.
-   *
-   * @generated from rpc library.v1.LibraryService.ImportBooks
-   */
-  importBooks: ClientStreamingHandler<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * No masks at all.
-   *
-   * @generated from rpc library.v1.LibraryService.Ping
-   */
-  ping: UnaryHandler<typeof ShelfSchema, typeof ShelfSchema>;
-}
+export type LibraryServiceHandlers = HandlersOf<typeof LibraryService>;
 
 /**
- * A typed client of library.v1.LibraryService, as returned by `createClient(LibraryService, target)`.
+ * A typed client of library.v1.LibraryService, as returned by `createClient(LibraryService, target)`:
+ * one function per RPC by its local name.
  */
-export interface LibraryServiceClient {
-  /**
-   * A read mask named by convention, applied to the book of the response.
-   *
-   * @generated from rpc library.v1.LibraryService.GetBook
-   */
-  getBook: UnaryCall<typeof GetBookRequestSchema, typeof GetBookResponseSchema>;
-  /**
-   * Applied to each book of a list, and to each message of a stream.
-   *
-   * @generated from rpc library.v1.LibraryService.ListBooks
-   */
-  listBooks: ServerStreamingCall<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * A read mask under another name, applied to the whole response.
-   *
-   * @generated from rpc library.v1.LibraryService.GetShelf
-   */
-  getShelf: UnaryCall<typeof GetShelfRequestSchema, typeof ShelfSchema>;
-  /**
-   * An update mask by convention: the request's one message field is the resource.
-   *
-   * @generated from rpc library.v1.LibraryService.UpdateBook
-   */
-  updateBook: UnaryCall<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * An update mask under another name, with the resource named.
-   *
-   * @generated from rpc library.v1.LibraryService.PatchShelf
-   */
-  patchShelf: UnaryCall<typeof PatchShelfRequestSchema, typeof ShelfSchema>;
-  /**
-   * A request stream has no masks: read_mask is left alone.
-   *
-   * @generated from rpc library.v1.LibraryService.ImportBooks
-   */
-  importBooks: ClientStreamingCall<typeof ListBooksRequestSchema, typeof ListBooksResponseSchema>;
-  /**
-   * No masks at all.
-   *
-   * @generated from rpc library.v1.LibraryService.Ping
-   */
-  ping: UnaryCall<typeof ShelfSchema, typeof ShelfSchema>;
-}
+export type LibraryServiceClient = ClientOf<typeof LibraryService>;
 
 /**
  * The grpc-js `ServiceDefinition` of library.v1.LibraryService, for a plain grpc-js
@@ -204,26 +155,6 @@ export type BookPaths =
   | "publisher.phone";
 
 /**
- * The paths of library.v1.Author a field mask can name, for
- * `fieldMask<Author>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type AuthorPaths =
-  | "display_name"
-  | "contact"
-  | "contact.email"
-  | "contact.phone";
-
-/**
- * The paths of library.v1.Author.Contact a field mask can name, for
- * `fieldMask<Author_Contact>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type Author_ContactPaths =
-  | "email"
-  | "phone";
-
-/**
  * The paths of library.v1.Shelf a field mask can name, for
  * `fieldMask<Shelf>(...)`: proto field names, dotted into nested
  * messages. Maps, lists and google.protobuf types are named whole.
@@ -253,8 +184,6 @@ export type ShelfPaths =
 declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "library.v1.Book": BookPaths;
-    "library.v1.Author": AuthorPaths;
-    "library.v1.Author.Contact": Author_ContactPaths;
     "library.v1.Shelf": ShelfPaths;
   }
 }

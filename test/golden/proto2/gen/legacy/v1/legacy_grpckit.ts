@@ -4,7 +4,7 @@
 
 import { Archive as Archive$1, FetchRequestSchema, FetchResponseSchema } from "./legacy_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
-import type { ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -14,6 +14,9 @@ export const Archive = {
   typeName: "legacy.v1.Archive",
   desc: Archive$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc legacy.v1.Archive.Fetch
+     */
     fetch: {
       name: "Fetch",
       path: "/legacy.v1.Archive/Fetch",
@@ -21,6 +24,9 @@ export const Archive = {
       input: FetchRequestSchema,
       output: FetchResponseSchema,
     },
+    /**
+     * @generated from rpc legacy.v1.Archive.FetchAll
+     */
     fetchAll: {
       name: "FetchAll",
       path: "/legacy.v1.Archive/FetchAll",
@@ -32,33 +38,17 @@ export const Archive = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of legacy.v1.Archive. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Archive, handlers)`.
+ * The handlers of legacy.v1.Archive, one function per RPC by its local name (each
+ * documented on its row of `Archive.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Archive, handlers)`.
  */
-export interface ArchiveHandlers {
-  /**
-   * @generated from rpc legacy.v1.Archive.Fetch
-   */
-  fetch: UnaryHandler<typeof FetchRequestSchema, typeof FetchResponseSchema>;
-  /**
-   * @generated from rpc legacy.v1.Archive.FetchAll
-   */
-  fetchAll: ServerStreamingHandler<typeof FetchRequestSchema, typeof FetchResponseSchema>;
-}
+export type ArchiveHandlers = HandlersOf<typeof Archive>;
 
 /**
- * A typed client of legacy.v1.Archive, as returned by `createClient(Archive, target)`.
+ * A typed client of legacy.v1.Archive, as returned by `createClient(Archive, target)`:
+ * one function per RPC by its local name.
  */
-export interface ArchiveClient {
-  /**
-   * @generated from rpc legacy.v1.Archive.Fetch
-   */
-  fetch: UnaryCall<typeof FetchRequestSchema, typeof FetchResponseSchema>;
-  /**
-   * @generated from rpc legacy.v1.Archive.FetchAll
-   */
-  fetchAll: ServerStreamingCall<typeof FetchRequestSchema, typeof FetchResponseSchema>;
-}
+export type ArchiveClient = ClientOf<typeof Archive>;
 
 /**
  * The grpc-js `ServiceDefinition` of legacy.v1.Archive, for a plain grpc-js

@@ -9,7 +9,7 @@
 import { Accounts as Accounts$1, CreateAccountRequestSchema, CreateAccountResponseSchema } from "./cel_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { CreateAccountRequestValidator } from "./cel_validate.js";
-import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -19,6 +19,9 @@ export const Accounts = {
   typeName: "pv.v1.Accounts",
   desc: Accounts$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc pv.v1.Accounts.Create
+     */
     create: {
       name: "Create",
       path: "/pv.v1.Accounts/Create",
@@ -31,25 +34,17 @@ export const Accounts = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of pv.v1.Accounts. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Accounts, handlers)`.
+ * The handlers of pv.v1.Accounts, one function per RPC by its local name (each
+ * documented on its row of `Accounts.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Accounts, handlers)`.
  */
-export interface AccountsHandlers {
-  /**
-   * @generated from rpc pv.v1.Accounts.Create
-   */
-  create: UnaryHandler<typeof CreateAccountRequestSchema, typeof CreateAccountResponseSchema>;
-}
+export type AccountsHandlers = HandlersOf<typeof Accounts>;
 
 /**
- * A typed client of pv.v1.Accounts, as returned by `createClient(Accounts, target)`.
+ * A typed client of pv.v1.Accounts, as returned by `createClient(Accounts, target)`:
+ * one function per RPC by its local name.
  */
-export interface AccountsClient {
-  /**
-   * @generated from rpc pv.v1.Accounts.Create
-   */
-  create: UnaryCall<typeof CreateAccountRequestSchema, typeof CreateAccountResponseSchema>;
-}
+export type AccountsClient = ClientOf<typeof Accounts>;
 
 /**
  * The grpc-js `ServiceDefinition` of pv.v1.Accounts, for a plain grpc-js

@@ -10,7 +10,7 @@
 import { BytesPatternSchema, PvService as PvService$1, RequiredSchema } from "./pv_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { BytesPatternValidator, RequiredValidator } from "./pv_validate.js";
-import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -20,6 +20,9 @@ export const PvService = {
   typeName: "pv.v1.PvService",
   desc: PvService$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc pv.v1.PvService.Check
+     */
     check: {
       name: "Check",
       path: "/pv.v1.PvService/Check",
@@ -28,6 +31,9 @@ export const PvService = {
       output: RequiredSchema,
       inputValidator: RequiredValidator,
     },
+    /**
+     * @generated from rpc pv.v1.PvService.Match
+     */
     match: {
       name: "Match",
       path: "/pv.v1.PvService/Match",
@@ -40,33 +46,17 @@ export const PvService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of pv.v1.PvService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(PvService, handlers)`.
+ * The handlers of pv.v1.PvService, one function per RPC by its local name (each
+ * documented on its row of `PvService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(PvService, handlers)`.
  */
-export interface PvServiceHandlers {
-  /**
-   * @generated from rpc pv.v1.PvService.Check
-   */
-  check: UnaryHandler<typeof RequiredSchema, typeof RequiredSchema>;
-  /**
-   * @generated from rpc pv.v1.PvService.Match
-   */
-  match: UnaryHandler<typeof BytesPatternSchema, typeof BytesPatternSchema>;
-}
+export type PvServiceHandlers = HandlersOf<typeof PvService>;
 
 /**
- * A typed client of pv.v1.PvService, as returned by `createClient(PvService, target)`.
+ * A typed client of pv.v1.PvService, as returned by `createClient(PvService, target)`:
+ * one function per RPC by its local name.
  */
-export interface PvServiceClient {
-  /**
-   * @generated from rpc pv.v1.PvService.Check
-   */
-  check: UnaryCall<typeof RequiredSchema, typeof RequiredSchema>;
-  /**
-   * @generated from rpc pv.v1.PvService.Match
-   */
-  match: UnaryCall<typeof BytesPatternSchema, typeof BytesPatternSchema>;
-}
+export type PvServiceClient = ClientOf<typeof PvService>;
 
 /**
  * The grpc-js `ServiceDefinition` of pv.v1.PvService, for a plain grpc-js

@@ -10,7 +10,7 @@ import type { Book, Shelf } from "./library_pb.js";
 import { BookSchema, BookService as BookService$1, CreateBookRequestSchema, ShelfSchema, UpdateBookRequestSchema, UpdateShelfRequestSchema } from "./library_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { CreateBookRequestValidator, UpdateBookRequestValidator, UpdateShelfRequestValidator } from "./library_validate.js";
-import type { FieldMaskLike, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, FieldMaskLike, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { applyUpdateMask, grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -20,6 +20,11 @@ export const BookService = {
   typeName: "upd.v1.BookService",
   desc: BookService$1 as unknown as DescService,
   methods: {
+    /**
+     * The default: the book's rules apply to the masked fields and the name.
+     *
+     * @generated from rpc upd.v1.BookService.UpdateBook
+     */
     updateBook: {
       name: "UpdateBook",
       path: "/upd.v1.BookService/UpdateBook",
@@ -29,6 +34,11 @@ export const BookService = {
       inputValidator: UpdateBookRequestValidator,
       masks: { update: { field: UpdateBookRequestSchema.field.updateMask, resource: UpdateBookRequestSchema.field.book } },
     },
+    /**
+     * The off switch: every rule of the book, whatever the mask names.
+     *
+     * @generated from rpc upd.v1.BookService.ReplaceBook
+     */
     replaceBook: {
       name: "ReplaceBook",
       path: "/upd.v1.BookService/ReplaceBook",
@@ -38,6 +48,11 @@ export const BookService = {
       inputValidator: UpdateBookRequestValidator,
       masks: { update: { field: UpdateBookRequestSchema.field.updateMask, resource: UpdateBookRequestSchema.field.book, validateWholeResource: true } },
     },
+    /**
+     * A mask under another name; the shelf is identified by its `name` field.
+     *
+     * @generated from rpc upd.v1.BookService.UpdateShelf
+     */
     updateShelf: {
       name: "UpdateShelf",
       path: "/upd.v1.BookService/UpdateShelf",
@@ -47,6 +62,11 @@ export const BookService = {
       inputValidator: UpdateShelfRequestValidator,
       masks: { update: { field: UpdateShelfRequestSchema.field.paths, resource: UpdateShelfRequestSchema.field.shelf } },
     },
+    /**
+     * No update mask: every rule.
+     *
+     * @generated from rpc upd.v1.BookService.CreateBook
+     */
     createBook: {
       name: "CreateBook",
       path: "/upd.v1.BookService/CreateBook",
@@ -59,65 +79,17 @@ export const BookService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of upd.v1.BookService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(BookService, handlers)`.
+ * The handlers of upd.v1.BookService, one function per RPC by its local name (each
+ * documented on its row of `BookService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(BookService, handlers)`.
  */
-export interface BookServiceHandlers {
-  /**
-   * The default: the book's rules apply to the masked fields and the name.
-   *
-   * @generated from rpc upd.v1.BookService.UpdateBook
-   */
-  updateBook: UnaryHandler<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * The off switch: every rule of the book, whatever the mask names.
-   *
-   * @generated from rpc upd.v1.BookService.ReplaceBook
-   */
-  replaceBook: UnaryHandler<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * A mask under another name; the shelf is identified by its `name` field.
-   *
-   * @generated from rpc upd.v1.BookService.UpdateShelf
-   */
-  updateShelf: UnaryHandler<typeof UpdateShelfRequestSchema, typeof ShelfSchema>;
-  /**
-   * No update mask: every rule.
-   *
-   * @generated from rpc upd.v1.BookService.CreateBook
-   */
-  createBook: UnaryHandler<typeof CreateBookRequestSchema, typeof BookSchema>;
-}
+export type BookServiceHandlers = HandlersOf<typeof BookService>;
 
 /**
- * A typed client of upd.v1.BookService, as returned by `createClient(BookService, target)`.
+ * A typed client of upd.v1.BookService, as returned by `createClient(BookService, target)`:
+ * one function per RPC by its local name.
  */
-export interface BookServiceClient {
-  /**
-   * The default: the book's rules apply to the masked fields and the name.
-   *
-   * @generated from rpc upd.v1.BookService.UpdateBook
-   */
-  updateBook: UnaryCall<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * The off switch: every rule of the book, whatever the mask names.
-   *
-   * @generated from rpc upd.v1.BookService.ReplaceBook
-   */
-  replaceBook: UnaryCall<typeof UpdateBookRequestSchema, typeof BookSchema>;
-  /**
-   * A mask under another name; the shelf is identified by its `name` field.
-   *
-   * @generated from rpc upd.v1.BookService.UpdateShelf
-   */
-  updateShelf: UnaryCall<typeof UpdateShelfRequestSchema, typeof ShelfSchema>;
-  /**
-   * No update mask: every rule.
-   *
-   * @generated from rpc upd.v1.BookService.CreateBook
-   */
-  createBook: UnaryCall<typeof CreateBookRequestSchema, typeof BookSchema>;
-}
+export type BookServiceClient = ClientOf<typeof BookService>;
 
 /**
  * The grpc-js `ServiceDefinition` of upd.v1.BookService, for a plain grpc-js
@@ -160,27 +132,6 @@ export type BookPaths =
   | "editor.address.country";
 
 /**
- * The paths of upd.v1.Author a field mask can name, for
- * `fieldMask<Author>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type AuthorPaths =
-  | "display_name"
-  | "email"
-  | "address"
-  | "address.city"
-  | "address.country";
-
-/**
- * The paths of upd.v1.Address a field mask can name, for
- * `fieldMask<Address>(...)`: proto field names, dotted into nested
- * messages. Maps, lists and google.protobuf types are named whole.
- */
-export type AddressPaths =
-  | "city"
-  | "country";
-
-/**
  * The paths of upd.v1.Shelf a field mask can name, for
  * `fieldMask<Shelf>(...)`: proto field names, dotted into nested
  * messages. Maps, lists and google.protobuf types are named whole.
@@ -193,8 +144,6 @@ export type ShelfPaths =
 declare module "grpckit/codegen" {
   interface FieldMaskPaths {
     "upd.v1.Book": BookPaths;
-    "upd.v1.Author": AuthorPaths;
-    "upd.v1.Address": AddressPaths;
     "upd.v1.Shelf": ShelfPaths;
   }
 }

@@ -8,7 +8,7 @@
 import { PatternsSchema, PatternsService as PatternsService$1 } from "./patterns_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { PatternsValidator } from "./patterns_validate.js";
-import type { ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -18,6 +18,9 @@ export const PatternsService = {
   typeName: "rules.v1.PatternsService",
   desc: PatternsService$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc rules.v1.PatternsService.Check
+     */
     check: {
       name: "Check",
       path: "/rules.v1.PatternsService/Check",
@@ -30,25 +33,17 @@ export const PatternsService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of rules.v1.PatternsService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(PatternsService, handlers)`.
+ * The handlers of rules.v1.PatternsService, one function per RPC by its local name (each
+ * documented on its row of `PatternsService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(PatternsService, handlers)`.
  */
-export interface PatternsServiceHandlers {
-  /**
-   * @generated from rpc rules.v1.PatternsService.Check
-   */
-  check: UnaryHandler<typeof PatternsSchema, typeof PatternsSchema>;
-}
+export type PatternsServiceHandlers = HandlersOf<typeof PatternsService>;
 
 /**
- * A typed client of rules.v1.PatternsService, as returned by `createClient(PatternsService, target)`.
+ * A typed client of rules.v1.PatternsService, as returned by `createClient(PatternsService, target)`:
+ * one function per RPC by its local name.
  */
-export interface PatternsServiceClient {
-  /**
-   * @generated from rpc rules.v1.PatternsService.Check
-   */
-  check: UnaryCall<typeof PatternsSchema, typeof PatternsSchema>;
-}
+export type PatternsServiceClient = ClientOf<typeof PatternsService>;
 
 /**
  * The grpc-js `ServiceDefinition` of rules.v1.PatternsService, for a plain grpc-js

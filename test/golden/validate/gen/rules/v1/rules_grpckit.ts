@@ -7,7 +7,7 @@
 import { ItemSchema, MessagesSchema, PlainSchema, RulesService as RulesService$1 } from "./rules_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { ItemValidator, MessagesValidator } from "./rules_validate.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ClientStreamingCall, ClientStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -19,6 +19,9 @@ export const RulesService = {
   typeName: "rules.v1.RulesService",
   desc: RulesService$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc rules.v1.RulesService.Check
+     */
     check: {
       name: "Check",
       path: "/rules.v1.RulesService/Check",
@@ -27,6 +30,9 @@ export const RulesService = {
       output: PlainSchema,
       inputValidator: MessagesValidator,
     },
+    /**
+     * @generated from rpc rules.v1.RulesService.Watch
+     */
     watch: {
       name: "Watch",
       path: "/rules.v1.RulesService/Watch",
@@ -35,6 +41,9 @@ export const RulesService = {
       output: PlainSchema,
       inputValidator: ItemValidator,
     },
+    /**
+     * @generated from rpc rules.v1.RulesService.Upload
+     */
     upload: {
       name: "Upload",
       path: "/rules.v1.RulesService/Upload",
@@ -43,6 +52,9 @@ export const RulesService = {
       output: PlainSchema,
       inputValidator: ItemValidator,
     },
+    /**
+     * @generated from rpc rules.v1.RulesService.Exchange
+     */
     exchange: {
       name: "Exchange",
       path: "/rules.v1.RulesService/Exchange",
@@ -51,6 +63,9 @@ export const RulesService = {
       output: PlainSchema,
       inputValidator: ItemValidator,
     },
+    /**
+     * @generated from rpc rules.v1.RulesService.Unruled
+     */
     unruled: {
       name: "Unruled",
       path: "/rules.v1.RulesService/Unruled",
@@ -62,57 +77,17 @@ export const RulesService = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of rules.v1.RulesService. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(RulesService, handlers)`.
+ * The handlers of rules.v1.RulesService, one function per RPC by its local name (each
+ * documented on its row of `RulesService.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(RulesService, handlers)`.
  */
-export interface RulesServiceHandlers {
-  /**
-   * @generated from rpc rules.v1.RulesService.Check
-   */
-  check: UnaryHandler<typeof MessagesSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Watch
-   */
-  watch: ServerStreamingHandler<typeof ItemSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Upload
-   */
-  upload: ClientStreamingHandler<typeof ItemSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Exchange
-   */
-  exchange: BidiStreamingHandler<typeof ItemSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Unruled
-   */
-  unruled: UnaryHandler<typeof PlainSchema, typeof PlainSchema>;
-}
+export type RulesServiceHandlers = HandlersOf<typeof RulesService>;
 
 /**
- * A typed client of rules.v1.RulesService, as returned by `createClient(RulesService, target)`.
+ * A typed client of rules.v1.RulesService, as returned by `createClient(RulesService, target)`:
+ * one function per RPC by its local name.
  */
-export interface RulesServiceClient {
-  /**
-   * @generated from rpc rules.v1.RulesService.Check
-   */
-  check: UnaryCall<typeof MessagesSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Watch
-   */
-  watch: ServerStreamingCall<typeof ItemSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Upload
-   */
-  upload: ClientStreamingCall<typeof ItemSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Exchange
-   */
-  exchange: BidiStreamingCall<typeof ItemSchema, typeof PlainSchema>;
-  /**
-   * @generated from rpc rules.v1.RulesService.Unruled
-   */
-  unruled: UnaryCall<typeof PlainSchema, typeof PlainSchema>;
-}
+export type RulesServiceClient = ClientOf<typeof RulesService>;
 
 /**
  * The grpc-js `ServiceDefinition` of rules.v1.RulesService, for a plain grpc-js

@@ -5,7 +5,7 @@
 import { CountResponseSchema, Inventory as Inventory$1, Scope_FilterSchema } from "./inventory_pb.js";
 import type { DescService } from "@bufbuild/protobuf";
 import { ItemRef_BatchSchema, ItemRefSchema } from "../../common/v1/ids_pb.js";
-import type { BidiStreamingCall, BidiStreamingHandler, ServerStreamingCall, ServerStreamingHandler, ServiceSpec, UnaryCall, UnaryHandler } from "grpckit/codegen";
+import type { ClientOf, HandlersOf, ServiceSpec } from "grpckit/codegen";
 import { grpcDefinition } from "grpckit/codegen";
 
 /**
@@ -17,6 +17,9 @@ export const Inventory = {
   typeName: "acme.shop.inventory.v1alpha1.Inventory",
   desc: Inventory$1 as unknown as DescService,
   methods: {
+    /**
+     * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.Count
+     */
     count: {
       name: "Count",
       path: "/acme.shop.inventory.v1alpha1.Inventory/Count",
@@ -24,6 +27,9 @@ export const Inventory = {
       input: ItemRefSchema,
       output: CountResponseSchema,
     },
+    /**
+     * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.CountMany
+     */
     countMany: {
       name: "CountMany",
       path: "/acme.shop.inventory.v1alpha1.Inventory/CountMany",
@@ -31,6 +37,9 @@ export const Inventory = {
       input: ItemRef_BatchSchema,
       output: CountResponseSchema,
     },
+    /**
+     * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.Watch
+     */
     watch: {
       name: "Watch",
       path: "/acme.shop.inventory.v1alpha1.Inventory/Watch",
@@ -42,41 +51,17 @@ export const Inventory = {
 } as const satisfies ServiceSpec;
 
 /**
- * The handlers of acme.shop.inventory.v1alpha1.Inventory. Implement them (all or some; a missing one
- * answers UNIMPLEMENTED) and serve them with `server.add(Inventory, handlers)`.
+ * The handlers of acme.shop.inventory.v1alpha1.Inventory, one function per RPC by its local name (each
+ * documented on its row of `Inventory.methods`). Implement them (all or some; a
+ * missing one answers UNIMPLEMENTED) and serve them with `server.add(Inventory, handlers)`.
  */
-export interface InventoryHandlers {
-  /**
-   * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.Count
-   */
-  count: UnaryHandler<typeof ItemRefSchema, typeof CountResponseSchema>;
-  /**
-   * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.CountMany
-   */
-  countMany: ServerStreamingHandler<typeof ItemRef_BatchSchema, typeof CountResponseSchema>;
-  /**
-   * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.Watch
-   */
-  watch: BidiStreamingHandler<typeof Scope_FilterSchema, typeof CountResponseSchema>;
-}
+export type InventoryHandlers = HandlersOf<typeof Inventory>;
 
 /**
- * A typed client of acme.shop.inventory.v1alpha1.Inventory, as returned by `createClient(Inventory, target)`.
+ * A typed client of acme.shop.inventory.v1alpha1.Inventory, as returned by `createClient(Inventory, target)`:
+ * one function per RPC by its local name.
  */
-export interface InventoryClient {
-  /**
-   * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.Count
-   */
-  count: UnaryCall<typeof ItemRefSchema, typeof CountResponseSchema>;
-  /**
-   * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.CountMany
-   */
-  countMany: ServerStreamingCall<typeof ItemRef_BatchSchema, typeof CountResponseSchema>;
-  /**
-   * @generated from rpc acme.shop.inventory.v1alpha1.Inventory.Watch
-   */
-  watch: BidiStreamingCall<typeof Scope_FilterSchema, typeof CountResponseSchema>;
-}
+export type InventoryClient = ClientOf<typeof Inventory>;
 
 /**
  * The grpc-js `ServiceDefinition` of acme.shop.inventory.v1alpha1.Inventory, for a plain grpc-js
