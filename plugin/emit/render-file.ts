@@ -22,9 +22,10 @@ interface RuntimeView {
   /**
    * The handler and client types are these mapped types over the method
    * table, not interfaces with a member per RPC: tsc resolves a mapped type's
-   * members only where they are used, and the members it would declare cost
-   * a tenth of the type-check of Google's APIs. Hovers still show each RPC's
-   * comment: it is on the method's row, which the mapped members link to.
+   * members only where they are used, while it checks every member an
+   * interface declares (on Google's APIs, 22k of the 1.03M types it made, and
+   * 90-170 MB of its heap). Hovers still show each RPC's comment: it is on
+   * the method's row, which the mapped members link to.
    */
   readonly HandlersOf: Slot;
   readonly ClientOf: Slot;

@@ -90,20 +90,24 @@ describe("plugin parameters", () => {
   });
 
   it("declares typed services in its .d.ts files: handlers, clients and definitions type-check as from .ts", () => {
-    // protoc-gen-es and grpckit, both js+dts, then user code compiled against the declarations alone.
-    const request = requestFor(`${root}test/golden/kinds/proto`, "target=js+dts,import_extension=js");
-    const files = new Map([...runPluginProcess(protocGenEsBin, request), ...runGrpckit(request)]);
+    // protoc-gen-es and grpckit, both js+dts, then user code compiled against the declarations alone;
+    // beside it, the declarations of services with auth rules, masks, HTTP bindings and client policies.
     const dir = mkdtempSync(join(root, "test/plugin/.dts-"));
     try {
-      for (const [name, content] of files) {
-        mkdirSync(dirname(join(dir, name)), { recursive: true });
-        writeFileSync(join(dir, name), content);
+      for (const golden of ["kinds", "masks", "http", "client-policy"]) {
+        const request = requestFor(`${root}test/golden/${golden}/proto`, "target=js+dts,import_extension=js");
+        const files = new Map([...runPluginProcess(protocGenEsBin, request), ...runGrpckit(request)]);
+        expect([...files.keys()].filter((name) => name.endsWith("_grpckit.d.ts")).length, golden).toBeGreaterThan(0);
+        for (const [name, content] of files) {
+          mkdirSync(dirname(join(dir, golden, name)), { recursive: true });
+          writeFileSync(join(dir, golden, name), content);
+        }
       }
       writeFileSync(
         join(dir, "use.ts"),
         [
           'import { createClient, type RpcError } from "grpckit";',
-          'import { Echo, type EchoHandlers, EchoDefinition } from "./kinds/v1/kinds_grpckit.js";',
+          'import { Echo, type EchoHandlers, EchoDefinition } from "./kinds/kinds/v1/kinds_grpckit.js";',
           "export const handlers: EchoHandlers = {",
           "  say: async (request) => ({ sentence: request.sentence.toUpperCase() }),",
           "  // @ts-expect-error: a server-streaming handler yields, it does not return one response",
