@@ -78,27 +78,27 @@ export function fieldRef(schema: string, field: DescField): string {
 /** Prints the path types and update helpers of a file whose methods have masks; nothing otherwise. */
 export function renderMasks(f: GeneratedFile, model: FileModel, options: GrpckitOptions): void {
   const methods = model.services.flatMap((service) => service.methods);
-  const roots: DescMessage[] = [];
-  const updaters = new Map<DescMessage, string[]>();
-  for (const method of methods) {
-    const { masks } = method;
-    if (masks?.read !== undefined) {
-      roots.push(masks.read.resource);
-    }
-    if (masks?.update !== undefined) {
-      const resource = masks.update.resource.message;
-      roots.push(resource);
-      updaters.set(resource, [...(updaters.get(resource) ?? []), `${method.desc.parent.name}.${method.name}`]);
-    }
-  }
-  if (roots.length === 0) {
-    return;
-  }
   // Path types for the types the masks name, not for every type their paths
   // go into: a named type's paths already go down into those. On Google's
   // APIs the nested types' unions were half of the path literals (55,566 ->
   // 29,426), which tsc builds in full for every registered type.
-  const types = [...new Set(roots)];
+  const roots = new Set<DescMessage>();
+  const updaters = new Map<DescMessage, string[]>();
+  for (const method of methods) {
+    const { masks } = method;
+    if (masks?.read !== undefined) {
+      roots.add(masks.read.resource);
+    }
+    if (masks?.update !== undefined) {
+      const resource = masks.update.resource.message;
+      roots.add(resource);
+      updaters.set(resource, [...(updaters.get(resource) ?? []), `${method.desc.parent.name}.${method.name}`]);
+    }
+  }
+  if (roots.size === 0) {
+    return;
+  }
+  const types = [...roots];
   const taken = new Set(
     model.services.flatMap(({ names }) => [names.spec, names.handlers, names.client, names.definition]),
   );
